@@ -1,0 +1,131 @@
+//! One error type for the whole pipeline. Every variant names the file and, where it has one,
+//! the location inside it (a JSON pointer, a YAML line and column, or an overlay action).
+
+use std::path::PathBuf;
+
+/// Convenience alias used across the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong between a spec on disk and a generated crate.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A file could not be read or written.
+    #[error("{}: {action}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What was being done (`read`, `write`, `rename`).
+        action: &'static str,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// The document is not well-formed YAML or JSON.
+    #[error("{}:{line}:{column}: malformed {format}: {message}", path.display())]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// `YAML`, `JSON` or `TOML`.
+        format: &'static str,
+        /// 1-based line (0 when unknown).
+        line: usize,
+        /// 1-based column (0 when unknown).
+        column: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// The document parses but is not something the pipeline accepts.
+    #[error("{}: {pointer}: {message}", path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// JSON pointer to the offending node (`/` for the root).
+        pointer: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A `$ref` points at nothing.
+    #[error("{}: {pointer}: dangling $ref `{target}`", path.display())]
+    DanglingRef {
+        /// The file.
+        path: PathBuf,
+        /// JSON pointer to the `$ref`.
+        pointer: String,
+        /// The reference as written.
+        target: String,
+    },
+    /// A declared fix no longer matches anything, usually after a bank update.
+    #[error(
+        "{}: fix #{index} ({description}) matches nothing: target `{target}` has vanished from the document; \
+         re-check the fix against the bank's update",
+        path.display()
+    )]
+    FixTargetVanished {
+        /// The overlay file.
+        path: PathBuf,
+        /// 1-based index of the action.
+        index: usize,
+        /// The action's `description` (its reason).
+        description: String,
+        /// The JSONPath target.
+        target: String,
+    },
+    /// An operation has a shape progenitor cannot generate (it would panic or miscompile).
+    #[error("{}: {pointer}: {operation}: unsupported shape: {reason}", path.display())]
+    UnsupportedShape {
+        /// The spec file.
+        path: PathBuf,
+        /// JSON pointer into the converted OpenAPI 3.0 document.
+        pointer: String,
+        /// `METHOD /path`.
+        operation: String,
+        /// What progenitor cannot handle and how to fix it.
+        reason: String,
+    },
+    /// progenitor or typify returned an error.
+    #[error("{}: code generation failed: {message}", path.display())]
+    Generate {
+        /// The spec file.
+        path: PathBuf,
+        /// progenitor's message.
+        message: String,
+    },
+    /// progenitor panicked; the panic was caught.
+    #[error("{}: progenitor panicked (a shape the pre-check does not know yet): {message}", path.display())]
+    GeneratorPanic {
+        /// The spec file.
+        path: PathBuf,
+        /// The panic payload.
+        message: String,
+    },
+    /// The generated code did not parse as Rust (a bug in the pipeline, reported rather than written).
+    #[error("{}: generated code does not parse: {message}", path.display())]
+    Format {
+        /// The spec file.
+        path: PathBuf,
+        /// syn's message.
+        message: String,
+    },
+    /// A name on the command line or in the workspace that does not exist.
+    #[error("unknown API `{name}`; known: {known}")]
+    UnknownApi {
+        /// What was asked for.
+        name: String,
+        /// The APIs found under `specs/`.
+        known: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn invalid(path: &std::path::Path, pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        let pointer = pointer.into();
+        Error::Invalid {
+            path: path.to_path_buf(),
+            pointer: if pointer.is_empty() { "/".into() } else { pointer },
+            message: message.into(),
+        }
+    }
+
+    pub(crate) fn io(path: &std::path::Path, action: &'static str, source: std::io::Error) -> Self {
+        Error::Io { path: path.to_path_buf(), action, source }
+    }
+}

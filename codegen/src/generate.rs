@@ -1,0 +1,94 @@
+//! progenitor (Builder interface) + typify over the normalised document, guarded against panics,
+//! then post-processing of the token stream and formatting with prettyplease.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+use std::sync::Mutex;
+
+use progenitor_impl::{CrateVers, GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use quote::quote;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::normalize::{RUNTIME_CRATE, RUNTIME_VERSION};
+
+/// Run progenitor on an OpenAPI 3.0 document and return the generated items (unformatted).
+pub fn client_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> {
+    let spec: openapiv3::OpenAPI = serde_json::from_value(doc.clone()).map_err(|e| {
+        Error::invalid(path, "/", format!("the normalised document is not OpenAPI 3.0 as openapiv3 reads it: {e}"))
+    })?;
+    let mut settings = GenerationSettings::new();
+    settings
+        .with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Merged)
+        .with_hooks(HooksMode::Expected)
+        .with_inner_type(quote! { ::bank_runtime::Context })
+        .with_derive("PartialEq")
+        .with_map_type("::std::collections::BTreeMap")
+        .with_crate(RUNTIME_CRATE, CrateVers::parse(RUNTIME_VERSION).unwrap_or(CrateVers::Any), None);
+
+    let message = PANIC_MESSAGE.get_or_init(|| Mutex::new(None));
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|info| {
+        let text = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        if let Some(m) = PANIC_MESSAGE.get() {
+            *m.lock().unwrap_or_else(|p| p.into_inner()) = Some(format!("{text}{location}"));
+        }
+    }));
+    let result = catch_unwind(AssertUnwindSafe(|| Generator::new(&settings).generate_tokens(&spec)));
+    std::panic::set_hook(previous);
+    match result {
+        Ok(Ok(tokens)) => Ok(tokens),
+        Ok(Err(e)) => Err(Error::Generate { path: path.to_path_buf(), message: e.to_string() }),
+        Err(_) => {
+            let text = message.lock().unwrap_or_else(|p| p.into_inner()).take().unwrap_or_else(|| "unknown panic".into());
+            Err(Error::GeneratorPanic { path: path.to_path_buf(), message: text })
+        }
+    }
+}
+
+static PANIC_MESSAGE: std::sync::OnceLock<Mutex<Option<String>>> = std::sync::OnceLock::new();
+
+/// `pub mod servers`: one constant per server of the document, named by its `x-environment`
+/// (added by a fix where the bank names none), plus `ALL`.
+pub fn server_tokens(doc: &Value) -> proc_macro2::TokenStream {
+    let mut items = Vec::new();
+    let mut names = Vec::new();
+    for (i, server) in doc.get("servers").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        let Some(url) = server.get("url").and_then(Value::as_str) else { continue };
+        let env = server.get("x-environment").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| format!("server-{i}"));
+        let ident = quote::format_ident!("{}", env.replace(['-', ' '], "_").to_uppercase());
+        let mut doc_line = format!("`{env}`: {url}");
+        if let Some(d) = server.get("description").and_then(Value::as_str) {
+            doc_line.push_str("\n\n");
+            doc_line.push_str(d);
+        }
+        items.push(quote! {
+            #[doc = #doc_line]
+            pub const #ident: &str = #url;
+        });
+        names.push((env, ident));
+    }
+    let pairs = names.iter().map(|(env, ident)| quote! { (#env, #ident) });
+    quote! {
+        /// Base URLs of this API per environment, from the spec's `servers` (path stem included).
+        pub mod servers {
+            #(#items)*
+            /// Every environment as `(name, base URL)`, in the spec's order.
+            pub const ALL: &[(&str, &str)] = &[#(#pairs),*];
+        }
+    }
+}
+
+/// Format a token stream as a file: `// @generated` header, prettyplease layout.
+pub fn format_file(path: &Path, header: &str, tokens: proc_macro2::TokenStream) -> Result<String> {
+    let file: syn::File = syn::parse2(tokens).map_err(|e| Error::Format { path: path.to_path_buf(), message: e.to_string() })?;
+    let body = prettyplease::unparse(&file);
+    Ok(format!("{header}\n{body}"))
+}

@@ -1,0 +1,145 @@
+//! Load a spec (YAML or JSON) into a `serde_json::Value` and detect its version.
+//!
+//! YAML is read with `yaml_serde` into its own value type first and converted by hand, because
+//! YAML mapping keys such as `200:` are integers that `serde_json::Value` would reject.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Number, Value};
+
+use crate::error::{Error, Result};
+
+/// The kinds of document the pipeline accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpecVersion {
+    /// Swagger / OpenAPI 2.0 (converted to 3.0 before anything else).
+    Swagger2,
+    /// OpenAPI 3.0.x.
+    OpenApi30,
+}
+
+/// A loaded document: where it came from, what it is, and its content.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// The file it was read from.
+    pub path: PathBuf,
+    /// Its declared version.
+    pub version: SpecVersion,
+    /// The content, key order preserved.
+    pub value: Value,
+}
+
+/// Read and parse a file, then detect its version.
+pub fn load(path: &Path) -> Result<Document> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, "read", e))?;
+    parse(path, &text)
+}
+
+/// Parse text already in memory (JSON when it starts with `{`, YAML otherwise).
+pub fn parse(path: &Path, text: &str) -> Result<Document> {
+    let value = parse_value(path, text)?;
+    let version = detect_version(path, &value)?;
+    Ok(Document { path: path.to_path_buf(), version, value })
+}
+
+/// Parse YAML or JSON text into a JSON value, without looking at what it describes.
+pub fn parse_value(path: &Path, text: &str) -> Result<Value> {
+    if text.trim_start().starts_with('{') {
+        return serde_json::from_str(text).map_err(|e| Error::Syntax {
+            path: path.to_path_buf(),
+            format: "JSON",
+            line: e.line(),
+            column: e.column(),
+            message: e.to_string(),
+        });
+    }
+    let yaml: yaml_serde::Value = yaml_serde::from_str(text).map_err(|e| {
+        let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
+        Error::Syntax { path: path.to_path_buf(), format: "YAML", line, column, message: e.to_string() }
+    })?;
+    yaml_to_json(path, yaml, &mut String::new())
+}
+
+fn yaml_to_json(path: &Path, yaml: yaml_serde::Value, pointer: &mut String) -> Result<Value> {
+    Ok(match yaml {
+        yaml_serde::Value::Null => Value::Null,
+        yaml_serde::Value::Bool(b) => Value::Bool(b),
+        yaml_serde::Value::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::Number(i.into())
+            } else if let Some(u) = n.as_u64() {
+                Value::Number(u.into())
+            } else {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                Value::Number(Number::from_f64(f).ok_or_else(|| {
+                    Error::invalid(path, pointer.clone(), format!("number `{n}` has no JSON representation"))
+                })?)
+            }
+        }
+        yaml_serde::Value::String(s) => Value::String(s),
+        yaml_serde::Value::Sequence(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.into_iter().enumerate() {
+                let len = pointer.len();
+                pointer.push_str(&format!("/{i}"));
+                out.push(yaml_to_json(path, item, pointer)?);
+                pointer.truncate(len);
+            }
+            Value::Array(out)
+        }
+        yaml_serde::Value::Mapping(map) => {
+            let mut out = Map::new();
+            for (key, value) in map {
+                let key = match key {
+                    yaml_serde::Value::String(s) => s,
+                    yaml_serde::Value::Number(n) => n.to_string(),
+                    yaml_serde::Value::Bool(b) => b.to_string(),
+                    other => {
+                        return Err(Error::invalid(
+                            path,
+                            pointer.clone(),
+                            format!("mapping key {other:?} is not a string, number or boolean"),
+                        ));
+                    }
+                };
+                let len = pointer.len();
+                pointer.push('/');
+                pointer.push_str(&escape_pointer(&key));
+                let value = yaml_to_json(path, value, pointer)?;
+                pointer.truncate(len);
+                if out.insert(key.clone(), value).is_some() {
+                    return Err(Error::invalid(path, pointer.clone(), format!("duplicate key `{key}`")));
+                }
+            }
+            Value::Object(out)
+        }
+        yaml_serde::Value::Tagged(tagged) => yaml_to_json(path, tagged.value, pointer)?,
+    })
+}
+
+fn detect_version(path: &Path, value: &Value) -> Result<SpecVersion> {
+    let Some(root) = value.as_object() else {
+        return Err(Error::invalid(path, "/", "the document is not a mapping"));
+    };
+    if let Some(v) = root.get("swagger") {
+        return match v.as_str() {
+            Some("2.0") => Ok(SpecVersion::Swagger2),
+            _ => Err(Error::invalid(path, "/swagger", format!("unsupported Swagger version {v}; only \"2.0\" exists"))),
+        };
+    }
+    match root.get("openapi") {
+        Some(Value::String(v)) if v.starts_with("3.0.") => Ok(SpecVersion::OpenApi30),
+        Some(Value::String(v)) if v.starts_with("3.1") || v.starts_with("3.2") => Err(Error::invalid(
+            path,
+            "/openapi",
+            format!("OpenAPI {v} is not supported: the generator (progenitor) reads OpenAPI 3.0.x and Swagger 2.0"),
+        )),
+        Some(v) => Err(Error::invalid(path, "/openapi", format!("unsupported OpenAPI version {v}"))),
+        None => Err(Error::invalid(path, "/", "neither `swagger: \"2.0\"` nor `openapi: 3.0.x` is present")),
+    }
+}
+
+/// Escape one JSON pointer token (RFC 6901).
+pub fn escape_pointer(token: &str) -> String {
+    token.replace('~', "~0").replace('/', "~1")
+}

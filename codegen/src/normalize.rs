@@ -1,0 +1,230 @@
+//! Normalisation by the per-API [`Policy`](crate::config::Policy): exact money, the banks' date
+//! layouts, open response schemas, and operation ids where the bank left them out.
+//!
+//! Conversions are expressed as `x-rust-type` on the schema, which typify honours before anything
+//! else, so the normalised `openapi.json` says exactly which Rust type each schema became.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use serde_json::{Map, Value, json};
+
+use crate::config::Policy;
+use crate::error::{Error, Result};
+use crate::load::escape_pointer;
+
+/// The one table of custom `format`s the banks need and the runtime types they map to.
+/// Fixes put these formats on the bank's fields; everything else follows from here.
+pub const FORMATS: &[(&str, &str, &str)] = &[
+    // (type, format, Rust type in bank-runtime)
+    ("number", "decimal", "Decimal"),
+    ("string", "dd-MM-yyyy", "DateDmy"),
+    ("string", "yyyy-MM-dd HH:mm:ss", "DateTimeYmdHms"),
+    ("string", "dd-MM-yyyy HH:mm:ss", "DateTimeDmyHms"),
+    ("string", "dd.MM.yyyy HH:mm:ss", "DateTimeDmyHmsDots"),
+];
+
+/// The runtime crate generated code refers to.
+pub const RUNTIME_CRATE: &str = "bank-runtime";
+/// Its version requirement as written into `x-rust-type`.
+pub const RUNTIME_VERSION: &str = "0.1.0";
+
+const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/// Apply the policy to a converted, fixed OpenAPI 3.0 document.
+pub fn normalise(path: &Path, doc: &mut Value, policy: &Policy) -> Result<()> {
+    reject_numeric_parameters(path, doc)?;
+    if policy.exact_numbers {
+        mark_numbers(doc);
+    }
+    mark_formats(doc);
+    if policy.open_responses {
+        open_responses(doc);
+    }
+    derive_operation_ids(doc);
+    Ok(())
+}
+
+fn rust_type(name: &str) -> Value {
+    json!({
+        "crate": RUNTIME_CRATE,
+        "version": RUNTIME_VERSION,
+        "path": format!("{}::{name}", RUNTIME_CRATE.replace('-', "_")),
+    })
+}
+
+/// Query, path and header values are written with `serde_urlencoded` / `to_string`, where an exact
+/// decimal cannot be a JSON number; the banks send money there as strings, so demand a string.
+fn reject_numeric_parameters(path: &Path, doc: &Value) -> Result<()> {
+    for (route, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            let params = if method == "parameters" { Some(op) } else { op.get("parameters") };
+            for (i, p) in params.and_then(Value::as_array).into_iter().flatten().enumerate() {
+                if p.pointer("/schema/type") == Some(&json!("number")) {
+                    let base = format!("/paths/{}/{method}", escape_pointer(route));
+                    let pointer = if method == "parameters" { format!("/paths/{}/parameters/{i}", escape_pointer(route)) } else { format!("{base}/parameters/{i}") };
+                    return Err(Error::invalid(
+                        path,
+                        pointer,
+                        "a `type: number` parameter cannot be sent exactly; declare it `type: string` with a fix",
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Every schema with `type: number` (any format) becomes `bank_runtime::Decimal`.
+fn mark_numbers(v: &mut Value) {
+    walk_objects(v, &mut |map| {
+        if map.get("type") == Some(&json!("number")) && !map.contains_key("x-rust-type") {
+            map.insert("format".into(), json!("decimal"));
+            map.insert("x-rust-type".into(), rust_type("Decimal"));
+        }
+    });
+}
+
+fn mark_formats(v: &mut Value) {
+    walk_objects(v, &mut |map| {
+        let (Some(Value::String(ty)), Some(Value::String(format))) = (map.get("type"), map.get("format")) else {
+            return;
+        };
+        if let Some((_, _, rust)) = FORMATS.iter().find(|(t, f, _)| t == ty && f == format) {
+            if !map.contains_key("x-rust-type") {
+                let rt = rust_type(rust);
+                map.insert("x-rust-type".into(), rt);
+            }
+        }
+    });
+}
+
+fn walk_objects(v: &mut Value, f: &mut impl FnMut(&mut Map<String, Value>)) {
+    match v {
+        Value::Object(map) => {
+            f(map);
+            for (key, child) in map.iter_mut() {
+                // Example payloads are data, not schemas.
+                if !matches!(key.as_str(), "example" | "examples" | "default" | "enum") {
+                    walk_objects(child, f);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|c| walk_objects(c, f)),
+        _ => {}
+    }
+}
+
+/// Remove `additionalProperties` booleans from every schema the bank sends to us: responses and
+/// callback request bodies, followed through `$ref`s.
+fn open_responses(doc: &mut Value) {
+    let mut named = BTreeSet::new();
+    let mut inline_pointers = Vec::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for (route, item) in paths {
+            for (method, op) in item.as_object().into_iter().flatten() {
+                if !METHODS.contains(&method.as_str()) {
+                    continue;
+                }
+                let base = format!("/paths/{}/{method}", escape_pointer(route));
+                collect_received(op, &base, &mut named, &mut inline_pointers);
+            }
+        }
+    }
+    // Close over references between components.
+    let mut queue: Vec<String> = named.iter().cloned().collect();
+    while let Some(name) = queue.pop() {
+        if let Some(schema) = doc.pointer(&format!("/components/schemas/{}", escape_pointer(&name))) {
+            let mut refs = BTreeSet::new();
+            collect_refs(schema, &mut refs);
+            for r in refs {
+                if named.insert(r.clone()) {
+                    queue.push(r);
+                }
+            }
+        }
+    }
+    for pointer in inline_pointers {
+        if let Some(v) = doc.pointer_mut(&pointer) {
+            strip_additional(v);
+        }
+    }
+    for name in named {
+        if let Some(v) = doc.pointer_mut(&format!("/components/schemas/{}", escape_pointer(&name))) {
+            strip_additional(v);
+        }
+    }
+}
+
+fn collect_received(op: &Value, base: &str, named: &mut BTreeSet<String>, inline: &mut Vec<String>) {
+    for (status, response) in op.get("responses").and_then(Value::as_object).into_iter().flatten() {
+        for (media, m) in response.get("content").and_then(Value::as_object).into_iter().flatten() {
+            if let Some(schema) = m.get("schema") {
+                collect_refs(schema, named);
+                inline.push(format!("{base}/responses/{}/content/{}/schema", escape_pointer(status), escape_pointer(media)));
+            }
+        }
+    }
+    for (name, callback) in op.get("callbacks").and_then(Value::as_object).into_iter().flatten() {
+        for (expr, item) in callback.as_object().into_iter().flatten() {
+            for (method, cb_op) in item.as_object().into_iter().flatten() {
+                let cb_base = format!("{base}/callbacks/{}/{}/{method}", escape_pointer(name), escape_pointer(expr));
+                for (media, m) in cb_op.pointer("/requestBody/content").and_then(Value::as_object).into_iter().flatten() {
+                    if let Some(schema) = m.get("schema") {
+                        collect_refs(schema, named);
+                        inline.push(format!("{cb_base}/requestBody/content/{}/schema", escape_pointer(media)));
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn collect_refs(v: &Value, out: &mut BTreeSet<String>) {
+    match v {
+        Value::Object(map) => {
+            if let Some(name) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/")) {
+                out.insert(name.replace("~1", "/").replace("~0", "~"));
+            }
+            map.values().for_each(|c| collect_refs(c, out));
+        }
+        Value::Array(items) => items.iter().for_each(|c| collect_refs(c, out)),
+        _ => {}
+    }
+}
+
+fn strip_additional(v: &mut Value) {
+    walk_objects(v, &mut |map| {
+        if matches!(map.get("additionalProperties"), Some(Value::Bool(_))) {
+            map.shift_remove("additionalProperties");
+        }
+    });
+}
+
+/// Operations without an `operationId` get one from their path: `/pre-approved` → `pre_approved`,
+/// prefixed with the method only when the path has more than one operation.
+fn derive_operation_ids(doc: &mut Value) {
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    for (route, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else { continue };
+        let count = item.keys().filter(|k| METHODS.contains(&k.as_str())).count();
+        for (method, op) in item.iter_mut() {
+            if !METHODS.contains(&method.as_str()) {
+                continue;
+            }
+            let Some(op) = op.as_object_mut() else { continue };
+            if op.contains_key("operationId") {
+                continue;
+            }
+            let stem: Vec<String> = route
+                .split('/')
+                .filter(|s| !s.is_empty() && !s.starts_with('{'))
+                .map(|s| s.replace(['-', '.'], "_").to_lowercase())
+                .collect();
+            let stem = if stem.is_empty() { "root".to_owned() } else { stem.join("_") };
+            let id = if count > 1 { format!("{method}_{stem}") } else { stem };
+            op.insert("operationId".into(), json!(id));
+            op.insert("x-operation-id-derived".into(), json!(format!("derived from `{} {route}`", method.to_uppercase())));
+        }
+    }
+}

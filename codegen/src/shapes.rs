@@ -1,0 +1,135 @@
+//! Shapes progenitor cannot generate, found before it is called.
+//!
+//! progenitor 0.15 panics (or errors unhelpfully) on: success responses with different schemas
+//! (200 vs 201), a typed 2xx beside an empty 2xx (200 + 204), error responses with different
+//! schemas or a typed one beside an empty one (400 JSON + 401 empty), a typed `default` beside a
+//! typed 2xx, a request body with several media types, a JSON response without a schema, multipart
+//! bodies and cookie parameters. Each is reported with file, JSON pointer and operation.
+
+use std::path::Path;
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::load::escape_pointer;
+
+const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+
+/// Check every operation; return the first unsupported shape.
+pub fn check(path: &Path, doc: &Value) -> Result<()> {
+    for (route, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
+        for (method, op) in item.as_object().into_iter().flatten() {
+            if !METHODS.contains(&method.as_str()) {
+                continue;
+            }
+            let pointer = format!("/paths/{}/{method}", escape_pointer(route));
+            let operation = format!("{} {route}", method.to_uppercase());
+            let fail = |suffix: &str, reason: String| Error::UnsupportedShape {
+                path: path.to_path_buf(),
+                pointer: format!("{pointer}{suffix}"),
+                operation: operation.clone(),
+                reason,
+            };
+            check_operation(doc, op).map_err(|(suffix, reason)| fail(&suffix, reason))?;
+        }
+    }
+    Ok(())
+}
+
+type Shape = Option<Value>;
+
+fn check_operation(doc: &Value, op: &Value) -> Result<(), (String, String)> {
+    for (i, p) in op.get("parameters").and_then(Value::as_array).into_iter().flatten().enumerate() {
+        let p = deref(doc, p);
+        if p.get("in").and_then(Value::as_str) == Some("cookie") {
+            return Err((format!("/parameters/{i}"), "cookie parameters are not supported by progenitor".into()));
+        }
+    }
+    if let Some(body) = op.get("requestBody").map(|b| deref(doc, b)) {
+        let content = body.get("content").and_then(Value::as_object);
+        let media: Vec<&String> = content.map(|c| c.keys().collect()).unwrap_or_default();
+        if media.len() > 1 {
+            return Err((
+                "/requestBody/content".into(),
+                format!(
+                    "the request body has {} media types ({}); progenitor takes one — keep one with a fix",
+                    media.len(),
+                    media.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+        if media.first().is_some_and(|m| m.starts_with("multipart/")) {
+            return Err(("/requestBody/content".into(), "multipart request bodies are not supported by progenitor".into()));
+        }
+    }
+    let Some(responses) = op.get("responses").and_then(Value::as_object) else {
+        return Err(("/responses".into(), "the operation has no responses".into()));
+    };
+    let mut success: Vec<(&str, Shape)> = Vec::new();
+    let mut errors: Vec<(&str, Shape)> = Vec::new();
+    for (status, response) in responses {
+        let response = deref(doc, response);
+        let suffix = format!("/responses/{}", escape_pointer(status));
+        let shape = response_shape(response).map_err(|r| (format!("{suffix}/content"), r))?;
+        if status.starts_with('2') {
+            success.push((status, shape));
+        } else if status.starts_with('4') || status.starts_with('5') || status == "default" {
+            errors.push((status, shape));
+        }
+    }
+    uniform(&success, "success (2xx)").map_err(|r| ("/responses".to_string(), r))?;
+    uniform(&errors, "error (4xx/5xx/default)").map_err(|r| ("/responses".to_string(), r))?;
+    if let (Some((_, Some(_))), Some(("default", Some(_)))) =
+        (success.first(), errors.iter().find(|(s, _)| *s == "default"))
+    {
+        return Err(("/responses/default".into(), "a typed `default` beside a typed 2xx makes progenitor panic".into()));
+    }
+    Ok(())
+}
+
+/// The schema of a response's JSON body, `None` for no body.
+fn response_shape(response: &Value) -> Result<Shape, String> {
+    let Some(content) = response.get("content").and_then(Value::as_object) else { return Ok(None) };
+    if content.is_empty() {
+        return Ok(None);
+    }
+    if content.len() > 1 {
+        return Err(format!(
+            "{} response media types ({}); progenitor takes one",
+            content.len(),
+            content.keys().cloned().collect::<Vec<_>>().join(", ")
+        ));
+    }
+    let (media, m) = content.iter().next().expect("one entry");
+    match m.get("schema") {
+        Some(schema) => Ok(Some(schema.clone())),
+        None if media.contains("json") => Err(format!("a `{media}` response without a schema makes progenitor panic")),
+        None => Ok(None),
+    }
+}
+
+fn uniform(list: &[(&str, Shape)], what: &str) -> Result<(), String> {
+    let Some((first_status, first)) = list.first() else { return Ok(()) };
+    for (status, shape) in &list[1..] {
+        if shape != first {
+            let describe = |s: &Shape| match s {
+                None => "no body".to_owned(),
+                Some(v) => v.get("$ref").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| "an inline schema".into()),
+            };
+            return Err(format!(
+                "{what} responses differ: {first_status} has {}, {status} has {}; progenitor needs one shape \
+                 (point them at one schema, or drop the body-less one with a fix)",
+                describe(first),
+                describe(shape)
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn deref<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
+    match v.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) {
+        Some(pointer) => doc.pointer(pointer).unwrap_or(v),
+        None => v,
+    }
+}

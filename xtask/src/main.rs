@@ -1,0 +1,89 @@
+//! `cargo xtask generate | check` — the workspace's entry points. Argument parsing only; the work
+//! is in `bank-codegen`.
+
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage:
+  cargo xtask generate [--timings] [API...]   regenerate crates/<api>/ from specs/<api>/
+  cargo xtask check [API...]                  fail with a diff when generated files are stale
+  cargo xtask list                            the APIs under specs/";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((command, rest)) = args.split_first() else {
+        eprintln!("{USAGE}");
+        return ExitCode::from(2);
+    };
+    let root = bank_codegen::workspace_root();
+    let timings = rest.iter().any(|a| a == "--timings");
+    let names: Vec<String> = rest.iter().filter(|a| !a.starts_with("--")).cloned().collect();
+    if let Some(flag) = rest.iter().find(|a| a.starts_with("--") && *a != "--timings") {
+        eprintln!("unknown option {flag}\n{USAGE}");
+        return ExitCode::from(2);
+    }
+    let result = match command.as_str() {
+        "generate" => generate(&root, &names, timings),
+        "check" => check(&root, &names),
+        "list" => bank_codegen::discover(&root.join("specs")).map(|apis| {
+            for api in apis {
+                println!("{:<16} {}", api.name, api.config.api.title);
+            }
+            ExitCode::SUCCESS
+        }),
+        "help" | "--help" | "-h" => {
+            println!("{USAGE}");
+            Ok(ExitCode::SUCCESS)
+        }
+        other => {
+            eprintln!("unknown command `{other}`\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    result.unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        ExitCode::FAILURE
+    })
+}
+
+fn generate(root: &std::path::Path, names: &[String], timings: bool) -> bank_codegen::Result<ExitCode> {
+    let start = std::time::Instant::now();
+    let generated = bank_codegen::generate(root, names)?;
+    let elapsed = start.elapsed();
+    let files: Vec<_> = generated.iter().flat_map(|(_, _, f)| f.iter().cloned()).collect();
+    let changed = bank_codegen::write(root, &files)?;
+    for (name, t, files) in &generated {
+        let lines: usize = files.iter().map(|f| f.content.lines().count()).sum();
+        println!("{name:<16} {} files, {lines} lines", files.len());
+        if timings {
+            for (stage, d) in &t.stages {
+                println!("    {stage:<14} {:>8.2} ms", d.as_secs_f64() * 1e3);
+            }
+            println!("    {:<14} {:>8.2} ms", "total", t.total().as_secs_f64() * 1e3);
+        }
+    }
+    if timings {
+        println!("all APIs: {:.2} ms ({} build)", elapsed.as_secs_f64() * 1e3, if cfg!(debug_assertions) { "debug" } else { "release" });
+    }
+    println!("{changed} file(s) changed");
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check(root: &std::path::Path, names: &[String]) -> bank_codegen::Result<ExitCode> {
+    let generated = bank_codegen::generate(root, names)?;
+    let files: Vec<_> = generated.iter().flat_map(|(_, _, f)| f.iter().cloned()).collect();
+    let stale = bank_codegen::stale(root, &files);
+    if stale.is_empty() {
+        println!("generated code is up to date ({} files)", files.len());
+        return Ok(ExitCode::SUCCESS);
+    }
+    for s in &stale {
+        print!("{}", s.diff);
+    }
+    eprintln!(
+        "error: {} generated file(s) are stale: {}\nrun `cargo xtask generate` and commit the result",
+        stale.len(),
+        stale.iter().map(|s| s.path.display().to_string()).collect::<Vec<_>>().join(", ")
+    );
+    Ok(ExitCode::FAILURE)
+}
