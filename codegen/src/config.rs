@@ -46,6 +46,10 @@ pub struct Policy {
     /// String enums keep unknown values (`Unknown(String)`) instead of failing to deserialise.
     #[serde(default = "yes")]
     pub tolerant_enums: bool,
+    /// Number or boolean `example`s on `type: string` schemas are written as strings (the bank's
+    /// Swagger pages show `123` where the wire carries `"123"`).
+    #[serde(default = "yes")]
+    pub stringify_examples: bool,
 }
 
 fn yes() -> bool {
@@ -54,7 +58,7 @@ fn yes() -> bool {
 
 impl Default for Policy {
     fn default() -> Self {
-        Policy { exact_numbers: true, open_responses: true, tolerant_enums: true }
+        Policy { exact_numbers: true, open_responses: true, tolerant_enums: true, stringify_examples: true }
     }
 }
 

@@ -18,6 +18,7 @@ use crate::load::escape_pointer;
 pub const FORMATS: &[(&str, &str, &str)] = &[
     // (type, format, Rust type in bank-runtime)
     ("number", "decimal", "Decimal"),
+    ("string", "date-time", "DateTime"),
     ("string", "dd-MM-yyyy", "DateDmy"),
     ("string", "yyyy-MM-dd HH:mm:ss", "DateTimeYmdHms"),
     ("string", "dd-MM-yyyy HH:mm:ss", "DateTimeDmyHms"),
@@ -38,6 +39,9 @@ pub fn normalise(path: &Path, doc: &mut Value, policy: &Policy) -> Result<()> {
         mark_numbers(doc);
     }
     mark_formats(doc);
+    if policy.stringify_examples {
+        stringify_examples(doc);
+    }
     if policy.open_responses {
         open_responses(doc);
     }
@@ -94,6 +98,17 @@ fn mark_formats(v: &mut Value) {
             if !map.contains_key("x-rust-type") {
                 let rt = rust_type(rust);
                 map.insert("x-rust-type".into(), rt);
+            }
+        }
+    });
+}
+
+fn stringify_examples(v: &mut Value) {
+    walk_objects(v, &mut |map| {
+        if map.get("type") == Some(&json!("string")) {
+            if let Some(example @ (Value::Number(_) | Value::Bool(_))) = map.get("example") {
+                let text = example.to_string();
+                map.insert("example".into(), Value::String(text));
             }
         }
     });

@@ -97,3 +97,56 @@ layout_type!(
     /// A date-time written `dd.MM.yyyy HH:mm:ss` (`06.10.2023 10:07:23`), bank local time.
     DateTimeDmyHmsDots, chrono::NaiveDateTime, "dd.MM.yyyy HH:mm:ss", "%d.%m.%Y %H:%M:%S"
 );
+
+/// An RFC 3339 date-time that keeps the offset it was written with (`2023-02-11T04:44:31+06:00`
+/// reads and writes back as `+06:00`, not as UTC).
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct DateTime(pub chrono::DateTime<chrono::FixedOffset>);
+
+impl DateTime {
+    /// The chrono value.
+    pub fn get(self) -> chrono::DateTime<chrono::FixedOffset> {
+        self.0
+    }
+}
+
+impl From<chrono::DateTime<chrono::FixedOffset>> for DateTime {
+    fn from(v: chrono::DateTime<chrono::FixedOffset>) -> Self {
+        DateTime(v)
+    }
+}
+
+impl std::str::FromStr for DateTime {
+    type Err = LayoutError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .map(DateTime)
+            .map_err(|e| LayoutError { input: s.to_owned(), layout: "RFC 3339 date-time", reason: e.to_string() })
+    }
+}
+
+impl fmt::Display for DateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+    }
+}
+
+impl fmt::Debug for DateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DateTime({self})")
+    }
+}
+
+impl serde::Serialize for DateTime {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for DateTime {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}

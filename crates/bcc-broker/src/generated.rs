@@ -131,7 +131,7 @@ pub mod types {
     pub struct OrderResponseBody {
         ///Дата и время истечения срока действия
         #[serde(rename = "expiresAt")]
-        pub expires_at: ::chrono::DateTime<::chrono::offset::Utc>,
+        pub expires_at: ::bank_runtime::DateTime,
         ///Идентификатор заказа партнера
         #[serde(rename = "partnerOrderId")]
         pub partner_order_id: ::std::string::String,
@@ -161,7 +161,7 @@ pub mod types {
             rename = "expiresAt",
             skip_serializing_if = "::std::option::Option::is_none"
         )]
-        pub expires_at: ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+        pub expires_at: ::std::option::Option<::bank_runtime::DateTime>,
         ///Ссылка для перенаправления при неудаче
         #[serde(
             rename = "failRedirect",
@@ -1005,7 +1005,7 @@ pub mod types {
         #[derive(Clone, Debug)]
         pub struct OrderResponseBody {
             expires_at: ::std::result::Result<
-                ::chrono::DateTime<::chrono::offset::Utc>,
+                ::bank_runtime::DateTime,
                 ::std::string::String,
             >,
             partner_order_id: ::std::result::Result<
@@ -1043,7 +1043,7 @@ pub mod types {
         impl OrderResponseBody {
             pub fn expires_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+                T: ::std::convert::TryInto<::bank_runtime::DateTime>,
                 T::Error: ::std::fmt::Display,
             {
                 self.expires_at = value
@@ -1136,7 +1136,7 @@ pub mod types {
                 ::std::string::String,
             >,
             expires_at: ::std::result::Result<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::option::Option<::bank_runtime::DateTime>,
                 ::std::string::String,
             >,
             fail_redirect: ::std::result::Result<
@@ -1228,7 +1228,7 @@ pub mod types {
             pub fn expires_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                    ::std::option::Option<::bank_runtime::DateTime>,
                 >,
                 T::Error: ::std::fmt::Display,
             {
