@@ -58,7 +58,12 @@ fn yes() -> bool {
 
 impl Default for Policy {
     fn default() -> Self {
-        Policy { exact_numbers: true, open_responses: true, tolerant_enums: true, stringify_examples: true }
+        Policy {
+            exact_numbers: true,
+            open_responses: true,
+            tolerant_enums: true,
+            stringify_examples: true,
+        }
     }
 }
 
@@ -100,12 +105,23 @@ pub fn discover(specs_dir: &Path) -> Result<Vec<Api>> {
         if !toml_path.is_file() {
             continue;
         }
-        let text = std::fs::read_to_string(&toml_path).map_err(|e| Error::io(&toml_path, "read", e))?;
+        let text =
+            std::fs::read_to_string(&toml_path).map_err(|e| Error::io(&toml_path, "read", e))?;
         let config: ApiConfig = toml::from_str(&text).map_err(|e| {
             let (line, column) = e.span().map(|s| line_col(&text, s.start)).unwrap_or((0, 0));
-            Error::Syntax { path: toml_path.clone(), format: "TOML", line, column, message: e.message().to_owned() }
+            Error::Syntax {
+                path: toml_path.clone(),
+                format: "TOML",
+                line,
+                column,
+                message: e.message().to_owned(),
+            }
         })?;
-        apis.push(Api { name: entry.file_name().to_string_lossy().into_owned(), dir: entry.path(), config });
+        apis.push(Api {
+            name: entry.file_name().to_string_lossy().into_owned(),
+            dir: entry.path(),
+            config,
+        });
     }
     apis.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(apis)

@@ -23,11 +23,11 @@ pub fn make_tolerant(file: &mut syn::File) {
     let mut names = BTreeSet::new();
     let mut replacements: Vec<(usize, Vec<Item>)> = Vec::new();
     for (i, item) in types.iter().enumerate() {
-        if let Item::Enum(e) = item {
-            if let Some(variants) = unit_variants(e) {
-                names.insert(e.ident.to_string());
-                replacements.push((i, tolerant_enum(e, &variants)));
-            }
+        if let Item::Enum(e) = item
+            && let Some(variants) = unit_variants(e)
+        {
+            names.insert(e.ident.to_string());
+            replacements.push((i, tolerant_enum(e, &variants)));
         }
     }
     if names.is_empty() {
@@ -45,8 +45,14 @@ pub fn make_tolerant(file: &mut syn::File) {
         }
         if let Item::Impl(imp) = &item {
             let self_ty = imp.self_ty.to_token_stream().to_string();
-            let trait_name = imp.trait_.as_ref().and_then(|(p, _)| p.segments.last()).map(|s| s.ident.to_string());
-            if names.contains(&self_ty) && trait_name.is_some_and(|t| replaced_impls.contains(&t.as_str())) {
+            let trait_name = imp
+                .trait_
+                .as_ref()
+                .and_then(|(p, _)| p.segments.last())
+                .map(|s| s.ident.to_string());
+            if names.contains(&self_ty)
+                && trait_name.is_some_and(|t| replaced_impls.contains(&t.as_str()))
+            {
                 continue;
             }
         }
@@ -89,27 +95,38 @@ fn derives(attrs: &[Attribute]) -> Vec<String> {
 }
 
 fn serde_rename(attrs: &[Attribute]) -> Option<String> {
-    attrs.iter().filter(|a| a.path().is_ident("serde")).find_map(|a| {
-        let mut rename = None;
-        let _ = a.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") {
-                let s: syn::LitStr = meta.value()?.parse()?;
-                rename = Some(s.value());
-            }
-            Ok(())
-        });
-        rename
-    })
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("serde"))
+        .find_map(|a| {
+            let mut rename = None;
+            let _ = a.parse_nested_meta(|meta| {
+                if meta.path.is_ident("rename") {
+                    let s: syn::LitStr = meta.value()?.parse()?;
+                    rename = Some(s.value());
+                }
+                Ok(())
+            });
+            rename
+        })
 }
 
 fn tolerant_enum(e: &ItemEnum, variants: &[(syn::Ident, String)]) -> Vec<Item> {
     let name = &e.ident;
     let vis = &e.vis;
-    let docs: Vec<&Attribute> = e.attrs.iter().filter(|a| a.path().is_ident("doc")).collect();
+    let docs: Vec<&Attribute> = e
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .collect();
     let variant_defs = e.variants.iter().map(|v| {
         let ident = &v.ident;
         let vdocs = v.attrs.iter().filter(|a| a.path().is_ident("doc"));
-        let wire = variants.iter().find(|(i, _)| i == ident).map(|(_, w)| w.clone()).unwrap_or_default();
+        let wire = variants
+            .iter()
+            .find(|(i, _)| i == ident)
+            .map(|(_, w)| w.clone())
+            .unwrap_or_default();
         let doc = format!("`{wire}`");
         quote! { #(#vdocs)* #[doc = #doc] #ident, }
     });
@@ -188,9 +205,17 @@ fn drop_copy_where_needed(types: &mut [Item], tolerant: &BTreeSet<String>) {
         let mut changed = false;
         for item in types.iter_mut() {
             let (ident, attrs, body) = match item {
-                Item::Struct(s) => (s.ident.to_string(), &mut s.attrs, s.fields.to_token_stream()),
+                Item::Struct(s) => (
+                    s.ident.to_string(),
+                    &mut s.attrs,
+                    s.fields.to_token_stream(),
+                ),
                 Item::Enum(e) if !tolerant.contains(&e.ident.to_string()) => {
-                    let body = e.variants.iter().map(|v| v.fields.to_token_stream()).collect::<TokenStream>();
+                    let body = e
+                        .variants
+                        .iter()
+                        .map(|v| v.fields.to_token_stream())
+                        .collect::<TokenStream>();
                     (e.ident.to_string(), &mut e.attrs, body)
                 }
                 _ => continue,
@@ -222,8 +247,13 @@ fn remove_copy(attrs: &mut [Attribute]) -> bool {
     let mut removed = false;
     for a in attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
         if let Meta::List(list) = &mut a.meta {
-            let kept: Vec<String> =
-                list.tokens.to_string().split(',').map(|s| s.trim().to_owned()).filter(|s| s != "Copy").collect();
+            let kept: Vec<String> = list
+                .tokens
+                .to_string()
+                .split(',')
+                .map(|s| s.trim().to_owned())
+                .filter(|s| s != "Copy")
+                .collect();
             let before = list.tokens.to_string().split(',').count();
             if kept.len() != before {
                 removed = true;

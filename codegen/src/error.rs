@@ -116,16 +116,28 @@ pub enum Error {
 }
 
 impl Error {
-    pub(crate) fn invalid(path: &std::path::Path, pointer: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn invalid(
+        path: &std::path::Path,
+        pointer: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         let pointer = pointer.into();
         Error::Invalid {
             path: path.to_path_buf(),
-            pointer: if pointer.is_empty() { "/".into() } else { pointer },
+            pointer: if pointer.is_empty() {
+                "/".into()
+            } else {
+                pointer
+            },
             message: message.into(),
         }
     }
 
     pub(crate) fn io(path: &std::path::Path, action: &'static str, source: std::io::Error) -> Self {
-        Error::Io { path: path.to_path_buf(), action, source }
+        Error::Io {
+            path: path.to_path_buf(),
+            action,
+            source,
+        }
     }
 }

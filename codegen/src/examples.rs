@@ -17,29 +17,58 @@ pub struct Example {
 /// Every example of the document whose schema is a named component.
 pub fn collect(doc: &Value) -> Vec<Example> {
     let mut out = Vec::new();
-    for (name, schema) in doc.pointer("/components/schemas").and_then(Value::as_object).into_iter().flatten() {
+    for (name, schema) in doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         if let Some(value) = synthesise(doc, schema, 0) {
-            out.push(Example { label: format!("components/schemas/{name}"), schema: name.clone(), value });
+            out.push(Example {
+                label: format!("components/schemas/{name}"),
+                schema: name.clone(),
+                value,
+            });
         }
     }
-    for (route, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
+    for (route, item) in doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         for (method, op) in item.as_object().into_iter().flatten() {
             let op_name = format!("{} {route}", method.to_uppercase());
             let mut media = Vec::new();
-            if let Some(c) = op.pointer("/requestBody/content").and_then(Value::as_object) {
+            if let Some(c) = op
+                .pointer("/requestBody/content")
+                .and_then(Value::as_object)
+            {
                 media.extend(c.values().map(|m| ("request".to_owned(), m)));
             }
-            for (status, r) in op.get("responses").and_then(Value::as_object).into_iter().flatten() {
+            for (status, r) in op
+                .get("responses")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
                 if let Some(c) = r.get("content").and_then(Value::as_object) {
                     media.extend(c.values().map(|m| (format!("{status} response"), m)));
                 }
             }
             for (what, m) in media {
-                let (Some(example), Some(schema)) = (m.get("example"), m.pointer("/schema/$ref").and_then(Value::as_str)) else {
+                let (Some(example), Some(schema)) = (
+                    m.get("example"),
+                    m.pointer("/schema/$ref").and_then(Value::as_str),
+                ) else {
                     continue;
                 };
                 if let Some(name) = schema.strip_prefix("#/components/schemas/") {
-                    out.push(Example { label: format!("{op_name} {what}"), schema: name.to_owned(), value: example.clone() });
+                    out.push(Example {
+                        label: format!("{op_name} {what}"),
+                        schema: name.to_owned(),
+                        value: example.clone(),
+                    });
                 }
             }
         }
@@ -77,11 +106,22 @@ pub fn synthesise(doc: &Value, schema: &Value, depth: usize) -> Option<Value> {
         return values.first().cloned();
     }
     let props = schema.get("properties")?.as_object()?;
-    let required: Vec<&str> =
-        schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+    let required: Vec<&str> = schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .collect();
     let mut out = Map::new();
     for (name, p) in props {
-        let value = synthesise(doc, p, depth + 1).or_else(|| if required.contains(&name.as_str()) { placeholder(doc, p) } else { None });
+        let value = synthesise(doc, p, depth + 1).or_else(|| {
+            if required.contains(&name.as_str()) {
+                placeholder(doc, p)
+            } else {
+                None
+            }
+        });
         if let Some(v) = value {
             out.insert(name.clone(), v);
         }

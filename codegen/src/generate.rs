@@ -1,12 +1,14 @@
 //! progenitor (Builder interface) + typify over the normalised document, guarded against panics,
 //! then post-processing of the token stream and formatting with prettyplease.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::collections::BTreeSet;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
 use std::sync::Mutex;
 
-use progenitor_impl::{CrateVers, GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use progenitor_impl::{
+    CrateVers, GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle,
+};
 use quote::quote;
 use serde_json::Value;
 
@@ -16,7 +18,11 @@ use crate::normalize::{RUNTIME_CRATE, RUNTIME_VERSION};
 /// Run progenitor on an OpenAPI 3.0 document and return the generated items (unformatted).
 pub fn client_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> {
     let spec: openapiv3::OpenAPI = serde_json::from_value(doc.clone()).map_err(|e| {
-        Error::invalid(path, "/", format!("the normalised document is not OpenAPI 3.0 as openapiv3 reads it: {e}"))
+        Error::invalid(
+            path,
+            "/",
+            format!("the normalised document is not OpenAPI 3.0 as openapiv3 reads it: {e}"),
+        )
     })?;
     let mut settings = GenerationSettings::new();
     settings
@@ -26,7 +32,11 @@ pub fn client_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStrea
         .with_inner_type(quote! { ::bank_runtime::Context })
         .with_derive("PartialEq")
         .with_map_type("::std::collections::BTreeMap")
-        .with_crate(RUNTIME_CRATE, CrateVers::parse(RUNTIME_VERSION).unwrap_or(CrateVers::Any), None);
+        .with_crate(
+            RUNTIME_CRATE,
+            CrateVers::parse(RUNTIME_VERSION).unwrap_or(CrateVers::Any),
+            None,
+        );
 
     let message = PANIC_MESSAGE.get_or_init(|| Mutex::new(None));
     let previous = std::panic::take_hook();
@@ -37,19 +47,34 @@ pub fn client_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStrea
             .map(|s| (*s).to_owned())
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_else(|| "unknown panic".into());
-        let location = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
+        let location = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
         if let Some(m) = PANIC_MESSAGE.get() {
             *m.lock().unwrap_or_else(|p| p.into_inner()) = Some(format!("{text}{location}"));
         }
     }));
-    let result = catch_unwind(AssertUnwindSafe(|| Generator::new(&settings).generate_tokens(&spec)));
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        Generator::new(&settings).generate_tokens(&spec)
+    }));
     std::panic::set_hook(previous);
     match result {
         Ok(Ok(tokens)) => Ok(tokens),
-        Ok(Err(e)) => Err(Error::Generate { path: path.to_path_buf(), message: e.to_string() }),
+        Ok(Err(e)) => Err(Error::Generate {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        }),
         Err(_) => {
-            let text = message.lock().unwrap_or_else(|p| p.into_inner()).take().unwrap_or_else(|| "unknown panic".into());
-            Err(Error::GeneratorPanic { path: path.to_path_buf(), message: text })
+            let text = message
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take()
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(Error::GeneratorPanic {
+                path: path.to_path_buf(),
+                message: text,
+            })
         }
     }
 }
@@ -61,9 +86,21 @@ static PANIC_MESSAGE: std::sync::OnceLock<Mutex<Option<String>>> = std::sync::On
 pub fn server_tokens(doc: &Value) -> proc_macro2::TokenStream {
     let mut items = Vec::new();
     let mut names = Vec::new();
-    for (i, server) in doc.get("servers").and_then(Value::as_array).into_iter().flatten().enumerate() {
-        let Some(url) = server.get("url").and_then(Value::as_str) else { continue };
-        let env = server.get("x-environment").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| format!("server-{i}"));
+    for (i, server) in doc
+        .get("servers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        let Some(url) = server.get("url").and_then(Value::as_str) else {
+            continue;
+        };
+        let env = server
+            .get("x-environment")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("server-{i}"));
         let ident = quote::format_ident!("{}", env.replace(['-', ' '], "_").to_uppercase());
         let mut doc_line = format!("`{env}`: {url}");
         if let Some(d) = server.get("description").and_then(Value::as_str) {
@@ -96,16 +133,16 @@ pub fn format_file(header: &str, file: &syn::File) -> String {
 pub fn type_names(file: &syn::File) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
     for item in &file.items {
-        if let syn::Item::Mod(m) = item {
-            if m.ident == "types" {
-                for item in m.content.iter().flat_map(|(_, items)| items) {
-                    match item {
-                        syn::Item::Struct(s) => out.insert(s.ident.to_string()),
-                        syn::Item::Enum(e) => out.insert(e.ident.to_string()),
-                        syn::Item::Type(t) => out.insert(t.ident.to_string()),
-                        _ => false,
-                    };
-                }
+        if let syn::Item::Mod(m) = item
+            && m.ident == "types"
+        {
+            for item in m.content.iter().flat_map(|(_, items)| items) {
+                match item {
+                    syn::Item::Struct(s) => out.insert(s.ident.to_string()),
+                    syn::Item::Enum(e) => out.insert(e.ident.to_string()),
+                    syn::Item::Type(t) => out.insert(t.ident.to_string()),
+                    _ => false,
+                };
             }
         }
     }
@@ -115,14 +152,23 @@ pub fn type_names(file: &syn::File) -> BTreeSet<String> {
 /// The Rust name typify gives a component schema (`httperror.Details` → `HttperrorDetails`).
 pub fn rust_type_name(schema: &str) -> String {
     use heck::ToPascalCase;
-    let dashed: String = schema.replace('\'', "").chars().map(|c| if c.is_alphanumeric() || c == '_' { c } else { '-' }).collect();
+    let dashed: String = schema
+        .replace('\'', "")
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
     dashed.to_pascal_case()
 }
 
-/// `tests/examples.rs` of a generated crate: every example of the normalised spec must
+/// The `example_roundtrips` test module of a generated crate: every example of the normalised spec must
 /// deserialise into its generated type and serialise back to equal JSON.
-pub fn examples_test(api: &crate::Api, doc: &Value, type_names: &BTreeSet<String>) -> String {
-    let krate = api.crate_ident();
+pub fn examples_test(doc: &Value, type_names: &BTreeSet<String>) -> String {
     let mut tests = String::new();
     let mut seen = BTreeSet::new();
     for example in crate::examples::collect(doc) {
@@ -155,17 +201,17 @@ pub fn examples_test(api: &crate::Api, doc: &Value, type_names: &BTreeSet<String
         ));
     }
     format!(
-        "// @generated by `cargo xtask generate` from specs/{name}/. Do not edit.\n\
-         //! Every example of the normalised spec (`openapi.json`) deserialises into its generated type\n\
-         //! and serialises back to equal JSON.\n\n\
-         use {krate}::types;\n\n\
-         fn roundtrip<T: serde::de::DeserializeOwned + serde::Serialize>(label: &str, json: &str) {{\n    \
-             let expected: serde_json::Value = serde_json::from_str(json).expect(\"the example is JSON\");\n    \
-             let typed: T = serde_json::from_str(json)\n        .unwrap_or_else(|e| panic!(\"{{label}}: does not deserialise: {{e}}\"));\n    \
-             let text = serde_json::to_string(&typed).expect(\"serialises\");\n    \
-             let back: serde_json::Value = serde_json::from_str(&text).expect(\"serialised JSON parses\");\n    \
+        "/// Every example of the normalised spec (`openapi.json`) deserialises into its generated\n\
+         /// type and serialises back to equal JSON.\n\
+         #[cfg(test)]\n\
+         mod example_roundtrips {{\n\
+         use super::types;\n\
+         fn roundtrip<T: serde::de::DeserializeOwned + serde::Serialize>(label: &str, json: &str) {{\n\
+             let expected: serde_json::Value = serde_json::from_str(json).expect(\"the example is JSON\");\n\
+             let typed: T = serde_json::from_str(json).unwrap_or_else(|e| panic!(\"{{label}}: does not deserialise: {{e}}\"));\n\
+             let text = serde_json::to_string(&typed).expect(\"serialises\");\n\
+             let back: serde_json::Value = serde_json::from_str(&text).expect(\"serialised JSON parses\");\n\
              assert_eq!(back, expected, \"{{label}}: does not round-trip\");\n\
-         }}\n{tests}",
-        name = api.name,
+         }}\n{tests}}}\n"
     )
 }

@@ -13,8 +13,8 @@
 
 pub mod config;
 pub mod enums;
-pub mod examples;
 pub mod error;
+pub mod examples;
 pub mod generate;
 pub mod load;
 pub mod normalize;
@@ -64,14 +64,17 @@ pub fn prepare(api: &Api, timings: &mut Timings) -> Result<Value> {
     refs::check(&doc_path, &value)?;
     if let Some(fixes_path) = api.fixes_path() {
         timings.time("fix", || -> Result<()> {
-            let text = std::fs::read_to_string(&fixes_path).map_err(|e| Error::io(&fixes_path, "read", e))?;
+            let text = std::fs::read_to_string(&fixes_path)
+                .map_err(|e| Error::io(&fixes_path, "read", e))?;
             let overlay = overlay::parse(&fixes_path, &text)?;
             overlay::apply(&fixes_path, &overlay, &mut value)?;
             Ok(())
         })?;
         refs::check(&doc_path, &value)?;
     }
-    timings.time("normalise", || normalize::normalise(&doc_path, &mut value, &api.config.normalise))?;
+    timings.time("normalise", || {
+        normalize::normalise(&doc_path, &mut value, &api.config.normalise)
+    })?;
     timings.time("check shapes", || shapes::check(&doc_path, &value))?;
     Ok(value)
 }
@@ -91,7 +94,7 @@ pub fn generate_api(api: &Api, timings: &mut Timings) -> Result<Vec<OutputFile>>
     let doc_path = api.document_path();
     let spec_rel = format!("specs/{}", api.name);
     let tokens = timings.time("generate", || generate::client_tokens(&doc_path, &doc))?;
-    let (source, type_names) = timings.time("post-process", || -> Result<_> {
+    let source = timings.time("post-process", || -> Result<_> {
         let mut file: syn::File =
             syn::parse2(tokens).map_err(|e| Error::Format { path: doc_path.clone(), message: e.to_string() })?;
         if api.config.normalise.tolerant_enums {
@@ -106,17 +109,27 @@ pub fn generate_api(api: &Api, timings: &mut Timings) -> Result<Vec<OutputFile>>
             api.config.api.fixes.as_ref().map(|f| format!(" + {f}")).unwrap_or_default()
         );
         let names = generate::type_names(&file);
-        Ok((generate::format_file(&header, &file), names))
+        let tests: syn::File = syn::parse_str(&generate::examples_test(&doc, &names))
+            .map_err(|e| Error::Format { path: doc_path.clone(), message: e.to_string() })?;
+        file.items.extend(tests.items);
+        Ok(generate::format_file(&header, &file))
     })?;
-    let examples = generate::examples_test(api, &doc, &type_names);
     let mut json = serde_json::to_string_pretty(&doc).expect("a JSON value always serialises");
     json.push('\n');
     let crate_dir = PathBuf::from("crates").join(&api.name);
     Ok(vec![
-        OutputFile { path: crate_dir.join("src/generated.rs"), content: source },
-        OutputFile { path: crate_dir.join("openapi.json"), content: json },
-        OutputFile { path: crate_dir.join("Cargo.toml"), content: cargo_toml(api) },
-        OutputFile { path: crate_dir.join("tests/examples.rs"), content: examples },
+        OutputFile {
+            path: crate_dir.join("src/generated.rs"),
+            content: source,
+        },
+        OutputFile {
+            path: crate_dir.join("openapi.json"),
+            content: json,
+        },
+        OutputFile {
+            path: crate_dir.join("Cargo.toml"),
+            content: cargo_toml(api),
+        },
     ])
 }
 
@@ -158,10 +171,16 @@ pub fn select<'a>(apis: &'a [Api], names: &[String]) -> Result<Vec<&'a Api>> {
     names
         .iter()
         .map(|n| {
-            apis.iter().find(|a| &a.name == n).ok_or_else(|| Error::UnknownApi {
-                name: n.clone(),
-                known: apis.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", "),
-            })
+            apis.iter()
+                .find(|a| &a.name == n)
+                .ok_or_else(|| Error::UnknownApi {
+                    name: n.clone(),
+                    known: apis
+                        .iter()
+                        .map(|a| a.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                })
         })
         .collect()
 }
@@ -227,7 +246,10 @@ pub fn stale(root: &Path, files: &[OutputFile]) -> Vec<Stale> {
                 diff: similar::TextDiff::from_lines(&on_disk, &f.content)
                     .unified_diff()
                     .context_radius(3)
-                    .header(&format!("a/{} (checked in)", f.path.display()), &format!("b/{} (generated)", f.path.display()))
+                    .header(
+                        &format!("a/{} (checked in)", f.path.display()),
+                        &format!("b/{} (generated)", f.path.display()),
+                    )
                     .to_string(),
             })
         })
@@ -236,5 +258,8 @@ pub fn stale(root: &Path, files: &[OutputFile]) -> Vec<Stale> {
 
 /// The workspace root (the folder holding `specs/`), found from this crate's manifest.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("codegen lives in the workspace").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("codegen lives in the workspace")
+        .to_path_buf()
 }

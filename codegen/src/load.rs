@@ -39,7 +39,11 @@ pub fn load(path: &Path) -> Result<Document> {
 pub fn parse(path: &Path, text: &str) -> Result<Document> {
     let value = parse_value(path, text)?;
     let version = detect_version(path, &value)?;
-    Ok(Document { path: path.to_path_buf(), version, value })
+    Ok(Document {
+        path: path.to_path_buf(),
+        version,
+        value,
+    })
 }
 
 /// Parse YAML or JSON text into a JSON value, without looking at what it describes.
@@ -54,8 +58,17 @@ pub fn parse_value(path: &Path, text: &str) -> Result<Value> {
         });
     }
     let yaml: yaml_serde::Value = yaml_serde::from_str(text).map_err(|e| {
-        let (line, column) = e.location().map(|l| (l.line(), l.column())).unwrap_or((0, 0));
-        Error::Syntax { path: path.to_path_buf(), format: "YAML", line, column, message: e.to_string() }
+        let (line, column) = e
+            .location()
+            .map(|l| (l.line(), l.column()))
+            .unwrap_or((0, 0));
+        Error::Syntax {
+            path: path.to_path_buf(),
+            format: "YAML",
+            line,
+            column,
+            message: e.to_string(),
+        }
     })?;
     yaml_to_json(path, yaml, &mut String::new())
 }
@@ -72,7 +85,11 @@ fn yaml_to_json(path: &Path, yaml: yaml_serde::Value, pointer: &mut String) -> R
             } else {
                 let f = n.as_f64().unwrap_or(f64::NAN);
                 Value::Number(Number::from_f64(f).ok_or_else(|| {
-                    Error::invalid(path, pointer.clone(), format!("number `{n}` has no JSON representation"))
+                    Error::invalid(
+                        path,
+                        pointer.clone(),
+                        format!("number `{n}` has no JSON representation"),
+                    )
                 })?)
             }
         }
@@ -108,7 +125,11 @@ fn yaml_to_json(path: &Path, yaml: yaml_serde::Value, pointer: &mut String) -> R
                 let value = yaml_to_json(path, value, pointer)?;
                 pointer.truncate(len);
                 if out.insert(key.clone(), value).is_some() {
-                    return Err(Error::invalid(path, pointer.clone(), format!("duplicate key `{key}`")));
+                    return Err(Error::invalid(
+                        path,
+                        pointer.clone(),
+                        format!("duplicate key `{key}`"),
+                    ));
                 }
             }
             Value::Object(out)
@@ -124,18 +145,34 @@ fn detect_version(path: &Path, value: &Value) -> Result<SpecVersion> {
     if let Some(v) = root.get("swagger") {
         return match v.as_str() {
             Some("2.0") => Ok(SpecVersion::Swagger2),
-            _ => Err(Error::invalid(path, "/swagger", format!("unsupported Swagger version {v}; only \"2.0\" exists"))),
+            _ => Err(Error::invalid(
+                path,
+                "/swagger",
+                format!("unsupported Swagger version {v}; only \"2.0\" exists"),
+            )),
         };
     }
     match root.get("openapi") {
         Some(Value::String(v)) if v.starts_with("3.0.") => Ok(SpecVersion::OpenApi30),
-        Some(Value::String(v)) if v.starts_with("3.1") || v.starts_with("3.2") => Err(Error::invalid(
+        Some(Value::String(v)) if v.starts_with("3.1") || v.starts_with("3.2") => {
+            Err(Error::invalid(
+                path,
+                "/openapi",
+                format!(
+                    "OpenAPI {v} is not supported: the generator (progenitor) reads OpenAPI 3.0.x and Swagger 2.0"
+                ),
+            ))
+        }
+        Some(v) => Err(Error::invalid(
             path,
             "/openapi",
-            format!("OpenAPI {v} is not supported: the generator (progenitor) reads OpenAPI 3.0.x and Swagger 2.0"),
+            format!("unsupported OpenAPI version {v}"),
         )),
-        Some(v) => Err(Error::invalid(path, "/openapi", format!("unsupported OpenAPI version {v}"))),
-        None => Err(Error::invalid(path, "/", "neither `swagger: \"2.0\"` nor `openapi: 3.0.x` is present")),
+        None => Err(Error::invalid(
+            path,
+            "/",
+            "neither `swagger: \"2.0\"` nor `openapi: 3.0.x` is present",
+        )),
     }
 }
 

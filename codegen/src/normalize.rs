@@ -30,7 +30,9 @@ pub const RUNTIME_CRATE: &str = "bank-runtime";
 /// Its version requirement as written into `x-rust-type`.
 pub const RUNTIME_VERSION: &str = "0.1.0";
 
-const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// Apply the policy to a converted, fixed OpenAPI 3.0 document.
 pub fn normalise(path: &Path, doc: &mut Value, policy: &Policy) -> Result<()> {
@@ -60,13 +62,31 @@ fn rust_type(name: &str) -> Value {
 /// Query, path and header values are written with `serde_urlencoded` / `to_string`, where an exact
 /// decimal cannot be a JSON number; the banks send money there as strings, so demand a string.
 fn reject_numeric_parameters(path: &Path, doc: &Value) -> Result<()> {
-    for (route, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
+    for (route, item) in doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         for (method, op) in item.as_object().into_iter().flatten() {
-            let params = if method == "parameters" { Some(op) } else { op.get("parameters") };
-            for (i, p) in params.and_then(Value::as_array).into_iter().flatten().enumerate() {
+            let params = if method == "parameters" {
+                Some(op)
+            } else {
+                op.get("parameters")
+            };
+            for (i, p) in params
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
                 if p.pointer("/schema/type") == Some(&json!("number")) {
                     let base = format!("/paths/{}/{method}", escape_pointer(route));
-                    let pointer = if method == "parameters" { format!("/paths/{}/parameters/{i}", escape_pointer(route)) } else { format!("{base}/parameters/{i}") };
+                    let pointer = if method == "parameters" {
+                        format!("/paths/{}/parameters/{i}", escape_pointer(route))
+                    } else {
+                        format!("{base}/parameters/{i}")
+                    };
                     return Err(Error::invalid(
                         path,
                         pointer,
@@ -91,25 +111,27 @@ fn mark_numbers(v: &mut Value) {
 
 fn mark_formats(v: &mut Value) {
     walk_objects(v, &mut |map| {
-        let (Some(Value::String(ty)), Some(Value::String(format))) = (map.get("type"), map.get("format")) else {
+        let (Some(Value::String(ty)), Some(Value::String(format))) =
+            (map.get("type"), map.get("format"))
+        else {
             return;
         };
-        if let Some((_, _, rust)) = FORMATS.iter().find(|(t, f, _)| t == ty && f == format) {
-            if !map.contains_key("x-rust-type") {
-                let rt = rust_type(rust);
-                map.insert("x-rust-type".into(), rt);
-            }
+        if let Some((_, _, rust)) = FORMATS.iter().find(|(t, f, _)| t == ty && f == format)
+            && !map.contains_key("x-rust-type")
+        {
+            let rt = rust_type(rust);
+            map.insert("x-rust-type".into(), rt);
         }
     });
 }
 
 fn stringify_examples(v: &mut Value) {
     walk_objects(v, &mut |map| {
-        if map.get("type") == Some(&json!("string")) {
-            if let Some(example @ (Value::Number(_) | Value::Bool(_))) = map.get("example") {
-                let text = example.to_string();
-                map.insert("example".into(), Value::String(text));
-            }
+        if map.get("type") == Some(&json!("string"))
+            && let Some(example @ (Value::Number(_) | Value::Bool(_))) = map.get("example")
+        {
+            let text = example.to_string();
+            map.insert("example".into(), Value::String(text));
         }
     });
 }
@@ -149,7 +171,8 @@ fn open_responses(doc: &mut Value) {
     // Close over references between components.
     let mut queue: Vec<String> = named.iter().cloned().collect();
     while let Some(name) = queue.pop() {
-        if let Some(schema) = doc.pointer(&format!("/components/schemas/{}", escape_pointer(&name))) {
+        if let Some(schema) = doc.pointer(&format!("/components/schemas/{}", escape_pointer(&name)))
+        {
             let mut refs = BTreeSet::new();
             collect_refs(schema, &mut refs);
             for r in refs {
@@ -165,29 +188,66 @@ fn open_responses(doc: &mut Value) {
         }
     }
     for name in named {
-        if let Some(v) = doc.pointer_mut(&format!("/components/schemas/{}", escape_pointer(&name))) {
+        if let Some(v) = doc.pointer_mut(&format!("/components/schemas/{}", escape_pointer(&name)))
+        {
             strip_additional(v);
         }
     }
 }
 
-fn collect_received(op: &Value, base: &str, named: &mut BTreeSet<String>, inline: &mut Vec<String>) {
-    for (status, response) in op.get("responses").and_then(Value::as_object).into_iter().flatten() {
-        for (media, m) in response.get("content").and_then(Value::as_object).into_iter().flatten() {
+fn collect_received(
+    op: &Value,
+    base: &str,
+    named: &mut BTreeSet<String>,
+    inline: &mut Vec<String>,
+) {
+    for (status, response) in op
+        .get("responses")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        for (media, m) in response
+            .get("content")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
             if let Some(schema) = m.get("schema") {
                 collect_refs(schema, named);
-                inline.push(format!("{base}/responses/{}/content/{}/schema", escape_pointer(status), escape_pointer(media)));
+                inline.push(format!(
+                    "{base}/responses/{}/content/{}/schema",
+                    escape_pointer(status),
+                    escape_pointer(media)
+                ));
             }
         }
     }
-    for (name, callback) in op.get("callbacks").and_then(Value::as_object).into_iter().flatten() {
+    for (name, callback) in op
+        .get("callbacks")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         for (expr, item) in callback.as_object().into_iter().flatten() {
             for (method, cb_op) in item.as_object().into_iter().flatten() {
-                let cb_base = format!("{base}/callbacks/{}/{}/{method}", escape_pointer(name), escape_pointer(expr));
-                for (media, m) in cb_op.pointer("/requestBody/content").and_then(Value::as_object).into_iter().flatten() {
+                let cb_base = format!(
+                    "{base}/callbacks/{}/{}/{method}",
+                    escape_pointer(name),
+                    escape_pointer(expr)
+                );
+                for (media, m) in cb_op
+                    .pointer("/requestBody/content")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                {
                     if let Some(schema) = m.get("schema") {
                         collect_refs(schema, named);
-                        inline.push(format!("{cb_base}/requestBody/content/{}/schema", escape_pointer(media)));
+                        inline.push(format!(
+                            "{cb_base}/requestBody/content/{}/schema",
+                            escape_pointer(media)
+                        ));
                     }
                 }
             }
@@ -198,7 +258,11 @@ fn collect_received(op: &Value, base: &str, named: &mut BTreeSet<String>, inline
 fn collect_refs(v: &Value, out: &mut BTreeSet<String>) {
     match v {
         Value::Object(map) => {
-            if let Some(name) = map.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/components/schemas/")) {
+            if let Some(name) = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
                 out.insert(name.replace("~1", "/").replace("~0", "~"));
             }
             map.values().for_each(|c| collect_refs(c, out));
@@ -219,15 +283,24 @@ fn strip_additional(v: &mut Value) {
 /// Operations without an `operationId` get one from their path: `/pre-approved` → `pre_approved`,
 /// prefixed with the method only when the path has more than one operation.
 fn derive_operation_ids(doc: &mut Value) {
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else { return };
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
     for (route, item) in paths.iter_mut() {
-        let Some(item) = item.as_object_mut() else { continue };
-        let count = item.keys().filter(|k| METHODS.contains(&k.as_str())).count();
+        let Some(item) = item.as_object_mut() else {
+            continue;
+        };
+        let count = item
+            .keys()
+            .filter(|k| METHODS.contains(&k.as_str()))
+            .count();
         for (method, op) in item.iter_mut() {
             if !METHODS.contains(&method.as_str()) {
                 continue;
             }
-            let Some(op) = op.as_object_mut() else { continue };
+            let Some(op) = op.as_object_mut() else {
+                continue;
+            };
             if op.contains_key("operationId") {
                 continue;
             }
@@ -236,10 +309,21 @@ fn derive_operation_ids(doc: &mut Value) {
                 .filter(|s| !s.is_empty() && !s.starts_with('{'))
                 .map(|s| s.replace(['-', '.'], "_").to_lowercase())
                 .collect();
-            let stem = if stem.is_empty() { "root".to_owned() } else { stem.join("_") };
-            let id = if count > 1 { format!("{method}_{stem}") } else { stem };
+            let stem = if stem.is_empty() {
+                "root".to_owned()
+            } else {
+                stem.join("_")
+            };
+            let id = if count > 1 {
+                format!("{method}_{stem}")
+            } else {
+                stem
+            };
             op.insert("operationId".into(), json!(id));
-            op.insert("x-operation-id-derived".into(), json!(format!("derived from `{} {route}`", method.to_uppercase())));
+            op.insert(
+                "x-operation-id-derived".into(),
+                json!(format!("derived from `{} {route}`", method.to_uppercase())),
+            );
         }
     }
 }

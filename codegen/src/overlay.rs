@@ -59,18 +59,39 @@ pub fn parse(path: &Path, text: &str) -> Result<Overlay> {
     let overlay: Overlay = serde_json::from_value(value)
         .map_err(|e| Error::invalid(path, "/", format!("not an Overlay 1.0 document: {e}")))?;
     if !overlay.overlay.starts_with("1.") {
-        return Err(Error::invalid(path, "/overlay", format!("unsupported Overlay version {}", overlay.overlay)));
+        return Err(Error::invalid(
+            path,
+            "/overlay",
+            format!("unsupported Overlay version {}", overlay.overlay),
+        ));
     }
     for (i, action) in overlay.actions.iter().enumerate() {
         let pointer = format!("/actions/{i}");
-        if action.description.as_deref().is_none_or(|d| d.trim().is_empty()) {
-            return Err(Error::invalid(path, pointer, "every fix must say why in `description`"));
+        if action
+            .description
+            .as_deref()
+            .is_none_or(|d| d.trim().is_empty())
+        {
+            return Err(Error::invalid(
+                path,
+                pointer,
+                "every fix must say why in `description`",
+            ));
         }
         if action.remove == action.update.is_some() {
-            return Err(Error::invalid(path, pointer, "a fix needs exactly one of `update` or `remove: true`"));
+            return Err(Error::invalid(
+                path,
+                pointer,
+                "a fix needs exactly one of `update` or `remove: true`",
+            ));
         }
-        JsonPath::parse(&action.target)
-            .map_err(|e| Error::invalid(path, format!("{pointer}/target"), format!("bad JSONPath `{}`: {e}", action.target)))?;
+        JsonPath::parse(&action.target).map_err(|e| {
+            Error::invalid(
+                path,
+                format!("{pointer}/target"),
+                format!("bad JSONPath `{}`: {e}", action.target),
+            )
+        })?;
     }
     Ok(overlay)
 }
@@ -82,7 +103,11 @@ pub fn apply(path: &Path, overlay: &Overlay, doc: &mut Value) -> Result<usize> {
         // Parsed once in `parse`; parsing again here cannot fail.
         let jsonpath = JsonPath::parse(&action.target)
             .map_err(|e| Error::invalid(path, format!("/actions/{i}/target"), e.to_string()))?;
-        let pointers: Vec<String> = jsonpath.query_located(doc).locations().map(|l| l.to_json_pointer()).collect();
+        let pointers: Vec<String> = jsonpath
+            .query_located(doc)
+            .locations()
+            .map(|l| l.to_json_pointer())
+            .collect();
         if pointers.is_empty() {
             return Err(Error::FixTargetVanished {
                 path: path.to_path_buf(),
@@ -109,17 +134,19 @@ pub fn apply(path: &Path, overlay: &Overlay, doc: &mut Value) -> Result<usize> {
 }
 
 fn remove_at(doc: &mut Value, pointer: &str) {
-    let Some((parent, last)) = pointer.rsplit_once('/') else { return };
+    let Some((parent, last)) = pointer.rsplit_once('/') else {
+        return;
+    };
     let key = last.replace("~1", "/").replace("~0", "~");
     match doc.pointer_mut(parent) {
         Some(Value::Object(map)) => {
             map.shift_remove(&key);
         }
         Some(Value::Array(items)) => {
-            if let Ok(i) = key.parse::<usize>() {
-                if i < items.len() {
-                    items.remove(i);
-                }
+            if let Ok(i) = key.parse::<usize>()
+                && i < items.len()
+            {
+                items.remove(i);
             }
         }
         _ => {}

@@ -18,14 +18,22 @@ fn walk(path: &Path, root: &Value, v: &Value, pointer: &mut String) -> Result<()
         Value::Object(map) => {
             if let Some(r) = map.get("$ref") {
                 let Some(target) = r.as_str() else {
-                    return Err(Error::invalid(path, format!("{pointer}/$ref"), "`$ref` must be a string"));
+                    return Err(Error::invalid(
+                        path,
+                        format!("{pointer}/$ref"),
+                        "`$ref` must be a string",
+                    ));
                 };
                 let resolves = match target.strip_prefix('#') {
                     Some(p) => root.pointer(p).is_some(),
                     None => false,
                 };
                 if !resolves {
-                    return Err(Error::DanglingRef { path: path.to_path_buf(), pointer: format!("{pointer}/$ref"), target: target.to_owned() });
+                    return Err(Error::DanglingRef {
+                        path: path.to_path_buf(),
+                        pointer: format!("{pointer}/$ref"),
+                        target: target.to_owned(),
+                    });
                 }
             }
             for (k, child) in map {

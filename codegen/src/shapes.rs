@@ -13,11 +13,18 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::load::escape_pointer;
 
-const METHODS: [&str; 8] = ["get", "put", "post", "delete", "options", "head", "patch", "trace"];
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
 
 /// Check every operation; return the first unsupported shape.
 pub fn check(path: &Path, doc: &Value) -> Result<()> {
-    for (route, item) in doc.get("paths").and_then(Value::as_object).into_iter().flatten() {
+    for (route, item) in doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
         for (method, op) in item.as_object().into_iter().flatten() {
             if !METHODS.contains(&method.as_str()) {
                 continue;
@@ -39,10 +46,19 @@ pub fn check(path: &Path, doc: &Value) -> Result<()> {
 type Shape = Option<Value>;
 
 fn check_operation(doc: &Value, op: &Value) -> Result<(), (String, String)> {
-    for (i, p) in op.get("parameters").and_then(Value::as_array).into_iter().flatten().enumerate() {
+    for (i, p) in op
+        .get("parameters")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         let p = deref(doc, p);
         if p.get("in").and_then(Value::as_str) == Some("cookie") {
-            return Err((format!("/parameters/{i}"), "cookie parameters are not supported by progenitor".into()));
+            return Err((
+                format!("/parameters/{i}"),
+                "cookie parameters are not supported by progenitor".into(),
+            ));
         }
     }
     if let Some(body) = op.get("requestBody").map(|b| deref(doc, b)) {
@@ -54,12 +70,19 @@ fn check_operation(doc: &Value, op: &Value) -> Result<(), (String, String)> {
                 format!(
                     "the request body has {} media types ({}); progenitor takes one — keep one with a fix",
                     media.len(),
-                    media.iter().map(|m| m.as_str()).collect::<Vec<_>>().join(", ")
+                    media
+                        .iter()
+                        .map(|m| m.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         }
         if media.first().is_some_and(|m| m.starts_with("multipart/")) {
-            return Err(("/requestBody/content".into(), "multipart request bodies are not supported by progenitor".into()));
+            return Err((
+                "/requestBody/content".into(),
+                "multipart request bodies are not supported by progenitor".into(),
+            ));
         }
     }
     let Some(responses) = op.get("responses").and_then(Value::as_object) else {
@@ -79,17 +102,23 @@ fn check_operation(doc: &Value, op: &Value) -> Result<(), (String, String)> {
     }
     uniform(&success, "success (2xx)").map_err(|r| ("/responses".to_string(), r))?;
     uniform(&errors, "error (4xx/5xx/default)").map_err(|r| ("/responses".to_string(), r))?;
-    if let (Some((_, Some(_))), Some(("default", Some(_)))) =
-        (success.first(), errors.iter().find(|(s, _)| *s == "default"))
-    {
-        return Err(("/responses/default".into(), "a typed `default` beside a typed 2xx makes progenitor panic".into()));
+    if let (Some((_, Some(_))), Some(("default", Some(_)))) = (
+        success.first(),
+        errors.iter().find(|(s, _)| *s == "default"),
+    ) {
+        return Err((
+            "/responses/default".into(),
+            "a typed `default` beside a typed 2xx makes progenitor panic".into(),
+        ));
     }
     Ok(())
 }
 
 /// The schema of a response's JSON body, `None` for no body.
 fn response_shape(response: &Value) -> Result<Shape, String> {
-    let Some(content) = response.get("content").and_then(Value::as_object) else { return Ok(None) };
+    let Some(content) = response.get("content").and_then(Value::as_object) else {
+        return Ok(None);
+    };
     if content.is_empty() {
         return Ok(None);
     }
@@ -103,18 +132,26 @@ fn response_shape(response: &Value) -> Result<Shape, String> {
     let (media, m) = content.iter().next().expect("one entry");
     match m.get("schema") {
         Some(schema) => Ok(Some(schema.clone())),
-        None if media.contains("json") => Err(format!("a `{media}` response without a schema makes progenitor panic")),
+        None if media.contains("json") => Err(format!(
+            "a `{media}` response without a schema makes progenitor panic"
+        )),
         None => Ok(None),
     }
 }
 
 fn uniform(list: &[(&str, Shape)], what: &str) -> Result<(), String> {
-    let Some((first_status, first)) = list.first() else { return Ok(()) };
+    let Some((first_status, first)) = list.first() else {
+        return Ok(());
+    };
     for (status, shape) in &list[1..] {
         if shape != first {
             let describe = |s: &Shape| match s {
                 None => "no body".to_owned(),
-                Some(v) => v.get("$ref").and_then(Value::as_str).map(str::to_owned).unwrap_or_else(|| "an inline schema".into()),
+                Some(v) => v
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| "an inline schema".into()),
             };
             return Err(format!(
                 "{what} responses differ: {first_status} has {}, {status} has {}; progenitor needs one shape \
@@ -128,7 +165,11 @@ fn uniform(list: &[(&str, Shape)], what: &str) -> Result<(), String> {
 }
 
 fn deref<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
-    match v.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix('#')) {
+    match v
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix('#'))
+    {
         Some(pointer) => doc.pointer(pointer).unwrap_or(v),
         None => v,
     }

@@ -15,17 +15,27 @@ const METHODS: [&str; 7] = ["get", "put", "post", "delete", "options", "head", "
 
 /// Convert a Swagger 2.0 document to OpenAPI 3.0.3.
 pub fn convert(path: &Path, doc: &Value) -> Result<Value> {
-    let root = doc.as_object().ok_or_else(|| Error::invalid(path, "/", "the document is not a mapping"))?;
+    let root = doc
+        .as_object()
+        .ok_or_else(|| Error::invalid(path, "/", "the document is not a mapping"))?;
     let mut out = Map::new();
     out.insert("openapi".into(), json!("3.0.3"));
-    let info = root.get("info").cloned().ok_or_else(|| Error::invalid(path, "/info", "`info` is required"))?;
+    let info = root
+        .get("info")
+        .cloned()
+        .ok_or_else(|| Error::invalid(path, "/info", "`info` is required"))?;
     out.insert("info".into(), info);
     if let Some(servers) = servers(root) {
         out.insert("servers".into(), servers);
     }
     let global_consumes = media_list(root.get("consumes"));
     let global_produces = media_list(root.get("produces"));
-    let ctx = Ctx { path, consumes: &global_consumes, produces: &global_produces, root };
+    let ctx = Ctx {
+        path,
+        consumes: &global_consumes,
+        produces: &global_produces,
+        root,
+    };
 
     let mut paths = Map::new();
     if let Some(src) = root.get("paths").and_then(Value::as_object) {
@@ -62,7 +72,10 @@ pub fn convert(path: &Path, doc: &Value) -> Result<Value> {
                     bodies.insert(k.clone(), ctx.form(&[p], &global_consumes));
                 }
                 _ => {
-                    plain.insert(k.clone(), ctx.parameter(p, &format!("/parameters/{}", escape_pointer(k)))?);
+                    plain.insert(
+                        k.clone(),
+                        ctx.parameter(p, &format!("/parameters/{}", escape_pointer(k)))?,
+                    );
                 }
             }
         }
@@ -109,7 +122,10 @@ fn servers(root: &Map<String, Value>) -> Option<Value> {
             .filter_map(|e| {
                 let url = e.get("endpointUrl")?.as_str()?;
                 let mut server = Map::new();
-                server.insert("url".into(), json!(format!("{}{}", url.trim_end_matches('/'), base)));
+                server.insert(
+                    "url".into(),
+                    json!(format!("{}{}", url.trim_end_matches('/'), base)),
+                );
                 if let Some(d) = e.get("description") {
                     server.insert("description".into(), d.clone());
                 }
@@ -131,7 +147,10 @@ fn servers(root: &Map<String, Value>) -> Option<Value> {
         .unwrap_or_default();
     let list: Vec<Value> = match host {
         Some(host) if schemes.is_empty() => vec![json!({ "url": format!("//{host}{base}") })],
-        Some(host) => schemes.iter().map(|s| json!({ "url": format!("{s}://{host}{base}") })).collect(),
+        Some(host) => schemes
+            .iter()
+            .map(|s| json!({ "url": format!("{s}://{host}{base}") }))
+            .collect(),
         None if !base.is_empty() => vec![json!({ "url": base })],
         None => return None,
     };
@@ -140,7 +159,11 @@ fn servers(root: &Map<String, Value>) -> Option<Value> {
 
 fn media_list(v: Option<&Value>) -> Vec<String> {
     v.and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|m| m.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|m| m.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -154,12 +177,19 @@ struct Ctx<'a> {
 impl Ctx<'_> {
     fn path_item(&self, item: &Value, pointer: &str) -> Result<Value> {
         let Some(item) = item.as_object() else {
-            return Err(Error::invalid(self.path, pointer, "a path item must be a mapping"));
+            return Err(Error::invalid(
+                self.path,
+                pointer,
+                "a path item must be a mapping",
+            ));
         };
         let mut out = Map::new();
         for (key, value) in item {
             if METHODS.contains(&key.as_str()) {
-                out.insert(key.clone(), self.operation(value, &format!("{pointer}/{key}"))?);
+                out.insert(
+                    key.clone(),
+                    self.operation(value, &format!("{pointer}/{key}"))?,
+                );
             } else if key == "parameters" {
                 // Path-level body parameters have no 3.0 home; the 2.0 documents here have none.
                 let mut params = Vec::new();
@@ -177,18 +207,36 @@ impl Ctx<'_> {
     }
 
     fn resolve_param<'v>(&'v self, p: &'v Value) -> &'v Value {
-        match p.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/parameters/")) {
-            Some(name) => self.root.get("parameters").and_then(|ps| ps.get(name)).unwrap_or(p),
+        match p
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix("#/parameters/"))
+        {
+            Some(name) => self
+                .root
+                .get("parameters")
+                .and_then(|ps| ps.get(name))
+                .unwrap_or(p),
             None => p,
         }
     }
 
     fn operation(&self, op: &Value, pointer: &str) -> Result<Value> {
         let Some(op) = op.as_object() else {
-            return Err(Error::invalid(self.path, pointer, "an operation must be a mapping"));
+            return Err(Error::invalid(
+                self.path,
+                pointer,
+                "an operation must be a mapping",
+            ));
         };
-        let consumes = op.get("consumes").map(|c| media_list(Some(c))).unwrap_or_else(|| self.consumes.to_vec());
-        let produces = op.get("produces").map(|c| media_list(Some(c))).unwrap_or_else(|| self.produces.to_vec());
+        let consumes = op
+            .get("consumes")
+            .map(|c| media_list(Some(c)))
+            .unwrap_or_else(|| self.consumes.to_vec());
+        let produces = op
+            .get("produces")
+            .map(|c| media_list(Some(c)))
+            .unwrap_or_else(|| self.produces.to_vec());
         let mut out = Map::new();
         let mut body: Option<Value> = None;
         let mut form: Vec<&Value> = Vec::new();
@@ -197,21 +245,24 @@ impl Ctx<'_> {
             match key.as_str() {
                 "consumes" | "produces" | "schemes" => {}
                 "parameters" => {
-                    let list = value
-                        .as_array()
-                        .ok_or_else(|| Error::invalid(self.path, format!("{pointer}/parameters"), "must be a list"))?;
+                    let list = value.as_array().ok_or_else(|| {
+                        Error::invalid(self.path, format!("{pointer}/parameters"), "must be a list")
+                    })?;
                     for (i, p) in list.iter().enumerate() {
                         let resolved = self.resolve_param(p);
                         match resolved.get("in").and_then(Value::as_str) {
                             Some("body") => match p.get("$ref").and_then(Value::as_str) {
                                 Some(r) => {
                                     let name = r.trim_start_matches("#/parameters/");
-                                    body = Some(json!({ "$ref": format!("#/components/requestBodies/{name}") }));
+                                    body = Some(
+                                        json!({ "$ref": format!("#/components/requestBodies/{name}") }),
+                                    );
                                 }
                                 None => body = Some(self.body(p, &consumes)),
                             },
                             Some("formData") => form.push(resolved),
-                            _ => params.push(self.parameter(p, &format!("{pointer}/parameters/{i}"))?),
+                            _ => params
+                                .push(self.parameter(p, &format!("{pointer}/parameters/{i}"))?),
                         }
                     }
                 }
@@ -242,7 +293,15 @@ impl Ctx<'_> {
         }
         // Keep the conventional key order: parameters and requestBody before responses.
         let mut ordered = Map::new();
-        let order = ["tags", "summary", "description", "externalDocs", "operationId", "parameters", "requestBody"];
+        let order = [
+            "tags",
+            "summary",
+            "description",
+            "externalDocs",
+            "operationId",
+            "parameters",
+            "requestBody",
+        ];
         for k in order {
             if let Some(v) = out.remove(k) {
                 ordered.insert(k.into(), v);
@@ -257,7 +316,11 @@ impl Ctx<'_> {
             return Ok(json!({ "$ref": r }));
         }
         let Some(p) = p.as_object() else {
-            return Err(Error::invalid(self.path, pointer, "a parameter must be a mapping"));
+            return Err(Error::invalid(
+                self.path,
+                pointer,
+                "a parameter must be a mapping",
+            ));
         };
         let mut out = Map::new();
         let mut sch = Map::new();
@@ -268,7 +331,14 @@ impl Ctx<'_> {
                 }
                 "collectionFormat" => match value.as_str() {
                     Some("csv") | None => {
-                        out.insert("style".into(), json!(if p.get("in") == Some(&json!("query")) { "form" } else { "simple" }));
+                        out.insert(
+                            "style".into(),
+                            json!(if p.get("in") == Some(&json!("query")) {
+                                "form"
+                            } else {
+                                "simple"
+                            }),
+                        );
                         out.insert("explode".into(), json!(false));
                     }
                     Some("multi") => {
@@ -313,8 +383,15 @@ impl Ctx<'_> {
             out.insert("description".into(), d.clone());
         }
         let sch = p.get("schema").map(schema).unwrap_or_else(|| json!({}));
-        let media = if consumes.is_empty() { vec!["application/json".to_owned()] } else { consumes.to_vec() };
-        let content: Map<String, Value> = media.iter().map(|m| (m.clone(), json!({ "schema": sch.clone() }))).collect();
+        let media = if consumes.is_empty() {
+            vec!["application/json".to_owned()]
+        } else {
+            consumes.to_vec()
+        };
+        let content: Map<String, Value> = media
+            .iter()
+            .map(|m| (m.clone(), json!({ "schema": sch.clone() })))
+            .collect();
         out.insert("content".into(), Value::Object(content));
         if let Some(r) = p.get("required") {
             out.insert("required".into(), r.clone());
@@ -334,7 +411,9 @@ impl Ctx<'_> {
         let mut properties = Map::new();
         let mut required = Vec::new();
         for p in params {
-            let Some(name) = p.get("name").and_then(Value::as_str) else { continue };
+            let Some(name) = p.get("name").and_then(Value::as_str) else {
+                continue;
+            };
             let mut sch = p.as_object().cloned().unwrap_or_default();
             for k in ["name", "in", "required", "allowEmptyValue"] {
                 sch.remove(k);
@@ -352,7 +431,10 @@ impl Ctx<'_> {
         }
         let media = consumes
             .iter()
-            .find(|m| m.as_str() == "multipart/form-data" || m.as_str() == "application/x-www-form-urlencoded")
+            .find(|m| {
+                m.as_str() == "multipart/form-data"
+                    || m.as_str() == "application/x-www-form-urlencoded"
+            })
             .cloned()
             .unwrap_or_else(|| "application/x-www-form-urlencoded".into());
         json!({ "content": { media: { "schema": Value::Object(object) } } })
@@ -360,7 +442,10 @@ impl Ctx<'_> {
 
     fn response(&self, r: &Value, produces: &[String]) -> Value {
         let mut out = Map::new();
-        out.insert("description".into(), r.get("description").cloned().unwrap_or_else(|| json!("")));
+        out.insert(
+            "description".into(),
+            r.get("description").cloned().unwrap_or_else(|| json!("")),
+        );
         if let Some(headers) = r.get("headers").and_then(Value::as_object) {
             let conv: Map<String, Value> = headers
                 .iter()
@@ -378,7 +463,11 @@ impl Ctx<'_> {
         }
         if let Some(sch) = r.get("schema") {
             let sch = schema(sch);
-            let media = if produces.is_empty() { vec!["application/json".to_owned()] } else { produces.to_vec() };
+            let media = if produces.is_empty() {
+                vec!["application/json".to_owned()]
+            } else {
+                produces.to_vec()
+            };
             let examples = r.get("examples").and_then(Value::as_object);
             let content: Map<String, Value> = media
                 .iter()
@@ -403,7 +492,10 @@ impl Ctx<'_> {
 }
 
 fn is_body_like(p: &Value) -> bool {
-    matches!(p.get("in").and_then(Value::as_str), Some("body") | Some("formData"))
+    matches!(
+        p.get("in").and_then(Value::as_str),
+        Some("body") | Some("formData")
+    )
 }
 
 /// Convert a Schema Object: `x-nullable` → `nullable`, `type: file` → binary string,
@@ -426,15 +518,23 @@ pub fn schema(s: &Value) -> Value {
                         out.insert("discriminator".into(), json!({ "propertyName": v }));
                     }
                     "properties" | "definitions" | "patternProperties" => {
-                        let props = v.as_object().map(|p| p.iter().map(|(n, s)| (n.clone(), schema(s))).collect());
-                        out.insert(k.clone(), props.map(Value::Object).unwrap_or_else(|| v.clone()));
+                        let props = v
+                            .as_object()
+                            .map(|p| p.iter().map(|(n, s)| (n.clone(), schema(s))).collect());
+                        out.insert(
+                            k.clone(),
+                            props.map(Value::Object).unwrap_or_else(|| v.clone()),
+                        );
                     }
                     "items" | "additionalProperties" | "not" => {
                         out.insert(k.clone(), if v.is_object() { schema(v) } else { v.clone() });
                     }
                     "allOf" | "anyOf" | "oneOf" => {
                         let list = v.as_array().map(|a| a.iter().map(schema).collect());
-                        out.insert(k.clone(), list.map(Value::Array).unwrap_or_else(|| v.clone()));
+                        out.insert(
+                            k.clone(),
+                            list.map(Value::Array).unwrap_or_else(|| v.clone()),
+                        );
                     }
                     _ => {
                         out.insert(k.clone(), v.clone());
@@ -470,7 +570,11 @@ fn security_scheme(path: &Path, name: &str, s: &Value) -> Result<Value> {
                 "application" => "clientCredentials",
                 "accessCode" => "authorizationCode",
                 other => {
-                    return Err(Error::invalid(path, format!("{pointer}/flow"), format!("unknown oauth2 flow `{other}`")));
+                    return Err(Error::invalid(
+                        path,
+                        format!("{pointer}/flow"),
+                        format!("unknown oauth2 flow `{other}`"),
+                    ));
                 }
             };
             let mut f = Map::new();
@@ -479,11 +583,18 @@ fn security_scheme(path: &Path, name: &str, s: &Value) -> Result<Value> {
                     f.insert(k.into(), v.clone());
                 }
             }
-            f.insert("scopes".into(), s.get("scopes").cloned().unwrap_or_else(|| json!({})));
+            f.insert(
+                "scopes".into(),
+                s.get("scopes").cloned().unwrap_or_else(|| json!({})),
+            );
             out.insert("flows".into(), json!({ key: Value::Object(f) }));
         }
         other => {
-            return Err(Error::invalid(path, format!("{pointer}/type"), format!("unknown security scheme type `{other}`")));
+            return Err(Error::invalid(
+                path,
+                format!("{pointer}/type"),
+                format!("unknown security scheme type `{other}`"),
+            ));
         }
     }
     for (k, v) in s.as_object().into_iter().flatten() {

@@ -29,7 +29,10 @@ pub fn validate(doc: &Value, schema: &Value, value: &Value) -> Vec<Violation> {
 }
 
 fn push(out: &mut Vec<Violation>, at: &str, message: String) {
-    out.push(Violation { at: at.to_owned(), message });
+    out.push(Violation {
+        at: at.to_owned(),
+        message,
+    });
 }
 
 fn type_name(v: &Value) -> &'static str {
@@ -44,7 +47,14 @@ fn type_name(v: &Value) -> &'static str {
     }
 }
 
-fn check(doc: &Value, schema: &Value, value: &Value, at: &mut String, out: &mut Vec<Violation>, depth: usize) {
+fn check(
+    doc: &Value,
+    schema: &Value,
+    value: &Value,
+    at: &mut String,
+    out: &mut Vec<Violation>,
+    depth: usize,
+) {
     if depth > 64 {
         return;
     }
@@ -55,24 +65,43 @@ fn check(doc: &Value, schema: &Value, value: &Value, at: &mut String, out: &mut 
         }
         return;
     }
-    if value.is_null() && (schema.get("nullable") == Some(&Value::Bool(true)) || schema.get("x-nullable") == Some(&Value::Bool(true))) {
+    if value.is_null()
+        && (schema.get("nullable") == Some(&Value::Bool(true))
+            || schema.get("x-nullable") == Some(&Value::Bool(true)))
+    {
         return;
     }
-    for part in schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+    for part in schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         check(doc, part, value, at, out, depth + 1);
     }
     for (key, exactly_one) in [("oneOf", true), ("anyOf", false)] {
         if let Some(parts) = schema.get(key).and_then(Value::as_array) {
-            let passing = parts.iter().filter(|p| validate(doc, p, value).is_empty()).count();
+            let passing = parts
+                .iter()
+                .filter(|p| validate(doc, p, value).is_empty())
+                .count();
             if passing == 0 || (exactly_one && passing > 1) {
-                push(out, at, format!("matches {passing} of the {key} alternatives"));
+                push(
+                    out,
+                    at,
+                    format!("matches {passing} of the {key} alternatives"),
+                );
             }
         }
     }
-    if let Some(values) = schema.get("enum").and_then(Value::as_array) {
-        if !values.contains(value) {
-            push(out, at, format!("{value} is not one of {}", Value::Array(values.clone())));
-        }
+    if let Some(values) = schema.get("enum").and_then(Value::as_array)
+        && !values.contains(value)
+    {
+        push(
+            out,
+            at,
+            format!("{value} is not one of {}", Value::Array(values.clone())),
+        );
     }
     let Some(ty) = schema.get("type").and_then(Value::as_str) else {
         // Untyped schemas with properties are objects in practice (as in the BCC documents).
@@ -103,15 +132,23 @@ fn check(doc: &Value, schema: &Value, value: &Value, at: &mut String, out: &mut 
                     at.truncate(len);
                 }
             }
-            if let Some(min) = schema.get("minItems").and_then(Value::as_u64) {
-                if (items.len() as u64) < min {
-                    push(out, at, format!("{} items, at least {min} required", items.len()));
-                }
+            if let Some(min) = schema.get("minItems").and_then(Value::as_u64)
+                && (items.len() as u64) < min
+            {
+                push(
+                    out,
+                    at,
+                    format!("{} items, at least {min} required", items.len()),
+                );
             }
-            if let Some(max) = schema.get("maxItems").and_then(Value::as_u64) {
-                if (items.len() as u64) > max {
-                    push(out, at, format!("{} items, at most {max} allowed", items.len()));
-                }
+            if let Some(max) = schema.get("maxItems").and_then(Value::as_u64)
+                && (items.len() as u64) > max
+            {
+                push(
+                    out,
+                    at,
+                    format!("{} items, at most {max} allowed", items.len()),
+                );
             }
         }
         Value::Object(_) => check_object(doc, schema, value, at, out, depth),
@@ -119,10 +156,23 @@ fn check(doc: &Value, schema: &Value, value: &Value, at: &mut String, out: &mut 
     }
 }
 
-fn check_object(doc: &Value, schema: &Value, value: &Value, at: &mut String, out: &mut Vec<Violation>, depth: usize) {
+fn check_object(
+    doc: &Value,
+    schema: &Value,
+    value: &Value,
+    at: &mut String,
+    out: &mut Vec<Violation>,
+    depth: usize,
+) {
     let Some(obj) = value.as_object() else { return };
     let props = schema.get("properties").and_then(Value::as_object);
-    for name in schema.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str) {
+    for name in schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+    {
         if !obj.contains_key(name) {
             push(out, at, format!("required property `{name}` is missing"));
         }
@@ -131,9 +181,14 @@ fn check_object(doc: &Value, schema: &Value, value: &Value, at: &mut String, out
         let len = at.len();
         at.push('/');
         at.push_str(&crate::load::escape_pointer(name));
-        match (props.and_then(|p| p.get(name)), schema.get("additionalProperties")) {
+        match (
+            props.and_then(|p| p.get(name)),
+            schema.get("additionalProperties"),
+        ) {
             (Some(p), _) => check(doc, p, v, at, out, depth + 1),
-            (None, Some(Value::Bool(false))) => push(out, at, format!("property `{name}` is not allowed")),
+            (None, Some(Value::Bool(false))) => {
+                push(out, at, format!("property `{name}` is not allowed"))
+            }
             (None, Some(extra @ Value::Object(_))) => check(doc, extra, v, at, out, depth + 1),
             _ => {}
         }
@@ -143,27 +198,43 @@ fn check_object(doc: &Value, schema: &Value, value: &Value, at: &mut String, out
 
 fn check_string(schema: &Value, s: &str, at: &str, out: &mut Vec<Violation>) {
     let chars = s.chars().count() as u64;
-    if let Some(max) = schema.get("maxLength").and_then(Value::as_u64) {
-        if chars > max {
-            push(out, at, format!("{chars} characters, at most {max} allowed"));
-        }
+    if let Some(max) = schema.get("maxLength").and_then(Value::as_u64)
+        && chars > max
+    {
+        push(
+            out,
+            at,
+            format!("{chars} characters, at most {max} allowed"),
+        );
     }
-    if let Some(min) = schema.get("minLength").and_then(Value::as_u64) {
-        if chars < min {
-            push(out, at, format!("{chars} characters, at least {min} required"));
-        }
+    if let Some(min) = schema.get("minLength").and_then(Value::as_u64)
+        && chars < min
+    {
+        push(
+            out,
+            at,
+            format!("{chars} characters, at least {min} required"),
+        );
     }
     if let Some(pattern) = schema.get("pattern").and_then(Value::as_str) {
         match regress::Regex::new(pattern) {
-            Ok(re) if re.find(s).is_none() => push(out, at, format!("`{s}` does not match the pattern {pattern}")),
-            Err(e) => push(out, at, format!("the schema's pattern {pattern} is invalid: {e}")),
+            Ok(re) if re.find(s).is_none() => push(
+                out,
+                at,
+                format!("`{s}` does not match the pattern {pattern}"),
+            ),
+            Err(e) => push(
+                out,
+                at,
+                format!("the schema's pattern {pattern} is invalid: {e}"),
+            ),
             _ => {}
         }
     }
-    if let Some(format) = schema.get("format").and_then(Value::as_str) {
-        if let Some(problem) = check_format(format, s) {
-            push(out, at, problem);
-        }
+    if let Some(format) = schema.get("format").and_then(Value::as_str)
+        && let Some(problem) = check_format(format, s)
+    {
+        push(out, at, problem);
     }
 }
 
@@ -179,7 +250,16 @@ fn check_format(format: &str, s: &str) -> Option<String> {
     let ok = match format {
         "date" => layout("%Y-%m-%d", true),
         "date-time" => chrono::DateTime::parse_from_rfc3339(s).is_ok(),
-        "uuid" => s.len() == 36 && s.chars().enumerate().all(|(i, c)| if [8, 13, 18, 23].contains(&i) { c == '-' } else { c.is_ascii_hexdigit() }),
+        "uuid" => {
+            s.len() == 36
+                && s.chars().enumerate().all(|(i, c)| {
+                    if [8, 13, 18, 23].contains(&i) {
+                        c == '-'
+                    } else {
+                        c.is_ascii_hexdigit()
+                    }
+                })
+        }
         "dd-MM-yyyy" => layout("%d-%m-%Y", true),
         "yyyy-MM-dd HH:mm:ss" => layout("%Y-%m-%d %H:%M:%S", false),
         "dd-MM-yyyy HH:mm:ss" => layout("%d-%m-%Y %H:%M:%S", false),

@@ -17,8 +17,15 @@ fn main() -> ExitCode {
     };
     let root = bank_codegen::workspace_root();
     let timings = rest.iter().any(|a| a == "--timings");
-    let names: Vec<String> = rest.iter().filter(|a| !a.starts_with("--")).cloned().collect();
-    if let Some(flag) = rest.iter().find(|a| a.starts_with("--") && *a != "--timings") {
+    let names: Vec<String> = rest
+        .iter()
+        .filter(|a| !a.starts_with("--"))
+        .cloned()
+        .collect();
+    if let Some(flag) = rest
+        .iter()
+        .find(|a| a.starts_with("--") && *a != "--timings")
+    {
         eprintln!("unknown option {flag}\n{USAGE}");
         return ExitCode::from(2);
     }
@@ -46,11 +53,18 @@ fn main() -> ExitCode {
     })
 }
 
-fn generate(root: &std::path::Path, names: &[String], timings: bool) -> bank_codegen::Result<ExitCode> {
+fn generate(
+    root: &std::path::Path,
+    names: &[String],
+    timings: bool,
+) -> bank_codegen::Result<ExitCode> {
     let start = std::time::Instant::now();
     let generated = bank_codegen::generate(root, names)?;
     let elapsed = start.elapsed();
-    let files: Vec<_> = generated.iter().flat_map(|(_, _, f)| f.iter().cloned()).collect();
+    let files: Vec<_> = generated
+        .iter()
+        .flat_map(|(_, _, f)| f.iter().cloned())
+        .collect();
     let changed = bank_codegen::write(root, &files)?;
     for (name, t, files) in &generated {
         let lines: usize = files.iter().map(|f| f.content.lines().count()).sum();
@@ -59,11 +73,23 @@ fn generate(root: &std::path::Path, names: &[String], timings: bool) -> bank_cod
             for (stage, d) in &t.stages {
                 println!("    {stage:<14} {:>8.2} ms", d.as_secs_f64() * 1e3);
             }
-            println!("    {:<14} {:>8.2} ms", "total", t.total().as_secs_f64() * 1e3);
+            println!(
+                "    {:<14} {:>8.2} ms",
+                "total",
+                t.total().as_secs_f64() * 1e3
+            );
         }
     }
     if timings {
-        println!("all APIs: {:.2} ms ({} build)", elapsed.as_secs_f64() * 1e3, if cfg!(debug_assertions) { "debug" } else { "release" });
+        println!(
+            "all APIs: {:.2} ms ({} build)",
+            elapsed.as_secs_f64() * 1e3,
+            if cfg!(debug_assertions) {
+                "debug"
+            } else {
+                "release"
+            }
+        );
     }
     println!("{changed} file(s) changed");
     Ok(ExitCode::SUCCESS)
@@ -71,7 +97,10 @@ fn generate(root: &std::path::Path, names: &[String], timings: bool) -> bank_cod
 
 fn check(root: &std::path::Path, names: &[String]) -> bank_codegen::Result<ExitCode> {
     let generated = bank_codegen::generate(root, names)?;
-    let files: Vec<_> = generated.iter().flat_map(|(_, _, f)| f.iter().cloned()).collect();
+    let files: Vec<_> = generated
+        .iter()
+        .flat_map(|(_, _, f)| f.iter().cloned())
+        .collect();
     let stale = bank_codegen::stale(root, &files);
     if stale.is_empty() {
         println!("generated code is up to date ({} files)", files.len());
@@ -83,7 +112,11 @@ fn check(root: &std::path::Path, names: &[String]) -> bank_codegen::Result<ExitC
     eprintln!(
         "error: {} generated file(s) are stale: {}\nrun `cargo xtask generate` and commit the result",
         stale.len(),
-        stale.iter().map(|s| s.path.display().to_string()).collect::<Vec<_>>().join(", ")
+        stale
+            .iter()
+            .map(|s| s.path.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     Ok(ExitCode::FAILURE)
 }

@@ -17,7 +17,9 @@ struct Inner {
 impl Context {
     /// A context for the named API (used in logs and errors).
     pub fn new(api: &'static str) -> Self {
-        Context { inner: Arc::new(Inner { api }) }
+        Context {
+            inner: Arc::new(Inner { api }),
+        }
     }
 
     /// The API's name.
@@ -34,6 +36,8 @@ impl Context {
 
 impl fmt::Debug for Context {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Context").field("api", &self.inner.api).finish()
+        f.debug_struct("Context")
+            .field("api", &self.inner.api)
+            .finish()
     }
 }

@@ -16,7 +16,11 @@ pub struct LayoutError {
 
 impl fmt::Display for LayoutError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}` does not match the layout {}: {}", self.input, self.layout, self.reason)
+        write!(
+            f,
+            "`{}` does not match the layout {}: {}",
+            self.input, self.layout, self.reason
+        )
     }
 }
 
@@ -122,7 +126,11 @@ impl std::str::FromStr for DateTime {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         chrono::DateTime::parse_from_rfc3339(s)
             .map(DateTime)
-            .map_err(|e| LayoutError { input: s.to_owned(), layout: "RFC 3339 date-time", reason: e.to_string() })
+            .map_err(|e| LayoutError {
+                input: s.to_owned(),
+                layout: "RFC 3339 date-time",
+                reason: e.to_string(),
+            })
     }
 }
 

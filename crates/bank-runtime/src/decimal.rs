@@ -56,7 +56,11 @@ pub struct DecimalError {
 
 impl fmt::Display for DecimalError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "`{}` is not an exact decimal amount: {}", self.input, self.reason)
+        write!(
+            f,
+            "`{}` is not an exact decimal amount: {}",
+            self.input, self.reason
+        )
     }
 }
 
@@ -72,7 +76,10 @@ impl FromStr for Decimal {
         } else {
             rust_decimal::Decimal::from_str_exact(t)
         };
-        parsed.map(Decimal).map_err(|e| DecimalError { input: s.to_owned(), reason: e.to_string() })
+        parsed.map(Decimal).map_err(|e| DecimalError {
+            input: s.to_owned(),
+            reason: e.to_string(),
+        })
     }
 }
 

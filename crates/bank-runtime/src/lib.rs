@@ -11,5 +11,7 @@ mod dates;
 mod decimal;
 
 pub use context::Context;
-pub use dates::{DateDmy, DateTime, DateTimeDmyHms, DateTimeDmyHmsDots, DateTimeYmdHms, LayoutError};
+pub use dates::{
+    DateDmy, DateTime, DateTimeDmyHms, DateTimeDmyHmsDots, DateTimeYmdHms, LayoutError,
+};
 pub use decimal::{Decimal, DecimalError};

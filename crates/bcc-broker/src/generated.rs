@@ -2646,3 +2646,263 @@ pub mod servers {
         ("production", PRODUCTION),
     ];
 }
+/// Every example of the normalised spec (`openapi.json`) deserialises into its generated
+/// type and serialises back to equal JSON.
+#[cfg(test)]
+mod example_roundtrips {
+    use super::types;
+    fn roundtrip<T: serde::de::DeserializeOwned + serde::Serialize>(
+        label: &str,
+        json: &str,
+    ) {
+        let expected: serde_json::Value = serde_json::from_str(json)
+            .expect("the example is JSON");
+        let typed: T = serde_json::from_str(json)
+            .unwrap_or_else(|e| panic!("{label}: does not deserialise: {e}"));
+        let text = serde_json::to_string(&typed).expect("serialises");
+        let back: serde_json::Value = serde_json::from_str(&text)
+            .expect("serialised JSON parses");
+        assert_eq!(back, expected, "{label}: does not round-trip");
+    }
+    #[test]
+    fn components_schemas_requestbody() {
+        roundtrip::<
+            types::RequestBody,
+        >(
+            "components/schemas/RequestBody",
+            r#"{
+  "address": {
+    "delivery": "Улица Розыбакиева, 388/Б2",
+    "pickupPoint": "Mega Center Alma-Ata, Улица Розыбакиева, 263"
+  },
+  "channel": "web",
+  "customer": {
+    "contact": {
+      "email": "askar.askarov@gmail.com",
+      "mobileNumber": "7475774285"
+    },
+    "firstName": "Аскар",
+    "lastName": "Аскаров",
+    "middleName": "Аскарович",
+    "state": "orange",
+    "taxCode": "960629450735"
+  },
+  "goods": [
+    {
+      "brand": "apple",
+      "category": "accessories",
+      "image": "https://example.kz/goods/images/airpods_pro_2",
+      "model": "AirPods Pro 2",
+      "price": "169990",
+      "sku": "ACS1"
+    }
+  ],
+  "isDelivery": true,
+  "loanLength": "12",
+  "orderState": "INIT",
+  "paymentMethod": "annuity",
+  "productType": "loan",
+  "redirectUrl": "https://example.kz/webhook",
+  "referenceId": "BGR1231",
+  "salesPlace": "050000",
+  "totalCost": "50000",
+  "verificationSmsCode": "1243",
+  "verificationSmsDateTime": "06.10.2023 10:07:23"
+}"#,
+        );
+    }
+    #[test]
+    fn components_schemas_address() {
+        roundtrip::<
+            types::Address,
+        >(
+            "components/schemas/Address",
+            r#"{
+  "delivery": "Улица Розыбакиева, 388/Б2",
+  "pickupPoint": "Mega Center Alma-Ata, Улица Розыбакиева, 263"
+}"#,
+        );
+    }
+    #[test]
+    fn components_schemas_customer() {
+        roundtrip::<
+            types::Customer,
+        >(
+            "components/schemas/Customer",
+            r#"{
+  "contact": {
+    "email": "askar.askarov@gmail.com",
+    "mobileNumber": "7475774285"
+  },
+  "firstName": "Аскар",
+  "lastName": "Аскаров",
+  "middleName": "Аскарович",
+  "state": "orange",
+  "taxCode": "960629450735"
+}"#,
+        );
+    }
+    #[test]
+    fn components_schemas_contact() {
+        roundtrip::<
+            types::Contact,
+        >(
+            "components/schemas/Contact",
+            r#"{
+  "email": "askar.askarov@gmail.com",
+  "mobileNumber": "7475774285"
+}"#,
+        );
+    }
+    #[test]
+    fn components_schemas_good() {
+        roundtrip::<
+            types::Good,
+        >(
+            "components/schemas/Good",
+            r#"{
+  "brand": "apple",
+  "category": "accessories",
+  "image": "https://example.kz/goods/images/airpods_pro_2",
+  "model": "AirPods Pro 2",
+  "price": "169990",
+  "sku": "ACS1"
+}"#,
+        );
+    }
+    #[test]
+    fn components_schemas_responsebody() {
+        roundtrip::<
+            types::ResponseBody,
+        >(
+            "components/schemas/ResponseBody",
+            r#"{
+  "code": "200",
+  "message": "Заявка успешно создана",
+  "requestUuid": "c5171b44-0bd3-6a2f-21aa-60ee039ddff3",
+  "redirectLink": "https://oprb-dev.bcc.kz/epos/?preapp=03e60d13-bd8a-29c8-a03c-ca9d74c63b83&lang=kk&v=2",
+  "status": "Success"
+}"#,
+        );
+    }
+    #[test]
+    fn components_schemas_merchantresponsebody() {
+        roundtrip::<
+            types::MerchantResponseBody,
+        >(
+            "components/schemas/MerchantResponseBody",
+            r#"{
+  "code": "200",
+  "message": "Статус заявки успешно обновлен",
+  "status": "Success"
+}"#,
+        );
+    }
+    #[test]
+    fn components_schemas_merchantrequestbody() {
+        roundtrip::<
+            types::MerchantRequestBody,
+        >(
+            "components/schemas/MerchantRequestBody",
+            r#"{
+  "loanLength": "12",
+  "productCode": "INS12",
+  "referenceId": "BGR1231",
+  "state": "CUSTOMER_REJECTED",
+  "stateTitle": "Клиент отказался"
+}"#,
+        );
+    }
+    #[test]
+    fn components_schemas_ordersrequestbody() {
+        roundtrip::<
+            types::OrdersRequestBody,
+        >(
+            "components/schemas/OrdersRequestBody",
+            r#"{
+  "name": "Shop",
+  "amount": 3000000,
+  "posName": "02-2018-L3",
+  "language": "ru",
+  "postLink": "https://example.kz",
+  "expiresAt": "2023-02-11T04:44:31+06:00",
+  "pointCode": "02-2018-L3",
+  "requestId": "",
+  "partnerCode": "string",
+  "phoneNumber": "77011413341",
+  "iin": "870318302342",
+  "productCode": "STD12",
+  "failRedirect": "https://example.kz",
+  "partnerOrderId": "1018000",
+  "successRedirect": "https://example.kz"
+}"#,
+        );
+    }
+    #[test]
+    fn components_schemas_orderresponsebody() {
+        roundtrip::<
+            types::OrderResponseBody,
+        >(
+            "components/schemas/OrderResponseBody",
+            r#"{
+  "requestId": "123",
+  "partnerOrderId": "1018000",
+  "preappId": "c5171b44-0bd3-6a2f-21aa-60ee039ddff3",
+  "redirectLink": "https://blt.testjam.kz/epos/?preapp=c5171b44-0bd3-6a2f-21aa-60ee039ddff3&lang=ru&v=2",
+  "expiresAt": "2023-02-11T04:44:31+06:00"
+}"#,
+        );
+    }
+    #[test]
+    fn components_schemas_product() {
+        roundtrip::<
+            types::Product,
+        >(
+            "components/schemas/Product",
+            r#"{
+  "name": "Рассрочка 0-0-12",
+  "monthlyPayment": 25000,
+  "period": 12,
+  "productCode": "CC12INS"
+}"#,
+        );
+    }
+    #[test]
+    fn components_schemas_productlist() {
+        roundtrip::<
+            types::ProductList,
+        >(
+            "components/schemas/ProductList",
+            r#"{
+  "products": [
+    {
+      "name": "Рассрочка 0-0-12",
+      "monthlyPayment": 25000,
+      "period": 12,
+      "productCode": "CC12INS"
+    }
+  ]
+}"#,
+        );
+    }
+    #[test]
+    fn components_schemas_productlistresponse() {
+        roundtrip::<
+            types::ProductListResponse,
+        >(
+            "components/schemas/ProductListResponse",
+            r#"{
+  "products": [
+    {
+      "name": "Рассрочка 0-0-12",
+      "monthlyPayment": 25000,
+      "period": 12,
+      "productCode": "CC12INS"
+    }
+  ],
+  "message": "Success",
+  "status": 200
+}"#,
+        );
+    }
+}
