@@ -21,6 +21,7 @@ pub mod normalize;
 pub mod overlay;
 pub mod refs;
 pub mod shapes;
+pub mod structure;
 pub mod swagger2;
 pub mod validate;
 

@@ -1,0 +1,190 @@
+//! Structural validation of a document as written (before conversion): the fields Swagger 2.0 /
+//! OpenAPI 3.0 require, path parameters against path templates, and every `$ref`.
+
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::load::{Document, SpecVersion, escape_pointer};
+
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// Validate a loaded document; the first problem is reported with its JSON pointer.
+pub fn check(doc: &Document) -> Result<()> {
+    let path = &doc.path;
+    let v = &doc.value;
+    crate::refs::check(path, v)?;
+    for key in ["title", "version"] {
+        if v.pointer(&format!("/info/{key}"))
+            .and_then(Value::as_str)
+            .is_none()
+        {
+            return Err(Error::invalid(
+                path,
+                format!("/info/{key}"),
+                format!("`info.{key}` is required"),
+            ));
+        }
+    }
+    let paths = v
+        .get("paths")
+        .and_then(Value::as_object)
+        .ok_or_else(|| Error::invalid(path, "/paths", "`paths` is required"))?;
+    let resolve = |p: &'_ Value| -> Value {
+        match p
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+        {
+            Some(ptr) => v.pointer(ptr).cloned().unwrap_or(Value::Null),
+            None => p.clone(),
+        }
+    };
+    for (route, item) in paths {
+        let template: Vec<&str> = route
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .collect();
+        let shared: Vec<Value> = item
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .map(resolve)
+            .collect();
+        for (method, op) in item.as_object().into_iter().flatten() {
+            if !METHODS.contains(&method.as_str()) {
+                continue;
+            }
+            let base = format!("/paths/{}/{method}", escape_pointer(route));
+            match op.get("responses").and_then(Value::as_object) {
+                Some(r) if !r.is_empty() => {}
+                _ => {
+                    return Err(Error::invalid(
+                        path,
+                        format!("{base}/responses"),
+                        "an operation needs at least one response",
+                    ));
+                }
+            }
+            let mut params: Vec<Value> = shared.clone();
+            params.extend(
+                op.get("parameters")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .map(resolve),
+            );
+            for (i, p) in params.iter().enumerate() {
+                let at = format!("{base}/parameters/{i}");
+                let (Some(_name), Some(location)) = (
+                    p.get("name").and_then(Value::as_str),
+                    p.get("in").and_then(Value::as_str),
+                ) else {
+                    return Err(Error::invalid(
+                        path,
+                        at,
+                        "a parameter needs `name` and `in`",
+                    ));
+                };
+                let allowed: &[&str] = match doc.version {
+                    SpecVersion::Swagger2 => &["query", "header", "path", "formData", "body"],
+                    SpecVersion::OpenApi30 => &["query", "header", "path", "cookie"],
+                };
+                if !allowed.contains(&location) {
+                    return Err(Error::invalid(
+                        path,
+                        at,
+                        format!("`in: {location}` is not valid here"),
+                    ));
+                }
+                let has_schema = match (doc.version, location) {
+                    (SpecVersion::Swagger2, "body") => p.get("schema").is_some(),
+                    (SpecVersion::Swagger2, _) => p.get("type").is_some(),
+                    (SpecVersion::OpenApi30, _) => {
+                        p.get("schema").is_some() || p.get("content").is_some()
+                    }
+                };
+                if !has_schema {
+                    return Err(Error::invalid(
+                        path,
+                        at,
+                        "the parameter declares no type or schema",
+                    ));
+                }
+                if location == "path" && p.get("required") != Some(&Value::Bool(true)) {
+                    return Err(Error::invalid(
+                        path,
+                        at,
+                        "path parameters must be `required: true`",
+                    ));
+                }
+            }
+            for name in &template {
+                let declared = params.iter().any(|p| {
+                    p.get("in") == Some(&"path".into())
+                        && p.get("name").and_then(Value::as_str) == Some(name)
+                });
+                if !declared {
+                    return Err(Error::invalid(
+                        path,
+                        base.clone(),
+                        format!("path parameter `{name}` of the template is not declared"),
+                    ));
+                }
+            }
+        }
+    }
+    if doc.version == SpecVersion::OpenApi30 {
+        serde_json::from_value::<openapiv3::OpenAPI>(v.clone()).map_err(|e| {
+            Error::invalid(path, "/", format!("not a valid OpenAPI 3.0 document: {e}"))
+        })?;
+    }
+    Ok(())
+}
+
+/// Every example of the document checked against the schema it sits in: `(pointer of the
+/// example, violation)`. Media types and parameters check `example` against their `schema`;
+/// schema objects against themselves.
+pub fn example_violations(doc: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    walk(doc, doc, &mut String::new(), &mut out);
+    out
+}
+
+fn walk(root: &Value, v: &Value, at: &mut String, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(map) => {
+            if let Some(example) = map.get("example") {
+                let schema = map.get("schema").cloned().unwrap_or_else(|| {
+                    let mut s = map.clone();
+                    s.shift_remove("example");
+                    Value::Object(s)
+                });
+                for violation in crate::validate::validate(root, &schema, example) {
+                    out.push((format!("{at}/example"), violation.to_string()));
+                }
+            }
+            for (k, child) in map {
+                if k == "example" || k == "examples" || k == "x-error-codes" {
+                    continue;
+                }
+                let len = at.len();
+                at.push('/');
+                at.push_str(&escape_pointer(k));
+                walk(root, child, at, out);
+                at.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                let len = at.len();
+                at.push_str(&format!("/{i}"));
+                walk(root, child, at, out);
+                at.truncate(len);
+            }
+        }
+        _ => {}
+    }
+}

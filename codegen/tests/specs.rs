@@ -1,0 +1,78 @@
+//! Every document in `specs/` is valid Swagger 2.0 / OpenAPI 3.0 with resolving `$ref`s, and every
+//! example in it agrees with its schema — or is listed in `specs/<api>/known-quirks.yaml` as a
+//! contradiction in the bank's own document. A new contradiction fails, and so does a listed one
+//! that has gone (the bank fixed it: take it off the list).
+
+use std::collections::BTreeMap;
+
+use bank_codegen::{discover, load, structure, workspace_root};
+
+#[test]
+fn every_document_is_structurally_valid() {
+    let apis = discover(&workspace_root().join("specs")).expect("specs/ is readable");
+    assert!(apis.len() >= 2, "APIs found: {}", apis.len());
+    for api in &apis {
+        let doc = load::load(&api.document_path()).unwrap_or_else(|e| panic!("{e}"));
+        structure::check(&doc).unwrap_or_else(|e| panic!("{e}"));
+        // And the converted form is OpenAPI 3.0 as the generator reads it.
+        bank_codegen::prepare(api, &mut Default::default()).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+#[test]
+fn examples_agree_with_schemas_or_are_known_quirks() {
+    let apis = discover(&workspace_root().join("specs")).expect("specs/ is readable");
+    let mut problems = Vec::new();
+    for api in &apis {
+        let doc = load::load(&api.document_path()).unwrap_or_else(|e| panic!("{e}"));
+        let found: BTreeMap<String, String> = structure::example_violations(&doc.value)
+            .into_iter()
+            .collect();
+        let quirks_path = api.dir.join("known-quirks.yaml");
+        if std::env::var_os("UPDATE_KNOWN_QUIRKS").is_some() {
+            let mut text = String::from(
+                "# Examples in the bank's document that contradict their own schema, kept as published.\n\
+                 # Checked by codegen/tests/specs.rs: a new contradiction fails, and so does one listed here that\n\
+                 # has gone. Regenerate with UPDATE_KNOWN_QUIRKS=1 cargo test -p bank-codegen --test specs.\n",
+            );
+            if found.is_empty() {
+                text.push_str("[]\n");
+            }
+            for (at, why) in &found {
+                text.push_str(&format!("- at: {at:?}\n  quirk: {why:?}\n"));
+            }
+            std::fs::write(&quirks_path, text).expect("write known-quirks.yaml");
+            continue;
+        }
+        let listed: BTreeMap<String, String> = match std::fs::read_to_string(&quirks_path) {
+            Ok(text) => {
+                let v = load::parse_value(&quirks_path, &text).unwrap_or_else(|e| panic!("{e}"));
+                v.as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|q| {
+                        (
+                            q["at"].as_str().unwrap_or_default().to_owned(),
+                            q["quirk"].as_str().unwrap_or_default().to_owned(),
+                        )
+                    })
+                    .collect()
+            }
+            Err(_) => BTreeMap::new(),
+        };
+        for (at, why) in &found {
+            if !listed.contains_key(at) {
+                problems.push(format!("{}: {at}: {why} (not a listed quirk)", api.name));
+            }
+        }
+        for at in listed.keys() {
+            if !found.contains_key(at) {
+                problems.push(format!(
+                    "{}: {at}: listed as a quirk but the example now agrees with its schema",
+                    api.name
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
