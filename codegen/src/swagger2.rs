@@ -290,6 +290,18 @@ impl Ctx<'_> {
         }
         if let Some(body) = body {
             out.insert("requestBody".into(), body);
+            // The 2.0 body parameter's name, where swagger2openapi -b puts it.
+            let body_name = op
+                .get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|p| self.resolve_param(p))
+                .find(|p| p.get("in").and_then(Value::as_str) == Some("body"))
+                .and_then(|p| p.get("name").cloned());
+            if let Some(name) = body_name {
+                out.insert("x-codegen-request-body-name".into(), name);
+            }
         }
         // Keep the conventional key order: parameters and requestBody before responses.
         let mut ordered = Map::new();
@@ -395,9 +407,6 @@ impl Ctx<'_> {
         out.insert("content".into(), Value::Object(content));
         if let Some(r) = p.get("required") {
             out.insert("required".into(), r.clone());
-        }
-        if let Some(name) = p.get("name") {
-            out.insert("x-codegen-request-body-name".into(), name.clone());
         }
         for (k, v) in p.as_object().into_iter().flatten() {
             if k.starts_with("x-") {
