@@ -201,30 +201,32 @@ pub fn generate(root: &Path, names: &[String]) -> Result<Vec<(String, Timings, V
 /// Write files under `root` atomically: every file goes to a temporary sibling first and is
 /// renamed into place only when all were written. A failure leaves the old files as they were.
 pub fn write(root: &Path, files: &[OutputFile]) -> Result<usize> {
-    let mut staged = Vec::new();
-    let mut changed = 0;
-    for f in files {
-        let target = root.join(&f.path);
-        if std::fs::read_to_string(&target).ok().as_deref() == Some(f.content.as_str()) {
-            continue;
-        }
-        if let Some(dir) = target.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "create", e))?;
-        }
-        let tmp = target.with_extension("xtask-tmp");
-        if let Err(e) = std::fs::write(&tmp, &f.content) {
-            for (t, _) in &staged {
-                let _ = std::fs::remove_file(t);
+    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
+    let stage = |staged: &mut Vec<(PathBuf, PathBuf)>| -> Result<()> {
+        for f in files {
+            let target = root.join(&f.path);
+            if std::fs::read_to_string(&target).ok().as_deref() == Some(f.content.as_str()) {
+                continue;
             }
-            return Err(Error::io(&tmp, "write", e));
+            if let Some(dir) = target.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "create", e))?;
+            }
+            let tmp = target.with_extension("xtask-tmp");
+            std::fs::write(&tmp, &f.content).map_err(|e| Error::io(&tmp, "write", e))?;
+            staged.push((tmp, target));
         }
-        staged.push((tmp, target));
+        Ok(())
+    };
+    if let Err(e) = stage(&mut staged) {
+        for (tmp, _) in &staged {
+            let _ = std::fs::remove_file(tmp);
+        }
+        return Err(e);
     }
     for (tmp, target) in &staged {
         std::fs::rename(tmp, target).map_err(|e| Error::io(target, "rename", e))?;
-        changed += 1;
     }
-    Ok(changed)
+    Ok(staged.len())
 }
 
 /// A generated file whose checked-in content differs from what the specs produce.
