@@ -95,7 +95,7 @@ pub fn generate_api(api: &Api, timings: &mut Timings) -> Result<Vec<OutputFile>>
     let doc_path = api.document_path();
     let spec_rel = format!("specs/{}", api.name);
     let tokens = timings.time("generate", || generate::client_tokens(&doc_path, &doc))?;
-    let source = timings.time("post-process", || -> Result<_> {
+    let file = timings.time("post-process", || -> Result<_> {
         let mut file: syn::File =
             syn::parse2(tokens).map_err(|e| Error::Format { path: doc_path.clone(), message: e.to_string() })?;
         if api.config.normalise.tolerant_enums {
@@ -113,8 +113,9 @@ pub fn generate_api(api: &Api, timings: &mut Timings) -> Result<Vec<OutputFile>>
         let tests: syn::File = syn::parse_str(&generate::examples_test(&doc, &names))
             .map_err(|e| Error::Format { path: doc_path.clone(), message: e.to_string() })?;
         file.items.extend(tests.items);
-        Ok(generate::format_file(&header, &file))
+        Ok((header, file))
     })?;
+    let source = timings.time("format", || generate::format_file(&file.0, &file.1));
     let mut json = serde_json::to_string_pretty(&doc).expect("a JSON value always serialises");
     json.push('\n');
     let crate_dir = PathBuf::from("crates").join(&api.name);

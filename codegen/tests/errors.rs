@@ -24,11 +24,27 @@ fn api(dir: &Path, document: &str, fixes: Option<&str>) -> bank_codegen::Api {
     discover(&dir.join("specs")).expect("discover").remove(0)
 }
 
-fn tempdir(name: &str) -> PathBuf {
+/// A folder under the system temp dir, removed when dropped.
+struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tempdir(name: &str) -> TempDir {
     let dir = std::env::temp_dir().join(format!("bank-codegen-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("tempdir");
-    dir
+    TempDir(dir)
 }
 
 fn run(name: &str, document: &str, fixes: Option<&str>) -> Error {
