@@ -163,19 +163,23 @@ async fn bank_error_bodies_are_typed() {
         ))
         .mount(&server)
         .await;
-    match financial(&server)
+    use bcc_financial::SendExt;
+    let err = financial(&server)
         .get_accounts()
         .appid("APP-1")
         .send()
+        .bank()
         .await
-    {
-        Err(bcc_financial::Error::ErrorResponse(resp)) => {
-            assert_eq!(resp.status().as_u16(), 403);
-            assert_eq!(resp.code, 403);
-            assert_eq!(resp.description, "Ошибка доступов");
-        }
-        other => panic!("expected a typed 403, got {other:?}"),
-    }
+        .expect_err("403");
+    assert_eq!(err.status, Some(403));
+    assert_eq!(err.code.as_deref(), Some("403"));
+    assert_eq!(err.message, "Ошибка доступов");
+    assert!(
+        err.body
+            .as_deref()
+            .is_some_and(|b| b.contains(r#""extra":1"#)),
+        "the raw body is kept: {err}"
+    );
 }
 
 #[tokio::test]

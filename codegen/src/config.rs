@@ -50,6 +50,11 @@ pub struct Policy {
     /// Swagger pages show `123` where the wire carries `"123"`).
     #[serde(default = "yes")]
     pub stringify_examples: bool,
+    /// Keep the documented schemas of error responses (4xx, 5xx, `default`) in the generated view.
+    /// Off: error answers reach the runtime whole (status, headers, raw body), so an empty 401 or
+    /// an HTML 502 page is reported with its status instead of as a body that failed to decode.
+    #[serde(default)]
+    pub typed_errors: bool,
 }
 
 fn yes() -> bool {
@@ -63,6 +68,7 @@ impl Default for Policy {
             open_responses: true,
             tolerant_enums: true,
             stringify_examples: true,
+            typed_errors: false,
         }
     }
 }

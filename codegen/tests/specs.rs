@@ -83,12 +83,18 @@ fn the_broker_document_is_the_banks_text_with_line_breaks_restored() {
     let collapse = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     let restored = std::fs::read_to_string(dir.join("swagger.yaml")).expect("swagger.yaml");
     let published = std::fs::read_to_string(dir.join("source.txt")).expect("source.txt");
-    assert!(collapse(&restored) == collapse(&published), "swagger.yaml differs from the bank's text beyond whitespace");
+    assert!(
+        collapse(&restored) == collapse(&published),
+        "swagger.yaml differs from the bank's text beyond whitespace"
+    );
     assert!(restored.lines().count() > 400, "line breaks are restored");
     let doc = load::load(&dir.join("swagger.yaml")).expect("loads");
     assert_eq!(doc.version, load::SpecVersion::Swagger2);
     assert_eq!(doc.value["paths"].as_object().map(|p| p.len()), Some(4));
-    assert_eq!(doc.value["definitions"].as_object().map(|d| d.len()), Some(14));
+    assert_eq!(
+        doc.value["definitions"].as_object().map(|d| d.len()),
+        Some(14)
+    );
 }
 
 #[test]
@@ -103,13 +109,24 @@ fn the_financial_document_has_every_operation_of_the_dump() {
     for p in listed {
         assert!(paths.contains_key(p), "{p} from the dump is missing");
     }
-    let operations: usize = paths.values().map(|item| item.as_object().map_or(0, |m| m.len())).sum();
+    let operations: usize = paths
+        .values()
+        .map(|item| item.as_object().map_or(0, |m| m.len()))
+        .sum();
     assert_eq!(operations, 12);
     for op in ["createPayment", "createPaymentMt", "createPaymentBase64"] {
-        let found = paths.values().flat_map(|i| i.as_object().into_iter().flatten()).find(|(_, o)| o["operationId"] == op);
+        let found = paths
+            .values()
+            .flat_map(|i| i.as_object().into_iter().flatten())
+            .find(|(_, o)| o["operationId"] == op);
         let (_, o) = found.unwrap_or_else(|| panic!("{op} missing"));
         let params = o["parameters"].as_array().expect("parameters");
-        assert!(params.iter().any(|p| p["$ref"] == "#/parameters/x-jws-signature"), "{op} requires x-jws-signature");
+        assert!(
+            params
+                .iter()
+                .any(|p| p["$ref"] == "#/parameters/x-jws-signature"),
+            "{op} requires x-jws-signature"
+        );
     }
     assert_eq!(doc.value["info"]["x-ibm-name"], "financial-api");
 }

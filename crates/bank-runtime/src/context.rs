@@ -1,24 +1,47 @@
-//! [`Context`]: what a generated client carries besides its base URL and reqwest client.
+//! [`Context`]: what a generated client carries besides its base URL and reqwest client, and the
+//! logic its `ClientHooks` delegate to.
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Instant;
 
-/// Per-client runtime state shared by every request of a generated client.
-#[derive(Clone, Default)]
+use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
+
+use crate::error::AuthError;
+use crate::retry::RetryPolicy;
+use crate::secret::Secret;
+use crate::token::TokenCache;
+
+/// Per-client runtime state shared by every request of a generated client. Cheap to clone.
+#[derive(Clone)]
 pub struct Context {
     inner: Arc<Inner>,
 }
 
-#[derive(Default)]
 struct Inner {
     api: &'static str,
+    auth: Option<TokenCache>,
+    retry: RetryPolicy,
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Context::new("bank")
+    }
 }
 
 impl Context {
-    /// A context for the named API (used in logs and errors).
+    /// A context for the named API with no authentication and the default retry policy.
     pub fn new(api: &'static str) -> Self {
-        Context {
-            inner: Arc::new(Inner { api }),
+        Context::builder(api).build()
+    }
+
+    /// Start building a context.
+    pub fn builder(api: &'static str) -> ContextBuilder {
+        ContextBuilder {
+            api,
+            auth: None,
+            retry: RetryPolicy::default(),
         }
     }
 
@@ -27,17 +50,163 @@ impl Context {
         self.inner.api
     }
 
-    /// Prepare a request before it is sent. progenitor adds an `api-version` header carrying
-    /// the spec's `info.version`; no bank knows it, so it is removed.
-    pub fn prepare(&self, request: &mut reqwest::Request) {
-        request.headers_mut().remove("api-version");
+    /// The token cache, when the API authenticates.
+    pub fn auth(&self) -> Option<&TokenCache> {
+        self.inner.auth.as_ref()
     }
+
+    /// The retry policy.
+    pub fn retry(&self) -> &RetryPolicy {
+        &self.inner.retry
+    }
+
+    /// Prepare a request before it is sent: drop progenitor's `api-version` header (no bank knows
+    /// it) and set the bearer token.
+    pub async fn prepare(&self, request: &mut reqwest::Request) -> Result<(), AuthError> {
+        request.headers_mut().remove("api-version");
+        if let Some(auth) = &self.inner.auth {
+            let token = auth.token().await?;
+            set_bearer(request, &token);
+        }
+        Ok(())
+    }
+
+    /// Send a prepared request: one token refresh and one resend after a 401 for an invalid
+    /// token; retries with back-off and `Retry-After` for requests that are safe to repeat.
+    pub async fn execute(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+        operation_id: &'static str,
+    ) -> reqwest::Result<reqwest::Response> {
+        let started = Instant::now();
+        let method = request.method().clone();
+        let may_retry = self.inner.retry.allows(&method, operation_id);
+        let mut attempt = 1u32;
+        let mut refreshed = false;
+        let mut pending = request;
+        loop {
+            let spare = pending.try_clone();
+            let result = client.execute(pending).await;
+            let outcome = match &result {
+                Ok(r) => r.status().as_u16().to_string(),
+                Err(e) => e.to_string(),
+            };
+            tracing::info!(bank = self.inner.api, operation = operation_id, %method, attempt, outcome = %outcome, elapsed_ms = started.elapsed().as_millis() as u64, "bank call");
+            let Some(mut next) = spare else { return result };
+            match &result {
+                Ok(response)
+                    if response.status() == 401
+                        && !refreshed
+                        && self.inner.auth.is_some()
+                        && token_rejected(response) =>
+                {
+                    refreshed = true;
+                    let auth = self.inner.auth.as_ref().expect("checked above");
+                    if let Some(old) = bearer_of(&next) {
+                        auth.invalidate(&old).await;
+                    }
+                    match auth.token().await {
+                        Ok(token) => set_bearer(&mut next, &token),
+                        Err(e) => {
+                            tracing::warn!(bank = self.inner.api, error = %e, "token refresh after 401 failed");
+                            return result;
+                        }
+                    }
+                }
+                Ok(response)
+                    if may_retry
+                        && attempt < self.inner.retry.max_attempts
+                        && RetryPolicy::retryable_status(response.status().as_u16()) =>
+                {
+                    let retry_after = response
+                        .headers()
+                        .get(RETRY_AFTER)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned);
+                    tokio::time::sleep(self.inner.retry.delay(attempt, retry_after.as_deref()))
+                        .await;
+                    attempt += 1;
+                }
+                Err(e)
+                    if may_retry
+                        && attempt < self.inner.retry.max_attempts
+                        && (e.is_connect() || e.is_timeout()) =>
+                {
+                    tokio::time::sleep(self.inner.retry.delay(attempt, None)).await;
+                    attempt += 1;
+                }
+                _ => return result,
+            }
+            pending = next;
+        }
+    }
+}
+
+/// Whether a 401 says the token itself is bad (expired, malformed): `WWW-Authenticate` with
+/// `error="invalid_token"`, or no `WWW-Authenticate` at all (BCC's gateway sends none).
+fn token_rejected(response: &reqwest::Response) -> bool {
+    match response
+        .headers()
+        .get(WWW_AUTHENTICATE)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(challenge) => challenge.contains("invalid_token"),
+        None => true,
+    }
+}
+
+fn set_bearer(request: &mut reqwest::Request, token: &Secret) {
+    if let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.expose())) {
+        value.set_sensitive(true);
+        request.headers_mut().insert(AUTHORIZATION, value);
+    }
+}
+
+fn bearer_of(request: &reqwest::Request) -> Option<Secret> {
+    let value = request.headers().get(AUTHORIZATION)?.to_str().ok()?;
+    value.strip_prefix("Bearer ").map(Secret::new)
 }
 
 impl fmt::Debug for Context {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Context")
             .field("api", &self.inner.api)
+            .field("auth", &self.inner.auth)
+            .field("retry", &self.inner.retry)
             .finish()
+    }
+}
+
+/// Builder of a [`Context`].
+#[derive(Debug)]
+pub struct ContextBuilder {
+    api: &'static str,
+    auth: Option<TokenCache>,
+    retry: RetryPolicy,
+}
+
+impl ContextBuilder {
+    /// Authenticate every request with tokens from this cache.
+    pub fn auth(mut self, cache: TokenCache) -> Self {
+        self.auth = Some(cache);
+        self
+    }
+
+    /// Use this retry policy.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// The context.
+    pub fn build(self) -> Context {
+        Context {
+            inner: Arc::new(Inner {
+                api: self.api,
+                auth: self.auth,
+                retry: self.retry,
+            }),
+        }
     }
 }

@@ -6,34 +6,98 @@
 
 #![warn(missing_docs)]
 
+pub mod call;
 mod context;
 mod dates;
 mod decimal;
+pub mod error;
+pub mod oauth;
+pub mod retry;
+mod secret;
+pub mod token;
 
-pub use context::Context;
+pub use context::{Context, ContextBuilder};
 pub use dates::{
     DateDmy, DateTime, DateTimeDmyHms, DateTimeDmyHmsDots, DateTimeYmdHms, LayoutError,
 };
 pub use decimal::{Decimal, DecimalError};
+pub use error::{AuthError, BankError, ErrorKind};
+pub use oauth::{ClientCredentials, ClientCredentialsGrant, PasswordGrant};
+pub use retry::RetryPolicy;
+pub use secret::Secret;
+pub use token::{AccessToken, TokenCache, TokenSource};
 
 #[doc(hidden)]
 pub use progenitor_client as __progenitor_client;
 #[doc(hidden)]
 pub use reqwest as __reqwest;
+#[doc(hidden)]
+pub use serde as __serde;
 
 /// Implement progenitor's `ClientHooks` for a generated `Client` by delegating to its
-/// [`Context`]. It must expand inside the crate that defines `Client` (orphan rule).
+/// [`Context`], and define the crate's `API` name and `SendExt::bank`. It must expand inside the
+/// crate that defines `Client` (orphan rule).
 #[macro_export]
 macro_rules! client_hooks {
-    ($client:ty) => {
+    ($client:ty, $api:literal) => {
+        /// The name of this API in logs and errors.
+        pub const API: &str = $api;
+
+        /// `.bank()` on a generated call: await it and get `Result<T, BankError>`.
+        pub trait SendExt<T, E>:
+            ::std::future::Future<
+                Output = ::std::result::Result<
+                    $crate::__progenitor_client::ResponseValue<T>,
+                    $crate::__progenitor_client::Error<E>,
+                >,
+            > + Sized
+        {
+            /// Await the call; a failure of any kind becomes one [`BankError`]($crate::BankError).
+            fn bank(
+                self,
+            ) -> impl ::std::future::Future<Output = ::std::result::Result<T, $crate::BankError>>
+            where
+                E: $crate::__serde::Serialize,
+            {
+                $crate::call::call($api, self)
+            }
+        }
+
+        impl<T, E, F> SendExt<T, E> for F where
+            F: ::std::future::Future<
+                    Output = ::std::result::Result<
+                        $crate::__progenitor_client::ResponseValue<T>,
+                        $crate::__progenitor_client::Error<E>,
+                    >,
+                >
+        {
+        }
+
         impl $crate::__progenitor_client::ClientHooks<$crate::Context> for $client {
             async fn pre<E>(
                 &self,
                 request: &mut $crate::__reqwest::Request,
                 _info: &$crate::__progenitor_client::OperationInfo,
             ) -> ::std::result::Result<(), $crate::__progenitor_client::Error<E>> {
-                $crate::__progenitor_client::ClientInfo::inner(self).prepare(request);
-                Ok(())
+                let context = $crate::__progenitor_client::ClientInfo::inner(self);
+                context.prepare(request).await.map_err(|e| {
+                    $crate::__progenitor_client::Error::Custom(format!("{}: {e}", context.api()))
+                })
+            }
+
+            async fn exec(
+                &self,
+                request: $crate::__reqwest::Request,
+                info: &$crate::__progenitor_client::OperationInfo,
+            ) -> $crate::__reqwest::Result<$crate::__reqwest::Response> {
+                let context = $crate::__progenitor_client::ClientInfo::inner(self);
+                context
+                    .execute(
+                        $crate::__progenitor_client::ClientInfo::client(self),
+                        request,
+                        info.operation_id,
+                    )
+                    .await
             }
         }
     };

@@ -2305,7 +2305,7 @@ pub mod builder {
         ///Sends a `POST` request to `/pre-approved`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::ResponseBody>, Error<types::HttperrorDetails>> {
+        ) -> Result<ResponseValue<types::ResponseBody>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| types::RequestBody::try_from(v).map_err(|e| e.to_string()))
@@ -2339,20 +2339,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -2399,10 +2385,7 @@ pub mod builder {
         ///Sends a `POST` request to `/merchant-post-link`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::MerchantResponseBody>,
-            Error<types::HttperrorDetails>,
-        > {
+        ) -> Result<ResponseValue<types::MerchantResponseBody>, Error<()>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -2438,20 +2421,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }

@@ -7460,7 +7460,7 @@ pub mod builder {
         ///Sends a `GET` request to `/{appid}/accounts`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::AccountsResponse>, Error<types::Response>> {
+        ) -> Result<ResponseValue<types::AccountsResponse>, Error<()>> {
             let Self { client, appid } = self;
             let appid = appid.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -7493,34 +7493,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -7569,7 +7541,7 @@ pub mod builder {
         ///Sends a `GET` request to `/{appid}/accounts/{iban}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::AccountInformation>, Error<types::Response>> {
+        ) -> Result<ResponseValue<types::AccountInformation>, Error<()>> {
             let Self { client, appid, iban } = self;
             let appid = appid.map_err(Error::InvalidRequest)?;
             let iban = iban.map_err(Error::InvalidRequest)?;
@@ -7604,34 +7576,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -7723,7 +7667,7 @@ pub mod builder {
         ///Sends a `GET` request to `/{appid}/accounts/{iban}/statement`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::StatementResponse>, Error<types::Response>> {
+        ) -> Result<ResponseValue<types::StatementResponse>, Error<()>> {
             let Self { client, appid, iban, currency, date_from, date_to } = self;
             let appid = appid.map_err(Error::InvalidRequest)?;
             let iban = iban.map_err(Error::InvalidRequest)?;
@@ -7764,34 +7708,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -7883,7 +7799,7 @@ pub mod builder {
         ///Sends a `GET` request to `/{appid}/accounts/{iban}/statement/v2`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::StatementV2Response>, Error<types::Response>> {
+        ) -> Result<ResponseValue<types::StatementV2Response>, Error<()>> {
             let Self { client, appid, iban, currency, date_from, date_to } = self;
             let appid = appid.map_err(Error::InvalidRequest)?;
             let iban = iban.map_err(Error::InvalidRequest)?;
@@ -7924,34 +7840,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -8014,7 +7902,7 @@ pub mod builder {
         ///Sends a `GET` request to `/{appid}/payments`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::PaymentsResponse>, Error<types::Response>> {
+        ) -> Result<ResponseValue<types::PaymentsResponse>, Error<()>> {
             let Self { client, appid, date_from, date_to } = self;
             let appid = appid.map_err(Error::InvalidRequest)?;
             let date_from = date_from.map_err(Error::InvalidRequest)?;
@@ -8051,34 +7939,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -8150,9 +8010,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/{appid}/payments`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Response>, Error<types::Response>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Response>, Error<()>> {
             let Self { client, appid, type_, body } = self;
             let appid = appid.map_err(Error::InvalidRequest)?;
             let type_ = type_.map_err(Error::InvalidRequest)?;
@@ -8191,34 +8049,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -8267,10 +8097,7 @@ pub mod builder {
         ///Sends a `GET` request to `/{appid}/payments/{referenceId}`
         pub async fn send(
             self,
-        ) -> Result<
-            ResponseValue<types::PaymentInformationResponse>,
-            Error<types::Response>,
-        > {
+        ) -> Result<ResponseValue<types::PaymentInformationResponse>, Error<()>> {
             let Self { client, appid, reference_id } = self;
             let appid = appid.map_err(Error::InvalidRequest)?;
             let reference_id = reference_id.map_err(Error::InvalidRequest)?;
@@ -8305,34 +8132,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -8387,9 +8186,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/{appid}/payments/mt`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Response>, Error<types::Response>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Response>, Error<()>> {
             let Self { client, appid, body } = self;
             let appid = appid.map_err(Error::InvalidRequest)?;
             let body = body
@@ -8426,34 +8223,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -8525,9 +8294,7 @@ pub mod builder {
             self
         }
         ///Sends a `POST` request to `/{appid}/payments/base`
-        pub async fn send(
-            self,
-        ) -> Result<ResponseValue<types::Response>, Error<types::Response>> {
+        pub async fn send(self) -> Result<ResponseValue<types::Response>, Error<()>> {
             let Self { client, appid, type_, body } = self;
             let appid = appid.map_err(Error::InvalidRequest)?;
             let type_ = type_.map_err(Error::InvalidRequest)?;
@@ -8568,34 +8335,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
@@ -8711,7 +8450,7 @@ pub mod builder {
         ///Sends a `GET` request to `/{appid}/information/taxpayer/{iin}`
         pub async fn send(
             self,
-        ) -> Result<ResponseValue<types::TaxpayerInformation>, Error<types::Response>> {
+        ) -> Result<ResponseValue<types::TaxpayerInformation>, Error<()>> {
             let Self { client, appid, iin } = self;
             let appid = appid.map_err(Error::InvalidRequest)?;
             let iin = iin.map_err(Error::InvalidRequest)?;
@@ -8746,34 +8485,6 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }

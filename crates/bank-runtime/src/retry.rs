@@ -1,0 +1,74 @@
+//! Which requests may be repeated, and how long to wait between attempts.
+
+use std::time::Duration;
+
+/// Retry policy of a client. Only what is safe to repeat is retried: GET / HEAD / OPTIONS, and
+/// POST operations the bank makes idempotent by its own reference (listed by id). A payment or an
+/// order-creating POST is never sent twice automatically.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included (1 disables retries).
+    pub max_attempts: u32,
+    /// First back-off; doubled each attempt, with full jitter.
+    pub base_delay: Duration,
+    /// Longest wait between attempts, `Retry-After` included.
+    pub max_delay: Duration,
+    /// Operation ids of non-GET operations that are safe to repeat (read-only lookups sent as POST).
+    pub idempotent_operations: Vec<&'static str>,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(200),
+            max_delay: Duration::from_secs(10),
+            idempotent_operations: Vec::new(),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// No retries at all.
+    pub fn none() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// Whether this request may be sent again.
+    pub fn allows(&self, method: &reqwest::Method, operation_id: &str) -> bool {
+        matches!(
+            *method,
+            reqwest::Method::GET | reqwest::Method::HEAD | reqwest::Method::OPTIONS
+        ) || self.idempotent_operations.contains(&operation_id)
+    }
+
+    /// Whether a response status is worth another attempt.
+    pub fn retryable_status(status: u16) -> bool {
+        matches!(status, 408 | 429 | 502 | 503 | 504)
+    }
+
+    /// Wait before attempt `attempt` (1 = the first retry): `Retry-After` when the bank sent one
+    /// (seconds or an HTTP date), otherwise exponential back-off with full jitter; capped.
+    pub fn delay(&self, attempt: u32, retry_after: Option<&str>) -> Duration {
+        if let Some(value) = retry_after.map(str::trim) {
+            if let Ok(secs) = value.parse::<u64>() {
+                return Duration::from_secs(secs).min(self.max_delay);
+            }
+            if let Ok(when) = httpdate::parse_http_date(value) {
+                let wait = when
+                    .duration_since(std::time::SystemTime::now())
+                    .unwrap_or_default();
+                return wait.min(self.max_delay);
+            }
+        }
+        let ceiling = self
+            .base_delay
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16))
+            .min(self.max_delay);
+        let millis = u64::try_from(ceiling.as_millis()).unwrap_or(u64::MAX);
+        Duration::from_millis(fastrand::u64(0..=millis))
+    }
+}

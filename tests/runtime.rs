@@ -1,0 +1,551 @@
+//! The shared runtime over real HTTP on 127.0.0.1: tokens (single flight, refresh after 401, no
+//! caching of failures), retries (only what is safe, Retry-After), typed errors for every kind of
+//! malformed answer, and secrets kept out of Debug.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use bank_runtime::{
+    BankError, ClientCredentials, ClientCredentialsGrant, Context, ErrorKind, PasswordGrant,
+    RetryPolicy, Secret, TokenCache,
+};
+use bcc_financial::SendExt;
+use serde_json::json;
+use wiremock::matchers::{body_json, header, method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+const APP: &str = "APP-1";
+
+fn token_body(token: &str, expires_in: u64) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(
+        json!({"access_token": token, "token_type": "Bearer", "expires_in": expires_in}),
+    )
+}
+
+fn context(server: &MockServer, retry: RetryPolicy) -> Context {
+    let grant = ClientCredentialsGrant::new(
+        reqwest::Client::new(),
+        format!("{}/oauth/token", server.uri()),
+        "bcc.application.financial",
+        ClientCredentials::new("client-id", "client-secret-value"),
+    );
+    Context::builder("bcc-financial")
+        .auth(TokenCache::new(grant, Duration::from_secs(30)))
+        .retry(retry)
+        .build()
+}
+
+fn client(server: &MockServer, retry: RetryPolicy) -> bcc_financial::Client {
+    bcc_financial::Client::new_with_client(
+        &server.uri(),
+        reqwest::Client::new(),
+        context(server, retry),
+    )
+}
+
+fn accounts_ok() -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({"accounts": [{"iban": "KZ1"}]}))
+}
+
+async fn token_requests(server: &MockServer) -> usize {
+    server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.url.path() == "/oauth/token")
+        .count()
+}
+
+#[tokio::test]
+async fn a_hundred_concurrent_calls_with_an_expired_token_fetch_exactly_one_new_token() {
+    let server = MockServer::start().await;
+    // The first token expires at once; the next one is good for an hour.
+    Mock::given(path("/oauth/token"))
+        .respond_with(token_body("expired", 0))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/oauth/token"))
+        .respond_with(token_body("fresh", 3600))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/{APP}/accounts")))
+        .and(header("authorization", "Bearer fresh"))
+        .respond_with(accounts_ok())
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(format!("/{APP}/accounts")))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&server)
+        .await;
+    let client = client(&server, RetryPolicy::none());
+    let first = client
+        .get_accounts()
+        .appid(APP)
+        .send()
+        .bank()
+        .await
+        .expect("first call");
+    assert_eq!(first.accounts.0.len(), 1);
+    assert_eq!(
+        token_requests(&server).await,
+        2,
+        "expired token, then one refresh"
+    );
+
+    let calls = (0..100).map(|_| client.get_accounts().appid(APP).send().bank());
+    let results = futures::future::join_all(calls).await;
+    assert!(
+        results.iter().all(Result::is_ok),
+        "{:?}",
+        results.iter().find(|r| r.is_err())
+    );
+    assert_eq!(
+        token_requests(&server).await,
+        2,
+        "the fresh token is reused by all 100 calls"
+    );
+}
+
+#[tokio::test]
+async fn concurrent_callers_share_one_refresh() {
+    let server = MockServer::start().await;
+    Mock::given(path("/oauth/token"))
+        .respond_with(token_body("t", 3600).set_delay(Duration::from_millis(200)))
+        .mount(&server)
+        .await;
+    Mock::given(path(format!("/{APP}/accounts")))
+        .respond_with(accounts_ok())
+        .mount(&server)
+        .await;
+    let client = client(&server, RetryPolicy::none());
+    let calls = (0..100).map(|_| client.get_accounts().appid(APP).send().bank());
+    let results = futures::future::join_all(calls).await;
+    assert!(results.iter().all(Result::is_ok));
+    assert_eq!(
+        token_requests(&server).await,
+        1,
+        "exactly one token request for 100 concurrent callers"
+    );
+}
+
+#[tokio::test]
+async fn invalid_token_means_one_refresh_and_one_retry_then_a_typed_error() {
+    let server = MockServer::start().await;
+    Mock::given(path("/oauth/token"))
+        .respond_with(token_body("old", 3600))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/oauth/token"))
+        .respond_with(token_body("new", 3600))
+        .mount(&server)
+        .await;
+    let invalid = ResponseTemplate::new(401).insert_header(
+        "www-authenticate",
+        r#"Bearer realm="oauth2-resource", error="invalid_token", error_description="The access token expired""#,
+    );
+    Mock::given(path(format!("/{APP}/accounts")))
+        .and(header("authorization", "Bearer old"))
+        .respond_with(invalid.clone())
+        .mount(&server)
+        .await;
+    Mock::given(path(format!("/{APP}/accounts")))
+        .and(header("authorization", "Bearer new"))
+        .respond_with(accounts_ok())
+        .mount(&server)
+        .await;
+    let client = client(&server, RetryPolicy::none());
+    client
+        .get_accounts()
+        .appid(APP)
+        .send()
+        .bank()
+        .await
+        .expect("refreshed and retried");
+    assert_eq!(token_requests(&server).await, 2);
+
+    // When the bank keeps refusing, the caller gets a typed 401 after one refresh and one retry.
+    let server = MockServer::start().await;
+    Mock::given(path("/oauth/token"))
+        .respond_with(token_body("any", 3600))
+        .mount(&server)
+        .await;
+    Mock::given(path(format!("/{APP}/accounts")))
+        .respond_with(invalid)
+        .mount(&server)
+        .await;
+    let client = self::client(&server, RetryPolicy::none());
+    let err = client
+        .get_accounts()
+        .appid(APP)
+        .send()
+        .bank()
+        .await
+        .expect_err("persistent 401");
+    assert_eq!(err.status, Some(401));
+    let api_calls = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.url.path().ends_with("/accounts"))
+        .count();
+    assert_eq!(api_calls, 2, "one request and one retry");
+    assert_eq!(
+        token_requests(&server).await,
+        2,
+        "one token and one refresh"
+    );
+}
+
+#[tokio::test]
+async fn a_token_endpoint_that_is_down_is_a_typed_auth_error_and_is_not_cached() {
+    let server = MockServer::start().await;
+    Mock::given(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(503).set_body_string("maintenance"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/oauth/token"))
+        .respond_with(token_body("t", 3600))
+        .mount(&server)
+        .await;
+    Mock::given(path(format!("/{APP}/accounts")))
+        .respond_with(accounts_ok())
+        .mount(&server)
+        .await;
+    let client = client(&server, RetryPolicy::none());
+    let err = client
+        .get_accounts()
+        .appid(APP)
+        .send()
+        .bank()
+        .await
+        .expect_err("token endpoint fails");
+    assert_eq!(err.kind, ErrorKind::Auth, "{err}");
+    assert!(
+        err.to_string().contains("503") && err.to_string().contains("maintenance"),
+        "{err}"
+    );
+    client
+        .get_accounts()
+        .appid(APP)
+        .send()
+        .bank()
+        .await
+        .expect("the failure was not cached");
+
+    // Nothing listening at all.
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr")
+    };
+    let grant = ClientCredentialsGrant::new(
+        reqwest::Client::new(),
+        format!("http://{closed}/token"),
+        "s",
+        ClientCredentials::new("id", "secret"),
+    );
+    let ctx = Context::builder("bcc-financial")
+        .auth(TokenCache::new(grant, Duration::from_secs(30)))
+        .build();
+    let client = bcc_financial::Client::new_with_client(&server.uri(), reqwest::Client::new(), ctx);
+    let err = client
+        .get_accounts()
+        .appid(APP)
+        .send()
+        .bank()
+        .await
+        .expect_err("unreachable");
+    assert_eq!(err.kind, ErrorKind::Auth);
+    assert!(err.message.contains("unreachable"), "{err}");
+}
+
+#[tokio::test]
+async fn basic_refused_falls_back_to_form_fields_and_remembers() {
+    let server = MockServer::start().await;
+    Mock::given(path("/oauth/token"))
+        .and(header(
+            "authorization",
+            "Basic Y2xpZW50LWlkOmNsaWVudC1zZWNyZXQtdmFsdWU=",
+        ))
+        .respond_with(ResponseTemplate::new(401))
+        .mount(&server)
+        .await;
+    Mock::given(path("/oauth/token"))
+        .respond_with(token_body("t", 0))
+        .mount(&server)
+        .await;
+    Mock::given(path(format!("/{APP}/accounts")))
+        .respond_with(accounts_ok())
+        .mount(&server)
+        .await;
+    let client = client(&server, RetryPolicy::none());
+    client
+        .get_accounts()
+        .appid(APP)
+        .send()
+        .bank()
+        .await
+        .expect("form fields work");
+    client
+        .get_accounts()
+        .appid(APP)
+        .send()
+        .bank()
+        .await
+        .expect("again");
+    let tokens: Vec<Request> = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.url.path() == "/oauth/token")
+        .collect();
+    assert_eq!(tokens.len(), 3, "Basic, form; then form only");
+    let form = String::from_utf8_lossy(&tokens[1].body).into_owned();
+    assert!(
+        form.contains("grant_type=client_credentials")
+            && form.contains("client_id=client-id")
+            && form.contains("scope=bcc.application.financial"),
+        "{form}"
+    );
+    assert!(
+        tokens[2].headers.get("authorization").is_none(),
+        "the working mode is remembered"
+    );
+}
+
+#[tokio::test]
+async fn a_payment_post_is_sent_exactly_once_even_on_503() {
+    let server = MockServer::start().await;
+    Mock::given(path("/oauth/token"))
+        .respond_with(token_body("t", 3600))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/{APP}/payments")))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let client = client(&server, RetryPolicy::default());
+    let body = bcc_financial::types::PaymentBody::builder().currency("KZT".to_owned());
+    let err = client
+        .create_payment()
+        .appid(APP)
+        .body(body)
+        .send()
+        .bank()
+        .await
+        .expect_err("503");
+    assert_eq!(err.status, Some(503));
+    let posts = server
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.method.as_str() == "POST" && r.url.path().ends_with("/payments"))
+        .count();
+    assert_eq!(posts, 1, "a payment is never repeated automatically");
+}
+
+/// 503 with Retry-After: 1 first, then 200.
+struct Flaky(AtomicUsize);
+
+impl Respond for Flaky {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        if self.0.fetch_add(1, Ordering::SeqCst) == 0 {
+            ResponseTemplate::new(503).insert_header("retry-after", "1")
+        } else {
+            accounts_ok()
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_get_is_retried_after_the_wait_the_bank_asks_for() {
+    let server = MockServer::start().await;
+    Mock::given(path("/oauth/token"))
+        .respond_with(token_body("t", 3600))
+        .mount(&server)
+        .await;
+    let flaky = Arc::new(Flaky(AtomicUsize::new(0)));
+    Mock::given(path(format!("/{APP}/accounts")))
+        .respond_with(FlakyRef(flaky.clone()))
+        .mount(&server)
+        .await;
+    let client = client(&server, RetryPolicy::default());
+    let started = Instant::now();
+    client
+        .get_accounts()
+        .appid(APP)
+        .send()
+        .bank()
+        .await
+        .expect("retried");
+    assert_eq!(flaky.0.load(Ordering::SeqCst), 2);
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "Retry-After: 1 was honoured ({:?})",
+        started.elapsed()
+    );
+}
+
+struct FlakyRef(Arc<Flaky>);
+
+impl Respond for FlakyRef {
+    fn respond(&self, r: &Request) -> ResponseTemplate {
+        self.0.respond(r)
+    }
+}
+
+async fn error_for(response: ResponseTemplate) -> BankError {
+    let server = MockServer::start().await;
+    Mock::given(path("/oauth/token"))
+        .respond_with(token_body("t", 3600))
+        .mount(&server)
+        .await;
+    Mock::given(path(format!("/{APP}/accounts")))
+        .respond_with(response)
+        .mount(&server)
+        .await;
+    client(&server, RetryPolicy::none())
+        .get_accounts()
+        .appid(APP)
+        .send()
+        .bank()
+        .await
+        .expect_err("malformed")
+}
+
+#[tokio::test]
+async fn malformed_answers_are_typed_errors_never_panics() {
+    let html = error_for(
+        ResponseTemplate::new(502)
+            .insert_header("x-global-transaction-id", "abc-123")
+            .set_body_raw(
+                "<html><body><h1>502 Bad Gateway</h1></body></html>",
+                "text/html",
+            ),
+    )
+    .await;
+    assert_eq!(
+        (html.kind, html.status),
+        (ErrorKind::Status, Some(502)),
+        "{html}"
+    );
+    assert_eq!(html.request_id.as_deref(), Some("abc-123"));
+    assert!(
+        html.to_string().contains("502 Bad Gateway")
+            && html.to_string().contains("request id abc-123"),
+        "{html}"
+    );
+
+    let empty = error_for(ResponseTemplate::new(200)).await;
+    assert_eq!(empty.kind, ErrorKind::Decode, "{empty}");
+
+    let truncated = error_for(
+        ResponseTemplate::new(200)
+            .set_body_raw(r#"{"accounts": [{"iban": "KZ1"#, "application/json"),
+    )
+    .await;
+    assert_eq!(truncated.kind, ErrorKind::Decode, "{truncated}");
+    assert!(
+        truncated.body.as_deref().is_some_and(|b| b.contains("KZ1")),
+        "{truncated}"
+    );
+
+    let wrong_types =
+        error_for(ResponseTemplate::new(200).set_body_json(json!({"accounts": [{"iban": 42}]})))
+            .await;
+    assert_eq!(wrong_types.kind, ErrorKind::Decode, "{wrong_types}");
+
+    let bank = error_for(
+        ResponseTemplate::new(400)
+            .set_body_json(json!({"success": false, "code": 17, "description": "Неверный IBAN"})),
+    )
+    .await;
+    assert_eq!(
+        (bank.status, bank.code.as_deref(), bank.message.as_str()),
+        (Some(400), Some("17"), "Неверный IBAN")
+    );
+    let line = bank.to_string();
+    assert!(
+        !line.contains('\n')
+            && line.contains("HTTP 400")
+            && line.contains("code 17")
+            && line.contains("Неверный IBAN"),
+        "{line}"
+    );
+}
+
+#[tokio::test]
+async fn the_baas_password_grant_sends_json_with_basic_consumer_credentials() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .and(header("authorization", "Basic a2V5OnNlY3JldA=="))
+        .and(header("content-type", "application/json"))
+        .and(body_json(json!({"grant_type": "password", "username": "test", "password": "3344122"})))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"access_token": "eyJ", "scope": "default", "token_type": "Bearer", "expires_in": 3600})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let grant = PasswordGrant::new(
+        reqwest::Client::new(),
+        format!("{}/oauth2/token", server.uri()),
+        ClientCredentials::new("key", "secret"),
+        "test",
+        "3344122",
+    );
+    let cache = TokenCache::new(grant, Duration::from_secs(30));
+    assert_eq!(cache.token().await.expect("token").expose(), "eyJ");
+    assert_eq!(cache.token().await.expect("cached").expose(), "eyJ");
+}
+
+#[test]
+fn debug_output_never_contains_a_secret() {
+    let creds = ClientCredentials::new("client-id", "s3cr3t-value");
+    let grant = PasswordGrant::new(
+        reqwest::Client::new(),
+        "http://127.0.0.1:1/t",
+        creds.clone(),
+        "user",
+        "p4ssw0rd",
+    );
+    let cache = TokenCache::new(
+        ClientCredentialsGrant::new(
+            reqwest::Client::new(),
+            "http://127.0.0.1:1/t",
+            "scope",
+            creds.clone(),
+        ),
+        Duration::from_secs(30),
+    );
+    let context = Context::builder("x").auth(cache.clone()).build();
+    let token = bank_runtime::AccessToken {
+        value: Secret::new("tok3n-value"),
+        expires_at: Instant::now(),
+    };
+    for text in [
+        format!("{creds:?}"),
+        format!("{grant:?}"),
+        format!("{cache:?}"),
+        format!("{context:?}"),
+        format!("{token:?}"),
+        Secret::new("s3cr3t-value").to_string(),
+    ] {
+        for secret in ["s3cr3t-value", "p4ssw0rd", "tok3n-value"] {
+            assert!(!text.contains(secret), "{text}");
+        }
+        assert!(
+            text.contains("redacted") || text.contains("Context"),
+            "{text}"
+        );
+    }
+}
