@@ -114,12 +114,49 @@ pub fn server_tokens(doc: &Value) -> proc_macro2::TokenStream {
         names.push((env, ident));
     }
     let pairs = names.iter().map(|(env, ident)| quote! { (#env, #ident) });
+    let signing = signing_tokens(doc);
     quote! {
         /// Base URLs of this API per environment, from the spec's `servers` (path stem included).
         pub mod servers {
             #(#items)*
             /// Every environment as `(name, base URL)`, in the spec's order.
             pub const ALL: &[(&str, &str)] = &[#(#pairs),*];
+        }
+        #signing
+    }
+}
+
+/// `pub mod signing` when operations carry `x-signature-header` (set by a fix): the header and
+/// the operation ids whose request body the runtime must sign.
+fn signing_tokens(doc: &Value) -> proc_macro2::TokenStream {
+    let mut header = None;
+    let mut operations = Vec::new();
+    for item in doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|p| p.values())
+    {
+        for op in item.as_object().into_iter().flat_map(|m| m.values()) {
+            if let (Some(h), Some(id)) = (
+                op.get("x-signature-header").and_then(Value::as_str),
+                op.get("operationId").and_then(Value::as_str),
+            ) {
+                header = Some(h.to_owned());
+                operations.push(id.to_owned());
+            }
+        }
+    }
+    let Some(header) = header else {
+        return quote! {};
+    };
+    quote! {
+        /// Operations whose request body must be signed, from the spec (`x-signature-header`).
+        pub mod signing {
+            /// The header that carries the signature.
+            pub const HEADER: &str = #header;
+            /// Operation ids whose body is signed.
+            pub const OPERATIONS: &[&str] = &[#(#operations),*];
         }
     }
 }

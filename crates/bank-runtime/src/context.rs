@@ -10,6 +10,7 @@ use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE}
 use crate::error::AuthError;
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
+use crate::signing::{SignError, Signing};
 use crate::token::TokenCache;
 
 /// Per-client runtime state shared by every request of a generated client. Cheap to clone.
@@ -22,6 +23,18 @@ struct Inner {
     api: &'static str,
     auth: Option<TokenCache>,
     retry: RetryPolicy,
+    signing: Option<Signing>,
+}
+
+/// Why a request could not be prepared.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PrepareError {
+    /// No token could be obtained.
+    #[error("auth: {0}")]
+    Auth(#[from] AuthError),
+    /// The body could not be signed.
+    #[error("signing: {0}")]
+    Signing(#[from] SignError),
 }
 
 impl Default for Context {
@@ -42,6 +55,7 @@ impl Context {
             api,
             auth: None,
             retry: RetryPolicy::default(),
+            signing: None,
         }
     }
 
@@ -61,9 +75,28 @@ impl Context {
     }
 
     /// Prepare a request before it is sent: drop progenitor's `api-version` header (no bank knows
-    /// it) and set the bearer token.
-    pub async fn prepare(&self, request: &mut reqwest::Request) -> Result<(), AuthError> {
+    /// it), sign the body of operations that require it, and set the bearer token.
+    pub async fn prepare(
+        &self,
+        request: &mut reqwest::Request,
+        operation_id: &str,
+    ) -> Result<(), PrepareError> {
         request.headers_mut().remove("api-version");
+        if let Some(signing) = self
+            .inner
+            .signing
+            .as_ref()
+            .filter(|s| s.operations.contains(&operation_id))
+        {
+            let body = request
+                .body()
+                .and_then(|b| b.as_bytes())
+                .unwrap_or_default();
+            let value = signing.signer.header_value(body)?;
+            let value = HeaderValue::from_str(&value)
+                .map_err(|e| SignError(format!("the signature is not a header value: {e}")))?;
+            request.headers_mut().insert(signing.header, value);
+        }
         if let Some(auth) = &self.inner.auth {
             let token = auth.token().await?;
             set_bearer(request, &token);
@@ -174,6 +207,7 @@ impl fmt::Debug for Context {
             .field("api", &self.inner.api)
             .field("auth", &self.inner.auth)
             .field("retry", &self.inner.retry)
+            .field("signing", &self.inner.signing)
             .finish()
     }
 }
@@ -184,6 +218,7 @@ pub struct ContextBuilder {
     api: &'static str,
     auth: Option<TokenCache>,
     retry: RetryPolicy,
+    signing: Option<Signing>,
 }
 
 impl ContextBuilder {
@@ -199,6 +234,12 @@ impl ContextBuilder {
         self
     }
 
+    /// Sign the bodies of some operations.
+    pub fn signing(mut self, signing: Signing) -> Self {
+        self.signing = Some(signing);
+        self
+    }
+
     /// The context.
     pub fn build(self) -> Context {
         Context {
@@ -206,6 +247,7 @@ impl ContextBuilder {
                 api: self.api,
                 auth: self.auth,
                 retry: self.retry,
+                signing: self.signing,
             }),
         }
     }

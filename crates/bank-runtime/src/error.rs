@@ -52,6 +52,8 @@ pub enum AuthError {
 pub enum ErrorKind {
     /// No token could be obtained.
     Auth,
+    /// The request body could not be signed.
+    Signing,
     /// The request never got an answer (connect, timeout, reset).
     Transport,
     /// The bank answered with an error status.
@@ -108,6 +110,7 @@ impl fmt::Display for BankError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let kind = match self.kind {
             ErrorKind::Auth => "authentication failed",
+            ErrorKind::Signing => "signing failed",
             ErrorKind::Transport => "no response",
             ErrorKind::Status => "error response",
             ErrorKind::Bank => "bank error",

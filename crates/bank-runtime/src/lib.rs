@@ -14,9 +14,10 @@ pub mod error;
 pub mod oauth;
 pub mod retry;
 mod secret;
+pub mod signing;
 pub mod token;
 
-pub use context::{Context, ContextBuilder};
+pub use context::{Context, ContextBuilder, PrepareError};
 pub use dates::{
     DateDmy, DateTime, DateTimeDmyHms, DateTimeDmyHmsDots, DateTimeYmdHms, LayoutError,
 };
@@ -25,6 +26,7 @@ pub use error::{AuthError, BankError, ErrorKind};
 pub use oauth::{ClientCredentials, ClientCredentialsGrant, PasswordGrant};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
+pub use signing::{BodySigner, SignError, Signing};
 pub use token::{AccessToken, TokenCache, TokenSource};
 
 #[doc(hidden)]
@@ -77,12 +79,18 @@ macro_rules! client_hooks {
             async fn pre<E>(
                 &self,
                 request: &mut $crate::__reqwest::Request,
-                _info: &$crate::__progenitor_client::OperationInfo,
+                info: &$crate::__progenitor_client::OperationInfo,
             ) -> ::std::result::Result<(), $crate::__progenitor_client::Error<E>> {
                 let context = $crate::__progenitor_client::ClientInfo::inner(self);
-                context.prepare(request).await.map_err(|e| {
-                    $crate::__progenitor_client::Error::Custom(format!("{}: {e}", context.api()))
-                })
+                context
+                    .prepare(request, info.operation_id)
+                    .await
+                    .map_err(|e| {
+                        $crate::__progenitor_client::Error::Custom(format!(
+                            "{}: {e}",
+                            context.api()
+                        ))
+                    })
             }
 
             async fn exec(

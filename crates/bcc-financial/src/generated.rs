@@ -8553,6 +8553,17 @@ pub mod servers {
         ("production", PRODUCTION),
     ];
 }
+/// Operations whose request body must be signed, from the spec (`x-signature-header`).
+pub mod signing {
+    /// The header that carries the signature.
+    pub const HEADER: &str = "x-jws-signature";
+    /// Operation ids whose body is signed.
+    pub const OPERATIONS: &[&str] = &[
+        "createPayment",
+        "createPaymentMt",
+        "createPaymentBase64",
+    ];
+}
 /// Every example of the normalised spec (`openapi.json`) deserialises into its generated
 /// type and serialises back to equal JSON.
 #[cfg(test)]

@@ -1,0 +1,179 @@
+//! RS256 against a golden vector made by openssl; ES256 verified by RustCrypto's p256 (independent
+//! of ring); the legacy profile; PKCS#12; clear errors for unusable keys; external signers.
+
+use bank_jws::{CommandSigner, JwsSigner, KeyError, KeySigner, Profile, Signer};
+use bank_runtime::BodySigner;
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{}/tests/keys/{name}", env!("CARGO_MANIFEST_DIR"))).expect("fixture")
+}
+
+fn decode_header(value: &str) -> serde_json::Value {
+    let json = STANDARD.decode(value).expect("the header value is Base64");
+    serde_json::from_slice(&json).expect("of a JSON message")
+}
+
+#[test]
+fn rs256_matches_the_openssl_golden_vector() {
+    let signer =
+        KeySigner::from_pem(&fixture("rsa.key.pem"), &fixture("rsa.cert.pem")).expect("RSA key");
+    assert_eq!(signer.algorithm(), "RS256");
+    let body = fixture("body.json");
+    let message = decode_header(
+        &JwsSigner::new(signer, Profile::Rfc7515)
+            .header_value(&body)
+            .expect("signs"),
+    );
+    let golden = String::from_utf8(fixture("rs256.golden.txt")).expect("text");
+    assert_eq!(
+        message["signatures"][0]["signature"].as_str(),
+        Some(golden.trim())
+    );
+    assert_eq!(
+        URL_SAFE_NO_PAD
+            .decode(message["payload"].as_str().expect("payload"))
+            .expect("b64url"),
+        body
+    );
+    let protected: serde_json::Value = serde_json::from_slice(
+        &URL_SAFE_NO_PAD
+            .decode(
+                message["signatures"][0]["protected"]
+                    .as_str()
+                    .expect("protected"),
+            )
+            .expect("b64url"),
+    )
+    .expect("JSON");
+    assert_eq!(protected["alg"], "RS256");
+    assert_eq!(protected["x5c"].as_array().map(Vec::len), Some(1));
+}
+
+#[test]
+fn es256_verifies_with_an_independent_implementation() {
+    use p256::ecdsa::signature::Verifier;
+    use p256::ecdsa::{Signature, VerifyingKey};
+    use p256::pkcs8::DecodePrivateKey;
+
+    let key_pem = fixture("ec.key.pem");
+    let signer = KeySigner::from_pem(&key_pem, &fixture("ec.cert.pem")).expect("EC key");
+    assert_eq!(signer.algorithm(), "ES256");
+    let body = fixture("body.json");
+    let message = decode_header(
+        &JwsSigner::new(signer, Profile::Rfc7515)
+            .header_value(&body)
+            .expect("signs"),
+    );
+    let sig = &message["signatures"][0];
+    let input = format!(
+        "{}.{}",
+        sig["protected"].as_str().expect("protected"),
+        message["payload"].as_str().expect("payload")
+    );
+    let raw = URL_SAFE_NO_PAD
+        .decode(sig["signature"].as_str().expect("signature"))
+        .expect("b64url");
+    assert_eq!(raw.len(), 64, "JWS ES256 is r || s");
+    let secret = p256::SecretKey::from_pkcs8_pem(std::str::from_utf8(&key_pem).expect("pem"))
+        .expect("p256 reads the key");
+    let verifying = VerifyingKey::from(secret.public_key());
+    let signature = Signature::from_slice(&raw).expect("r || s");
+    verifying
+        .verify(input.as_bytes(), &signature)
+        .expect("p256 verifies ring's signature");
+    assert!(verifying.verify(b"tampered", &signature).is_err());
+}
+
+#[test]
+fn the_legacy_profile_signs_the_body_with_an_unprotected_header() {
+    use p256::ecdsa::signature::Verifier;
+    use p256::ecdsa::{Signature, VerifyingKey};
+    use p256::pkcs8::DecodePrivateKey;
+
+    let key_pem = fixture("ec.key.pem");
+    let signer = KeySigner::from_pem(&key_pem, &fixture("ec.cert.pem")).expect("EC key");
+    let body = fixture("body.json");
+    let message = decode_header(
+        &JwsSigner::new(signer, Profile::Legacy)
+            .header_value(&body)
+            .expect("signs"),
+    );
+    let sig = &message["signatures"][0];
+    assert_eq!(sig["header"]["alg"], "ES256");
+    assert_eq!(sig["header"]["x5c"].as_array().map(Vec::len), Some(1));
+    assert!(sig.get("protected").is_none());
+    assert_eq!(
+        STANDARD
+            .decode(message["payload"].as_str().expect("payload"))
+            .expect("b64"),
+        body
+    );
+    let raw = STANDARD
+        .decode(sig["signature"].as_str().expect("signature"))
+        .expect("b64");
+    let secret =
+        p256::SecretKey::from_pkcs8_pem(std::str::from_utf8(&key_pem).expect("pem")).expect("key");
+    VerifyingKey::from(secret.public_key())
+        .verify(&body, &Signature::from_slice(&raw).expect("sig"))
+        .expect("over the body bytes");
+}
+
+#[test]
+fn pkcs12_files_load_with_their_chain_and_a_wrong_password_is_a_clear_error() {
+    let signer = KeySigner::from_pkcs12(&fixture("ec.p12"), "test-password").expect("opens");
+    assert_eq!(signer.algorithm(), "ES256");
+    assert_eq!(signer.certificate_chain().len(), 1);
+    let err = KeySigner::from_pkcs12(&fixture("ec.p12"), "wrong").expect_err("wrong password");
+    assert!(matches!(err, KeyError::Pkcs12(_)), "{err}");
+}
+
+#[test]
+fn unusable_keys_are_named_not_panicked_on() {
+    let sec1 = KeySigner::from_pem(&fixture("ec.sec1.pem"), b"").expect_err("SEC1");
+    assert!(sec1.to_string().contains("PKCS#8"), "{sec1}");
+    let garbage = KeySigner::from_pem(b"not a pem", b"").expect_err("garbage");
+    assert!(garbage.to_string().contains("private key"), "{garbage}");
+    let bad_cert = KeySigner::from_pem(&fixture("ec.key.pem"), b"-----BEGIN NOTHING-----\n")
+        .expect_err("no cert");
+    assert!(bad_cert.to_string().contains("certificate"), "{bad_cert}");
+}
+
+#[test]
+fn secrets_stay_out_of_debug() {
+    let signer =
+        KeySigner::from_pem(&fixture("rsa.key.pem"), &fixture("rsa.cert.pem")).expect("RSA key");
+    let mut text = format!("{signer:?}");
+    text.push_str(&format!("{:?}", JwsSigner::new(signer, Profile::Rfc7515)));
+    assert!(text.contains("redacted") && !text.contains("MII"), "{text}");
+}
+
+#[test]
+fn an_external_signer_plugs_into_the_same_trait() {
+    // A stand-in for an NCA/Kalkan GOST tool: prints a fixed Base64 "signature" of what it read.
+    let signer = CommandSigner::new(
+        "sh",
+        vec!["-c".into(), "cat >/dev/null; printf c2lnbmVk".into()],
+        "ECGOST34310",
+        vec![b"cert".to_vec()],
+    );
+    let message = decode_header(
+        &JwsSigner::new(signer, Profile::Legacy)
+            .header_value(b"{}")
+            .expect("signs"),
+    );
+    assert_eq!(message["signatures"][0]["header"]["alg"], "ECGOST34310");
+    assert_eq!(
+        message["signatures"][0]["signature"],
+        STANDARD.encode(b"signed")
+    );
+    let failing = CommandSigner::new(
+        "sh",
+        vec!["-c".into(), "echo token not inserted >&2; exit 3".into()],
+        "ECGOST34310",
+        vec![],
+    );
+    let err = failing.sign(b"x").expect_err("exit 3");
+    assert!(err.to_string().contains("token not inserted"), "{err}");
+}
