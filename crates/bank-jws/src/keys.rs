@@ -130,13 +130,13 @@ impl KeySigner {
             }
             _ => return Err(KeyError::Unsupported("unknown private key encoding".into())),
         };
-        if let Key::Rs256(k) = &key {
-            if k.public().modulus_len() < 256 {
-                return Err(KeyError::Unsupported(format!(
-                    "RSA keys under 2048 bits ({} bits)",
-                    k.public().modulus_len() * 8
-                )));
-            }
+        if let Key::Rs256(k) = &key
+            && k.public().modulus_len() < 256
+        {
+            return Err(KeyError::Unsupported(format!(
+                "RSA keys under 2048 bits ({} bits)",
+                k.public().modulus_len() * 8
+            )));
         }
         Ok(KeySigner { key, chain, rng })
     }
