@@ -115,6 +115,7 @@ pub fn server_tokens(doc: &Value) -> proc_macro2::TokenStream {
     }
     let pairs = names.iter().map(|(env, ident)| quote! { (#env, #ident) });
     let signing = signing_tokens(doc);
+    let auth = auth_tokens(doc);
     quote! {
         /// Base URLs of this API per environment, from the spec's `servers` (path stem included).
         pub mod servers {
@@ -123,6 +124,38 @@ pub fn server_tokens(doc: &Value) -> proc_macro2::TokenStream {
             pub const ALL: &[(&str, &str)] = &[#(#pairs),*];
         }
         #signing
+        #auth
+    }
+}
+
+/// `pub mod auth` when the spec declares an OAuth2 client-credentials flow: its token URL and scopes.
+fn auth_tokens(doc: &Value) -> proc_macro2::TokenStream {
+    let flows = doc
+        .pointer("/components/securitySchemes")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|m| m.values())
+        .filter_map(|s| s.pointer("/flows/clientCredentials"));
+    let Some(flow) = flows.into_iter().next() else {
+        return quote! {};
+    };
+    let url = flow
+        .get("tokenUrl")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let scopes: Vec<&str> = flow
+        .get("scopes")
+        .and_then(Value::as_object)
+        .map(|m| m.keys().map(String::as_str).collect())
+        .unwrap_or_default();
+    quote! {
+        /// OAuth2 client credentials as the spec declares them.
+        pub mod auth {
+            /// The token endpoint.
+            pub const TOKEN_URL: &str = #url;
+            /// The scopes of this API.
+            pub const SCOPES: &[&str] = &[#(#scopes),*];
+        }
     }
 }
 
@@ -143,7 +176,8 @@ fn signing_tokens(doc: &Value) -> proc_macro2::TokenStream {
                 op.get("operationId").and_then(Value::as_str),
             ) {
                 header = Some(h.to_owned());
-                operations.push(id.to_owned());
+                // As progenitor names the method and reports it to the hooks (`create_payment`).
+                operations.push(heck::ToSnakeCase::to_snake_case(id));
             }
         }
     }
@@ -155,7 +189,7 @@ fn signing_tokens(doc: &Value) -> proc_macro2::TokenStream {
         pub mod signing {
             /// The header that carries the signature.
             pub const HEADER: &str = #header;
-            /// Operation ids whose body is signed.
+            /// Operations whose body is signed, named as the hooks see them (the method names).
             pub const OPERATIONS: &[&str] = &[#(#operations),*];
         }
     }

@@ -13,7 +13,8 @@ pub struct RetryPolicy {
     pub base_delay: Duration,
     /// Longest wait between attempts, `Retry-After` included.
     pub max_delay: Duration,
-    /// Operation ids of non-GET operations that are safe to repeat (read-only lookups sent as POST).
+    /// Non-GET operations that are safe to repeat (read-only lookups sent as POST), by method name
+    /// as the hooks see them (`get_order_state`).
     pub idempotent_operations: Vec<&'static str>,
 }
 

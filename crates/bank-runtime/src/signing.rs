@@ -23,6 +23,6 @@ pub struct Signing {
     pub signer: Arc<dyn BodySigner>,
     /// Header that carries the value (`x-jws-signature`).
     pub header: &'static str,
-    /// Operation ids whose body is signed (from the spec).
+    /// Operations whose body is signed, by method name as the hooks see them (`create_payment`).
     pub operations: &'static [&'static str],
 }

@@ -2615,6 +2615,13 @@ pub mod servers {
         ("production", PRODUCTION),
     ];
 }
+/// OAuth2 client credentials as the spec declares them.
+pub mod auth {
+    /// The token endpoint.
+    pub const TOKEN_URL: &str = "https://api.bcc.kz/bcc/production/v2/oauth/token";
+    /// The scopes of this API.
+    pub const SCOPES: &[&str] = &["bcc.application.broker"];
+}
 /// Every example of the normalised spec (`openapi.json`) deserialises into its generated
 /// type and serialises back to equal JSON.
 #[cfg(test)]

@@ -8557,12 +8557,19 @@ pub mod servers {
 pub mod signing {
     /// The header that carries the signature.
     pub const HEADER: &str = "x-jws-signature";
-    /// Operation ids whose body is signed.
+    /// Operations whose body is signed, named as the hooks see them (the method names).
     pub const OPERATIONS: &[&str] = &[
-        "createPayment",
-        "createPaymentMt",
-        "createPaymentBase64",
+        "create_payment",
+        "create_payment_mt",
+        "create_payment_base64",
     ];
+}
+/// OAuth2 client credentials as the spec declares them.
+pub mod auth {
+    /// The token endpoint.
+    pub const TOKEN_URL: &str = "https://api.bcc.kz/bcc/production/v2/oauth/token";
+    /// The scopes of this API.
+    pub const SCOPES: &[&str] = &["bcc.application.financial"];
 }
 /// Every example of the normalised spec (`openapi.json`) deserialises into its generated
 /// type and serialises back to equal JSON.

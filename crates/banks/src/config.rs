@@ -1,0 +1,102 @@
+//! What every bank builder shares: the environment, HTTP settings and the one TLS choice.
+
+use std::time::Duration;
+
+/// Which of the bank's environments to call.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Environment {
+    /// The production endpoint.
+    #[default]
+    Production,
+    /// The bank's alternative production endpoint (BCC: port 10443).
+    AlternativeProduction,
+    /// The bank's test environment.
+    Test,
+    /// Any other base URL (a sandbox, a mock, a proxy), path stem included.
+    Custom(String),
+}
+
+impl Environment {
+    /// The base URL from the spec's `servers` (named by `x-environment`).
+    pub fn base_url(
+        &self,
+        api: &'static str,
+        servers: &[(&str, &str)],
+    ) -> Result<String, BuildError> {
+        let name = match self {
+            Environment::Custom(url) => return Ok(url.trim_end_matches('/').to_owned()),
+            Environment::Production => "production",
+            Environment::AlternativeProduction => "alternative-production",
+            Environment::Test => "test",
+        };
+        servers
+            .iter()
+            .find(|(env, _)| *env == name)
+            .map(|(_, url)| (*url).to_owned())
+            .ok_or_else(|| BuildError::NoSuchEnvironment {
+                api,
+                environment: name,
+            })
+    }
+}
+
+/// HTTP settings of a client.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// Time to establish a connection.
+    pub connect_timeout: Duration,
+    /// Time for a whole request, response body included.
+    pub timeout: Duration,
+    /// Retries of what is safe to repeat.
+    pub retry: bank_runtime::RetryPolicy,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        HttpConfig {
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(60),
+            retry: bank_runtime::RetryPolicy::default(),
+        }
+    }
+}
+
+impl HttpConfig {
+    /// A reqwest client with these timeouts over rustls (ring provider).
+    pub fn client(&self) -> Result<reqwest::Client, BuildError> {
+        #[cfg(feature = "rustls")]
+        {
+            // One process-wide provider; a provider the application installed first is kept.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
+        reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.timeout)
+            .build()
+            .map_err(|e| BuildError::Http(e.to_string()))
+    }
+}
+
+/// A client could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BuildError {
+    /// A required setting was not given.
+    #[error("{api}: {what} is required")]
+    Missing {
+        /// The API.
+        api: &'static str,
+        /// The setting.
+        what: &'static str,
+    },
+    /// The spec has no server for that environment.
+    #[error("{api}: the spec names no `{environment}` server; use Environment::Custom")]
+    NoSuchEnvironment {
+        /// The API.
+        api: &'static str,
+        /// The environment asked for.
+        environment: &'static str,
+    },
+    /// The HTTP client could not be built.
+    #[error("HTTP client: {0}")]
+    Http(String),
+}

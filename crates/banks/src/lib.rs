@@ -1,0 +1,34 @@
+//! Central-Asian bank APIs from Rust in a few lines: typed clients generated from the banks'
+//! documents, with tokens, signatures, retries and errors handled here.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use banks::bcc::financial::SendExt;
+//! use banks::{ClientCredentials, Environment};
+//!
+//! let key = std::fs::read("key.pem")?;
+//! let cert = std::fs::read("cert.pem")?;
+//! let financial = banks::bcc::Financial::builder()
+//!     .credentials(ClientCredentials::new("client-id", "client-secret"))
+//!     .environment(Environment::Test)
+//!     .signer(banks::jws::JwsSigner::new(banks::jws::KeySigner::from_pem(&key, &cert)?, banks::jws::Profile::Rfc7515))
+//!     .build()?;
+//! let accounts = financial.get_accounts().appid("my-client-id").send().bank().await?;
+//! # let _ = accounts; Ok(()) }
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod bcc;
+mod config;
+
+pub use bank_runtime::{
+    BankError, BodySigner, ClientCredentials, Context, DateDmy, DateTime, DateTimeDmyHms,
+    DateTimeDmyHmsDots, DateTimeYmdHms, Decimal, ErrorKind, RetryPolicy, Secret,
+};
+pub use config::{BuildError, Environment, HttpConfig};
+
+/// JWS signing (RS256, ES256, external signers; RFC 7515 and legacy profiles).
+pub mod jws {
+    pub use bank_jws::*;
+}
