@@ -33,7 +33,7 @@ impl Environment {
             .iter()
             .find(|(env, _)| *env == name)
             .map(|(_, url)| (*url).to_owned())
-            .ok_or_else(|| BuildError::NoSuchEnvironment {
+            .ok_or(BuildError::NoSuchEnvironment {
                 api,
                 environment: name,
             })
