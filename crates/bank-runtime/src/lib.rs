@@ -7,6 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod call;
+pub mod callback;
 mod context;
 mod dates;
 mod decimal;
@@ -17,6 +18,7 @@ mod secret;
 pub mod signing;
 pub mod token;
 
+pub use callback::{CallbackError, DEFAULT_MAX_CALLBACK, parse_callback};
 pub use context::{Context, ContextBuilder, PrepareError};
 pub use dates::{
     DateDmy, DateTime, DateTimeDmyHms, DateTimeDmyHmsDots, DateTimeYmdHms, LayoutError,

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bank_runtime::{
-    BodySigner, ClientCredentials, ClientCredentialsGrant, Context, Signing, TokenCache,
+    BodySigner, CallbackError, ClientCredentials, ClientCredentialsGrant, Context, Signing,
+    TokenCache,
 };
 
 use crate::config::{BuildError, Environment, HttpConfig};
@@ -176,4 +177,14 @@ impl Financial {
             context.signing(signing).build(),
         ))
     }
+}
+
+/// Parse the postLink webhook BCC sends to the merchant's `postLink` URL (given in `orders`): the
+/// order's new state (`MerchantRequestBody`: referenceId, state, stateTitle, productCode,
+/// loanLength). Takes the raw body bytes; bodies over 64 KiB, empty or not matching the schema are
+/// a typed [`CallbackError`].
+pub fn parse_post_link(
+    body: &[u8],
+) -> Result<bcc_broker::types::MerchantRequestBody, CallbackError> {
+    bank_runtime::parse_callback(bcc_broker::API, body, bank_runtime::DEFAULT_MAX_CALLBACK)
 }

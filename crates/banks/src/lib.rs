@@ -23,8 +23,8 @@ pub mod bcc;
 mod config;
 
 pub use bank_runtime::{
-    BankError, BodySigner, ClientCredentials, Context, DateDmy, DateTime, DateTimeDmyHms,
-    DateTimeDmyHmsDots, DateTimeYmdHms, Decimal, ErrorKind, RetryPolicy, Secret,
+    BankError, BodySigner, CallbackError, ClientCredentials, Context, DateDmy, DateTime,
+    DateTimeDmyHms, DateTimeDmyHmsDots, DateTimeYmdHms, Decimal, ErrorKind, RetryPolicy, Secret,
 };
 pub use config::{BuildError, Environment, HttpConfig};
 

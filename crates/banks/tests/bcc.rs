@@ -133,3 +133,40 @@ fn builders_say_what_is_missing_and_use_the_specs_base_urls() {
         "https://api-test.bcc.kz/bcc/production/v1/broker"
     );
 }
+
+#[test]
+fn post_link_webhooks_parse_or_fail_typed() {
+    let state = banks::bcc::parse_post_link(
+        r#"{"referenceId":"BGR1231","state":"CUSTOMER_REJECTED","stateTitle":"Клиент отказался","productCode":"INS12","loanLength":"12","new":1}"#
+            .as_bytes(),
+    )
+    .expect("parses, unknown fields tolerated");
+    assert_eq!(
+        (state.reference_id.as_str(), state.state.as_str()),
+        ("BGR1231", "CUSTOMER_REJECTED")
+    );
+
+    let missing =
+        banks::bcc::parse_post_link(br#"{"referenceId":"BGR1231"}"#).expect_err("missing fields");
+    assert!(
+        matches!(missing, banks::CallbackError::Malformed { .. })
+            && missing.to_string().contains("missing field"),
+        "{missing}"
+    );
+    let truncated = banks::bcc::parse_post_link(br#"{"referenceId":"BGR"#).expect_err("truncated");
+    assert!(
+        matches!(truncated, banks::CallbackError::Malformed { line: 1, .. }),
+        "{truncated}"
+    );
+    assert!(matches!(
+        banks::bcc::parse_post_link(b"  "),
+        Err(banks::CallbackError::Empty { .. })
+    ));
+    let huge = vec![b' '; 65 * 1024];
+    assert!(matches!(
+        banks::bcc::parse_post_link(&huge),
+        Err(banks::CallbackError::TooLarge { size: 66560, .. })
+    ));
+    let html = banks::bcc::parse_post_link(b"<html>502</html>").expect_err("html");
+    assert!(html.to_string().contains("bcc-broker callback"), "{html}");
+}

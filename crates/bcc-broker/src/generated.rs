@@ -86,7 +86,6 @@ pub mod types {
     }
     ///`MerchantRequestBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
-    #[serde(deny_unknown_fields)]
     pub struct MerchantRequestBody {
         ///Срок кредита в месяцах
         #[serde(rename = "loanLength")]
