@@ -62,13 +62,8 @@ impl Default for HttpConfig {
 }
 
 impl HttpConfig {
-    /// A reqwest client with these timeouts over rustls (ring provider).
+    /// A reqwest client with these timeouts (TLS: rustls, chosen by this crate's `rustls` feature).
     pub fn client(&self) -> Result<reqwest::Client, BuildError> {
-        #[cfg(feature = "rustls")]
-        {
-            // One process-wide provider; a provider the application installed first is kept.
-            let _ = rustls::crypto::ring::default_provider().install_default();
-        }
         reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
