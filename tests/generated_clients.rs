@@ -228,3 +228,75 @@ fn base_urls_come_from_the_spec() {
     );
     assert_eq!(bcc_financial::servers::ALL.len(), 3);
 }
+
+#[tokio::test]
+async fn a_status_the_spec_does_not_know_is_kept_not_rejected() {
+    use globus_cfront::SendExt;
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/order/state"))
+        .and(body_json(json!({"orderId": "ORD-1"})))
+        .respond_with(ResponseTemplate::new(200).set_body_raw(
+            r#"{"orderId": "ORD-1", "status": "PARTIALLY_RETURNED", "amount": 12345678901234567.89,
+                "updatedAt": "2024-05-01T10:25:00+03:00", "aNewField": {"x": 1}}"#,
+            "application/json",
+        ))
+        .mount(&server)
+        .await;
+    let client = globus_cfront::Client::new_with_client(
+        &server.uri(),
+        reqwest::Client::new(),
+        Context::new("globus-cfront"),
+    );
+    let body = globus_cfront::types::OrderIdRequest::builder().order_id("ORD-1".to_owned());
+    let state = client
+        .get_order_state()
+        .body(body)
+        .send()
+        .bank()
+        .await
+        .expect("tolerated");
+    assert_eq!(
+        state.status,
+        globus_cfront::types::OrderStatus::Unknown("PARTIALLY_RETURNED".into())
+    );
+    assert!(!state.status.is_known());
+    assert_eq!(state.amount, Some(decimal("12345678901234567.89")));
+    assert_eq!(
+        state.updated_at.expect("updatedAt").to_string(),
+        "2024-05-01T10:25:00+03:00"
+    );
+    let known: globus_cfront::types::OrderStatus = "WAITING_FOR_STORE_CONFIRM".into();
+    assert_eq!(
+        known,
+        globus_cfront::types::OrderStatus::WaitingForStoreConfirm
+    );
+    assert_eq!(
+        serde_json::to_string(&state.status).expect("serialises"),
+        r#""PARTIALLY_RETURNED""#
+    );
+}
+
+#[test]
+fn every_api_has_its_base_urls_and_the_baas_error_table_is_complete() {
+    assert_eq!(
+        globus_cfront::servers::PRODUCTION,
+        "https://cfront.globus.invalid"
+    );
+    assert_eq!(baas_gateway::servers::ALL.len(), 1);
+    let spec: serde_json::Value =
+        serde_json::from_str(include_str!("../crates/baas-gateway/openapi.json"))
+            .expect("normalised spec");
+    let codes: Vec<i64> = spec["components"]["schemas"]["Error"]["x-error-codes"]
+        .as_array()
+        .expect("x-error-codes")
+        .iter()
+        .filter_map(|c| c["code"].as_i64())
+        .collect();
+    assert_eq!(
+        codes,
+        [
+            1, 2, 3, 4, 5, 1000, 1001, 1002, 1003, 1004, 1005, 1006, 1007, 1008, 1009, 1011
+        ]
+    );
+}
