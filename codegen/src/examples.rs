@@ -31,45 +31,39 @@ pub fn collect(doc: &Value) -> Vec<Example> {
             });
         }
     }
-    for (route, item) in doc
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        for (method, op) in item.as_object().into_iter().flatten() {
-            let op_name = format!("{} {route}", method.to_uppercase());
-            let mut media = Vec::new();
-            if let Some(c) = op
-                .pointer("/requestBody/content")
-                .and_then(Value::as_object)
-            {
-                media.extend(c.values().map(|m| ("request".to_owned(), m)));
+    for operation in crate::paths::operations(doc) {
+        let op = operation.op;
+        let op_name = operation.label();
+        let mut media = Vec::new();
+        if let Some(c) = op
+            .pointer("/requestBody/content")
+            .and_then(Value::as_object)
+        {
+            media.extend(c.values().map(|m| ("request".to_owned(), m)));
+        }
+        for (status, r) in op
+            .get("responses")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(c) = r.get("content").and_then(Value::as_object) {
+                media.extend(c.values().map(|m| (format!("{status} response"), m)));
             }
-            for (status, r) in op
-                .get("responses")
-                .and_then(Value::as_object)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(c) = r.get("content").and_then(Value::as_object) {
-                    media.extend(c.values().map(|m| (format!("{status} response"), m)));
-                }
-            }
-            for (what, m) in media {
-                let (Some(example), Some(schema)) = (
-                    m.get("example"),
-                    m.pointer("/schema/$ref").and_then(Value::as_str),
-                ) else {
-                    continue;
-                };
-                if let Some(name) = schema.strip_prefix("#/components/schemas/") {
-                    out.push(Example {
-                        label: format!("{op_name} {what}"),
-                        schema: name.to_owned(),
-                        value: example.clone(),
-                    });
-                }
+        }
+        for (what, m) in media {
+            let (Some(example), Some(schema)) = (
+                m.get("example"),
+                m.pointer("/schema/$ref").and_then(Value::as_str),
+            ) else {
+                continue;
+            };
+            if let Some(name) = schema.strip_prefix("#/components/schemas/") {
+                out.push(Example {
+                    label: format!("{op_name} {what}"),
+                    schema: name.to_owned(),
+                    value: example.clone(),
+                });
             }
         }
     }

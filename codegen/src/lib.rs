@@ -19,6 +19,7 @@ pub mod generate;
 pub mod load;
 pub mod normalize;
 pub mod overlay;
+pub mod paths;
 pub mod refs;
 pub mod shapes;
 pub mod structure;

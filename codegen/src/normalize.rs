@@ -30,9 +30,7 @@ pub const RUNTIME_CRATE: &str = "bank-runtime";
 /// Its version requirement as written into `x-rust-type`.
 pub const RUNTIME_VERSION: &str = "0.1.0";
 
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use crate::paths::{METHODS, operations};
 
 /// Apply the policy to a converted, fixed OpenAPI 3.0 document.
 pub fn normalise(path: &Path, doc: &mut Value, policy: &Policy) -> Result<()> {
@@ -160,16 +158,13 @@ fn walk_objects(v: &mut Value, f: &mut impl FnMut(&mut Map<String, Value>)) {
 fn open_responses(doc: &mut Value) {
     let mut named = BTreeSet::new();
     let mut inline_pointers = Vec::new();
-    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
-        for (route, item) in paths {
-            for (method, op) in item.as_object().into_iter().flatten() {
-                if !METHODS.contains(&method.as_str()) {
-                    continue;
-                }
-                let base = format!("/paths/{}/{method}", escape_pointer(route));
-                collect_received(op, &base, &mut named, &mut inline_pointers);
-            }
-        }
+    for operation in operations(doc) {
+        collect_received(
+            operation.op,
+            &operation.pointer(),
+            &mut named,
+            &mut inline_pointers,
+        );
     }
     // Close over references between components.
     let mut queue: Vec<String> = named.iter().cloned().collect();

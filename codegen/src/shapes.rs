@@ -12,33 +12,17 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::load::escape_pointer;
-
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use crate::paths::operations;
 
 /// Check every operation; return the first unsupported shape.
 pub fn check(path: &Path, doc: &Value) -> Result<()> {
-    for (route, item) in doc
-        .get("paths")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-    {
-        for (method, op) in item.as_object().into_iter().flatten() {
-            if !METHODS.contains(&method.as_str()) {
-                continue;
-            }
-            let pointer = format!("/paths/{}/{method}", escape_pointer(route));
-            let operation = format!("{} {route}", method.to_uppercase());
-            let fail = |suffix: &str, reason: String| Error::UnsupportedShape {
-                path: path.to_path_buf(),
-                pointer: format!("{pointer}{suffix}"),
-                operation: operation.clone(),
-                reason,
-            };
-            check_operation(doc, op).map_err(|(suffix, reason)| fail(&suffix, reason))?;
-        }
+    for operation in operations(doc) {
+        check_operation(doc, operation.op).map_err(|(suffix, reason)| Error::UnsupportedShape {
+            path: path.to_path_buf(),
+            pointer: format!("{}{suffix}", operation.pointer()),
+            operation: operation.label(),
+            reason,
+        })?;
     }
     Ok(())
 }

@@ -6,9 +6,7 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::load::{Document, SpecVersion, escape_pointer};
 
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use crate::paths::METHODS;
 
 /// Validate a loaded document; the first problem is reported with its JSON pointer.
 pub fn check(doc: &Document) -> Result<()> {
