@@ -21,6 +21,7 @@
 
 pub mod bcc;
 mod config;
+pub mod globus;
 
 pub use bank_runtime::{
     BankError, BodySigner, CallbackError, ClientCredentials, Context, DateDmy, DateTime,
