@@ -64,9 +64,18 @@ impl Default for HttpConfig {
 impl HttpConfig {
     /// A reqwest client with these timeouts (TLS: rustls, chosen by this crate's `rustls` feature).
     pub fn client(&self) -> Result<reqwest::Client, BuildError> {
+        self.client_with_headers(reqwest::header::HeaderMap::new())
+    }
+
+    /// The same client, sending `headers` on every request (e.g. a Basic `Authorization`).
+    pub fn client_with_headers(
+        &self,
+        headers: reqwest::header::HeaderMap,
+    ) -> Result<reqwest::Client, BuildError> {
         reqwest::Client::builder()
             .connect_timeout(self.connect_timeout)
             .timeout(self.timeout)
+            .default_headers(headers)
             .build()
             .map_err(|e| BuildError::Http(e.to_string()))
     }

@@ -75,12 +75,7 @@ impl Cfront {
             .map_err(|e| BuildError::Http(format!("credentials: {e}")))?;
         value.set_sensitive(true);
         headers.insert(AUTHORIZATION, value);
-        let http = reqwest::Client::builder()
-            .connect_timeout(self.http.connect_timeout)
-            .timeout(self.http.timeout)
-            .default_headers(headers)
-            .build()
-            .map_err(|e| BuildError::Http(e.to_string()))?;
+        let http = self.http.client_with_headers(headers)?;
         let mut retry = self.http.retry.clone();
         retry.idempotent_operations.extend_from_slice(IDEMPOTENT);
         Ok(cfront::Client::new_with_client(
