@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod config;
+pub mod constants;
 pub mod enums;
 pub mod error;
 pub mod examples;
@@ -102,7 +103,7 @@ pub fn generate_api(api: &Api, timings: &mut Timings) -> Result<Vec<OutputFile>>
         if api.config.normalise.tolerant_enums {
             enums::make_tolerant(&mut file);
         }
-        let servers: syn::File = syn::parse2(generate::server_tokens(&doc))
+        let servers: syn::File = syn::parse2(constants::tokens(&doc_path, &doc)?)
             .map_err(|e| Error::Format { path: doc_path.clone(), message: e.to_string() })?;
         file.items.extend(servers.items);
         let header = format!(

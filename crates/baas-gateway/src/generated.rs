@@ -777,7 +777,7 @@ pub mod types {
             Default::default()
         }
     }
-    ///Ошибка в конверте ответа; null когда операция успешна. Коды: 1-999 = Системные ошибки, 1000-1999 = Бизнес-ошибки. Код 4 — ошибка валидации (message меняется, код нет). Таблица кодов в x-error-codes, как в документации банка; кода 1010 в таблице банка нет.
+    ///Ошибка в конверте ответа; null когда операция успешна. Коды: 1-999 = Системные ошибки, 1000-1999 = Бизнес-ошибки. Код 4 — ошибка валидации (message меняется, код нет). Таблица кодов в x-error-codes, как в документации банка; кода 1010 в таблице банка нет. The `name` of each row is ours (the Rust variant of the generated ErrorCode enum).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     pub struct Error {
         ///Код ошибки
@@ -4290,6 +4290,247 @@ pub mod servers {
     pub const PRODUCTION: &str = "https://baas-gateway.invalid";
     /// Every environment as `(name, base URL)`, in the spec's order.
     pub const ALL: &[(&str, &str)] = &[("production", PRODUCTION)];
+}
+/// OAuth2 as the spec declares it.
+pub mod auth {
+    /// The token endpoint: a full URL, or a path on the API's base URL when it starts with `/`.
+    pub const TOKEN_URL: &str = "/oauth2/token";
+    /// The grant type (`client_credentials` or `password`).
+    pub const GRANT: &str = "password";
+    /// The scopes of this API.
+    pub const SCOPES: &[&str] = &["default"];
+}
+/// Which operations are safe to repeat besides GET, from the spec (`x-idempotent`).
+pub mod retry {
+    /// Operations a retry may send again, named as the hooks see them (the method names).
+    pub const IDEMPOTENT_OPERATIONS: &[&str] = &[
+        "get_card_application_status",
+        "get_micro_credit_application_status",
+        "find_cards",
+    ];
+}
+///The error codes of `Error`, from the spec's `x-error-codes`.
+pub mod error_codes {
+    /// A bank error code: one variant per documented code, `Unlisted` for any other (kept
+    /// as sent, so a code the bank adds later is not lost).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum ErrorCode {
+        ///`1` (system): Unknown Error. Please contact support
+        UnknownError,
+        ///`2` (system): Request contains invalid JSON format
+        InvalidJson,
+        ///`3` (system): Field: {field_name}, value is invalid and can't be parsed. Message: {error_message}
+        UnparsableValue,
+        ///`4` (system): Validation Error. Field: {field_name}, message: {field_error}
+        Validation,
+        ///`5` (system): The API doesn't support HTTP method: {not_supported_http_method}. Supported HTTP methods: {supported_http_method_list}
+        MethodNotSupported,
+        ///`1000` (business): Application not found
+        ApplicationNotFound,
+        ///`1001` (business): Application is in progress
+        ApplicationInProgress,
+        ///`1002` (business): Имеется просрочка в активных кредитах (Скоринг)
+        OverdueLoans,
+        ///`1003` (business): Повышенный уровень риска по клиенту (Скоринг)
+        HighRisk,
+        ///`1004` (business): External service returned null response
+        ExternalServiceNullResponse,
+        ///`1005` (business): External service returned failed response. Response code: %s, message: %s
+        ExternalServiceFailed,
+        ///`1006` (business): Service could not send SMS to attach card
+        SmsNotSent,
+        ///`1007` (business): Previous SMS code for this request is not expired yet. Please confirm SMS code or wait till it expires
+        SmsCodeNotExpired,
+        ///`1008` (business): Card is not found by params: %s
+        CardNotFound,
+        ///`1009` (business): SMS code is already expired
+        SmsCodeExpired,
+        ///`1011` (business): Card is already attached
+        CardAlreadyAttached,
+        /// A code the spec does not list.
+        Unlisted(i64),
+    }
+    impl ErrorCode {
+        /// Every documented code, in the spec's order.
+        pub const KNOWN: &[ErrorCode] = &[
+            ErrorCode::UnknownError,
+            ErrorCode::InvalidJson,
+            ErrorCode::UnparsableValue,
+            ErrorCode::Validation,
+            ErrorCode::MethodNotSupported,
+            ErrorCode::ApplicationNotFound,
+            ErrorCode::ApplicationInProgress,
+            ErrorCode::OverdueLoans,
+            ErrorCode::HighRisk,
+            ErrorCode::ExternalServiceNullResponse,
+            ErrorCode::ExternalServiceFailed,
+            ErrorCode::SmsNotSent,
+            ErrorCode::SmsCodeNotExpired,
+            ErrorCode::CardNotFound,
+            ErrorCode::SmsCodeExpired,
+            ErrorCode::CardAlreadyAttached,
+        ];
+        /// The variant for a code as the bank sends it.
+        pub fn from_code(code: i64) -> Self {
+            match code {
+                1 => ErrorCode::UnknownError,
+                2 => ErrorCode::InvalidJson,
+                3 => ErrorCode::UnparsableValue,
+                4 => ErrorCode::Validation,
+                5 => ErrorCode::MethodNotSupported,
+                1000 => ErrorCode::ApplicationNotFound,
+                1001 => ErrorCode::ApplicationInProgress,
+                1002 => ErrorCode::OverdueLoans,
+                1003 => ErrorCode::HighRisk,
+                1004 => ErrorCode::ExternalServiceNullResponse,
+                1005 => ErrorCode::ExternalServiceFailed,
+                1006 => ErrorCode::SmsNotSent,
+                1007 => ErrorCode::SmsCodeNotExpired,
+                1008 => ErrorCode::CardNotFound,
+                1009 => ErrorCode::SmsCodeExpired,
+                1011 => ErrorCode::CardAlreadyAttached,
+                other => ErrorCode::Unlisted(other),
+            }
+        }
+        /// The numeric code.
+        pub fn code(self) -> i64 {
+            match self {
+                ErrorCode::UnknownError => 1,
+                ErrorCode::InvalidJson => 2,
+                ErrorCode::UnparsableValue => 3,
+                ErrorCode::Validation => 4,
+                ErrorCode::MethodNotSupported => 5,
+                ErrorCode::ApplicationNotFound => 1000,
+                ErrorCode::ApplicationInProgress => 1001,
+                ErrorCode::OverdueLoans => 1002,
+                ErrorCode::HighRisk => 1003,
+                ErrorCode::ExternalServiceNullResponse => 1004,
+                ErrorCode::ExternalServiceFailed => 1005,
+                ErrorCode::SmsNotSent => 1006,
+                ErrorCode::SmsCodeNotExpired => 1007,
+                ErrorCode::CardNotFound => 1008,
+                ErrorCode::SmsCodeExpired => 1009,
+                ErrorCode::CardAlreadyAttached => 1011,
+                ErrorCode::Unlisted(code) => code,
+            }
+        }
+        /// The variant's name (`Unlisted` for codes the spec does not list).
+        pub fn name(self) -> &'static str {
+            match self {
+                ErrorCode::UnknownError => "UnknownError",
+                ErrorCode::InvalidJson => "InvalidJson",
+                ErrorCode::UnparsableValue => "UnparsableValue",
+                ErrorCode::Validation => "Validation",
+                ErrorCode::MethodNotSupported => "MethodNotSupported",
+                ErrorCode::ApplicationNotFound => "ApplicationNotFound",
+                ErrorCode::ApplicationInProgress => "ApplicationInProgress",
+                ErrorCode::OverdueLoans => "OverdueLoans",
+                ErrorCode::HighRisk => "HighRisk",
+                ErrorCode::ExternalServiceNullResponse => "ExternalServiceNullResponse",
+                ErrorCode::ExternalServiceFailed => "ExternalServiceFailed",
+                ErrorCode::SmsNotSent => "SmsNotSent",
+                ErrorCode::SmsCodeNotExpired => "SmsCodeNotExpired",
+                ErrorCode::CardNotFound => "CardNotFound",
+                ErrorCode::SmsCodeExpired => "SmsCodeExpired",
+                ErrorCode::CardAlreadyAttached => "CardAlreadyAttached",
+                ErrorCode::Unlisted(_) => "Unlisted",
+            }
+        }
+        /// The group the bank files the code under (`system`, `business`); `None` when unlisted.
+        pub fn group(self) -> Option<&'static str> {
+            match self {
+                ErrorCode::UnknownError => Some("system"),
+                ErrorCode::InvalidJson => Some("system"),
+                ErrorCode::UnparsableValue => Some("system"),
+                ErrorCode::Validation => Some("system"),
+                ErrorCode::MethodNotSupported => Some("system"),
+                ErrorCode::ApplicationNotFound => Some("business"),
+                ErrorCode::ApplicationInProgress => Some("business"),
+                ErrorCode::OverdueLoans => Some("business"),
+                ErrorCode::HighRisk => Some("business"),
+                ErrorCode::ExternalServiceNullResponse => Some("business"),
+                ErrorCode::ExternalServiceFailed => Some("business"),
+                ErrorCode::SmsNotSent => Some("business"),
+                ErrorCode::SmsCodeNotExpired => Some("business"),
+                ErrorCode::CardNotFound => Some("business"),
+                ErrorCode::SmsCodeExpired => Some("business"),
+                ErrorCode::CardAlreadyAttached => Some("business"),
+                ErrorCode::Unlisted(_) => None,
+            }
+        }
+        /// The message the bank documents for the code (a template; the bank's actual
+        /// message may fill in details). `None` when unlisted.
+        pub fn documented_message(self) -> Option<&'static str> {
+            match self {
+                ErrorCode::UnknownError => Some("Unknown Error. Please contact support"),
+                ErrorCode::InvalidJson => Some("Request contains invalid JSON format"),
+                ErrorCode::UnparsableValue => {
+                    Some(
+                        "Field: {field_name}, value is invalid and can't be parsed. Message: {error_message}",
+                    )
+                }
+                ErrorCode::Validation => {
+                    Some("Validation Error. Field: {field_name}, message: {field_error}")
+                }
+                ErrorCode::MethodNotSupported => {
+                    Some(
+                        "The API doesn't support HTTP method: {not_supported_http_method}. Supported HTTP methods: {supported_http_method_list}",
+                    )
+                }
+                ErrorCode::ApplicationNotFound => Some("Application not found"),
+                ErrorCode::ApplicationInProgress => Some("Application is in progress"),
+                ErrorCode::OverdueLoans => {
+                    Some(
+                        "Имеется просрочка в активных кредитах (Скоринг)",
+                    )
+                }
+                ErrorCode::HighRisk => {
+                    Some(
+                        "Повышенный уровень риска по клиенту (Скоринг)",
+                    )
+                }
+                ErrorCode::ExternalServiceNullResponse => {
+                    Some("External service returned null response")
+                }
+                ErrorCode::ExternalServiceFailed => {
+                    Some(
+                        "External service returned failed response. Response code: %s, message: %s",
+                    )
+                }
+                ErrorCode::SmsNotSent => {
+                    Some("Service could not send SMS to attach card")
+                }
+                ErrorCode::SmsCodeNotExpired => {
+                    Some(
+                        "Previous SMS code for this request is not expired yet. Please confirm SMS code or wait till it expires",
+                    )
+                }
+                ErrorCode::CardNotFound => Some("Card is not found by params: %s"),
+                ErrorCode::SmsCodeExpired => Some("SMS code is already expired"),
+                ErrorCode::CardAlreadyAttached => Some("Card is already attached"),
+                ErrorCode::Unlisted(_) => None,
+            }
+        }
+        /// Whether the spec lists this code.
+        pub fn is_known(self) -> bool {
+            !matches!(self, ErrorCode::Unlisted(_))
+        }
+    }
+    impl ::std::fmt::Display for ErrorCode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            write!(f, "{} ({})", self.code(), self.name())
+        }
+    }
+    impl From<i64> for ErrorCode {
+        fn from(code: i64) -> Self {
+            ErrorCode::from_code(code)
+        }
+    }
+    impl From<i32> for ErrorCode {
+        fn from(code: i32) -> Self {
+            ErrorCode::from_code(i64::from(code))
+        }
+    }
 }
 /// Every example of the normalised spec (`openapi.json`) deserialises into its generated
 /// type and serialises back to equal JSON.

@@ -5,6 +5,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Instant;
 
+use tracing::Instrument;
+
 use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 
 use crate::error::AuthError;
@@ -106,13 +108,52 @@ impl Context {
 
     /// Send a prepared request: one token refresh and one resend after a 401 for an invalid
     /// token; retries with back-off and `Retry-After` for requests that are safe to repeat.
+    ///
+    /// Each call runs in a `tracing` span `bank_call` with the bank, the operation, the method and,
+    /// once known, the final status, the number of attempts and the elapsed time. No header is
+    /// logged, so neither tokens nor signatures reach the logs.
     pub async fn execute(
         &self,
         client: &reqwest::Client,
         request: reqwest::Request,
-        operation_id: &'static str,
+        operation_id: &str,
     ) -> reqwest::Result<reqwest::Response> {
+        let span = tracing::info_span!(
+            "bank_call",
+            bank = self.inner.api,
+            operation = operation_id,
+            method = %request.method(),
+            status = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        );
         let started = Instant::now();
+        let (result, attempts) = self
+            .send_with_retries(client, request, operation_id)
+            .instrument(span.clone())
+            .await;
+        span.record("attempts", attempts);
+        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+        span.in_scope(|| match &result {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                span.record("status", status);
+                tracing::info!(status, attempts, "bank call finished");
+            }
+            Err(e) => {
+                span.record("status", "no response");
+                tracing::warn!(error = %e, attempts, "bank call got no response");
+            }
+        });
+        result
+    }
+
+    async fn send_with_retries(
+        &self,
+        client: &reqwest::Client,
+        request: reqwest::Request,
+        operation_id: &str,
+    ) -> (reqwest::Result<reqwest::Response>, u32) {
         let method = request.method().clone();
         let may_retry = self.inner.retry.allows(&method, operation_id);
         let mut attempt = 1u32;
@@ -121,12 +162,13 @@ impl Context {
         loop {
             let spare = pending.try_clone();
             let result = client.execute(pending).await;
-            let outcome = match &result {
-                Ok(r) => r.status().as_u16().to_string(),
-                Err(e) => e.to_string(),
+            match &result {
+                Ok(r) => tracing::debug!(attempt, status = r.status().as_u16(), "attempt answered"),
+                Err(e) => tracing::debug!(attempt, error = %e, "attempt got no response"),
+            }
+            let Some(mut next) = spare else {
+                return (result, attempt);
             };
-            tracing::info!(bank = self.inner.api, operation = operation_id, %method, attempt, outcome = %outcome, elapsed_ms = started.elapsed().as_millis() as u64, "bank call");
-            let Some(mut next) = spare else { return result };
             match &result {
                 Ok(response)
                     if response.status() == 401
@@ -142,10 +184,13 @@ impl Context {
                     match auth.token().await {
                         Ok(token) => set_bearer(&mut next, &token),
                         Err(e) => {
-                            tracing::warn!(bank = self.inner.api, error = %e, "token refresh after 401 failed");
-                            return result;
+                            tracing::warn!(error = %e, "token refresh after 401 failed");
+                            return (result, attempt);
                         }
                     }
+                    tracing::info!(
+                        "token rejected (401 invalid_token): refreshed, sending once more"
+                    );
                 }
                 Ok(response)
                     if may_retry
@@ -169,7 +214,7 @@ impl Context {
                     tokio::time::sleep(self.inner.retry.delay(attempt, None)).await;
                     attempt += 1;
                 }
-                _ => return result,
+                _ => return (result, attempt),
             }
             pending = next;
         }

@@ -12,14 +12,6 @@ use crate::config::{BuildError, Environment, HttpConfig};
 /// The CFRONT client crate (types, builders, `SendExt`).
 pub use globus_cfront as cfront;
 
-/// Read-only lookups CFRONT takes as POST; safe to repeat, so they are retried like GETs.
-const IDEMPOTENT: &[&str] = &[
-    "validate_client",
-    "get_order_state",
-    "get_guarantee_letter_data",
-    "check_order_paid",
-];
-
 /// Builds a CFRONT client. Authentication is HTTP Basic with the merchant login and password the
 /// bank issues (inferred: the bank's text does not say; see `specs/globus-cfront/SOURCE.md`).
 #[derive(Debug, Default)]
@@ -77,7 +69,9 @@ impl Cfront {
         headers.insert(AUTHORIZATION, value);
         let http = self.http.client_with_headers(headers)?;
         let mut retry = self.http.retry.clone();
-        retry.idempotent_operations.extend_from_slice(IDEMPOTENT);
+        retry
+            .idempotent_operations
+            .extend_from_slice(cfront::retry::IDEMPOTENT_OPERATIONS);
         Ok(cfront::Client::new_with_client(
             &base,
             http,

@@ -19,6 +19,7 @@
 
 #![warn(missing_docs)]
 
+pub mod baas;
 pub mod bcc;
 mod config;
 pub mod globus;
@@ -26,6 +27,7 @@ pub mod globus;
 pub use bank_runtime::{
     BankError, BodySigner, CallbackError, ClientCredentials, Context, DateDmy, DateTime,
     DateTimeDmyHms, DateTimeDmyHmsDots, DateTimeYmdHms, Decimal, ErrorKind, RetryPolicy, Secret,
+    SignError,
 };
 pub use config::{BuildError, Environment, HttpConfig};
 

@@ -2614,10 +2614,12 @@ pub mod servers {
         ("production", PRODUCTION),
     ];
 }
-/// OAuth2 client credentials as the spec declares them.
+/// OAuth2 as the spec declares it.
 pub mod auth {
-    /// The token endpoint.
+    /// The token endpoint: a full URL, or a path on the API's base URL when it starts with `/`.
     pub const TOKEN_URL: &str = "https://api.bcc.kz/bcc/production/v2/oauth/token";
+    /// The grant type (`client_credentials` or `password`).
+    pub const GRANT: &str = "client_credentials";
     /// The scopes of this API.
     pub const SCOPES: &[&str] = &["bcc.application.broker"];
 }

@@ -2301,6 +2301,16 @@ The bank gives the merchant the base URL at onboarding.*/
     /// Every environment as `(name, base URL)`, in the spec's order.
     pub const ALL: &[(&str, &str)] = &[("production", PRODUCTION)];
 }
+/// Which operations are safe to repeat besides GET, from the spec (`x-idempotent`).
+pub mod retry {
+    /// Operations a retry may send again, named as the hooks see them (the method names).
+    pub const IDEMPOTENT_OPERATIONS: &[&str] = &[
+        "validate_client",
+        "get_order_state",
+        "get_guarantee_letter_data",
+        "check_order_paid",
+    ];
+}
 /// Every example of the normalised spec (`openapi.json`) deserialises into its generated
 /// type and serialises back to equal JSON.
 #[cfg(test)]
