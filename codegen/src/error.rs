@@ -133,7 +133,8 @@ impl Error {
         }
     }
 
-    pub(crate) fn io(path: &std::path::Path, action: &'static str, source: std::io::Error) -> Self {
+    /// An I/O error on `path` while doing `action` (`read`, `write`).
+    pub fn io(path: &std::path::Path, action: &'static str, source: std::io::Error) -> Self {
         Error::Io {
             path: path.to_path_buf(),
             action,

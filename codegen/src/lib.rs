@@ -13,6 +13,7 @@
 
 pub mod config;
 pub mod constants;
+pub mod diff;
 pub mod enums;
 pub mod error;
 pub mod examples;

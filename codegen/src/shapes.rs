@@ -37,7 +37,7 @@ fn check_operation(doc: &Value, op: &Value) -> Result<(), (String, String)> {
         .flatten()
         .enumerate()
     {
-        let p = deref(doc, p);
+        let p = crate::refs::deref(doc, p);
         if p.get("in").and_then(Value::as_str) == Some("cookie") {
             return Err((
                 format!("/parameters/{i}"),
@@ -45,7 +45,7 @@ fn check_operation(doc: &Value, op: &Value) -> Result<(), (String, String)> {
             ));
         }
     }
-    if let Some(body) = op.get("requestBody").map(|b| deref(doc, b)) {
+    if let Some(body) = op.get("requestBody").map(|b| crate::refs::deref(doc, b)) {
         let content = body.get("content").and_then(Value::as_object);
         let media: Vec<&String> = content.map(|c| c.keys().collect()).unwrap_or_default();
         if media.len() > 1 {
@@ -75,7 +75,7 @@ fn check_operation(doc: &Value, op: &Value) -> Result<(), (String, String)> {
     let mut success: Vec<(&str, Shape)> = Vec::new();
     let mut errors: Vec<(&str, Shape)> = Vec::new();
     for (status, response) in responses {
-        let response = deref(doc, response);
+        let response = crate::refs::deref(doc, response);
         let suffix = format!("/responses/{}", escape_pointer(status));
         let shape = response_shape(response).map_err(|r| (format!("{suffix}/content"), r))?;
         if status.starts_with('2') {
@@ -146,15 +146,4 @@ fn uniform(list: &[(&str, Shape)], what: &str) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-fn deref<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
-    match v
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix('#'))
-    {
-        Some(pointer) => doc.pointer(pointer).unwrap_or(v),
-        None => v,
-    }
 }

@@ -8,8 +8,26 @@ use crate::load::{Document, SpecVersion, escape_pointer};
 
 use crate::paths::METHODS;
 
-/// Validate a loaded document; the first problem is reported with its JSON pointer.
+/// Validate a loaded document; the first problem is reported with its JSON pointer. OpenAPI 3.0
+/// documents are also read as `openapiv3` reads them, as the generator will.
 pub fn check(doc: &Document) -> Result<()> {
+    check_structure(doc)?;
+    if doc.version == SpecVersion::OpenApi30 {
+        serde_json::from_value::<openapiv3::OpenAPI>(doc.value.clone()).map_err(|e| {
+            Error::invalid(
+                &doc.path,
+                "/",
+                format!("not a valid OpenAPI 3.0 document: {e}"),
+            )
+        })?;
+    }
+    Ok(())
+}
+
+/// The structural part of [`check`]: required fields, parameters against path templates and
+/// every `$ref`, located by JSON pointer. Linear in the document's size (the spec diff uses it on
+/// multi-megabyte documents, where a typed `openapiv3` read costs ten times more).
+pub fn check_structure(doc: &Document) -> Result<()> {
     let path = &doc.path;
     let v = &doc.value;
     crate::refs::check(path, v)?;
@@ -133,11 +151,6 @@ pub fn check(doc: &Document) -> Result<()> {
                 }
             }
         }
-    }
-    if doc.version == SpecVersion::OpenApi30 {
-        serde_json::from_value::<openapiv3::OpenAPI>(v.clone()).map_err(|e| {
-            Error::invalid(path, "/", format!("not a valid OpenAPI 3.0 document: {e}"))
-        })?;
     }
     Ok(())
 }

@@ -3,11 +3,19 @@
 
 use std::process::ExitCode;
 
+mod bench;
+mod diff;
+
+#[global_allocator]
+static ALLOCATOR: bench::Counting = bench::Counting;
+
 const USAGE: &str = "\
 usage:
   cargo xtask generate [--timings] [API...]   regenerate crates/<api>/ from specs/<api>/
   cargo xtask check [API...]                  fail with a diff when generated files are stale
-  cargo xtask list                            the APIs under specs/";
+  cargo xtask list                            the APIs under specs/
+  cargo xtask diff ...                        what changed between two spec versions (diff --help)
+  cargo xtask bench-diff [--paths N]          time and peak memory of diff on a large synthetic spec";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -16,6 +24,12 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let root = bank_codegen::workspace_root();
+    if command == "diff" {
+        return diff::run(&root, rest);
+    }
+    if command == "bench-diff" {
+        return bench::run(&root, rest);
+    }
     let timings = rest.iter().any(|a| a == "--timings");
     let names: Vec<String> = rest
         .iter()
