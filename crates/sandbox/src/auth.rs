@@ -1,0 +1,214 @@
+//! Authentication as each bank does it: BCC OAuth2 client credentials (HTTP Basic or form
+//! fields), the BaaS password grant with Basic consumer key and a JSON body, Globus HTTP Basic on
+//! every call. Tokens expire after the configured lifetime; a bad or expired token is a 401 with
+//! `WWW-Authenticate`.
+
+use axum::http::HeaderMap;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+
+use crate::config::Credential;
+use crate::spec::{Bank, percent_decode};
+use crate::state::{Shared, Token, now_ms};
+
+/// An authentication failure: status and `WWW-Authenticate` challenge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denied {
+    /// 400 or 401.
+    pub status: u16,
+    /// The challenge header value.
+    pub challenge: String,
+    /// The OAuth2 `error` code.
+    pub error: &'static str,
+    /// Explanation.
+    pub description: String,
+}
+
+impl Denied {
+    fn token(description: impl Into<String>) -> Self {
+        let description = description.into();
+        Denied {
+            status: 401,
+            challenge: format!(
+                r#"Bearer realm="oauth2-resource", error="invalid_token", error_description="{description}""#
+            ),
+            error: "invalid_token",
+            description,
+        }
+    }
+
+    fn client(description: impl Into<String>) -> Self {
+        Denied {
+            status: 401,
+            challenge: r#"Basic realm="oauth2""#.into(),
+            error: "invalid_client",
+            description: description.into(),
+        }
+    }
+
+    /// The OAuth2 error body.
+    pub fn body(&self) -> Value {
+        json!({"error": self.error, "error_description": self.description})
+    }
+}
+
+/// `Authorization: Basic` → (user, password).
+pub fn basic(headers: &HeaderMap) -> Option<(String, String)> {
+    let value = headers.get("authorization")?.to_str().ok()?;
+    let encoded = value
+        .strip_prefix("Basic ")
+        .or_else(|| value.strip_prefix("basic "))?;
+    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
+    let (user, password) = decoded.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
+}
+
+fn known(list: &[Credential], id: &str, secret: &str) -> bool {
+    list.iter().any(|c| c.id == id && c.secret == secret)
+}
+
+/// `application/x-www-form-urlencoded` → pairs.
+pub fn form(body: &[u8]) -> Vec<(String, String)> {
+    String::from_utf8_lossy(body)
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (
+                percent_decode(&k.replace('+', " ")),
+                percent_decode(&v.replace('+', " ")),
+            )
+        })
+        .collect()
+}
+
+fn issue(shared: &Shared, bank: Bank, subject: &str) -> (String, u64) {
+    let token = format!("sbx-{}", uuid::Uuid::new_v4().simple());
+    let lifetime = shared.config.token_lifetime_secs;
+    let expires_at_ms = now_ms() + lifetime * 1000;
+    shared.update(|s| {
+        s.tokens.retain(|_, t| t.expires_at_ms > now_ms());
+        s.tokens.insert(
+            token.clone(),
+            Token {
+                bank,
+                subject: subject.to_owned(),
+                expires_at_ms,
+            },
+        );
+    });
+    (token, lifetime)
+}
+
+/// BCC `POST …/oauth/token`: `grant_type=client_credentials`, client id and secret as Basic or
+/// as form fields.
+pub fn bcc_token(
+    shared: &Shared,
+    bank: Bank,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Value, Denied> {
+    let fields = form(body);
+    let field = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    if field("grant_type").as_deref() != Some("client_credentials") {
+        return Err(Denied {
+            status: 400,
+            challenge: String::new(),
+            error: "unsupported_grant_type",
+            description: "grant_type must be client_credentials".into(),
+        });
+    }
+    let (id, secret) = basic(headers)
+        .or_else(|| Some((field("client_id")?, field("client_secret")?)))
+        .ok_or_else(|| {
+            Denied::client("client credentials missing (Basic or client_id/client_secret)")
+        })?;
+    if !known(&shared.config.bcc.clients, &id, &secret) {
+        return Err(Denied::client("unknown client or wrong secret"));
+    }
+    let (token, lifetime) = issue(shared, bank, &id);
+    Ok(
+        json!({"access_token": token, "token_type": "Bearer", "expires_in": lifetime, "scope": field("scope").unwrap_or_default()}),
+    )
+}
+
+/// BaaS `POST /oauth2/token`: Basic consumer key and secret, JSON `{grant_type: password,
+/// username, password}` (already validated against the spec).
+pub fn baas_token(shared: &Shared, headers: &HeaderMap, body: &Value) -> Result<Value, Denied> {
+    let (key, secret) =
+        basic(headers).ok_or_else(|| Denied::client("consumer key and secret missing (Basic)"))?;
+    if !known(&shared.config.baas.consumers, &key, &secret) {
+        return Err(Denied::client("unknown consumer key or wrong secret"));
+    }
+    let (user, password) = (
+        body["username"].as_str().unwrap_or_default(),
+        body["password"].as_str().unwrap_or_default(),
+    );
+    if !known(&shared.config.baas.users, user, password) {
+        return Err(Denied {
+            status: 401,
+            challenge: r#"Bearer realm="oauth2-resource", error="invalid_grant""#.into(),
+            error: "invalid_grant",
+            description: "wrong username or password".into(),
+        });
+    }
+    let (token, lifetime) = issue(shared, Bank::Baas, user);
+    Ok(
+        json!({"access_token": token, "token_type": "Bearer", "expires_in": lifetime, "scope": "default"}),
+    )
+}
+
+/// Check a call's credentials; the authenticated subject on success.
+pub fn check(
+    shared: &Shared,
+    bank: Bank,
+    headers: &HeaderMap,
+    expired_fault: bool,
+) -> Result<String, Denied> {
+    if bank == Bank::Globus {
+        let (login, password) = basic(headers).ok_or_else(|| Denied {
+            status: 401,
+            challenge: r#"Basic realm="cfront""#.into(),
+            error: "unauthorized",
+            description: "merchant login missing".into(),
+        })?;
+        if !known(&shared.config.globus.merchants, &login, &password) {
+            return Err(Denied {
+                status: 401,
+                challenge: r#"Basic realm="cfront""#.into(),
+                error: "unauthorized",
+                description: "wrong merchant login or password".into(),
+            });
+        }
+        return Ok(login);
+    }
+    let value = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let Some(token) = value.strip_prefix("Bearer ") else {
+        return Err(Denied {
+            status: 401,
+            challenge: r#"Bearer realm="oauth2-resource""#.into(),
+            error: "invalid_request",
+            description: "Full authentication is required".into(),
+        });
+    };
+    if expired_fault {
+        return Err(Denied::token("The access token expired"));
+    }
+    let found = shared.read(|s| s.tokens.get(token).cloned());
+    match found {
+        None => Err(Denied::token("The token is malformed or invalid.")),
+        Some(t) if t.bank != bank && !(is_bcc(t.bank) && is_bcc(bank)) => {
+            Err(Denied::token("The token was issued for another API."))
+        }
+        Some(t) if t.expires_at_ms <= now_ms() => Err(Denied::token("The access token expired")),
+        Some(t) => Ok(t.subject),
+    }
+}
+
+fn is_bcc(b: Bank) -> bool {
+    matches!(b, Bank::Broker | Bank::Financial)
+}

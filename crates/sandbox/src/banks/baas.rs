@@ -1,0 +1,432 @@
+//! BaaS Gateway: card applications (issued cards land on the client's PINFL), micro-credit
+//! applications (decided by amount and scoring), card attachment by SMS code (one fixed code in
+//! the sandbox), card search, all in the `{id, params}` / `{id, result, error}` envelope with the
+//! bank's numbered error codes.
+
+use std::collections::BTreeMap;
+
+use baas_gateway::error_codes::ErrorCode;
+use baas_gateway::types as t;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{Call, Reply, money, now_rfc3339};
+use crate::spec::Bank;
+use crate::state::now_ms;
+
+/// A card or micro-credit application.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Application {
+    /// `card` or `microcredit`.
+    pub kind: String,
+    /// The client's PINFL.
+    pub pinfl: String,
+    /// The client's phone.
+    pub phone: String,
+    /// The card type or the currency.
+    pub product: String,
+    /// Micro-credit amount.
+    pub amount: Option<Decimal>,
+    /// Micro-credit term.
+    pub term_months: Option<u32>,
+    /// Status (an `ApplicationStatus` value), as last decided.
+    pub status: String,
+    /// Creation, Unix milliseconds.
+    pub created_ms: u64,
+    /// Creation, RFC 3339.
+    pub created_at: String,
+}
+
+/// A pending card attachment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SmsRequest {
+    /// Card number.
+    pub card_number: String,
+    /// Expiry `MM/YY`.
+    pub expiry: String,
+    /// Phone the code went to.
+    pub phone: String,
+    /// Expiry of the code, Unix milliseconds.
+    pub expires_ms: u64,
+}
+
+/// A card of a client.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredCard {
+    /// Id.
+    pub card_id: Uuid,
+    /// Masked number.
+    pub masked_pan: String,
+    /// Expiry `MM/YY`.
+    pub expiry: String,
+    /// Attached to the client's wallet by SMS.
+    pub attached: bool,
+}
+
+/// BaaS state.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct State {
+    /// Applications by id.
+    pub applications: BTreeMap<Uuid, Application>,
+    /// SMS requests by id.
+    pub sms: BTreeMap<Uuid, SmsRequest>,
+    /// Cards by PINFL (`phone:…` when only the phone is known).
+    pub cards: BTreeMap<String, Vec<StoredCard>>,
+    /// Phone → PINFL, learnt from applications.
+    pub clients: BTreeMap<String, String>,
+}
+
+/// A successful envelope.
+#[derive(Serialize)]
+struct Answer<'a, T> {
+    id: &'a Value,
+    result: &'a T,
+    error: Option<()>,
+}
+
+fn ok<T: Serialize>(id: &Value, result: &T) -> Reply {
+    Reply::json(
+        200,
+        &Answer {
+            id,
+            result,
+            error: None,
+        },
+    )
+}
+
+fn fail(id: &Value, code: ErrorCode, detail: &str) -> Reply {
+    let message = match code.documented_message() {
+        Some(m) if m.contains("%s") => m.replace("%s", detail),
+        Some(m) if detail.is_empty() => m.to_owned(),
+        Some(m) => format!("{m}: {detail}"),
+        None => detail.to_owned(),
+    };
+    super::error(
+        Bank::Baas,
+        200,
+        &code.code().to_string(),
+        None,
+        &message,
+        Some(id),
+    )
+}
+
+fn invalid(id: &Value, field: &str, message: &str) -> Reply {
+    super::error(Bank::Baas, 400, "4", Some(field), message, Some(id))
+}
+
+fn mask(pan: &str) -> String {
+    let digits: String = pan.chars().filter(char::is_ascii_digit).collect();
+    let (head, tail) = (
+        &digits[..digits.len().min(4)],
+        &digits[digits.len().saturating_sub(4)..],
+    );
+    format!("{head}********{tail}")
+}
+
+/// Decide an application once its review time has passed; issued cards are added to the client.
+fn settle(
+    app: &mut Application,
+    step_ms: u64,
+    declined: bool,
+    cards: &mut BTreeMap<String, Vec<StoredCard>>,
+) {
+    let age = now_ms().saturating_sub(app.created_ms);
+    if app.status == "NEW" && age >= step_ms {
+        app.status = "IN_PROGRESS".into();
+    }
+    if app.status == "IN_PROGRESS" && age >= 2 * step_ms {
+        app.status = if declined {
+            "REJECTED".into()
+        } else if app.kind == "card" {
+            "COMPLETED".into()
+        } else {
+            "APPROVED".into()
+        };
+        if app.status == "COMPLETED" {
+            let pan = format!("8600{:012}", now_ms() % 1_000_000_000_000);
+            cards
+                .entry(app.pinfl.clone())
+                .or_default()
+                .push(StoredCard {
+                    card_id: Uuid::new_v4(),
+                    masked_pan: mask(&pan),
+                    expiry: "12/29".into(),
+                    attached: false,
+                });
+        }
+    }
+}
+
+fn card_application(id: &Uuid, app: &Application) -> t::CardApplication {
+    t::CardApplication {
+        application_id: *id,
+        created_at: chrono::DateTime::parse_from_rfc3339(&app.created_at)
+            .ok()
+            .map(Into::into),
+        status: t::ApplicationStatus::from(app.status.as_str()),
+    }
+}
+
+fn micro_credit(id: &Uuid, app: &Application) -> t::MicroCreditApplication {
+    let amount = app.amount.unwrap_or_default();
+    let term = app.term_months.unwrap_or(1).max(1);
+    t::MicroCreditApplication {
+        amount: Some(amount.into()),
+        application_id: *id,
+        monthly_payment: Some(money(amount / Decimal::from(term)).into()),
+        status: t::ApplicationStatus::from(app.status.as_str()),
+        term_months: i32::try_from(term).ok(),
+    }
+}
+
+/// Parse `{id, params}` as the generated request type.
+fn params<T: serde::de::DeserializeOwned>(call: &Call<'_>) -> Result<T, Reply> {
+    #[derive(Deserialize)]
+    struct Envelope<P> {
+        params: P,
+    }
+    call.typed::<Envelope<T>>()
+        .map(|e| e.params)
+        .map_err(|(field, message)| {
+            let id = serde_json::from_slice::<Value>(call.body)
+                .ok()
+                .map(|v| v["id"].clone())
+                .unwrap_or(Value::Null);
+            invalid(&id, &field, &message)
+        })
+}
+
+/// Answer a BaaS call.
+pub fn handle(call: &Call<'_>) -> Reply {
+    let id: Value = serde_json::from_slice::<Value>(call.body)
+        .map(|v| v["id"].clone())
+        .unwrap_or(Value::Null);
+    let shared = call.shared;
+    let config = &shared.config.baas;
+    let step = shared.config.step_delay_ms;
+    match call.operation {
+        "createCardApplication" | "createMicroCreditApplication" => {
+            let card = call.operation == "createCardApplication";
+            let (client, product, amount, term) = if card {
+                match params::<t::CardApplicationCreateParams>(call) {
+                    Ok(p) => (p.client, p.card_type.to_string(), None, None),
+                    Err(r) => return r,
+                }
+            } else {
+                match params::<t::MicroCreditApplicationCreateParams>(call) {
+                    Ok(p) => (
+                        p.client,
+                        p.currency.to_string(),
+                        Some(p.amount.0),
+                        Some(p.term_months.get()),
+                    ),
+                    Err(r) => return r,
+                }
+            };
+            let pinfl = client.pinfl.to_string();
+            if !card && config.decline_pinfls.contains(&pinfl) {
+                return fail(&id, ErrorCode::HighRisk, "");
+            }
+            if let Some(a) = amount
+                && a > config.microcredit_max_amount
+            {
+                return fail(&id, ErrorCode::OverdueLoans, "");
+            }
+            let kind = if card { "card" } else { "microcredit" };
+            let now = now_rfc3339();
+            let app = Application {
+                kind: kind.into(),
+                pinfl: pinfl.clone(),
+                phone: client.phone.to_string(),
+                product,
+                amount,
+                term_months: term,
+                status: "NEW".into(),
+                created_ms: now_ms(),
+                created_at: now.to_rfc3339(),
+            };
+            let created = shared.update(|s| {
+                let busy = s.baas.applications.values().any(|a| {
+                    a.kind == kind
+                        && a.pinfl == pinfl
+                        && matches!(a.status.as_str(), "NEW" | "IN_PROGRESS")
+                        && now_ms().saturating_sub(a.created_ms) < 2 * step
+                });
+                if busy {
+                    return None;
+                }
+                s.baas.clients.insert(app.phone.clone(), pinfl.clone());
+                let app_id = Uuid::new_v4();
+                s.baas.applications.insert(app_id, app.clone());
+                Some(app_id)
+            });
+            match created {
+                None => fail(&id, ErrorCode::ApplicationInProgress, ""),
+                Some(app_id) if card => ok(&id, &card_application(&app_id, &app)),
+                Some(app_id) => ok(&id, &micro_credit(&app_id, &app)),
+            }
+        }
+        "getCardApplicationStatus" | "getMicroCreditApplicationStatus" => {
+            let p: t::ApplicationIdParams = match params(call) {
+                Ok(p) => p,
+                Err(r) => return r,
+            };
+            let kind = if call.operation == "getCardApplicationStatus" {
+                "card"
+            } else {
+                "microcredit"
+            };
+            let declined = |pinfl: &str, amount: Option<Decimal>| {
+                config.decline_pinfls.iter().any(|d| d == pinfl)
+                    || amount.is_some_and(|a| a > config.microcredit_max_amount)
+            };
+            let app = shared.update(|s| {
+                let baas = &mut s.baas;
+                let app = baas
+                    .applications
+                    .get_mut(&p.application_id)
+                    .filter(|a| a.kind == kind)?;
+                let no = declined(&app.pinfl, app.amount);
+                settle(app, step, no, &mut baas.cards);
+                Some(app.clone())
+            });
+            match app {
+                None => fail(&id, ErrorCode::ApplicationNotFound, ""),
+                Some(app) if kind == "card" => ok(&id, &card_application(&p.application_id, &app)),
+                Some(app) => ok(&id, &micro_credit(&p.application_id, &app)),
+            }
+        }
+        "sendCardAttachSms" => {
+            let p: t::CardAttachSendParams = match params(call) {
+                Ok(p) => p,
+                Err(r) => return r,
+            };
+            let (card_number, expiry) = (p.card_number.to_string(), p.expiry.to_string());
+            let lifetime = config.sms_lifetime_secs;
+            let request_id = shared.update(|s| {
+                let pending = s
+                    .baas
+                    .sms
+                    .values()
+                    .any(|r| r.card_number == card_number && r.expires_ms > now_ms());
+                if pending {
+                    return None;
+                }
+                let request_id = Uuid::new_v4();
+                s.baas.sms.insert(
+                    request_id,
+                    SmsRequest {
+                        card_number,
+                        expiry,
+                        phone: p.phone.clone(),
+                        expires_ms: now_ms() + lifetime * 1000,
+                    },
+                );
+                Some(request_id)
+            });
+            let Some(request_id) = request_id else {
+                return fail(&id, ErrorCode::SmsCodeNotExpired, "");
+            };
+            let masked = format!(
+                "{}*****{}",
+                &p.phone[..p.phone.len().min(5)],
+                &p.phone[p.phone.len().saturating_sub(2)..]
+            );
+            ok(
+                &id,
+                &t::CardAttachSendResult {
+                    expires_in: i32::try_from(lifetime).unwrap_or(i32::MAX),
+                    masked_phone: Some(masked),
+                    request_id,
+                },
+            )
+        }
+        "confirmCardAttachSms" => {
+            let p: t::CardAttachConfirmParams = match params(call) {
+                Ok(p) => p,
+                Err(r) => return r,
+            };
+            let Some(request) = shared.read(|s| s.baas.sms.get(&p.request_id).cloned()) else {
+                return invalid(&id, "params.requestId", "no SMS was sent for this request");
+            };
+            if request.expires_ms <= now_ms() {
+                return fail(&id, ErrorCode::SmsCodeExpired, "");
+            }
+            if *p.sms_code != config.sms_code {
+                return invalid(&id, "params.smsCode", "the SMS code is wrong");
+            }
+            let masked = mask(&request.card_number);
+            let card = shared.update(|s| {
+                let owner = s
+                    .baas
+                    .clients
+                    .get(&request.phone)
+                    .cloned()
+                    .unwrap_or_else(|| format!("phone:{}", request.phone));
+                let cards = s.baas.cards.entry(owner).or_default();
+                if let Some(existing) = cards.iter_mut().find(|c| c.masked_pan == masked) {
+                    if existing.attached {
+                        return Err(());
+                    }
+                    existing.attached = true;
+                    return Ok(existing.clone());
+                }
+                let card = StoredCard {
+                    card_id: Uuid::new_v4(),
+                    masked_pan: masked.clone(),
+                    expiry: request.expiry.clone(),
+                    attached: true,
+                };
+                cards.push(card.clone());
+                s.baas.sms.remove(&p.request_id);
+                Ok(card)
+            });
+            match card {
+                Err(()) => fail(&id, ErrorCode::CardAlreadyAttached, ""),
+                Ok(c) => ok(
+                    &id,
+                    &t::Card {
+                        attached: Some(c.attached),
+                        card_id: c.card_id,
+                        expiry: c.expiry,
+                        holder_name: None,
+                        masked_pan: c.masked_pan,
+                    },
+                ),
+            }
+        }
+        "findCards" => {
+            let p: t::CardFindParams = match params(call) {
+                Ok(p) => p,
+                Err(r) => return r,
+            };
+            let pinfl = p.pinfl.to_string();
+            let cards: Vec<t::Card> = shared.read(|s| {
+                s.baas
+                    .cards
+                    .get(&pinfl)
+                    .into_iter()
+                    .flatten()
+                    .filter(|c| p.masked_pan.as_ref().is_none_or(|m| *m == c.masked_pan))
+                    .map(|c| t::Card {
+                        attached: Some(c.attached),
+                        card_id: c.card_id,
+                        expiry: c.expiry.clone(),
+                        holder_name: None,
+                        masked_pan: c.masked_pan.clone(),
+                    })
+                    .collect()
+            });
+            if cards.is_empty() {
+                return fail(&id, ErrorCode::CardNotFound, &format!("pinfl={pinfl}"));
+            }
+            ok(&id, &t::CardList { cards })
+        }
+        other => Reply::internal(&format!("operation {other} is not simulated")),
+    }
+}

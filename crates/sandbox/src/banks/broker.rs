@@ -1,0 +1,213 @@
+//! BCC Smart Online Broker: products for a partner and amount, orders with a redirect link and
+//! the postLink the bank sends to the merchant when it decides, pre-approved applications.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use bcc_broker::types as t;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::{Call, Reply, money, notify, now_rfc3339};
+use crate::spec::Bank;
+use crate::state::Shared;
+
+/// A stored broker order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Order {
+    /// The partner's order id.
+    pub partner_order_id: String,
+    /// Partner code.
+    pub partner_code: String,
+    /// Product code.
+    pub product_code: String,
+    /// Amount.
+    pub amount: Decimal,
+    /// `NEW`, `APPROVED` or `REJECTED`.
+    pub state: String,
+    /// The merchant's postLink.
+    pub post_link: Option<String>,
+}
+
+/// Broker state.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct State {
+    /// Orders by pre-approval id.
+    pub orders: BTreeMap<String, Order>,
+    /// Pre-approved applications by reference id → request UUID.
+    pub applications: BTreeMap<String, String>,
+}
+
+fn invalid(field: &str, message: &str) -> Reply {
+    super::error(Bank::Broker, 400, "400", Some(field), message, None)
+}
+
+fn months(shared: &Shared, code: &str) -> u32 {
+    shared
+        .config
+        .bcc
+        .products
+        .iter()
+        .find(|p| p.code == code)
+        .map(|p| p.months)
+        .unwrap_or(12)
+}
+
+/// The bank's decision on an order, and the postLink to the merchant, in the background.
+fn decide(shared: &Arc<Shared>, preapp_id: String) {
+    let shared = shared.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(shared.step()).await;
+        let max = shared.config.bcc.broker_max_amount;
+        let Some(order) = shared.update(|s| {
+            let o = s.broker.orders.get_mut(&preapp_id)?;
+            o.state = if o.amount <= max {
+                "APPROVED".into()
+            } else {
+                "REJECTED".into()
+            };
+            Some(o.clone())
+        }) else {
+            return;
+        };
+        if let Some(url) = order.post_link.clone() {
+            let title = if order.state == "APPROVED" {
+                "Заявка одобрена"
+            } else {
+                "Отказ банка"
+            };
+            let body = t::MerchantRequestBody {
+                loan_length: months(&shared, &order.product_code).to_string(),
+                product_code: order.product_code.clone(),
+                reference_id: order.partner_order_id.clone(),
+                state: order.state.clone(),
+                state_title: title.into(),
+            };
+            notify(&shared, url, body, "postLink");
+        }
+    });
+}
+
+/// Answer a broker call.
+pub fn handle(call: &Call<'_>) -> Reply {
+    match call.operation {
+        "getProducts" => {
+            let raw = call.query.get("amount").cloned().unwrap_or_default();
+            let amount: Decimal = match raw.parse() {
+                Ok(a) if a > Decimal::ZERO => a,
+                _ => {
+                    return invalid(
+                        "query parameter amount",
+                        &format!("`{raw}` is not a positive amount"),
+                    );
+                }
+            };
+            let products = call
+                .shared
+                .config
+                .bcc
+                .products
+                .iter()
+                .map(|p| t::Product {
+                    monthly_payment: money(amount / Decimal::from(p.months.max(1))).into(),
+                    name: p.name.clone(),
+                    period: i32::try_from(p.months).unwrap_or(i32::MAX),
+                    product_code: p.code.clone(),
+                })
+                .collect();
+            Reply::json(
+                200,
+                &t::ProductListResponse {
+                    message: "OK".into(),
+                    products,
+                    status: 0,
+                },
+            )
+        }
+        "orders" => {
+            let request: t::OrdersRequestBody = match call.typed() {
+                Ok(r) => r,
+                Err((f, m)) => return invalid(&f, &m),
+            };
+            if !call
+                .shared
+                .config
+                .bcc
+                .products
+                .iter()
+                .any(|p| p.code == request.product_code)
+            {
+                return invalid(
+                    "productCode",
+                    &format!("unknown product `{}`", request.product_code),
+                );
+            }
+            let preapp_id = uuid::Uuid::new_v4().to_string();
+            let order = Order {
+                partner_order_id: request.partner_order_id.clone(),
+                partner_code: request.partner_code.clone(),
+                product_code: request.product_code.clone(),
+                amount: request.amount.0,
+                state: "NEW".into(),
+                post_link: request.post_link.clone(),
+            };
+            call.shared
+                .update(|s| s.broker.orders.insert(preapp_id.clone(), order));
+            decide(call.shared, preapp_id.clone());
+            let expires = request
+                .expires_at
+                .map(|e| e.0)
+                .unwrap_or_else(|| now_rfc3339() + chrono::Duration::hours(1));
+            Reply::json(
+                200,
+                &t::OrderResponseBody {
+                    expires_at: expires.into(),
+                    partner_order_id: request.partner_order_id,
+                    preapp_id: preapp_id.clone(),
+                    redirect_link: format!("{}/bcc-broker/redirect/{preapp_id}", call.origin),
+                    request_id: request
+                        .request_id
+                        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string()),
+                },
+            )
+        }
+        "pre_approved" => {
+            let request: t::RequestBody = match call.typed() {
+                Ok(r) => r,
+                Err((f, m)) => return invalid(&f, &m),
+            };
+            let request_uuid = uuid::Uuid::new_v4().to_string();
+            call.shared.update(|s| {
+                s.broker
+                    .applications
+                    .insert(request.reference_id.clone(), request_uuid.clone())
+            });
+            Reply::json(
+                200,
+                &t::ResponseBody {
+                    code: Some("0".into()),
+                    message: Some("Заявка принята".into()),
+                    redirect_link: Some(format!(
+                        "{}/bcc-broker/redirect/{request_uuid}",
+                        call.origin
+                    )),
+                    request_uuid: Some(request_uuid),
+                    status: Some("NEW".into()),
+                },
+            )
+        }
+        "merchant_post_link" => match call.typed::<t::MerchantRequestBody>() {
+            Ok(_) => Reply::json(
+                200,
+                &t::MerchantResponseBody {
+                    code: Some("0".into()),
+                    message: Some("OK".into()),
+                    status: Some("OK".into()),
+                },
+            ),
+            Err((f, m)) => invalid(&f, &m),
+        },
+        other => Reply::internal(&format!("operation {other} is not simulated")),
+    }
+}

@@ -1,0 +1,630 @@
+//! BCC FinancialAPI: accounts with balances, payments (JSON, MT100 and Base64 forms, each signed
+//! in `x-jws-signature`) that move money between sandbox accounts and show up in the payments
+//! list and in both statement versions, bank messages, taxpayer lookup, healthcheck.
+
+use std::collections::BTreeMap;
+
+use bank_runtime::{DateDmy, DateTimeDmyHms, DateTimeYmdHms};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use bcc_financial::types as t;
+use chrono::{NaiveDate, NaiveDateTime};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::{Call, Reply};
+use crate::spec::Bank;
+
+/// A sandbox account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Account {
+    /// Description.
+    pub description: String,
+    /// Currency.
+    pub currency: String,
+    /// Balance.
+    pub balance: Decimal,
+}
+
+/// An executed payment.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Payment {
+    /// The bank's reference.
+    pub reference: String,
+    /// The client's document number.
+    pub document_number: String,
+    /// When it was executed.
+    pub executed: NaiveDateTime,
+    /// Amount.
+    pub amount: Decimal,
+    /// Currency.
+    pub currency: String,
+    /// Payer `(iban, name, bin)`.
+    pub payer: (String, String, String),
+    /// Beneficiary `(iban, name, bin)`.
+    pub beneficiary: (String, String, String),
+    /// Purpose code (KNP).
+    pub knp: String,
+    /// Purpose text.
+    pub details: String,
+    /// The form it arrived in: `json`, `mt100`, `base64`.
+    pub form: String,
+}
+
+/// FinancialAPI state.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct State {
+    /// Accounts by IBAN (seeded from the configuration on first use).
+    pub accounts: BTreeMap<String, Account>,
+    /// Whether `accounts` was seeded.
+    pub seeded: bool,
+    /// Payments, oldest first.
+    pub payments: Vec<Payment>,
+}
+
+fn err(status: u16, message: &str) -> Reply {
+    super::error(
+        Bank::Financial,
+        status,
+        &status.to_string(),
+        None,
+        message,
+        None,
+    )
+}
+
+fn invalid(field: &str, message: &str) -> Reply {
+    super::error(Bank::Financial, 400, "400", Some(field), message, None)
+}
+
+fn seed(call: &Call<'_>) {
+    let accounts = &call.shared.config.bcc.accounts;
+    call.shared.update(|s| {
+        if !s.financial.seeded {
+            s.financial.seeded = true;
+            for a in accounts {
+                s.financial.accounts.insert(
+                    a.iban.clone(),
+                    Account {
+                        description: a.description.clone(),
+                        currency: a.currency.clone(),
+                        balance: a.balance,
+                    },
+                );
+            }
+        }
+    });
+}
+
+/// `dd-MM-yyyy` (the bank's layout) or `yyyy-MM-dd`.
+fn date_param(call: &Call<'_>, name: &str) -> Result<NaiveDate, Reply> {
+    let raw = call.query.get(name).cloned().unwrap_or_default();
+    NaiveDate::parse_from_str(&raw, "%d-%m-%Y")
+        .or_else(|_| NaiveDate::parse_from_str(&raw, "%Y-%m-%d"))
+        .map_err(|_| {
+            invalid(
+                &format!("query parameter {name}"),
+                &format!("`{raw}` is not a date (dd-MM-yyyy)"),
+            )
+        })
+}
+
+/// What a payment request carries, whichever form it came in.
+struct Order {
+    document_number: String,
+    amount: Decimal,
+    currency: String,
+    payer_iban: String,
+    beneficiary: (String, String, String),
+    knp: String,
+    details: String,
+}
+
+fn from_body(body: t::PaymentBody) -> Result<Order, Reply> {
+    let amount = body
+        .amount
+        .ok_or_else(|| invalid("amount", "is required"))?
+        .0;
+    let sender = body
+        .payment_sender
+        .ok_or_else(|| invalid("paymentSender", "is required"))?;
+    let beneficiary = body
+        .payment_beneficiary
+        .ok_or_else(|| invalid("paymentBeneficiary", "is required"))?;
+    let details = body.details.unwrap_or_default();
+    Ok(Order {
+        document_number: body.document_number.unwrap_or_else(|| "1".into()),
+        amount,
+        currency: body
+            .currency
+            .ok_or_else(|| invalid("currency", "is required"))?,
+        payer_iban: sender
+            .iban
+            .ok_or_else(|| invalid("paymentSender.iban", "is required"))?,
+        beneficiary: (
+            beneficiary
+                .iban
+                .ok_or_else(|| invalid("paymentBeneficiary.iban", "is required"))?,
+            beneficiary.name.unwrap_or_default(),
+            beneficiary.bin.unwrap_or_default(),
+        ),
+        knp: details.knp.unwrap_or_else(|| "890".into()),
+        details: details.narrative.unwrap_or_default(),
+    })
+}
+
+/// The fields of an MT100 the sandbox needs: `:20:`, `:32A:`, `:50:`, `:59:`, `:70:`.
+fn from_mt100(text: &str) -> Result<Order, Reply> {
+    let mut fields: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut current = None::<String>;
+    for line in text.lines().map(str::trim) {
+        if let Some(rest) = line.strip_prefix(':')
+            && let Some((tag, value)) = rest.split_once(':')
+        {
+            current = Some(tag.to_owned());
+            fields
+                .entry(tag.to_owned())
+                .or_default()
+                .push(value.to_owned());
+        } else if let Some(tag) = &current {
+            fields.entry(tag.clone()).or_default().push(line.to_owned());
+        }
+    }
+    let field = |tag: &str| {
+        fields
+            .get(tag)
+            .cloned()
+            .ok_or_else(|| invalid("bodyMT", &format!("MT100 field :{tag}: is missing")))
+    };
+    let value = field("32A")?.join("");
+    if value.len() < 10 {
+        return Err(invalid("bodyMT", ":32A: must be YYMMDD, currency, amount"));
+    }
+    let (currency, amount) = (&value[6..9], value[9..].replace(',', "."));
+    let amount: Decimal = amount.parse().map_err(|_| {
+        invalid(
+            "bodyMT",
+            &format!(":32A: amount `{amount}` is not a number"),
+        )
+    })?;
+    let party = |lines: Vec<String>| -> (String, String) {
+        let iban = lines
+            .iter()
+            .find_map(|l| l.strip_prefix("/D/").or_else(|| l.strip_prefix('/')))
+            .unwrap_or_default()
+            .to_owned();
+        let name = lines
+            .iter()
+            .find(|l| !l.starts_with('/'))
+            .cloned()
+            .unwrap_or_default();
+        (iban, name)
+    };
+    let (payer_iban, _) = party(field("50")?);
+    let (ben_iban, ben_name) = party(field("59")?);
+    Ok(Order {
+        document_number: field("20")?.join(""),
+        amount,
+        currency: currency.to_owned(),
+        payer_iban,
+        beneficiary: (ben_iban, ben_name, String::new()),
+        knp: "890".into(),
+        details: fields.get("70").map(|l| l.join(" ")).unwrap_or_default(),
+    })
+}
+
+/// Execute a payment: funds checked and moved, recorded for the lists and statements.
+fn execute(call: &Call<'_>, order: Order, form: &str) -> Reply {
+    if order.amount <= Decimal::ZERO {
+        return invalid("amount", "must be positive");
+    }
+    let now = super::now_rfc3339().naive_local();
+    let reference = format!(
+        "SBX{}",
+        &uuid::Uuid::new_v4().simple().to_string()[..12].to_uppercase()
+    );
+    let outcome = call.shared.update(|s| {
+        let f = &mut s.financial;
+        let payer = f.accounts.get(&order.payer_iban).ok_or(format!(
+            "account {} is not a sandbox account of this client",
+            order.payer_iban
+        ))?;
+        if payer.currency != order.currency {
+            return Err(format!(
+                "account {} is in {}, the payment in {}",
+                order.payer_iban, payer.currency, order.currency
+            ));
+        }
+        if payer.balance < order.amount {
+            return Err(format!(
+                "insufficient funds on {}: {} {} available",
+                order.payer_iban, payer.balance, payer.currency
+            ));
+        }
+        let payer_name = payer.description.clone();
+        if let Some(p) = f.accounts.get_mut(&order.payer_iban) {
+            p.balance -= order.amount;
+        }
+        if let Some(b) = f.accounts.get_mut(&order.beneficiary.0) {
+            b.balance += order.amount;
+        }
+        f.payments.push(Payment {
+            reference: reference.clone(),
+            document_number: order.document_number.clone(),
+            executed: now,
+            amount: order.amount,
+            currency: order.currency.clone(),
+            payer: (order.payer_iban.clone(), payer_name, "000000000000".into()),
+            beneficiary: order.beneficiary.clone(),
+            knp: order.knp.clone(),
+            details: order.details.clone(),
+            form: form.to_owned(),
+        });
+        Ok(())
+    });
+    match outcome {
+        Ok(()) => Reply::json(
+            200,
+            &t::Response {
+                code: 0,
+                description: format!("Платёж принят, referenceId {reference}"),
+                success: true,
+            },
+        ),
+        Err(message) => err(400, &message),
+    }
+}
+
+fn information(p: &Payment) -> t::PaymentInformationResponse {
+    let member = |(iban, name, bin): &(String, String, String)| t::PaymentMember {
+        bin: bin.clone(),
+        iban: iban.clone(),
+        name: name.clone(),
+    };
+    let at = DateTimeYmdHms(p.executed);
+    t::PaymentInformationResponse {
+        amount: p.amount.into(),
+        ben_country: Some("KZ".into()),
+        beneficiary_bank: None,
+        currency: p.currency.clone(),
+        date_created: at,
+        date_last_change: at,
+        date_payment: at,
+        document_id: p.reference.clone(),
+        document_number: p.document_number.clone(),
+        fact_payment_beneficiary: None,
+        fact_payment_sender: None,
+        jurfl: None,
+        payment_beneficiary: member(&p.beneficiary),
+        payment_details: p.details.clone(),
+        payment_payer: member(&p.payer),
+        reference_id: p.reference.clone(),
+        signatory_a: t::PaymentSignatory {
+            name: "Руководитель".into(),
+        },
+        signatory_b: t::PaymentSignatory {
+            name: "Главный бухгалтер".into(),
+        },
+        status: t::PaymentStatus {
+            code: Some("EXECUTED".into()),
+            description: Some("Исполнен".into()),
+            reason: None,
+        },
+        type_: t::PaymentType {
+            code: Some(p.form.to_uppercase()),
+            description: "Платёжное поручение".into(),
+        },
+        value_date: at,
+    }
+}
+
+/// Answer a FinancialAPI call.
+pub fn handle(call: &Call<'_>) -> Reply {
+    seed(call);
+    if let Some(appid) = call.path.get("appid")
+        && appid != call.subject
+    {
+        return err(
+            403,
+            &format!("appid {appid} is not the client the token was issued to"),
+        );
+    }
+    let account = |iban: &str| {
+        call.shared
+            .read(|s| s.financial.accounts.get(iban).cloned())
+    };
+    match call.operation {
+        "healthcheck" => Reply::empty(200),
+        "getAccounts" => {
+            let accounts = call.shared.read(|s| {
+                s.financial
+                    .accounts
+                    .iter()
+                    .map(|(iban, a)| t::Account {
+                        description: Some(a.description.clone()),
+                        iban: iban.clone(),
+                    })
+                    .collect()
+            });
+            Reply::json(
+                200,
+                &t::AccountsResponse {
+                    accounts: t::AccountsList(accounts),
+                },
+            )
+        }
+        "getAccount" => {
+            let iban = call.path.get("iban").cloned().unwrap_or_default();
+            let Some(a) = account(&iban) else {
+                return err(404, &format!("account {iban} not found"));
+            };
+            Reply::json(
+                200,
+                &t::AccountInformation {
+                    balance_account: t::AccountBalanceInformation {
+                        available_funds: Some(a.balance.into()),
+                        balance: a.balance.into(),
+                        blocked_balance: Some(Decimal::ZERO.into()),
+                        currency: a.currency.clone(),
+                    },
+                    balance_national: None,
+                    currency: Some(a.currency.clone()),
+                    date_last_statement: None,
+                    date_opened: NaiveDate::from_ymd_opt(2024, 1, 15).map(DateDmy),
+                    description: Some(a.description.clone()),
+                    iban,
+                    status: "OPEN".into(),
+                    type_: "CURRENT".into(),
+                },
+            )
+        }
+        "getStatement" | "getStatementV2" => {
+            let iban = call.path.get("iban").cloned().unwrap_or_default();
+            let Some(a) = account(&iban) else {
+                return err(404, &format!("account {iban} not found"));
+            };
+            let (from, to) = match (date_param(call, "dateFrom"), date_param(call, "dateTo")) {
+                (Ok(f), Ok(t)) => (f, t),
+                (Err(r), _) | (_, Err(r)) => return r,
+            };
+            let payments: Vec<Payment> = call.shared.read(|s| s.financial.payments.clone());
+            let mine: Vec<&Payment> = payments
+                .iter()
+                .filter(|p| p.payer.0 == iban || p.beneficiary.0 == iban)
+                .collect();
+            let signed = |p: &Payment| {
+                if p.payer.0 == iban {
+                    -p.amount
+                } else {
+                    p.amount
+                }
+            };
+            let after_to: Decimal = mine
+                .iter()
+                .filter(|p| p.executed.date() > to)
+                .map(|p| signed(p))
+                .sum();
+            let within: Vec<&&Payment> = mine
+                .iter()
+                .filter(|p| p.executed.date() >= from && p.executed.date() <= to)
+                .collect();
+            let balance_out = a.balance - after_to;
+            let balance_in = balance_out - within.iter().map(|p| signed(p)).sum::<Decimal>();
+            if call.operation == "getStatement" {
+                let mut rows = Vec::new();
+                for p in &within {
+                    let debit = p.payer.0 == iban;
+                    let row = t::Statement::builder()
+                        .date(DateDmy(p.executed.date()))
+                        .sender_account(p.payer.0.clone())
+                        .sender_bank("АО «Банк ЦентрКредит»".to_owned())
+                        .sender_name(Some(p.payer.1.clone()))
+                        .beneficiar_account(p.beneficiary.0.clone())
+                        .beneficiar_bank("АО «Банк ЦентрКредит»".to_owned())
+                        .beneficiar_name(Some(p.beneficiary.1.clone()))
+                        .debet(debit.then(|| p.amount.into()))
+                        .credit((!debit).then(|| p.amount.into()))
+                        .document_id(Some(p.reference.clone()))
+                        .document_number(Some(p.document_number.clone()))
+                        .purpose_code(Some(p.knp.clone()))
+                        .description(Some(p.details.clone()));
+                    match t::Statement::try_from(row) {
+                        Ok(r) => rows.push(r),
+                        Err(e) => return Reply::internal(&e.to_string()),
+                    }
+                }
+                return Reply::json(
+                    200,
+                    &t::StatementResponse {
+                        balance_in: Some(balance_in.into()),
+                        balance_in_curr: Some(a.currency.clone()),
+                        balance_in_eq: None,
+                        balance_in_rate: None,
+                        balance_out: Some(balance_out.into()),
+                        balance_out_curr: Some(a.currency.clone()),
+                        balance_out_eq: None,
+                        balance_out_rate: None,
+                        statement: rows,
+                    },
+                );
+            }
+            let mut transactions = Vec::new();
+            for p in &within {
+                let debit = p.payer.0 == iban;
+                let (party, name) = if debit {
+                    (&p.beneficiary.0, &p.beneficiary.1)
+                } else {
+                    (&p.payer.0, &p.payer.1)
+                };
+                let row = t::Transaction::builder()
+                    .payment_id(Some(p.reference.clone()))
+                    .doc_number(Some(p.document_number.clone()))
+                    .value_date(Some(DateDmy(p.executed.date())))
+                    .entry_date(Some(DateDmy(p.executed.date())))
+                    .execdate(Some(DateTimeDmyHms(p.executed)))
+                    .dbcrfl(Some(if debit { "D" } else { "C" }.to_owned()))
+                    .amount(Some(p.amount.into()))
+                    .bank_reference(Some(p.reference.clone()))
+                    .knp(Some(p.knp.clone()))
+                    .party_account(Some(party.clone()))
+                    .party_name(Some(name.clone()))
+                    .purpose(Some(p.details.clone()));
+                match t::Transaction::try_from(row) {
+                    Ok(r) => transactions.push(r),
+                    Err(e) => return Reply::internal(&e.to_string()),
+                }
+            }
+            let (debits, credits): (Vec<&&Payment>, Vec<&&Payment>) =
+                within.iter().partition(|p| p.payer.0 == iban);
+            let turnover_debit: Decimal = debits.iter().map(|p| p.amount).sum();
+            let turnover_credit: Decimal = credits.iter().map(|p| p.amount).sum();
+            let info = t::StatementV2Info::builder()
+                .account_number(Some(iban.clone()))
+                .currency(Some(a.currency.clone()))
+                .account_name(Some(a.description.clone()))
+                .date_from(Some(DateDmy(from)))
+                .date_to(Some(DateDmy(to)))
+                .statement_date_time(Some(DateTimeDmyHms(super::now_rfc3339().naive_local())))
+                .pay_count_debit(i32::try_from(debits.len()).ok())
+                .pay_count_credit(i32::try_from(credits.len()).ok())
+                .turnover_debit(Some(turnover_debit.into()))
+                .turnover_credit(Some(turnover_credit.into()))
+                .turnover(Some((turnover_credit - turnover_debit).into()));
+            let balance = |date: NaiveDate, amount: Decimal| t::BalanceV2Info {
+                amount: Some(amount.into()),
+                currency: Some(a.currency.clone()),
+                date: Some(DateDmy(date)),
+                eq_amount: Some(amount.into()),
+                rate: Some(Decimal::ONE.into()),
+            };
+            match t::StatementV2Info::try_from(info) {
+                Ok(info) => Reply::json(
+                    200,
+                    &t::StatementV2Response {
+                        in_balance: Some(balance(from, balance_in)),
+                        info: Some(info),
+                        out_balance: Some(balance(to, balance_out)),
+                        transactions,
+                    },
+                ),
+                Err(e) => Reply::internal(&e.to_string()),
+            }
+        }
+        "getPayments" => {
+            let (from, to) = match (date_param(call, "dateFrom"), date_param(call, "dateTo")) {
+                (Ok(f), Ok(t)) => (f, t),
+                (Err(r), _) | (_, Err(r)) => return r,
+            };
+            let payments = call.shared.read(|s| {
+                s.financial
+                    .payments
+                    .iter()
+                    .filter(|p| p.executed.date() >= from && p.executed.date() <= to)
+                    .map(information)
+                    .collect()
+            });
+            Reply::json(
+                200,
+                &t::PaymentsResponse {
+                    payments: t::PaymentsArray(payments),
+                },
+            )
+        }
+        "getPayment" => {
+            let reference = call.path.get("referenceId").cloned().unwrap_or_default();
+            match call.shared.read(|s| {
+                s.financial
+                    .payments
+                    .iter()
+                    .find(|p| p.reference == reference)
+                    .map(information)
+            }) {
+                Some(p) => Reply::json(200, &p),
+                None => err(404, &format!("payment {reference} not found")),
+            }
+        }
+        "createPayment" => match call.typed::<t::PaymentBody>() {
+            Ok(body) => match from_body(body) {
+                Ok(order) => execute(call, order, "json"),
+                Err(r) => r,
+            },
+            Err((f, m)) => invalid(&f, &m),
+        },
+        "createPaymentBase64" => {
+            let body: t::PaymentBase64 = match call.typed() {
+                Ok(b) => b,
+                Err((f, m)) => return invalid(&f, &m),
+            };
+            let Ok(bytes) = STANDARD.decode(body.payload.trim()) else {
+                return invalid("payload", "is not Base64");
+            };
+            let mut de = serde_json::Deserializer::from_slice(&bytes);
+            match serde_path_to_error::deserialize::<_, t::PaymentBody>(&mut de) {
+                Ok(payment) => match from_body(payment) {
+                    Ok(order) => execute(call, order, "base64"),
+                    Err(r) => r,
+                },
+                Err(e) => invalid(&format!("payload.{}", e.path()), &e.inner().to_string()),
+            }
+        }
+        "createPaymentMt" => {
+            let body: t::PaymentMt = match call.typed() {
+                Ok(b) => b,
+                Err((f, m)) => return invalid(&f, &m),
+            };
+            let Some(text) = body
+                .body_mt
+                .and_then(|b| STANDARD.decode(b.trim()).ok())
+                .and_then(|b| String::from_utf8(b).ok())
+            else {
+                return invalid("bodyMT", "is required: Base64 of an MT100 message");
+            };
+            match from_mt100(&text) {
+                Ok(order) => execute(call, order, "mt100"),
+                Err(r) => r,
+            }
+        }
+        "getMessages" => {
+            let at = DateTimeYmdHms(super::now_rfc3339().naive_local());
+            Reply::json(
+                200,
+                &t::MessagesList {
+                    messages: vec![t::Message {
+                        clerk: "Sandbox".into(),
+                        id: "1".into(),
+                        msg: "Добро пожаловать в песочницу FinancialAPI".into(),
+                        tm: at,
+                    }],
+                },
+            )
+        }
+        "getTaxpayer" => {
+            let iin = call.path.get("iin").cloned().unwrap_or_default();
+            if iin.len() != 12 || !iin.chars().all(|c| c.is_ascii_digit()) {
+                return invalid(
+                    "path parameter iin",
+                    &format!("`{iin}` is not a 12-digit IIN/BIN"),
+                );
+            }
+            let legal = matches!(iin.as_bytes()[4], b'4'..=b'6');
+            Reply::json(
+                200,
+                &t::TaxpayerInformation {
+                    inactive: 0,
+                    not_resident: 0,
+                    person_type: Some(if legal { 2 } else { 1 }),
+                    self_employed_title: None,
+                    tax_authority_code: Some(6001),
+                    tax_payer_type: if legal { 2 } else { 1 },
+                    title: if legal {
+                        format!("ТОО «Песочница {}»", &iin[8..])
+                    } else {
+                        format!("ИП Тестов {}", &iin[8..])
+                    },
+                },
+            )
+        }
+        other => Reply::internal(&format!("operation {other} is not simulated")),
+    }
+}

@@ -1,0 +1,396 @@
+//! Globus CFRONT: client validation, orders that move through the bank's statuses (decision by
+//! amount and by declined phones), confirm / reject / check-paid / guarantee letter acting on the
+//! state, and the order-state callback POSTed to the order's `callbackUrl` on every change.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use globus_cfront::types as t;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use super::{Call, Reply, notify, now_rfc3339};
+use crate::spec::Bank;
+use crate::state::Shared;
+
+/// A stored order.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Order {
+    /// The bank's id.
+    pub id: String,
+    /// The merchant login that created it.
+    pub merchant: String,
+    /// The merchant's own id.
+    pub merchant_order_id: String,
+    /// Client phone.
+    pub phone: String,
+    /// Client name.
+    pub full_name: String,
+    /// Amount.
+    pub amount: Decimal,
+    /// Term in months.
+    pub credit_term: u32,
+    /// Status (an `OrderStatus` value).
+    pub status: String,
+    /// Where to POST state changes.
+    pub callback_url: Option<String>,
+    /// Last change, RFC 3339.
+    pub updated_at: String,
+    /// When the bank paid the merchant, RFC 3339.
+    pub paid_at: Option<String>,
+    /// Why the merchant rejected it.
+    pub reject_reason: Option<String>,
+}
+
+/// Globus state.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct State {
+    /// Orders by id.
+    pub orders: BTreeMap<String, Order>,
+    /// `merchant/merchantOrderId` → id: creating the same sale twice returns the same order.
+    pub by_merchant_order: BTreeMap<String, String>,
+}
+
+fn err(status: u16, code: &str, message: &str) -> Reply {
+    super::error(Bank::Globus, status, code, None, message, None)
+}
+
+fn invalid(field: &str, message: &str) -> Reply {
+    super::error(
+        Bank::Globus,
+        400,
+        "VALIDATION_ERROR",
+        Some(field),
+        message,
+        None,
+    )
+}
+
+fn state_of(order: &Order) -> t::OrderState {
+    let status = t::OrderStatus::from(order.status.as_str());
+    t::OrderState {
+        amount: Some(order.amount.into()),
+        merchant_order_id: Some(order.merchant_order_id.clone()),
+        order_id: order.id.clone(),
+        status_description: Some(describe(&status).to_owned()),
+        status,
+        updated_at: chrono::DateTime::parse_from_rfc3339(&order.updated_at)
+            .ok()
+            .map(Into::into),
+    }
+}
+
+fn describe(status: &t::OrderStatus) -> &'static str {
+    use t::OrderStatus::*;
+    match status {
+        New => "Заявка создана",
+        InProgress => "Заявка рассматривается банком",
+        WaitingForClientConfirm => "Ожидает подтверждения клиента",
+        WaitingForStoreConfirm => "Одобрено банком; ожидает подтверждения магазина",
+        StoreConfirmed => "Магазин подтвердил выдачу товара",
+        Active => "Кредит выдан, магазину выплачено",
+        RejectedByBank => "Отказ банка",
+        CancelledByClient => "Отменено клиентом",
+        RejectedByStore => "Отклонено магазином",
+        Expired => "Срок заявки истёк",
+        Returned => "Возврат",
+        Unknown(_) => "",
+    }
+}
+
+/// Move an order to `status` (only from `from`), store it and POST its callback.
+fn transition(shared: &Arc<Shared>, id: &str, from: &[&str], status: &str) -> Option<Order> {
+    let changed = shared.update(|s| {
+        let order = s.globus.orders.get_mut(id)?;
+        if !from.contains(&order.status.as_str()) {
+            return None;
+        }
+        order.status = status.to_owned();
+        order.updated_at = now_rfc3339().to_rfc3339();
+        if status == "ACTIVE" {
+            order.paid_at = Some(order.updated_at.clone());
+        }
+        Some(order.clone())
+    })?;
+    if let Some(url) = changed.callback_url.clone() {
+        notify(shared, url, state_of(&changed), "order-state callback");
+    }
+    Some(changed)
+}
+
+/// The bank's side of an order, run in the background: review, then decision.
+fn decide(shared: &Arc<Shared>, id: String) {
+    let shared = shared.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(shared.step()).await;
+        if transition(&shared, &id, &["NEW"], "IN_PROGRESS").is_none() {
+            return;
+        }
+        tokio::time::sleep(shared.step()).await;
+        let Some(order) = shared.read(|s| s.globus.orders.get(&id).cloned()) else {
+            return;
+        };
+        let config = &shared.config.globus;
+        let approved = order.amount <= config.approve_max_amount
+            && !config.decline_phones.contains(&order.phone);
+        let next = if approved {
+            "WAITING_FOR_STORE_CONFIRM"
+        } else {
+            "REJECTED_BY_BANK"
+        };
+        transition(&shared, &id, &["IN_PROGRESS"], next);
+    });
+}
+
+/// The payout after the merchant confirmed, in the background.
+fn pay(shared: &Arc<Shared>, id: String) {
+    let shared = shared.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(shared.step()).await;
+        transition(&shared, &id, &["STORE_CONFIRMED"], "ACTIVE");
+    });
+}
+
+/// Re-schedule what was under way when the state was saved.
+pub fn resume(shared: &Arc<Shared>) {
+    let pending: Vec<(String, String)> = shared.read(|s| {
+        s.globus
+            .orders
+            .values()
+            .map(|o| (o.id.clone(), o.status.clone()))
+            .collect()
+    });
+    for (id, status) in pending {
+        match status.as_str() {
+            "NEW" | "IN_PROGRESS" => {
+                if status == "IN_PROGRESS" {
+                    shared.update(|s| {
+                        s.globus
+                            .orders
+                            .get_mut(&id)
+                            .map(|o| o.status = "NEW".into())
+                    });
+                }
+                decide(shared, id)
+            }
+            "STORE_CONFIRMED" => pay(shared, id),
+            _ => {}
+        }
+    }
+}
+
+fn find(call: &Call<'_>, id: &str) -> Result<Order, Reply> {
+    call.shared
+        .read(|s| {
+            s.globus
+                .orders
+                .get(id)
+                .filter(|o| o.merchant == call.subject)
+                .cloned()
+        })
+        .ok_or_else(|| err(404, "ORDER_NOT_FOUND", &format!("Order {id} not found")))
+}
+
+fn order_id(call: &Call<'_>) -> Result<String, Reply> {
+    call.typed::<t::OrderIdRequest>()
+        .map(|r| r.order_id)
+        .map_err(|(f, m)| invalid(&f, &m))
+}
+
+/// Answer a CFRONT call.
+pub fn handle(call: &Call<'_>) -> Reply {
+    match call.operation {
+        "validateClient" => {
+            let request: t::ClientValidateRequest = match call.typed() {
+                Ok(r) => r,
+                Err((f, m)) => return invalid(&f, &m),
+            };
+            let phone = request.phone_number.to_string();
+            if call.shared.config.globus.unknown_phones.contains(&phone) {
+                return err(
+                    404,
+                    "CLIENT_NOT_FOUND",
+                    &format!("Client with phone {phone} not found"),
+                );
+            }
+            let tail = &phone[phone.len().saturating_sub(4)..];
+            Reply::json(
+                200,
+                &t::ClientInfo {
+                    full_name: format!("Тестовий Клієнт {tail}"),
+                    identification_code: format!("{:0>10}", tail),
+                    phone_number: Some(phone),
+                },
+            )
+        }
+        "createOrder" => {
+            let request: t::OrderCreateRequest = match call.typed() {
+                Ok(r) => r,
+                Err((f, m)) => return invalid(&f, &m),
+            };
+            let goods: Decimal = request
+                .goods
+                .iter()
+                .map(|g| g.price.0 * Decimal::from(g.quantity.get()))
+                .sum();
+            if goods != request.total_amount.0 {
+                return invalid(
+                    "totalAmount",
+                    &format!(
+                        "{} is not the sum of the goods ({goods})",
+                        request.total_amount.0
+                    ),
+                );
+            }
+            let key = format!("{}/{}", call.subject, request.merchant_order_id);
+            let order = Order {
+                id: uuid::Uuid::new_v4().to_string(),
+                merchant: call.subject.to_owned(),
+                merchant_order_id: request.merchant_order_id.clone(),
+                phone: request.phone_number.clone(),
+                full_name: request.full_name.clone(),
+                amount: request.total_amount.0,
+                credit_term: request.credit_term.get(),
+                status: "NEW".into(),
+                callback_url: request.callback_url.clone(),
+                updated_at: now_rfc3339().to_rfc3339(),
+                paid_at: None,
+                reject_reason: None,
+            };
+            let (order, created) = call.shared.update(|s| {
+                if let Some(existing) = s
+                    .globus
+                    .by_merchant_order
+                    .get(&key)
+                    .and_then(|id| s.globus.orders.get(id))
+                {
+                    return (existing.clone(), false);
+                }
+                s.globus.by_merchant_order.insert(key, order.id.clone());
+                s.globus.orders.insert(order.id.clone(), order.clone());
+                (order, true)
+            });
+            if created {
+                decide(call.shared, order.id.clone());
+            }
+            Reply::json(200, &state_of(&order))
+        }
+        "getOrderState" => match order_id(call).and_then(|id| find(call, &id)) {
+            Ok(order) => Reply::json(200, &state_of(&order)),
+            Err(reply) => reply,
+        },
+        "confirmOrder" => {
+            let order = match order_id(call).and_then(|id| find(call, &id)) {
+                Ok(o) => o,
+                Err(reply) => return reply,
+            };
+            match transition(
+                call.shared,
+                &order.id,
+                &["WAITING_FOR_STORE_CONFIRM"],
+                "STORE_CONFIRMED",
+            ) {
+                Some(order) => {
+                    pay(call.shared, order.id.clone());
+                    Reply::json(200, &state_of(&order))
+                }
+                None => err(
+                    400,
+                    "INVALID_STATE",
+                    &format!(
+                        "Order {} is {}; only WAITING_FOR_STORE_CONFIRM can be confirmed",
+                        order.id, order.status
+                    ),
+                ),
+            }
+        }
+        "rejectOrder" => {
+            let request: t::OrderRejectRequest = match call.typed() {
+                Ok(r) => r,
+                Err((f, m)) => return invalid(&f, &m),
+            };
+            let order = match find(call, &request.order_id) {
+                Ok(o) => o,
+                Err(reply) => return reply,
+            };
+            match transition(
+                call.shared,
+                &order.id,
+                &[
+                    "NEW",
+                    "IN_PROGRESS",
+                    "WAITING_FOR_CLIENT_CONFIRM",
+                    "WAITING_FOR_STORE_CONFIRM",
+                ],
+                "REJECTED_BY_STORE",
+            ) {
+                Some(mut order) => {
+                    call.shared.update(|s| {
+                        if let Some(o) = s.globus.orders.get_mut(&order.id) {
+                            o.reject_reason = request.reason.clone();
+                        }
+                    });
+                    order.reject_reason = request.reason;
+                    Reply::json(200, &state_of(&order))
+                }
+                None => err(
+                    400,
+                    "INVALID_STATE",
+                    &format!(
+                        "Order {} is {} and can no longer be rejected",
+                        order.id, order.status
+                    ),
+                ),
+            }
+        }
+        "checkOrderPaid" => match order_id(call).and_then(|id| find(call, &id)) {
+            Ok(order) => Reply::json(
+                200,
+                &t::PaymentCheck {
+                    amount: Some(order.amount.into()),
+                    order_id: order.id.clone(),
+                    paid: order.status == "ACTIVE",
+                    paid_at: order
+                        .paid_at
+                        .as_deref()
+                        .and_then(|p| chrono::DateTime::parse_from_rfc3339(p).ok())
+                        .map(Into::into),
+                    return_allowed: Some(order.status == "ACTIVE"),
+                },
+            ),
+            Err(reply) => reply,
+        },
+        "getGuaranteeLetterData" => match order_id(call).and_then(|id| find(call, &id)) {
+            Ok(order) if matches!(order.status.as_str(), "STORE_CONFIRMED" | "ACTIVE") => {
+                let date = chrono::DateTime::parse_from_rfc3339(&order.updated_at)
+                    .map(|d| d.date_naive())
+                    .unwrap_or_else(|_| now_rfc3339().date_naive());
+                Reply::json(
+                    200,
+                    &t::GuaranteeLetterData {
+                        amount: Some(order.amount.into()),
+                        bank_requisites: Some(
+                            "АТ «Банк Глобус», МФО 380526, ЄДРПОУ 35591059".into(),
+                        ),
+                        client_full_name: Some(order.full_name.clone()),
+                        contract_date: date,
+                        contract_number: format!("CF-{}", &order.id[..8]),
+                        credit_term: i32::try_from(order.credit_term).ok(),
+                        order_id: order.id.clone(),
+                    },
+                )
+            }
+            Ok(order) => err(
+                400,
+                "INVALID_STATE",
+                &format!(
+                    "Order {} is {}; the contract exists once the store confirmed",
+                    order.id, order.status
+                ),
+            ),
+            Err(reply) => reply,
+        },
+        other => Reply::internal(&format!("operation {other} is not simulated")),
+    }
+}

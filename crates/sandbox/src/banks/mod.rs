@@ -1,0 +1,189 @@
+//! The four banks' behaviour behind the spec-driven router: each module takes a validated call
+//! and answers in its bank's own format.
+
+pub mod baas;
+pub mod broker;
+pub mod financial;
+pub mod globus;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use crate::state::Shared;
+
+/// A validated call, ready for its bank.
+pub struct Call<'a> {
+    /// Shared state and settings.
+    pub shared: &'a Arc<Shared>,
+    /// The operationId.
+    pub operation: &'a str,
+    /// Path parameters.
+    pub path: &'a BTreeMap<String, String>,
+    /// Query parameters.
+    pub query: &'a BTreeMap<String, String>,
+    /// Request headers.
+    pub headers: &'a axum::http::HeaderMap,
+    /// The raw body.
+    pub body: &'a [u8],
+    /// The authenticated client, user or merchant.
+    pub subject: &'a str,
+    /// The sandbox's own base URL (`http://127.0.0.1:PORT`), for redirect links.
+    pub origin: &'a str,
+}
+
+impl Call<'_> {
+    /// The body as the generated request type, exact decimals and bank dates included; an error
+    /// names the field.
+    pub fn typed<T: DeserializeOwned>(&self) -> Result<T, (String, String)> {
+        let mut de = serde_json::Deserializer::from_slice(self.body);
+        serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let field = e.path().to_string();
+            (
+                if field == "." { "body".into() } else { field },
+                e.inner().to_string(),
+            )
+        })
+    }
+}
+
+/// An answer.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// JSON body, serialised.
+    pub body: Option<Vec<u8>>,
+    /// Extra headers.
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl Reply {
+    /// A JSON answer (serialised directly, so exact decimals stay exact).
+    pub fn json<T: Serialize>(status: u16, value: &T) -> Reply {
+        match serde_json::to_vec(value) {
+            Ok(body) => Reply {
+                status,
+                body: Some(body),
+                headers: Vec::new(),
+            },
+            Err(e) => Reply::internal(&format!("serialising the answer: {e}")),
+        }
+    }
+
+    /// No body.
+    pub fn empty(status: u16) -> Reply {
+        Reply {
+            status,
+            body: None,
+            headers: Vec::new(),
+        }
+    }
+
+    /// The sandbox's own failure.
+    pub fn internal(message: &str) -> Reply {
+        Reply {
+            status: 500,
+            body: Some(
+                json!({"code": "SANDBOX_ERROR", "message": message})
+                    .to_string()
+                    .into_bytes(),
+            ),
+            headers: Vec::new(),
+        }
+    }
+
+    /// Add a header.
+    pub fn with_header(mut self, name: &'static str, value: String) -> Reply {
+        self.headers.push((name, value));
+        self
+    }
+}
+
+/// An error in the bank's own format.
+pub fn error(
+    bank: crate::spec::Bank,
+    status: u16,
+    code: &str,
+    field: Option<&str>,
+    message: &str,
+    envelope_id: Option<&Value>,
+) -> Reply {
+    use crate::spec::Bank;
+    let text = match field {
+        Some(f) => format!("Field: {f}, message: {message}"),
+        None => message.to_owned(),
+    };
+    match bank {
+        Bank::Broker | Bank::Financial => {
+            let reason = axum::http::StatusCode::from_u16(status)
+                .ok()
+                .and_then(|s| s.canonical_reason())
+                .unwrap_or("Error");
+            Reply::json(
+                status,
+                &json!({"code": status, "message": text, "status": reason}),
+            )
+        }
+        Bank::Globus => Reply::json(status, &json!({"code": code, "message": text})),
+        Bank::Baas => {
+            let numeric: i64 = code.parse().unwrap_or(1);
+            let message = if numeric == 4 {
+                format!("Validation Error. {text}")
+            } else {
+                text
+            };
+            let id = envelope_id
+                .cloned()
+                .filter(Value::is_string)
+                .unwrap_or_else(|| json!(uuid::Uuid::new_v4()));
+            Reply::json(
+                status,
+                &json!({"id": id, "result": null, "error": {"code": numeric, "message": message}}),
+            )
+        }
+    }
+}
+
+/// POST a JSON body to a merchant's URL (callbacks, postLinks); failures are logged, not fatal.
+pub fn notify<T: Serialize + Send + 'static>(
+    shared: &Arc<Shared>,
+    url: String,
+    body: T,
+    what: &'static str,
+) {
+    let http = shared.http.clone();
+    tokio::spawn(async move {
+        let bytes = match serde_json::to_vec(&body) {
+            Ok(b) => b,
+            Err(e) => return tracing::warn!(%url, error = %e, "{what}: serialising"),
+        };
+        match http
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(bytes)
+            .send()
+            .await
+        {
+            Ok(r) if r.status().is_success() => tracing::debug!(%url, "{what} delivered"),
+            Ok(r) => {
+                tracing::warn!(%url, status = r.status().as_u16(), "{what}: merchant answered an error")
+            }
+            Err(e) => tracing::warn!(%url, error = %e, "{what}: not delivered"),
+        }
+    });
+}
+
+/// Now as RFC 3339 with the sandbox's offset (UTC+05:00, Kazakhstan and Uzbekistan).
+pub fn now_rfc3339() -> chrono::DateTime<chrono::FixedOffset> {
+    let offset = chrono::FixedOffset::east_opt(5 * 3600).expect("valid offset");
+    chrono::Utc::now().with_timezone(&offset)
+}
+
+/// A decimal rounded to two places (banker's rounding is not what banks print: half up).
+pub fn money(d: rust_decimal::Decimal) -> rust_decimal::Decimal {
+    d.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+}

@@ -1,0 +1,419 @@
+//! A local sandbox of the four bank APIs, driven by the same normalised specs the clients are
+//! generated from: every request is validated against its operation, authenticated as the bank
+//! does it, and answered by a stateful simulation in the bank's own format.
+//!
+//! | prefix | API | auth |
+//! |---|---|---|
+//! | `/bcc-broker` | BCC Smart Online Broker | OAuth2 client credentials at `/bcc-broker/oauth/token` |
+//! | `/bcc-financial` | BCC FinancialAPI | OAuth2 client credentials at `/bcc-financial/oauth/token`; `x-jws-signature` verified |
+//! | `/globus-cfront` | Globus CFRONT | HTTP Basic (merchant login) |
+//! | `/baas-gateway` | BaaS Gateway | password grant at `/baas-gateway/oauth2/token` (Basic consumer key) |
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let sandbox = bank_sandbox::Sandbox::start(bank_sandbox::Config::default(), "127.0.0.1:0".parse()?, None).await?;
+//! println!("Globus CFRONT at {}/globus-cfront", sandbox.url());
+//! # Ok(()) }
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod auth;
+pub mod banks;
+pub mod config;
+pub mod faults;
+pub mod jws;
+pub mod spec;
+pub mod state;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64};
+
+use axum::body::Body;
+use axum::extract::State as AxumState;
+use axum::http::{HeaderValue, Request, Response, StatusCode};
+use serde_json::Value;
+
+use banks::{Call, Reply};
+pub use config::Config;
+use faults::Faults;
+use spec::Bank;
+use state::Shared;
+
+/// Largest request body accepted.
+pub const MAX_BODY: usize = 1024 * 1024;
+
+/// A running sandbox.
+pub struct Sandbox {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// The sandbox could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The port could not be bound.
+    #[error("binding {addr}: {source}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A state file or certificate could not be read.
+    #[error("{0}")]
+    Load(String),
+}
+
+impl Sandbox {
+    /// Start serving on `addr` (port 0: any free port), with state kept in `state_file` if given.
+    pub async fn start(
+        config: Config,
+        addr: SocketAddr,
+        state_file: Option<PathBuf>,
+    ) -> Result<Sandbox, StartError> {
+        let state = match &state_file {
+            Some(path) => state::load(path).map_err(StartError::Load)?,
+            None => state::State::default(),
+        };
+        let mut trusted = Vec::new();
+        for path in &config.bcc.trusted_certificates {
+            let pem = std::fs::read_to_string(path)
+                .map_err(|e| StartError::Load(format!("{}: {e}", path.display())))?;
+            let certs = jws::pem_certificates(&pem);
+            if certs.is_empty() {
+                return Err(StartError::Load(format!(
+                    "{}: no PEM certificate",
+                    path.display()
+                )));
+            }
+            trusted.extend(certs);
+        }
+        let http = reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .map_err(|e| StartError::Load(format!("callback client: {e}")))?;
+        let shared = Arc::new(Shared {
+            config,
+            state: std::sync::Mutex::new(state),
+            requests: AtomicU64::new(0),
+            dirty: AtomicBool::new(false),
+            state_file,
+            http,
+            trusted,
+        });
+        banks::globus::resume(&shared);
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|source| StartError::Bind { addr, source })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| StartError::Bind { addr, source })?;
+        let app = axum::Router::new()
+            .fallback(handle)
+            .with_state(shared.clone());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let saver = shared.clone();
+        let task = tokio::spawn(async move {
+            let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            });
+            let saving = async {
+                loop {
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    if let Err(e) = saver.save() {
+                        tracing::warn!(error = %e, "saving the sandbox state");
+                    }
+                }
+            };
+            tokio::select! {
+                result = server => if let Err(e) = result { tracing::error!(error = %e, "sandbox server stopped") },
+                () = saving => {}
+            }
+            if let Err(e) = saver.save() {
+                tracing::warn!(error = %e, "saving the sandbox state");
+            }
+        });
+        Ok(Sandbox {
+            addr,
+            shared,
+            stop: Some(stop),
+            task,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The base URL of one API (`http://127.0.0.1:PORT/globus-cfront`).
+    pub fn base_url(&self, bank: Bank) -> String {
+        format!("{}/{}", self.url(), bank.prefix())
+    }
+
+    /// The address served.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Read the state (for tests and tools).
+    pub fn inspect<T>(&self, f: impl FnOnce(&state::State) -> T) -> T {
+        self.shared.read(f)
+    }
+
+    /// Stop serving and write the state file one last time.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+fn respond(reply: Reply, malformed: bool) -> Response<Body> {
+    let mut builder = Response::builder()
+        .status(StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
+    for (name, value) in &reply.headers {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            builder = builder.header(*name, v);
+        }
+    }
+    let body = match reply.body {
+        Some(mut bytes) => {
+            builder = builder.header("content-type", "application/json");
+            if malformed {
+                bytes.truncate(bytes.len() / 2);
+            }
+            Body::from(bytes)
+        }
+        None => Body::empty(),
+    };
+    builder
+        .body(body)
+        .unwrap_or_else(|_| Response::new(Body::empty()))
+}
+
+fn query(raw: Option<&str>) -> BTreeMap<String, String> {
+    auth::form(raw.unwrap_or_default().as_bytes())
+        .into_iter()
+        .collect()
+}
+
+async fn handle(
+    AxumState(shared): AxumState<Arc<Shared>>,
+    request: Request<Body>,
+) -> Response<Body> {
+    let (parts, body) = request.into_parts();
+    let path = parts.uri.path().to_owned();
+    let (prefix, rest) = path
+        .trim_start_matches('/')
+        .split_once('/')
+        .map(|(p, r)| (p.to_owned(), format!("/{r}")))
+        .unwrap_or((path.trim_start_matches('/').to_owned(), "/".into()));
+    let Some(bank) = Bank::ALL.into_iter().find(|b| b.prefix() == prefix) else {
+        let known: Vec<&str> = Bank::ALL.iter().map(|b| b.prefix()).collect();
+        return respond(
+            Reply::json(
+                404,
+                &serde_json::json!({"code": "NOT_FOUND", "message": format!("no API at /{prefix}; the sandbox serves /{}", known.join(", /"))}),
+            ),
+            false,
+        );
+    };
+    let faults = match Faults::of(&shared, &parts.headers) {
+        Ok(f) => f,
+        Err(message) => {
+            return respond(
+                banks::error(bank, 400, "4", Some(faults::HEADER), &message, None),
+                false,
+            );
+        }
+    };
+    if let Some(latency) = faults.latency {
+        tokio::time::sleep(latency).await;
+    }
+    if let Some(status) = faults.status {
+        let mut reply = banks::error(
+            bank,
+            status,
+            &status.to_string(),
+            None,
+            "fault injected by the sandbox",
+            None,
+        );
+        if status == 429 {
+            reply = reply.with_header("retry-after", "1".into());
+        }
+        return respond(reply, false);
+    }
+    let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            return respond(
+                banks::error(
+                    bank,
+                    413,
+                    "413",
+                    None,
+                    &format!("the body exceeds {MAX_BODY} bytes"),
+                    None,
+                ),
+                false,
+            );
+        }
+    };
+    let method = parts.method.as_str().to_owned();
+    let origin = parts
+        .headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .map(|h| format!("http://{h}"))
+        .unwrap_or_default();
+    let reply = dispatch(
+        &shared,
+        bank,
+        &method,
+        &rest,
+        parts.uri.query(),
+        &parts.headers,
+        &bytes,
+        &faults,
+        &origin,
+    );
+    respond(reply, faults.malformed)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn dispatch(
+    shared: &Arc<Shared>,
+    bank: Bank,
+    method: &str,
+    path: &str,
+    raw_query: Option<&str>,
+    headers: &axum::http::HeaderMap,
+    body: &[u8],
+    faults: &Faults,
+    origin: &str,
+) -> Reply {
+    let denied = |d: auth::Denied| {
+        let mut reply = Reply::json(d.status, &d.body());
+        if !d.challenge.is_empty() {
+            reply = reply.with_header("www-authenticate", d.challenge.clone());
+        }
+        reply
+    };
+    if matches!(bank, Bank::Broker | Bank::Financial) && method == "POST" && path == "/oauth/token"
+    {
+        return match auth::bcc_token(shared, bank, headers, body) {
+            Ok(token) => Reply::json(200, &token),
+            Err(d) => denied(d),
+        };
+    }
+    let spec = bank.spec();
+    let Some((op, path_params)) = spec.route(method, path) else {
+        return banks::error(
+            bank,
+            404,
+            "NOT_FOUND",
+            None,
+            &format!("{method} {path} is not an operation of {}", bank.prefix()),
+            None,
+        );
+    };
+    let json: Option<Value> = if body.is_empty() {
+        None
+    } else {
+        match serde_json::from_slice(body) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                let code = if bank == Bank::Baas {
+                    "2"
+                } else {
+                    "INVALID_JSON"
+                };
+                let message = if bank == Bank::Baas {
+                    "Request contains invalid JSON format".to_owned()
+                } else {
+                    format!("the body is not JSON: {e}")
+                };
+                return banks::error(bank, 400, code, None, &message, None);
+            }
+        }
+    };
+    let query = query(raw_query);
+    let envelope_id = json.as_ref().map(|j| j["id"].clone());
+    if let Err(invalid) = spec.validate(op, &path_params, &query, headers, json.as_ref()) {
+        return banks::error(
+            bank,
+            400,
+            if bank == Bank::Baas {
+                "4"
+            } else {
+                "VALIDATION_ERROR"
+            },
+            Some(&invalid.field),
+            &invalid.message,
+            envelope_id.as_ref(),
+        );
+    }
+    if bank == Bank::Baas && op.id == "getToken" {
+        return match auth::baas_token(shared, headers, json.as_ref().unwrap_or(&Value::Null)) {
+            Ok(token) => Reply::json(200, &token),
+            Err(d) => denied(d),
+        };
+    }
+    let subject = match auth::check(shared, bank, headers, faults.expired_token) {
+        Ok(s) => s,
+        Err(d) => return denied(d),
+    };
+    if let Some(header) = op.op["x-signature-header"].as_str() {
+        let Some(value) = headers.get(header).and_then(|v| v.to_str().ok()) else {
+            return banks::error(
+                bank,
+                400,
+                "400",
+                Some(header),
+                "the payment must be signed (JWS, Base64)",
+                None,
+            );
+        };
+        if let Err(message) = jws::verify(value, body, &shared.trusted) {
+            return banks::error(bank, 400, "400", Some(header), &message, None);
+        }
+    }
+    let call = Call {
+        shared,
+        operation: &op.id,
+        path: &path_params,
+        query: &query,
+        headers,
+        body,
+        subject: &subject,
+        origin,
+    };
+    let reply = match bank {
+        Bank::Broker => banks::broker::handle(&call),
+        Bank::Financial => banks::financial::handle(&call),
+        Bank::Globus => banks::globus::handle(&call),
+        Bank::Baas => banks::baas::handle(&call),
+    };
+    if reply.status == 200
+        && let Some(bytes) = &reply.body
+    {
+        let value: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
+        if let Err(bug) = spec.check_response(op, 200, &value) {
+            tracing::error!(operation = %op.id, field = %bug.field, message = %bug.message, "the sandbox's answer breaks the spec");
+            return Reply::internal(&format!(
+                "sandbox answer breaks the spec at {}: {}",
+                bug.field, bug.message
+            ));
+        }
+    }
+    reply
+}

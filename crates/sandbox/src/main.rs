@@ -1,0 +1,58 @@
+//! `cargo run -p bank-sandbox -- [--port 8080] [--config sandbox.toml] [--state FILE]`
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use bank_sandbox::{Config, Sandbox, spec::Bank};
+
+const USAGE: &str = "usage: bank-sandbox [--port 8080] [--config sandbox.toml] [--state FILE]";
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt().init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut port = 8080u16;
+    let mut config = Config::default();
+    let mut state = None;
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        let value = it.next();
+        match (arg.as_str(), value) {
+            ("--port", Some(p)) => match p.parse() {
+                Ok(p) => port = p,
+                Err(_) => return fail(&format!("--port: `{p}` is not a port")),
+            },
+            ("--config", Some(path)) => match Config::load(&PathBuf::from(path)) {
+                Ok(c) => config = c,
+                Err(e) => return fail(&e.to_string()),
+            },
+            ("--state", Some(path)) => state = Some(PathBuf::from(path)),
+            ("-h" | "--help", _) => {
+                println!("{USAGE}");
+                return ExitCode::SUCCESS;
+            }
+            _ => return fail(&format!("unexpected `{arg}`\n{USAGE}")),
+        }
+    }
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    let sandbox = match Sandbox::start(config, addr, state).await {
+        Ok(s) => s,
+        Err(e) => return fail(&e.to_string()),
+    };
+    println!("bank sandbox on {}", sandbox.url());
+    for bank in Bank::ALL {
+        println!("  {:<14} {}", bank.prefix(), sandbox.base_url(bank));
+    }
+    println!(
+        "credentials: see crates/sandbox/README.md (defaults in config.rs); Ctrl-C stops and saves the state"
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    sandbox.stop().await;
+    ExitCode::SUCCESS
+}
+
+fn fail(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}

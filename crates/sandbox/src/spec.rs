@@ -1,0 +1,303 @@
+//! The four normalised specs (the same `openapi.json` the clients are generated from): operation
+//! matching by method and path template, and request validation that names the offending field.
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+/// Which bank API.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+pub enum Bank {
+    /// BCC Smart Online Broker.
+    Broker,
+    /// BCC FinancialAPI.
+    Financial,
+    /// Globus CFRONT.
+    Globus,
+    /// BaaS Gateway.
+    Baas,
+}
+
+impl Bank {
+    /// Every bank, in routing order.
+    pub const ALL: [Bank; 4] = [Bank::Broker, Bank::Financial, Bank::Globus, Bank::Baas];
+
+    /// The path prefix it is served under (also the API's crate name).
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Bank::Broker => "bcc-broker",
+            Bank::Financial => "bcc-financial",
+            Bank::Globus => "globus-cfront",
+            Bank::Baas => "baas-gateway",
+        }
+    }
+
+    fn text(self) -> &'static str {
+        match self {
+            Bank::Broker => include_str!("../../bcc-broker/openapi.json"),
+            Bank::Financial => include_str!("../../bcc-financial/openapi.json"),
+            Bank::Globus => include_str!("../../globus-cfront/openapi.json"),
+            Bank::Baas => include_str!("../../baas-gateway/openapi.json"),
+        }
+    }
+
+    /// The bank's normalised spec, parsed once.
+    pub fn spec(self) -> &'static Spec {
+        static SPECS: OnceLock<BTreeMap<Bank, Spec>> = OnceLock::new();
+        &SPECS.get_or_init(|| {
+            Bank::ALL
+                .iter()
+                .map(|b| {
+                    (
+                        *b,
+                        Spec::new(
+                            serde_json::from_str(b.text()).expect("generated openapi.json is JSON"),
+                        ),
+                    )
+                })
+                .collect()
+        })[&self]
+    }
+}
+
+/// One operation of a spec.
+#[derive(Debug)]
+pub struct Operation {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// The path template's segments.
+    segments: Vec<String>,
+    /// The operationId.
+    pub id: String,
+    /// The Operation Object.
+    pub op: Value,
+}
+
+/// A parsed spec with its operations.
+#[derive(Debug)]
+pub struct Spec {
+    /// The document.
+    pub doc: Value,
+    /// Its operations.
+    pub operations: Vec<Operation>,
+}
+
+/// A request that does not match the spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    /// The field, in the bank's words: `params.client.pinfl`, `query dateFrom`, `body`.
+    pub field: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Spec {
+    fn new(doc: Value) -> Self {
+        let mut operations = Vec::new();
+        for (route, item) in doc["paths"].as_object().into_iter().flatten() {
+            for (method, op) in item.as_object().into_iter().flatten() {
+                if !["get", "post", "put", "delete", "patch"].contains(&method.as_str()) {
+                    continue;
+                }
+                operations.push(Operation {
+                    method: method.to_uppercase(),
+                    segments: route
+                        .trim_start_matches('/')
+                        .split('/')
+                        .map(str::to_owned)
+                        .collect(),
+                    id: op["operationId"].as_str().unwrap_or_default().to_owned(),
+                    op: op.clone(),
+                });
+            }
+        }
+        Spec { doc, operations }
+    }
+
+    /// The operation for a method and a path (below the bank's prefix), with its path parameters.
+    pub fn route(
+        &self,
+        method: &str,
+        path: &str,
+    ) -> Option<(&Operation, BTreeMap<String, String>)> {
+        let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        self.operations
+            .iter()
+            .filter(|o| o.method == method)
+            .find_map(|o| {
+                if o.segments.len() != parts.len() {
+                    return None;
+                }
+                let mut params = BTreeMap::new();
+                for (seg, part) in o.segments.iter().zip(&parts) {
+                    match seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+                        Some(name) if !part.is_empty() => {
+                            params.insert(name.to_owned(), percent_decode(part));
+                        }
+                        Some(_) => return None,
+                        None if seg == part => {}
+                        None => return None,
+                    }
+                }
+                Some((o, params))
+            })
+    }
+
+    fn deref<'a>(&'a self, v: &'a Value) -> &'a Value {
+        bank_codegen::refs::deref(&self.doc, v)
+    }
+
+    /// Check parameters and body against the operation: required, types, formats, enums,
+    /// patterns. The first problem is returned, naming the field.
+    pub fn validate(
+        &self,
+        op: &Operation,
+        path: &BTreeMap<String, String>,
+        query: &BTreeMap<String, String>,
+        headers: &axum::http::HeaderMap,
+        body: Option<&Value>,
+    ) -> Result<(), Invalid> {
+        for p in op.op["parameters"].as_array().into_iter().flatten() {
+            let p = self.deref(p);
+            let (Some(name), Some(location)) = (p["name"].as_str(), p["in"].as_str()) else {
+                continue;
+            };
+            let raw = match location {
+                "path" => path.get(name).cloned(),
+                "query" => query.get(name).cloned(),
+                "header" => headers
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned),
+                _ => None,
+            };
+            let field = format!("{location} parameter {name}");
+            let Some(raw) = raw else {
+                if p["required"].as_bool() == Some(true) {
+                    return Err(Invalid {
+                        field,
+                        message: "is required".into(),
+                    });
+                }
+                continue;
+            };
+            let schema = self.deref(&p["schema"]);
+            let value = match schema["type"].as_str() {
+                Some("integer") => match raw.parse::<i64>() {
+                    Ok(i) => Value::from(i),
+                    Err(_) => {
+                        return Err(Invalid {
+                            field,
+                            message: format!("`{raw}` is not an integer"),
+                        });
+                    }
+                },
+                Some("number") => match raw.parse::<f64>() {
+                    Ok(_) => serde_json::from_str(&raw).unwrap_or(Value::String(raw.clone())),
+                    Err(_) => {
+                        return Err(Invalid {
+                            field,
+                            message: format!("`{raw}` is not a number"),
+                        });
+                    }
+                },
+                Some("boolean") => match raw.as_str() {
+                    "true" => Value::Bool(true),
+                    "false" => Value::Bool(false),
+                    _ => {
+                        return Err(Invalid {
+                            field,
+                            message: format!("`{raw}` is not true or false"),
+                        });
+                    }
+                },
+                _ => Value::String(raw.clone()),
+            };
+            if let Some(v) = bank_codegen::validate::validate(&self.doc, schema, &value)
+                .into_iter()
+                .next()
+            {
+                return Err(Invalid {
+                    field,
+                    message: v.message,
+                });
+            }
+        }
+        let request_body = self.deref(&op.op["requestBody"]);
+        let schema = request_body.pointer("/content/application~1json/schema");
+        match (schema, body) {
+            (Some(_), None) if request_body["required"].as_bool() == Some(true) => Err(Invalid {
+                field: "body".into(),
+                message: "a JSON body is required".into(),
+            }),
+            (Some(schema), Some(body)) => {
+                match bank_codegen::validate::validate(&self.doc, schema, body)
+                    .into_iter()
+                    .next()
+                {
+                    Some(v) => Err(Invalid {
+                        field: dotted(&v.at),
+                        message: v.message,
+                    }),
+                    None => Ok(()),
+                }
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Check a response this sandbox is about to send against the spec: the sandbox's own bugs
+    /// surface as a 500 naming the field instead of as a client-side decoding error.
+    pub fn check_response(&self, op: &Operation, status: u16, body: &Value) -> Result<(), Invalid> {
+        let response = self.deref(&op.op["responses"][status.to_string()]);
+        let Some(schema) = response.pointer("/content/application~1json/schema") else {
+            return Ok(());
+        };
+        match bank_codegen::validate::validate(&self.doc, schema, body)
+            .into_iter()
+            .next()
+        {
+            Some(v) => Err(Invalid {
+                field: dotted(&v.at),
+                message: v.message,
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
+/// `/params/client/pinfl` → `params.client.pinfl` (`body` for the root).
+pub fn dotted(pointer: &str) -> String {
+    if pointer.is_empty() {
+        return "body".into();
+    }
+    pointer
+        .trim_start_matches('/')
+        .replace('/', ".")
+        .replace("~1", "/")
+        .replace("~0", "~")
+}
+
+/// Decode `%XX` escapes (invalid escapes are kept as written).
+pub fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && i + 2 < bytes.len()
+            && let (Some(hi), Some(lo)) = (hex(bytes[i + 1]), hex(bytes[i + 2]))
+        {
+            out.push(hi * 16 + lo);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

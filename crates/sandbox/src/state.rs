@@ -1,0 +1,115 @@
+//! Everything the sandbox remembers, in one serialisable value: tokens, orders, applications,
+//! accounts and payments. Kept in memory; with `--state FILE` written there (atomically, shortly
+//! after each change) and read back at start.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::banks::{baas, broker, financial, globus};
+use crate::config::Config;
+use crate::spec::Bank;
+
+/// An issued token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Token {
+    /// The API it was issued for.
+    pub bank: Bank,
+    /// Who it was issued to (client id, user).
+    pub subject: String,
+    /// Expiry, Unix milliseconds.
+    pub expires_at_ms: u64,
+}
+
+/// The sandbox's state.
+#[derive(Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct State {
+    /// Issued tokens.
+    pub tokens: BTreeMap<String, Token>,
+    /// Globus orders.
+    pub globus: globus::State,
+    /// BCC broker orders and applications.
+    pub broker: broker::State,
+    /// BCC FinancialAPI accounts and payments.
+    pub financial: financial::State,
+    /// BaaS applications, SMS requests and cards.
+    pub baas: baas::State,
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// What every request handler shares.
+pub struct Shared {
+    /// Settings.
+    pub config: Config,
+    /// State; hold the lock only to read or change it, never across an await.
+    pub state: Mutex<State>,
+    /// Requests seen (for `faults.every_nth`).
+    pub requests: AtomicU64,
+    /// Set when the state changed since it was last written.
+    pub dirty: AtomicBool,
+    /// Where the state is kept across restarts.
+    pub state_file: Option<PathBuf>,
+    /// Client for callbacks and postLinks to merchants.
+    pub http: reqwest::Client,
+    /// DER of the trusted signing certificates (empty: trust the `x5c` that verifies).
+    pub trusted: Vec<Vec<u8>>,
+}
+
+impl Shared {
+    /// Change the state and mark it for saving.
+    pub fn update<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        let out = f(&mut state);
+        self.dirty.store(true, Ordering::Release);
+        out
+    }
+
+    /// Read the state.
+    pub fn read<T>(&self, f: impl FnOnce(&State) -> T) -> T {
+        let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        f(&state)
+    }
+
+    /// Write the state file if anything changed (atomically: a temporary file, then rename).
+    pub fn save(&self) -> std::io::Result<()> {
+        let Some(path) = &self.state_file else {
+            return Ok(());
+        };
+        if !self.dirty.swap(false, Ordering::AcqRel) {
+            return Ok(());
+        }
+        let text = self
+            .read(serde_json::to_vec_pretty)
+            .map_err(std::io::Error::other)?;
+        let tmp = path.with_extension("tmp");
+        std::fs::write(&tmp, text)?;
+        std::fs::rename(&tmp, path)
+    }
+
+    /// The delay between automatic status changes.
+    pub fn step(&self) -> Duration {
+        self.config.step_delay()
+    }
+}
+
+/// Read a state file; a missing file is a fresh state.
+pub fn load(path: &Path) -> Result<State, String> {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map_err(|e| format!("{}: not a sandbox state file: {e}", path.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(State::default()),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}
