@@ -1,0 +1,1053 @@
+//! The generated clients, through the `banks` facade, against the sandbox in-process on
+//! 127.0.0.1: every bank's flow, validation in each bank's error format, auth with expiring
+//! tokens, JWS verification, callbacks and postLinks, fault injection, and state kept across a
+//! restart.
+
+use std::time::Duration;
+
+use bank_sandbox::spec::Bank;
+use bank_sandbox::{Config, Sandbox};
+use banks::baas::{BaasError, ErrorCode};
+use banks::globus::{MerchantAction, cfront};
+use banks::jws::{JwsSigner, KeySigner, Profile};
+use banks::{ClientCredentials, Environment, ErrorKind, HttpConfig};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+async fn sandbox(config: Config) -> Sandbox {
+    Sandbox::start(config, "127.0.0.1:0".parse().expect("addr"), None)
+        .await
+        .expect("sandbox starts")
+}
+
+fn keys(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/../crates/bank-jws/tests/keys/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("test key")
+}
+
+fn signer(profile: Profile) -> JwsSigner {
+    JwsSigner::new(
+        KeySigner::from_pem(&keys("ec.key.pem"), &keys("ec.cert.pem")).expect("EC key"),
+        profile,
+    )
+}
+
+fn globus(s: &Sandbox) -> cfront::Client {
+    banks::globus::Cfront::builder()
+        .credentials("sandbox-merchant", "sandbox-password")
+        .environment(Environment::Custom(s.base_url(Bank::Globus)))
+        .build()
+        .expect("builds")
+}
+
+fn financial(s: &Sandbox, profile: Profile) -> banks::bcc::financial::Client {
+    banks::bcc::Financial::builder()
+        .credentials(ClientCredentials::new("sandbox-client", "sandbox-secret"))
+        .environment(Environment::Custom(s.base_url(Bank::Financial)))
+        .token_url(format!("{}/oauth/token", s.base_url(Bank::Financial)))
+        .signer(signer(profile))
+        .build()
+        .expect("builds")
+}
+
+fn baas(s: &Sandbox) -> banks::baas::BaasClient {
+    banks::baas::Baas::builder()
+        .consumer(ClientCredentials::new(
+            "sandbox-consumer",
+            "sandbox-consumer-secret",
+        ))
+        .user("sandbox-user", "sandbox-password")
+        .environment(Environment::Custom(s.base_url(Bank::Baas)))
+        .build()
+        .expect("builds")
+}
+
+fn order(
+    merchant_order_id: &str,
+    phone: &str,
+    amount: &str,
+    callback: Option<String>,
+) -> cfront::types::builder::OrderCreateRequest {
+    let amount: banks::Decimal = amount.parse().expect("decimal");
+    cfront::types::OrderCreateRequest::builder()
+        .merchant_order_id(merchant_order_id.to_owned())
+        .phone_number(phone.to_owned())
+        .full_name("Тестовий Клієнт".to_owned())
+        .identification_code("1234567890".to_owned())
+        .sales_point_code("KYIV-001".to_owned())
+        .credit_product_name("Розстрочка 0% 6 міс".to_owned())
+        .credit_term(std::num::NonZeroU32::new(6).expect("non-zero"))
+        .total_amount(amount)
+        .goods(vec![cfront::types::Good {
+            name: "Смартфон".into(),
+            price: amount,
+            quantity: std::num::NonZeroU32::new(1).expect("non-zero"),
+        }])
+        .callback_url(callback)
+}
+
+async fn wait_for(
+    client: &cfront::Client,
+    id: &str,
+    wanted: &[cfront::types::OrderStatus],
+) -> cfront::types::OrderState {
+    use cfront::SendExt;
+    for _ in 0..200 {
+        let state = client
+            .get_order_state()
+            .body(cfront::types::OrderIdRequest {
+                order_id: id.into(),
+            })
+            .send()
+            .bank()
+            .await
+            .expect("state");
+        if wanted.contains(&state.status) {
+            return state;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("order {id} never reached {wanted:?}");
+}
+
+#[tokio::test]
+async fn globus_order_flow_with_callbacks_runs_to_paid() {
+    use cfront::SendExt;
+    use cfront::types::OrderStatus as S;
+    let s = sandbox(Config::default()).await;
+    let merchant = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/callback"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&merchant)
+        .await;
+    let c = globus(&s);
+
+    let person = c
+        .validate_client()
+        .body(
+            cfront::types::ClientValidateRequest::builder().phone_number("380501234567".to_owned()),
+        )
+        .send()
+        .bank()
+        .await
+        .expect("client found");
+    assert!(!person.full_name.is_empty());
+    let created = c
+        .create_order()
+        .body(order(
+            "SHOP-1",
+            "380501234567",
+            "24999.90",
+            Some(format!("{}/callback", merchant.uri())),
+        ))
+        .send()
+        .bank()
+        .await
+        .expect("created");
+    assert_eq!(created.status, S::New);
+    assert_eq!(
+        created.amount.map(|a| a.to_string()).as_deref(),
+        Some("24999.90")
+    );
+
+    let waiting = wait_for(&c, &created.order_id, &[S::WaitingForStoreConfirm]).await;
+    assert_eq!(
+        MerchantAction::for_status(&waiting.status),
+        MerchantAction::ConfirmOrReject
+    );
+    let confirmed = c
+        .confirm_order()
+        .body(cfront::types::OrderIdRequest {
+            order_id: created.order_id.clone(),
+        })
+        .send()
+        .bank()
+        .await
+        .expect("confirmed");
+    assert_eq!(confirmed.status, S::StoreConfirmed);
+    wait_for(&c, &created.order_id, &[S::Active]).await;
+    let paid = c
+        .check_order_paid()
+        .body(cfront::types::OrderIdRequest {
+            order_id: created.order_id.clone(),
+        })
+        .send()
+        .bank()
+        .await
+        .expect("checked");
+    assert!(paid.paid);
+    let letter = c
+        .get_guarantee_letter_data()
+        .body(cfront::types::OrderIdRequest {
+            order_id: created.order_id.clone(),
+        })
+        .send()
+        .bank()
+        .await
+        .expect("letter");
+    assert!(letter.contract_number.starts_with("CF-"));
+
+    // The same sale created again is the same order, not a second one.
+    let again = c
+        .create_order()
+        .body(order("SHOP-1", "380501234567", "24999.90", None))
+        .send()
+        .bank()
+        .await
+        .expect("idempotent");
+    assert_eq!(again.order_id, created.order_id);
+
+    // Every status change reached the merchant's callback URL, parsed by the facade.
+    let mut statuses = Vec::new();
+    for _ in 0..100 {
+        statuses = merchant
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .map(|r| {
+                banks::globus::parse_callback(&r.body)
+                    .expect("a valid callback")
+                    .status
+            })
+            .collect();
+        if statuses.len() >= 4 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    for expected in [
+        S::InProgress,
+        S::WaitingForStoreConfirm,
+        S::StoreConfirmed,
+        S::Active,
+    ] {
+        assert!(
+            statuses.contains(&expected),
+            "{expected:?} missing from callbacks {statuses:?}"
+        );
+    }
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn globus_declines_by_rule_and_refuses_actions_out_of_turn() {
+    use cfront::SendExt;
+    use cfront::types::OrderStatus as S;
+    let s = sandbox(Config::default()).await;
+    let c = globus(&s);
+    let declined = c
+        .create_order()
+        .body(order("SHOP-2", "380500000001", "1000", None))
+        .send()
+        .bank()
+        .await
+        .expect("created");
+    wait_for(&c, &declined.order_id, &[S::RejectedByBank]).await;
+    let too_big = c
+        .create_order()
+        .body(order("SHOP-3", "380501234567", "500000.01", None))
+        .send()
+        .bank()
+        .await
+        .expect("created");
+    let state = wait_for(&c, &too_big.order_id, &[S::RejectedByBank]).await;
+    assert_eq!(
+        MerchantAction::for_status(&state.status),
+        MerchantAction::Failed
+    );
+
+    let err = c
+        .confirm_order()
+        .body(cfront::types::OrderIdRequest {
+            order_id: declined.order_id.clone(),
+        })
+        .send()
+        .bank()
+        .await
+        .expect_err("not confirmable");
+    assert_eq!(
+        (err.kind, err.status, err.code.as_deref()),
+        (ErrorKind::Status, Some(400), Some("INVALID_STATE"))
+    );
+
+    let rejectable = c
+        .create_order()
+        .body(order("SHOP-4", "380501234567", "100", None))
+        .send()
+        .bank()
+        .await
+        .expect("created");
+    let rejected = c
+        .reject_order()
+        .body(cfront::types::OrderRejectRequest {
+            order_id: rejectable.order_id.clone(),
+            reason: Some("out of stock".into()),
+        })
+        .send()
+        .bank()
+        .await
+        .expect("rejected");
+    assert_eq!(rejected.status, S::RejectedByStore);
+
+    let err = c
+        .validate_client()
+        .body(
+            cfront::types::ClientValidateRequest::builder().phone_number("380500000404".to_owned()),
+        )
+        .send()
+        .bank()
+        .await
+        .expect_err("unknown");
+    assert_eq!(
+        (err.status, err.code.as_deref()),
+        (Some(404), Some("CLIENT_NOT_FOUND"))
+    );
+    let err = c
+        .get_order_state()
+        .body(cfront::types::OrderIdRequest {
+            order_id: "no-such-order".into(),
+        })
+        .send()
+        .bank()
+        .await
+        .expect_err("unknown");
+    assert_eq!(err.status, Some(404));
+
+    let wrong = banks::globus::Cfront::builder()
+        .credentials("sandbox-merchant", "wrong")
+        .environment(Environment::Custom(s.base_url(Bank::Globus)))
+        .build()
+        .expect("builds");
+    let err = wrong
+        .get_order_state()
+        .body(cfront::types::OrderIdRequest {
+            order_id: "x".into(),
+        })
+        .send()
+        .bank()
+        .await
+        .expect_err("401");
+    assert_eq!(err.status, Some(401));
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn requests_are_validated_against_the_spec_in_each_banks_format() {
+    let s = sandbox(Config::default()).await;
+    let http = reqwest::Client::new();
+    // Globus: its own {code, message}.
+    let r = http
+        .post(format!("{}/api/order/create", s.base_url(Bank::Globus)))
+        .basic_auth("sandbox-merchant", Some("sandbox-password"))
+        .json(&json!({"merchantOrderId": "X", "phoneNumber": "380501234567"}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.expect("JSON");
+    assert_eq!(body["code"], "VALIDATION_ERROR");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("fullName"),
+        "{body}"
+    );
+
+    // BaaS: the envelope's error with code 4, naming the field under params.
+    let token: Value = http
+        .post(format!("{}/oauth2/token", s.base_url(Bank::Baas)))
+        .basic_auth("sandbox-consumer", Some("sandbox-consumer-secret"))
+        .json(&json!({"grant_type": "password", "username": "sandbox-user", "password": "sandbox-password"}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("JSON");
+    let r = http
+        .post(format!("{}/api/v1/card/find", s.base_url(Bank::Baas)))
+        .bearer_auth(token["access_token"].as_str().expect("token"))
+        .json(&json!({"id": "e20ba72f-bc54-449f-ae13-7458afef64c6", "params": {"pinfl": "123"}}))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.expect("JSON");
+    assert_eq!(body["error"]["code"], 4);
+    assert_eq!(body["id"], "e20ba72f-bc54-449f-ae13-7458afef64c6");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.starts_with("Validation Error. Field: params.pinfl"),
+        "{message}"
+    );
+
+    // BCC: httperror.Details, naming the query parameter.
+    let token: Value = http
+        .post(format!("{}/oauth/token", s.base_url(Bank::Broker)))
+        .basic_auth("sandbox-client", Some("sandbox-secret"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials&scope=bcc.application.broker")
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("JSON");
+    let r = http
+        .get(format!(
+            "{}/products?partner=SHOP",
+            s.base_url(Bank::Broker)
+        ))
+        .bearer_auth(token["access_token"].as_str().expect("token"))
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.expect("JSON");
+    assert_eq!(body["code"], 400);
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("query parameter amount"),
+        "{body}"
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn payments_move_money_and_show_up_in_lists_and_statements() {
+    use banks::bcc::financial::SendExt;
+    use banks::bcc::financial::types as t;
+    let s = sandbox(Config::default()).await;
+    let f = financial(&s, Profile::Rfc7515);
+    let (from, to) = ("KZ218560000000000001", "KZ218560000000000002");
+    let accounts = f
+        .get_accounts()
+        .appid("sandbox-client")
+        .send()
+        .bank()
+        .await
+        .expect("accounts");
+    assert_eq!(accounts.accounts.0.len(), 2);
+    let before = f
+        .get_account()
+        .appid("sandbox-client")
+        .iban(from)
+        .send()
+        .bank()
+        .await
+        .expect("account")
+        .balance_account
+        .balance;
+
+    let body = t::PaymentBody::builder()
+        .amount(Some("1234.56".parse::<banks::Decimal>().expect("decimal")))
+        .currency(Some("KZT".to_owned()))
+        .document_number(Some("42".to_owned()))
+        .payment_sender(Some(
+            t::PaymentSender::builder()
+                .iban(Some(from.to_owned()))
+                .try_into()
+                .expect("sender"),
+        ))
+        .payment_beneficiary(Some(
+            t::PaymentBeneficiary::builder()
+                .iban(Some(to.to_owned()))
+                .name(Some("ТОО Получатель".to_owned()))
+                .try_into()
+                .expect("beneficiary"),
+        ));
+    let paid = f
+        .create_payment()
+        .appid("sandbox-client")
+        .body(body)
+        .send()
+        .bank()
+        .await
+        .expect("accepted");
+    assert!(paid.success, "{paid:?}");
+    let reference = paid
+        .description
+        .rsplit(' ')
+        .next()
+        .expect("reference")
+        .to_owned();
+
+    let after = f
+        .get_account()
+        .appid("sandbox-client")
+        .iban(from)
+        .send()
+        .bank()
+        .await
+        .expect("account")
+        .balance_account
+        .balance;
+    assert_eq!(before.0 - after.0, "1234.56".parse().expect("decimal"));
+    let credited = f
+        .get_account()
+        .appid("sandbox-client")
+        .iban(to)
+        .send()
+        .bank()
+        .await
+        .expect("account")
+        .balance_account
+        .balance;
+    assert_eq!(credited.to_string(), "501234.56");
+
+    let one = f
+        .get_payment()
+        .appid("sandbox-client")
+        .reference_id(&reference)
+        .send()
+        .bank()
+        .await
+        .expect("payment");
+    assert_eq!(one.amount.to_string(), "1234.56");
+    let today = chrono::Local::now().format("%d-%m-%Y").to_string();
+    let list = f
+        .get_payments()
+        .appid("sandbox-client")
+        .date_from(&today)
+        .date_to(&today)
+        .send()
+        .bank()
+        .await
+        .expect("payments");
+    assert!(list.payments.0.iter().any(|p| p.reference_id == reference));
+    let v1 = f
+        .get_statement()
+        .appid("sandbox-client")
+        .iban(from)
+        .date_from(&today)
+        .date_to(&today)
+        .send()
+        .bank()
+        .await
+        .expect("statement");
+    assert_eq!(v1.statement.len(), 1);
+    assert_eq!(
+        v1.balance_out.map(|b| b.to_string()),
+        Some(after.to_string())
+    );
+    let v2 = f
+        .get_statement_v2()
+        .appid("sandbox-client")
+        .iban(to)
+        .date_from(&today)
+        .date_to(&today)
+        .send()
+        .bank()
+        .await
+        .expect("statement v2");
+    assert_eq!(v2.transactions.len(), 1);
+    assert_eq!(v2.transactions[0].dbcrfl.as_deref(), Some("C"));
+
+    // Too much: a typed 400 in httperror.Details.
+    let body = t::PaymentBody::builder()
+        .amount(Some(banks::Decimal::from(999_999_999)))
+        .currency(Some("KZT".to_owned()))
+        .payment_sender(Some(
+            t::PaymentSender::builder()
+                .iban(Some(to.to_owned()))
+                .try_into()
+                .expect("sender"),
+        ))
+        .payment_beneficiary(Some(
+            t::PaymentBeneficiary::builder()
+                .iban(Some(from.to_owned()))
+                .try_into()
+                .expect("beneficiary"),
+        ));
+    let err = f
+        .create_payment()
+        .appid("sandbox-client")
+        .body(body)
+        .send()
+        .bank()
+        .await
+        .expect_err("insufficient");
+    assert_eq!(err.status, Some(400));
+    assert!(err.message.contains("insufficient funds"), "{err}");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn signatures_are_verified_in_both_profiles_and_bad_ones_refused() {
+    use banks::bcc::financial::SendExt;
+    use banks::bcc::financial::types as t;
+    let s = sandbox(Config::default()).await;
+    let payment = || {
+        t::PaymentBody::builder()
+            .amount(Some(banks::Decimal::from(10)))
+            .currency(Some("KZT".to_owned()))
+            .payment_sender(Some(
+                t::PaymentSender::builder()
+                    .iban(Some("KZ218560000000000001".to_owned()))
+                    .try_into()
+                    .expect("sender"),
+            ))
+            .payment_beneficiary(Some(
+                t::PaymentBeneficiary::builder()
+                    .iban(Some("KZ218560000000000002".to_owned()))
+                    .try_into()
+                    .expect("beneficiary"),
+            ))
+    };
+    let legacy = financial(&s, Profile::Legacy);
+    assert!(
+        legacy
+            .create_payment()
+            .appid("sandbox-client")
+            .body(payment())
+            .send()
+            .bank()
+            .await
+            .expect("legacy accepted")
+            .success
+    );
+
+    // A signature over other bytes than the body is refused, naming the header.
+    let http = reqwest::Client::new();
+    let token: Value = http
+        .post(format!("{}/oauth/token", s.base_url(Bank::Financial)))
+        .basic_auth("sandbox-client", Some("sandbox-secret"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials")
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("JSON");
+    let body = json!({"amount": 10, "currency": "KZT", "paymentSender": {"iban": "KZ218560000000000001"}, "paymentBeneficiary": {"iban": "KZ218560000000000002"}}).to_string();
+    let other = banks::BodySigner::header_value(&signer(Profile::Rfc7515), b"{\"amount\": 1}")
+        .expect("signed");
+    let r = http
+        .post(format!(
+            "{}/sandbox-client/payments",
+            s.base_url(Bank::Financial)
+        ))
+        .bearer_auth(token["access_token"].as_str().expect("token"))
+        .header("content-type", "application/json")
+        .header("x-jws-signature", other)
+        .body(body.clone())
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(r.status(), 400);
+    let text = r.text().await.expect("body");
+    assert!(
+        text.contains("x-jws-signature") && text.contains("not the request body"),
+        "{text}"
+    );
+
+    // A certificate that is not trusted is refused when trusted certificates are configured.
+    let mut config = Config::default();
+    let dir = format!(
+        "{}/../crates/bank-jws/tests/keys",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    config.bcc.trusted_certificates = vec![format!("{dir}/rsa.cert.pem").into()];
+    let strict = sandbox(config).await;
+    let err = financial(&strict, Profile::Rfc7515)
+        .create_payment()
+        .appid("sandbox-client")
+        .body(payment())
+        .send()
+        .bank()
+        .await
+        .expect_err("untrusted");
+    assert!(
+        err.message.contains("not one of the trusted certificates"),
+        "{err}"
+    );
+    let rsa = banks::bcc::Financial::builder()
+        .credentials(ClientCredentials::new("sandbox-client", "sandbox-secret"))
+        .environment(Environment::Custom(strict.base_url(Bank::Financial)))
+        .token_url(format!("{}/oauth/token", strict.base_url(Bank::Financial)))
+        .signer(JwsSigner::new(
+            KeySigner::from_pem(&keys("rsa.key.pem"), &keys("rsa.cert.pem")).expect("RSA key"),
+            Profile::Rfc7515,
+        ))
+        .build()
+        .expect("builds");
+    assert!(
+        rsa.create_payment()
+            .appid("sandbox-client")
+            .body(payment())
+            .send()
+            .bank()
+            .await
+            .expect("RS256 accepted")
+            .success
+    );
+
+    // MT100 and Base64 forms are signed and executed too.
+    let mt = "{1:F01}{4:\n:20:MT-1\n:32A:261122KZT100,50\n:50:/D/KZ218560000000000001\nТОО Плательщик\n:59:/KZ218560000000000002\nТОО Получатель\n:70:Оплата по договору\n-}";
+    let ok = legacy
+        .create_payment_mt()
+        .appid("sandbox-client")
+        .body(t::PaymentMt {
+            body_mt: Some(STANDARD.encode(mt)),
+        })
+        .send()
+        .bank()
+        .await
+        .expect("MT100");
+    assert!(ok.success);
+    let inner = json!({"amount": 5.25, "currency": "KZT", "paymentSender": {"iban": "KZ218560000000000001"}, "paymentBeneficiary": {"iban": "KZ218560000000000002"}}).to_string();
+    let ok = legacy
+        .create_payment_base64()
+        .appid("sandbox-client")
+        .body(t::PaymentBase64 {
+            payload: STANDARD.encode(inner),
+        })
+        .send()
+        .bank()
+        .await
+        .expect("Base64");
+    assert!(ok.success);
+    let forms: Vec<String> = s.inspect(|st| {
+        st.financial
+            .payments
+            .iter()
+            .map(|p| p.form.clone())
+            .collect()
+    });
+    assert_eq!(forms, ["json", "mt100", "base64"]);
+    s.stop().await;
+    strict.stop().await;
+}
+
+#[tokio::test]
+async fn broker_products_orders_and_the_post_link() {
+    use banks::bcc::broker::SendExt;
+    use banks::bcc::broker::types as t;
+    let s = sandbox(Config::default()).await;
+    let merchant = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/post-link"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&merchant)
+        .await;
+    let broker = banks::bcc::Broker::builder()
+        .credentials(ClientCredentials::new("sandbox-client", "sandbox-secret"))
+        .environment(Environment::Custom(s.base_url(Bank::Broker)))
+        .token_url(format!("{}/oauth/token", s.base_url(Bank::Broker)))
+        .build()
+        .expect("builds");
+    let products = broker
+        .get_products()
+        .partner("SHOP")
+        .amount("300000")
+        .send()
+        .bank()
+        .await
+        .expect("products");
+    let six = products
+        .products
+        .iter()
+        .find(|p| p.period == 6)
+        .expect("6 months");
+    assert_eq!(six.monthly_payment.to_string(), "50000");
+    let order = t::OrdersRequestBody::builder()
+        .amount("300000".parse::<banks::Decimal>().expect("decimal"))
+        .language("ru".to_owned())
+        .name("Смартфон".to_owned())
+        .partner_code("SHOP".to_owned())
+        .partner_order_id("SHOP-ORDER-1".to_owned())
+        .point_code("P1".to_owned())
+        .pos_name("Магазин".to_owned())
+        .product_code(six.product_code.clone())
+        .post_link(Some(format!("{}/post-link", merchant.uri())));
+    let created = broker
+        .orders()
+        .body(order)
+        .send()
+        .bank()
+        .await
+        .expect("order");
+    assert!(created.redirect_link.contains(&created.preapp_id));
+    let mut received = None;
+    for _ in 0..100 {
+        if let Some(r) = merchant
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .first()
+        {
+            received = Some(banks::bcc::parse_post_link(&r.body).expect("a valid postLink"));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let post_link = received.expect("postLink sent");
+    assert_eq!(
+        (
+            post_link.reference_id.as_str(),
+            post_link.state.as_str(),
+            post_link.loan_length.as_str()
+        ),
+        ("SHOP-ORDER-1", "APPROVED", "6")
+    );
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn baas_cards_micro_credit_and_sms_attachment() {
+    use baas_gateway::types as t;
+    let s = sandbox(Config::default()).await;
+    let b = baas(&s);
+    let client: t::ClientData = serde_json::from_value(json!({"phone": "998901234567", "pinfl": "30101901234567", "passportSeries": "AA", "passportNumber": "1234567", "birthDate": "1990-01-01"})).expect("client");
+    let app = b
+        .create_card_application(t::CardApplicationCreateParams {
+            card_type: "UZCARD".parse().expect("card type"),
+            client: client.clone(),
+        })
+        .await
+        .expect("applied");
+    assert_eq!(app.status, t::ApplicationStatus::New);
+    let busy = b
+        .create_card_application(t::CardApplicationCreateParams {
+            card_type: "UZCARD".parse().expect("card type"),
+            client: client.clone(),
+        })
+        .await
+        .expect_err("one at a time");
+    assert_eq!(busy.code(), Some(ErrorCode::ApplicationInProgress));
+    let mut status = app.status.clone();
+    for _ in 0..100 {
+        status = b
+            .get_card_application_status(t::ApplicationIdParams {
+                application_id: app.application_id,
+            })
+            .await
+            .expect("status")
+            .status;
+        if status == t::ApplicationStatus::Completed {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(status, t::ApplicationStatus::Completed);
+    let find = || {
+        b.find_cards(serde_json::from_value(json!({"pinfl": "30101901234567"})).expect("params"))
+    };
+    let cards = find().await.expect("the issued card");
+    assert_eq!(cards.cards.len(), 1);
+
+    let credit = b
+        .create_micro_credit_application(t::MicroCreditApplicationCreateParams {
+            amount: banks::Decimal::from(1_200_000),
+            client: client.clone(),
+            currency: "UZS".parse().expect("currency"),
+            term_months: std::num::NonZeroU32::new(12).expect("non-zero"),
+        })
+        .await
+        .expect("applied");
+    assert_eq!(
+        credit.monthly_payment.map(|m| m.to_string()).as_deref(),
+        Some("100000")
+    );
+    let mut risky = client.clone();
+    risky.pinfl = "30101900000003".parse().expect("pinfl");
+    let declined = b
+        .create_micro_credit_application(t::MicroCreditApplicationCreateParams {
+            amount: banks::Decimal::from(1000),
+            client: risky,
+            currency: "UZS".parse().expect("currency"),
+            term_months: std::num::NonZeroU32::new(3).expect("non-zero"),
+        })
+        .await
+        .expect_err("scoring");
+    assert_eq!(declined.code(), Some(ErrorCode::HighRisk));
+
+    let send = || {
+        b.send_card_attach_sms(serde_json::from_value(json!({"cardNumber": "8600123412341234", "expiry": "12/29", "phone": "998901234567"})).expect("params"))
+    };
+    let sent = send().await.expect("SMS sent");
+    assert_eq!(
+        send().await.expect_err("too soon").code(),
+        Some(ErrorCode::SmsCodeNotExpired)
+    );
+    let wrong = b
+        .confirm_card_attach_sms(
+            serde_json::from_value(json!({"requestId": sent.request_id, "smsCode": "000000"}))
+                .expect("params"),
+        )
+        .await
+        .expect_err("wrong code");
+    let BaasError::Gateway { code, message, .. } = &wrong else {
+        panic!("{wrong:?}")
+    };
+    assert_eq!(*code, ErrorCode::Validation);
+    assert!(message.contains("params.smsCode"), "{message}");
+    let card = b
+        .confirm_card_attach_sms(
+            serde_json::from_value(json!({"requestId": sent.request_id, "smsCode": "111111"}))
+                .expect("params"),
+        )
+        .await
+        .expect("attached");
+    assert_eq!(card.attached, Some(true));
+    assert_eq!(find().await.expect("cards").cards.len(), 2);
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn expiring_tokens_and_injected_faults_exercise_the_clients_recovery() {
+    use banks::bcc::financial::SendExt;
+    // Tokens that live one second: the facade fetches new ones as they expire, transparently.
+    let mut config = Config::default();
+    config.token_lifetime_secs = 1;
+    let s = sandbox(config).await;
+    let f = financial(&s, Profile::Rfc7515);
+    f.get_accounts()
+        .appid("sandbox-client")
+        .send()
+        .bank()
+        .await
+        .expect("first token");
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    f.get_accounts()
+        .appid("sandbox-client")
+        .send()
+        .bank()
+        .await
+        .expect("a fresh token");
+
+    // `expired-token` on every request: one refresh, one resend, then a typed 401.
+    let faulty = |fault: &'static str, timeout: Duration| {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            "x-sandbox-fault",
+            reqwest::header::HeaderValue::from_static(fault),
+        );
+        let http = HttpConfig {
+            timeout,
+            ..HttpConfig::default()
+        }
+        .client_with_headers(headers)
+        .expect("client");
+        let context = banks::Context::builder("bcc-financial")
+            .auth(bank_runtime::TokenCache::new(
+                bank_runtime::ClientCredentialsGrant::new(
+                    reqwest::Client::new(),
+                    format!("{}/oauth/token", s.base_url(Bank::Financial)),
+                    "",
+                    ClientCredentials::new("sandbox-client", "sandbox-secret"),
+                ),
+                Duration::ZERO,
+            ))
+            .retry(banks::RetryPolicy::default())
+            .build();
+        banks::bcc::financial::Client::new_with_client(&s.base_url(Bank::Financial), http, context)
+    };
+    let err = faulty("expired-token", Duration::from_secs(10))
+        .get_accounts()
+        .appid("sandbox-client")
+        .send()
+        .bank()
+        .await
+        .expect_err("401");
+    assert_eq!((err.kind, err.status), (ErrorKind::Status, Some(401)));
+    let err = faulty("malformed", Duration::from_secs(10))
+        .get_accounts()
+        .appid("sandbox-client")
+        .send()
+        .bank()
+        .await
+        .expect_err("truncated");
+    assert_eq!(err.kind, ErrorKind::Decode);
+    let err = faulty("latency=500", Duration::from_millis(100))
+        .get_accounts()
+        .appid("sandbox-client")
+        .send()
+        .bank()
+        .await
+        .expect_err("timeout");
+    assert_eq!(err.kind, ErrorKind::Transport);
+    let err = faulty("status=503", Duration::from_secs(10))
+        .get_accounts()
+        .appid("sandbox-client")
+        .send()
+        .bank()
+        .await
+        .expect_err("503");
+    assert_eq!(err.status, Some(503));
+    s.stop().await;
+
+    // Every second request answered 429 with Retry-After: a GET is retried and succeeds.
+    let mut config = Config::default();
+    config.faults.every_nth = 2;
+    config.faults.status = Some(429);
+    let s = sandbox(config).await;
+    let f = financial(&s, Profile::Rfc7515);
+    f.get_accounts()
+        .appid("sandbox-client")
+        .send()
+        .bank()
+        .await
+        .expect("retried after 429");
+    s.stop().await;
+}
+
+#[tokio::test]
+async fn state_survives_a_restart_with_a_state_file() {
+    use cfront::SendExt;
+    use cfront::types::OrderStatus as S;
+    let file = std::env::temp_dir().join(format!("sandbox-state-{}.json", uuid::Uuid::new_v4()));
+    let addr = "127.0.0.1:0".parse().expect("addr");
+    let first = Sandbox::start(Config::default(), addr, Some(file.clone()))
+        .await
+        .expect("starts");
+    let c = globus(&first);
+    let created = c
+        .create_order()
+        .body(order("SHOP-P", "380501234567", "100", None))
+        .send()
+        .bank()
+        .await
+        .expect("created");
+    wait_for(&c, &created.order_id, &[S::WaitingForStoreConfirm]).await;
+    first.stop().await;
+    assert!(file.exists(), "the state was written");
+
+    let second = Sandbox::start(Config::default(), addr, Some(file.clone()))
+        .await
+        .expect("restarts");
+    let c = globus(&second);
+    let state = c
+        .get_order_state()
+        .body(cfront::types::OrderIdRequest {
+            order_id: created.order_id.clone(),
+        })
+        .send()
+        .bank()
+        .await
+        .expect("still there");
+    assert_eq!(state.status, S::WaitingForStoreConfirm);
+    c.confirm_order()
+        .body(cfront::types::OrderIdRequest {
+            order_id: created.order_id.clone(),
+        })
+        .send()
+        .bank()
+        .await
+        .expect("confirmed");
+    wait_for(&c, &created.order_id, &[S::Active]).await;
+    second.stop().await;
+    let _ = std::fs::remove_file(file);
+}
