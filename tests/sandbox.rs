@@ -910,7 +910,11 @@ async fn baas_cards_micro_credit_and_sms_attachment() {
 async fn expiring_tokens_and_injected_faults_exercise_the_clients_recovery() {
     use banks::bcc::financial::SendExt;
     // Tokens that live one second: the facade fetches new ones as they expire, transparently.
-    let s = sandbox(Config { token_lifetime_secs: 1, ..Config::default() }).await;
+    let s = sandbox(Config {
+        token_lifetime_secs: 1,
+        ..Config::default()
+    })
+    .await;
     let f = financial(&s, Profile::Rfc7515);
     f.get_accounts()
         .appid("sandbox-client")

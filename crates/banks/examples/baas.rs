@@ -1,0 +1,113 @@
+//! BaaS Gateway flow: order a card, follow the application, attach a card by SMS code, find the
+//! client's cards, apply for a micro-credit. Tokens and envelopes are the facade's business.
+//!
+//! ```sh
+//! cargo run -p bank-sandbox &
+//! cargo run -p banks --example baas -- --base-url http://127.0.0.1:8080/baas-gateway
+//! ```
+
+mod common;
+
+use std::time::Duration;
+
+use banks::baas::gateway::types as t;
+use banks::{ClientCredentials, Environment};
+
+const USAGE: &str = "usage: baas --base-url URL [--consumer-key K] [--consumer-secret S] [--user U] [--password P] [--sms-code 111111]";
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = common::Args::parse(USAGE);
+    let baas = banks::baas::Baas::builder()
+        .consumer(ClientCredentials::new(
+            args.get("consumer-key", "sandbox-consumer"),
+            args.get("consumer-secret", "sandbox-consumer-secret"),
+        ))
+        .user(
+            args.get("user", "sandbox-user"),
+            args.get("password", "sandbox-password"),
+        )
+        .environment(Environment::Custom(args.base_url()))
+        .build()?;
+    let pinfl = format!("301019{:08}", std::process::id() % 100_000_000);
+    let client: t::ClientData = serde_json::from_value(serde_json::json!({
+        "phone": "998901234567", "pinfl": pinfl, "passportSeries": "AA", "passportNumber": "1234567", "birthDate": "1990-01-01"
+    }))?;
+
+    common::step(1, "order a card");
+    let app = baas
+        .create_card_application(t::CardApplicationCreateParams {
+            card_type: "UZCARD".parse()?,
+            client: client.clone(),
+        })
+        .await?;
+    println!(
+        "   application {}: {}",
+        app.application_id,
+        app.status.as_str()
+    );
+    common::step(2, "follow the application");
+    loop {
+        let app = baas
+            .get_card_application_status(t::ApplicationIdParams {
+                application_id: app.application_id,
+            })
+            .await?;
+        println!("   {}", app.status.as_str());
+        if !matches!(
+            app.status,
+            t::ApplicationStatus::New | t::ApplicationStatus::InProgress
+        ) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    common::step(3, "attach an existing card by SMS code");
+    let sent = baas.send_card_attach_sms(serde_json::from_value(serde_json::json!({"cardNumber": "8600123412341234", "expiry": "12/29", "phone": "998901234567"}))?).await?;
+    println!(
+        "   code sent to {} (valid {} s)",
+        sent.masked_phone.unwrap_or_default(),
+        sent.expires_in
+    );
+    let card = baas.confirm_card_attach_sms(serde_json::from_value(serde_json::json!({"requestId": sent.request_id, "smsCode": args.get("sms-code", "111111")}))?).await?;
+    println!("   attached {}", card.masked_pan);
+
+    common::step(4, "find the client's cards");
+    let cards = baas
+        .find_cards(serde_json::from_value(serde_json::json!({"pinfl": pinfl}))?)
+        .await?;
+    for c in &cards.cards {
+        println!(
+            "   {} {} attached={}",
+            c.masked_pan,
+            c.expiry,
+            c.attached.unwrap_or(false)
+        );
+    }
+
+    common::step(
+        5,
+        "apply for a micro-credit of 1 200 000 UZS over 12 months",
+    );
+    match baas
+        .create_micro_credit_application(t::MicroCreditApplicationCreateParams {
+            amount: banks::Decimal::from(1_200_000),
+            client,
+            currency: "UZS".parse()?,
+            term_months: std::num::NonZeroU32::new(12).ok_or("term")?,
+        })
+        .await
+    {
+        Ok(credit) => println!(
+            "   {}: monthly payment {}",
+            credit.status.as_str(),
+            credit
+                .monthly_payment
+                .map(|m| m.to_string())
+                .unwrap_or_default()
+        ),
+        Err(e) => println!("   refused: {e} (code {:?})", e.code()),
+    }
+    Ok(())
+}
