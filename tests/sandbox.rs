@@ -1053,3 +1053,196 @@ async fn state_survives_a_restart_with_a_state_file() {
     second.stop().await;
     let _ = std::fs::remove_file(file);
 }
+
+/// Replace every string in a JSON value with non-ASCII text of the same length or longer.
+fn hostile(v: &Value) -> Value {
+    match v {
+        Value::String(s) => Value::String("ж".repeat(s.chars().count().max(12))),
+        Value::Array(a) => Value::Array(a.iter().map(hostile).collect()),
+        Value::Object(m) => m.iter().map(|(k, v)| (k.clone(), hostile(v))).collect(),
+        other => other.clone(),
+    }
+}
+
+#[tokio::test]
+async fn no_request_makes_the_sandbox_fail_or_drop_the_connection() {
+    let s = sandbox(Config::default()).await;
+    let http = reqwest::Client::new();
+    let bcc_token = |bank: Bank| {
+        let http = http.clone();
+        let url = format!("{}/oauth/token", s.base_url(bank));
+        async move {
+            let v: Value = http
+                .post(url)
+                .basic_auth("sandbox-client", Some("sandbox-secret"))
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body("grant_type=client_credentials")
+                .send()
+                .await
+                .expect("sent")
+                .json()
+                .await
+                .expect("JSON");
+            v["access_token"].as_str().expect("token").to_owned()
+        }
+    };
+    let baas_token: Value = http
+        .post(format!("{}/oauth2/token", s.base_url(Bank::Baas)))
+        .basic_auth("sandbox-consumer", Some("sandbox-consumer-secret"))
+        .json(&json!({"grant_type": "password", "username": "sandbox-user", "password": "sandbox-password"}))
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("JSON");
+    let tokens = [
+        (Bank::Broker, bcc_token(Bank::Broker).await),
+        (Bank::Financial, bcc_token(Bank::Financial).await),
+        (
+            Bank::Baas,
+            baas_token["access_token"]
+                .as_str()
+                .expect("token")
+                .to_owned(),
+        ),
+    ];
+    let signer = signer(Profile::Rfc7515);
+    let mut failures = Vec::new();
+    let mut sent = 0;
+    for bank in Bank::ALL {
+        let spec = bank.spec();
+        for op in &spec.operations {
+            let route: String = op
+                .op
+                .get("x-route")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .unwrap_or_default();
+            let _ = route;
+            let template = spec.doc["paths"]
+                .as_object()
+                .expect("paths")
+                .iter()
+                .find(|(_, item)| {
+                    item.as_object().is_some_and(|m| {
+                        m.values().any(|o| o["operationId"] == op.op["operationId"])
+                    })
+                })
+                .map(|(p, _)| p.clone())
+                .expect("path");
+            let path: String = template
+                .split('/')
+                .map(|seg| {
+                    if seg.starts_with('{') {
+                        if seg == "{appid}" {
+                            "sandbox-client".to_owned()
+                        } else {
+                            "%D0%B6%D0%B6".to_owned()
+                        }
+                    } else {
+                        seg.to_owned()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("/");
+            let example = op
+                .op
+                .pointer("/requestBody/content/application~1json/example")
+                .cloned()
+                .unwrap_or(json!({}));
+            let bodies = [
+                None,
+                Some(json!({})),
+                Some(json!([])),
+                Some(json!("x")),
+                Some(json!({"id": 1, "params": "жж"})),
+                Some(hostile(&example)),
+            ];
+            for body in bodies {
+                let url = format!(
+                    "{}{path}?amount=%D0%B6&partner=%D0%B6&dateFrom=%D0%B6&dateTo=31-02-2026",
+                    s.base_url(bank)
+                );
+                let mut request = http.request(op.method.parse().expect("method"), url);
+                request = match bank {
+                    Bank::Globus => {
+                        request.basic_auth("sandbox-merchant", Some("sandbox-password"))
+                    }
+                    _ => request.bearer_auth(
+                        &tokens
+                            .iter()
+                            .find(|(b, _)| {
+                                *b == bank || (*b == Bank::Financial && bank == Bank::Broker)
+                            })
+                            .map(|(_, t)| t.clone())
+                            .unwrap_or_default(),
+                    ),
+                };
+                if let Some(b) = &body {
+                    let bytes = b.to_string();
+                    if op.op.get("x-signature-header").is_some() {
+                        request = request.header(
+                            "x-jws-signature",
+                            banks::BodySigner::header_value(&signer, bytes.as_bytes())
+                                .expect("signed"),
+                        );
+                    }
+                    request = request
+                        .header("content-type", "application/json")
+                        .body(bytes);
+                }
+                sent += 1;
+                match request.send().await {
+                    Ok(r) if r.status().is_server_error() => failures.push(format!(
+                        "{} {path} {body:?}: {} {}",
+                        op.method,
+                        r.status(),
+                        r.text().await.unwrap_or_default()
+                    )),
+                    Ok(r) => {
+                        let _ = r.bytes().await;
+                    }
+                    Err(e) => failures.push(format!("{} {path} {body:?}: {e}", op.method)),
+                }
+            }
+        }
+    }
+    // Values that pass the spec but are not ASCII, where the sandbox slices text.
+    let baas = baas(&s);
+    let attach: baas_gateway::types::CardAttachSendParams = serde_json::from_value(
+        json!({"cardNumber": "8600123412349999", "expiry": "12/29", "phone": "жжжжжжжжжжжж"}),
+    )
+    .expect("params");
+    let sent_sms = baas
+        .send_card_attach_sms(attach)
+        .await
+        .expect("non-ASCII phone masked, not a panic");
+    assert!(
+        sent_sms
+            .masked_phone
+            .unwrap_or_default()
+            .starts_with("жжжжж*****")
+    );
+    use banks::bcc::financial::SendExt;
+    let mt = "{4:\n:20:X\n:32A:2611ЖЖKZT1,00\n:50:/D/KZ218560000000000001\n:59:/KZ218560000000000002\n-}";
+    let err = financial(&s, Profile::Rfc7515)
+        .create_payment_mt()
+        .appid("sandbox-client")
+        .body(banks::bcc::financial::types::PaymentMt {
+            body_mt: Some(STANDARD.encode(mt)),
+        })
+        .send()
+        .bank()
+        .await
+        .expect_err("refused, not a panic");
+    assert_eq!(err.status, Some(400), "{err}");
+    assert!(sent > 100, "only {sent} requests sent");
+    assert!(
+        failures.is_empty(),
+        "{} of {sent} requests failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    s.stop().await;
+}

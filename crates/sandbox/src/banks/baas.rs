@@ -332,10 +332,13 @@ pub fn handle(call: &Call<'_>) -> Reply {
             let Some(request_id) = request_id else {
                 return fail(&id, ErrorCode::SmsCodeNotExpired, "");
             };
+            let chars: Vec<char> = p.phone.chars().collect();
             let masked = format!(
                 "{}*****{}",
-                &p.phone[..p.phone.len().min(5)],
-                &p.phone[p.phone.len().saturating_sub(2)..]
+                chars.iter().take(5).collect::<String>(),
+                chars[chars.len().saturating_sub(2)..]
+                    .iter()
+                    .collect::<String>()
             );
             ok(
                 &id,

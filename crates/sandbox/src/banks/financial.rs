@@ -178,8 +178,11 @@ fn from_mt100(text: &str) -> Result<Order, Reply> {
             .ok_or_else(|| invalid("bodyMT", &format!("MT100 field :{tag}: is missing")))
     };
     let value = field("32A")?.join("");
-    if value.len() < 10 {
-        return Err(invalid("bodyMT", ":32A: must be YYMMDD, currency, amount"));
+    if value.len() < 10 || !value.is_ascii() {
+        return Err(invalid(
+            "bodyMT",
+            ":32A: must be YYMMDD, currency, amount (ASCII)",
+        ));
     }
     let (currency, amount) = (&value[6..9], value[9..].replace(',', "."));
     let amount: Decimal = amount.parse().map_err(|_| {
