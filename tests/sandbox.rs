@@ -1113,13 +1113,6 @@ async fn no_request_makes_the_sandbox_fail_or_drop_the_connection() {
     for bank in Bank::ALL {
         let spec = bank.spec();
         for op in &spec.operations {
-            let route: String = op
-                .op
-                .get("x-route")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-                .unwrap_or_default();
-            let _ = route;
             let template = spec.doc["paths"]
                 .as_object()
                 .expect("paths")
@@ -1170,7 +1163,7 @@ async fn no_request_makes_the_sandbox_fail_or_drop_the_connection() {
                         request.basic_auth("sandbox-merchant", Some("sandbox-password"))
                     }
                     _ => request.bearer_auth(
-                        &tokens
+                        tokens
                             .iter()
                             .find(|(b, _)| {
                                 *b == bank || (*b == Bank::Financial && bank == Bank::Broker)

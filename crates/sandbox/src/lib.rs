@@ -275,17 +275,31 @@ async fn handle(
         .and_then(|h| h.to_str().ok())
         .map(|h| format!("http://{h}"))
         .unwrap_or_default();
-    let reply = dispatch(
-        &shared,
-        bank,
-        &method,
-        &rest,
-        parts.uri.query(),
-        &parts.headers,
-        &bytes,
-        &faults,
-        &origin,
-    );
+    // A bug in a simulation must not drop the client's connection: it becomes a 500 naming it.
+    let reply = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        dispatch(
+            &shared,
+            bank,
+            &method,
+            &rest,
+            parts.uri.query(),
+            &parts.headers,
+            &bytes,
+            &faults,
+            &origin,
+        )
+    }))
+    .unwrap_or_else(|panic| {
+        let what = panic
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_default();
+        tracing::error!(%method, path = %rest, panic = %what, "sandbox bug");
+        Reply::internal(&format!(
+            "sandbox bug while answering {method} {rest}: {what}"
+        ))
+    });
     respond(reply, faults.malformed)
 }
 
