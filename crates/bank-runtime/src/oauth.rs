@@ -105,15 +105,13 @@ impl ClientCredentialsGrant {
             .map(|(k, v)| format!("{}={}", urlencode(k), urlencode(v)))
             .collect::<Vec<_>>()
             .join("&");
-        request
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| AuthError::Unreachable {
-                url: self.token_url.clone(),
-                message: e.to_string(),
-            })
+        send(
+            &self.token_url,
+            request
+                .header("content-type", "application/x-www-form-urlencoded")
+                .body(body),
+        )
+        .await
     }
 }
 
@@ -182,7 +180,7 @@ impl TokenSource for PasswordGrant {
                 "username": self.username,
                 "password": self.password.expose(),
             });
-            let response = self
+            let request = self
                 .http
                 .post(&self.token_url)
                 .basic_auth(
@@ -191,16 +189,19 @@ impl TokenSource for PasswordGrant {
                 )
                 .header("content-type", "application/json")
                 .header("accept", "application/json")
-                .body(body.to_string())
-                .send()
-                .await
-                .map_err(|e| AuthError::Unreachable {
-                    url: self.token_url.clone(),
-                    message: e.to_string(),
-                })?;
+                .body(body.to_string());
+            let response = send(&self.token_url, request).await?;
             read_token(&self.token_url, response).await
         })
     }
+}
+
+/// Send a token request; no answer at all is [`AuthError::Unreachable`].
+async fn send(url: &str, request: reqwest::RequestBuilder) -> Result<reqwest::Response, AuthError> {
+    request.send().await.map_err(|e| AuthError::Unreachable {
+        url: url.to_owned(),
+        message: e.to_string(),
+    })
 }
 
 #[derive(Deserialize)]
