@@ -18,6 +18,7 @@ pub mod enums;
 pub mod error;
 pub mod examples;
 pub mod generate;
+pub mod json;
 pub mod load;
 pub mod normalize;
 pub mod overlay;

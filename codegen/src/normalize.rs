@@ -142,8 +142,8 @@ fn walk_objects(v: &mut Value, f: &mut impl FnMut(&mut Map<String, Value>)) {
         Value::Object(map) => {
             f(map);
             for (key, child) in map.iter_mut() {
-                // Example payloads are data, not schemas.
-                if !matches!(key.as_str(), "example" | "examples" | "default" | "enum") {
+                // Example payloads, defaults and enum values are data, not schemas.
+                if !crate::json::DATA_KEYS.contains(&key.as_str()) {
                     walk_objects(child, f);
                 }
             }

@@ -5,59 +5,33 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::load::escape_pointer;
 
 /// Check every `$ref` in the document; report the first dangling one with its location.
 pub fn check(path: &Path, doc: &Value) -> Result<()> {
-    let mut pointer = String::new();
-    walk(path, doc, doc, &mut pointer)
-}
-
-fn walk(path: &Path, root: &Value, v: &Value, pointer: &mut String) -> Result<()> {
-    match v {
-        Value::Object(map) => {
-            if let Some(r) = map.get("$ref") {
-                let Some(target) = r.as_str() else {
-                    return Err(Error::invalid(
-                        path,
-                        format!("{pointer}/$ref"),
-                        "`$ref` must be a string",
-                    ));
-                };
-                let resolves = match target.strip_prefix('#') {
-                    Some(p) => root.pointer(p).is_some(),
-                    None => false,
-                };
-                if !resolves {
-                    return Err(Error::DanglingRef {
-                        path: path.to_path_buf(),
-                        pointer: format!("{pointer}/$ref"),
-                        target: target.to_owned(),
-                    });
-                }
-            }
-            for (k, child) in map {
-                if k == "example" || k == "examples" {
-                    continue;
-                }
-                let len = pointer.len();
-                pointer.push('/');
-                pointer.push_str(&escape_pointer(k));
-                walk(path, root, child, pointer)?;
-                pointer.truncate(len);
-            }
+    crate::json::visit_objects(doc, &mut |map, pointer| {
+        let Some(r) = map.get("$ref") else {
+            return Ok(());
+        };
+        let Some(target) = r.as_str() else {
+            return Err(Error::invalid(
+                path,
+                format!("{pointer}/$ref"),
+                "`$ref` must be a string",
+            ));
+        };
+        let resolves = match target.strip_prefix('#') {
+            Some(p) => doc.pointer(p).is_some(),
+            None => false,
+        };
+        if !resolves {
+            return Err(Error::DanglingRef {
+                path: path.to_path_buf(),
+                pointer: format!("{pointer}/$ref"),
+                target: target.to_owned(),
+            });
         }
-        Value::Array(items) => {
-            for (i, child) in items.iter().enumerate() {
-                let len = pointer.len();
-                pointer.push_str(&format!("/{i}"));
-                walk(path, root, child, pointer)?;
-                pointer.truncate(len);
-            }
-        }
-        _ => {}
-    }
-    Ok(())
+        Ok(())
+    })
 }
 
 /// The node a local `$ref` names (one step), or `v` itself when it is no reference or the

@@ -160,42 +160,18 @@ pub fn check_structure(doc: &Document) -> Result<()> {
 /// schema objects against themselves.
 pub fn example_violations(doc: &Value) -> Vec<(String, String)> {
     let mut out = Vec::new();
-    walk(doc, doc, &mut String::new(), &mut out);
+    let _ = crate::json::visit_objects(doc, &mut |map, at| -> std::result::Result<(), ()> {
+        if let Some(example) = map.get("example") {
+            let schema = map.get("schema").cloned().unwrap_or_else(|| {
+                let mut s = map.clone();
+                s.shift_remove("example");
+                Value::Object(s)
+            });
+            for violation in crate::validate::validate(doc, &schema, example) {
+                out.push((format!("{at}/example"), violation.to_string()));
+            }
+        }
+        Ok(())
+    });
     out
-}
-
-fn walk(root: &Value, v: &Value, at: &mut String, out: &mut Vec<(String, String)>) {
-    match v {
-        Value::Object(map) => {
-            if let Some(example) = map.get("example") {
-                let schema = map.get("schema").cloned().unwrap_or_else(|| {
-                    let mut s = map.clone();
-                    s.shift_remove("example");
-                    Value::Object(s)
-                });
-                for violation in crate::validate::validate(root, &schema, example) {
-                    out.push((format!("{at}/example"), violation.to_string()));
-                }
-            }
-            for (k, child) in map {
-                if k == "example" || k == "examples" || k == "x-error-codes" {
-                    continue;
-                }
-                let len = at.len();
-                at.push('/');
-                at.push_str(&escape_pointer(k));
-                walk(root, child, at, out);
-                at.truncate(len);
-            }
-        }
-        Value::Array(items) => {
-            for (i, child) in items.iter().enumerate() {
-                let len = at.len();
-                at.push_str(&format!("/{i}"));
-                walk(root, child, at, out);
-                at.truncate(len);
-            }
-        }
-        _ => {}
-    }
 }

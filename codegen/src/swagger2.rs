@@ -11,6 +11,7 @@ use serde_json::{Map, Value, json};
 use crate::error::{Error, Result};
 use crate::load::escape_pointer;
 
+/// The operations of a Swagger 2.0 Path Item: `paths::METHODS` without `trace`, which 2.0 lacks.
 const METHODS: [&str; 7] = ["get", "put", "post", "delete", "options", "head", "patch"];
 
 /// Convert a Swagger 2.0 document to OpenAPI 3.0.3.
