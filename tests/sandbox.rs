@@ -515,7 +515,10 @@ async fn payments_move_money_and_show_up_in_lists_and_statements() {
         .await
         .expect("payment");
     assert_eq!(one.amount.to_string(), "1234.56");
-    let today = chrono::Local::now().format("%d-%m-%Y").to_string();
+    // The bank dates payments in Kazakhstan time (UTC+5), not the test machine's.
+    let today = (chrono::Utc::now() + chrono::Duration::hours(5))
+        .format("%d-%m-%Y")
+        .to_string();
     let list = f
         .get_payments()
         .appid("sandbox-client")
@@ -994,7 +997,7 @@ async fn expiring_tokens_and_injected_faults_exercise_the_clients_recovery() {
     // Every second request answered 429 with Retry-After: a GET is retried and succeeds.
     let mut config = Config::default();
     config.faults.every_nth = 2;
-    config.faults.status = Some(429);
+    config.faults.nth = "status=429".into();
     let s = sandbox(config).await;
     let f = financial(&s, Profile::Rfc7515);
     f.get_accounts()
@@ -1004,6 +1007,40 @@ async fn expiring_tokens_and_injected_faults_exercise_the_clients_recovery() {
         .await
         .expect("retried after 429");
     s.stop().await;
+
+    // Every third request sees its token as expired: the facade refreshes once and resends.
+    let mut config = Config::default();
+    config.faults.every_nth = 3;
+    config.faults.nth = "expired-token".into();
+    let s = sandbox(config).await;
+    let f = financial(&s, Profile::Rfc7515);
+    f.get_accounts()
+        .appid("sandbox-client")
+        .send()
+        .bank()
+        .await
+        .expect("request 2");
+    f.get_accounts()
+        .appid("sandbox-client")
+        .send()
+        .bank()
+        .await
+        .expect("request 3 refused, refreshed, resent");
+    assert_eq!(s.inspect(|st| st.tokens.len()), 2, "exactly one refresh");
+    s.stop().await;
+
+    // A fault the sandbox does not know is refused at start, naming it.
+    let mut config = Config::default();
+    config.faults.nth = "explode".into();
+    let err = Sandbox::start(config, "127.0.0.1:0".parse().expect("addr"), None)
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        err.to_string()
+            .contains("[faults] nth: unknown fault `explode`"),
+        "{err}"
+    );
 }
 
 #[tokio::test]

@@ -199,16 +199,17 @@ impl Default for BaasConfig {
     }
 }
 
-/// Faults applied to every request, for client testing.
+/// Faults from the configuration, for client testing; the same syntax as the `x-sandbox-fault`
+/// header (`latency=250, status=503, expired-token, malformed`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct FaultConfig {
-    /// Added latency, in milliseconds.
-    pub latency_ms: u64,
-    /// Answer every `n`th request with `status` (0: never).
+    /// Faults on every request (e.g. `latency=100`).
+    pub always: String,
+    /// Apply `nth` to every `n`th request (0: never).
     pub every_nth: u64,
-    /// The status for `every_nth` (503 by default; 429 comes with `Retry-After: 1`).
-    pub status: Option<u16>,
+    /// Faults on every `every_nth` request (e.g. `status=503` or `expired-token`).
+    pub nth: String,
 }
 
 /// The configuration could not be read.

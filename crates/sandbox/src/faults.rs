@@ -1,8 +1,8 @@
-//! Fault injection for client testing: per request with the `x-sandbox-fault` header, or for
-//! every request from the configuration.
+//! Fault injection for client testing: per request with the `x-sandbox-fault` header, or from
+//! the configuration (`[faults]`: on every request, or on every `n`th).
 //!
-//! The header holds comma-separated faults: `latency=250` (milliseconds), `status=503`,
-//! `status=429` (with `Retry-After: 1`), `expired-token`, `malformed` (a truncated body).
+//! Both use the same list of comma-separated faults: `latency=250` (milliseconds), `status=503`,
+//! `status=429` (answered with `Retry-After: 1`), `expired-token`, `malformed` (a truncated body).
 
 use std::sync::atomic::Ordering;
 use std::time::Duration;
@@ -32,37 +32,40 @@ impl Faults {
     pub fn of(shared: &Shared, headers: &HeaderMap) -> Result<Faults, String> {
         let mut out = Faults::default();
         let config = &shared.config.faults;
-        if config.latency_ms > 0 {
-            out.latency = Some(Duration::from_millis(config.latency_ms));
-        }
+        out.add(&config.always, "[faults] always")?;
         let n = shared.requests.fetch_add(1, Ordering::Relaxed) + 1;
         if config.every_nth > 0 && n.is_multiple_of(config.every_nth) {
-            out.status = Some(config.status.unwrap_or(503));
+            out.add(&config.nth, "[faults] nth")?;
         }
-        let Some(value) = headers.get(HEADER).and_then(|v| v.to_str().ok()) else {
-            return Ok(out);
-        };
-        for fault in value.split(',').map(str::trim).filter(|f| !f.is_empty()) {
+        if let Some(value) = headers.get(HEADER).and_then(|v| v.to_str().ok()) {
+            out.add(value, HEADER)?;
+        }
+        Ok(out)
+    }
+
+    /// Parse a comma-separated list of faults into these; `source` names where it came from.
+    pub fn add(&mut self, list: &str, source: &str) -> Result<(), String> {
+        for fault in list.split(',').map(str::trim).filter(|f| !f.is_empty()) {
             match fault.split_once('=') {
                 Some(("latency", ms)) => {
-                    out.latency =
-                        Some(Duration::from_millis(ms.parse().map_err(|_| {
-                            format!("{HEADER}: latency `{ms}` is not milliseconds")
-                        })?))
+                    let ms = ms
+                        .parse()
+                        .map_err(|_| format!("{source}: latency `{ms}` is not milliseconds"))?;
+                    self.latency = Some(Duration::from_millis(ms));
                 }
                 Some(("status", s)) => match s.parse::<u16>() {
-                    Ok(code) if (400..600).contains(&code) => out.status = Some(code),
-                    _ => return Err(format!("{HEADER}: status `{s}` is not a 4xx or 5xx code")),
+                    Ok(code) if (400..600).contains(&code) => self.status = Some(code),
+                    _ => return Err(format!("{source}: status `{s}` is not a 4xx or 5xx code")),
                 },
-                None if fault == "expired-token" => out.expired_token = true,
-                None if fault == "malformed" => out.malformed = true,
+                None if fault == "expired-token" => self.expired_token = true,
+                None if fault == "malformed" => self.malformed = true,
                 _ => {
                     return Err(format!(
-                        "{HEADER}: unknown fault `{fault}` (latency=MS, status=CODE, expired-token, malformed)"
+                        "{source}: unknown fault `{fault}` (latency=MS, status=CODE, expired-token, malformed)"
                     ));
                 }
             }
         }
-        Ok(out)
+        Ok(())
     }
 }

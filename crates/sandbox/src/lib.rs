@@ -81,6 +81,14 @@ impl Sandbox {
             Some(path) => state::load(path).map_err(StartError::Load)?,
             None => state::State::default(),
         };
+        for (list, name) in [
+            (&config.faults.always, "[faults] always"),
+            (&config.faults.nth, "[faults] nth"),
+        ] {
+            Faults::default()
+                .add(list, name)
+                .map_err(StartError::Load)?;
+        }
         let mut trusted = Vec::new();
         for path in &config.bcc.trusted_certificates {
             let pem = std::fs::read_to_string(path)
