@@ -6,7 +6,7 @@
 //! cargo run -p banks --example baas -- --base-url http://127.0.0.1:8080/baas-gateway
 //! ```
 
-mod common;
+pub mod common;
 
 use std::time::Duration;
 
@@ -17,7 +17,11 @@ const USAGE: &str = "usage: baas --base-url URL [--consumer-key K] [--consumer-s
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = common::Args::parse(USAGE);
+    run(common::Args::parse(USAGE)).await
+}
+
+/// The whole flow; `Ok` only when every step succeeded (a test runs it against the sandbox).
+pub async fn run(args: common::Args) -> Result<(), Box<dyn std::error::Error>> {
     let baas = banks::baas::Baas::builder()
         .consumer(ClientCredentials::new(
             args.get("consumer-key", "sandbox-consumer"),

@@ -7,7 +7,7 @@
 //! ```
 //! (`--token-url` defaults to `{base-url}/oauth/token`, the sandbox's; the bank's own is in the spec.)
 
-mod common;
+pub mod common;
 
 use banks::bcc::broker::SendExt;
 use banks::bcc::broker::types::OrdersRequestBody;
@@ -17,7 +17,11 @@ const USAGE: &str = "usage: broker --base-url URL [--token-url URL] [--client-id
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = common::Args::parse(USAGE);
+    run(common::Args::parse(USAGE)).await
+}
+
+/// The whole flow; `Ok` only when every step succeeded (a test runs it against the sandbox).
+pub async fn run(args: common::Args) -> Result<(), Box<dyn std::error::Error>> {
     let base = args.base_url();
     let broker = banks::bcc::Broker::builder()
         .credentials(ClientCredentials::new(

@@ -8,7 +8,7 @@
 //! ```
 //! (`--token-url` defaults to `{base-url}/oauth/token`, the sandbox's; the bank's own is in the spec.)
 
-mod common;
+pub mod common;
 
 use banks::bcc::financial::SendExt;
 use banks::bcc::financial::types::{PaymentBeneficiary, PaymentBody, PaymentSender};
@@ -19,7 +19,11 @@ const USAGE: &str = "usage: financial --base-url URL --key KEY.pem --cert CERT.p
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = common::Args::parse(USAGE);
+    run(common::Args::parse(USAGE)).await
+}
+
+/// The whole flow; `Ok` only when every step succeeded (a test runs it against the sandbox).
+pub async fn run(args: common::Args) -> Result<(), Box<dyn std::error::Error>> {
     let base = args.base_url();
     let client_id = args.get("client-id", "sandbox-client");
     let key = std::fs::read(args.get("key", "crates/bank-jws/tests/keys/ec.key.pem"))?;

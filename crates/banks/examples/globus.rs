@@ -6,7 +6,7 @@
 //! cargo run -p banks --example globus -- --base-url http://127.0.0.1:8080/globus-cfront
 //! ```
 
-mod common;
+pub mod common;
 
 use std::time::Duration;
 
@@ -19,7 +19,11 @@ const USAGE: &str = "usage: globus --base-url URL [--login L] [--password P] [--
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args = common::Args::parse(USAGE);
+    run(common::Args::parse(USAGE)).await
+}
+
+/// The whole flow; `Ok` only when every step succeeded (a test runs it against the sandbox).
+pub async fn run(args: common::Args) -> Result<(), Box<dyn std::error::Error>> {
     let client = banks::globus::Cfront::builder()
         .credentials(
             args.get("login", "sandbox-merchant"),

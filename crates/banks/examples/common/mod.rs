@@ -9,8 +9,13 @@ pub struct Args(BTreeMap<String, String>);
 impl Args {
     /// Parse the process arguments; `usage` is printed on `--help` or a stray argument.
     pub fn parse(usage: &str) -> Args {
+        Args::from(std::env::args().skip(1), usage)
+    }
+
+    /// Parse `--name value` pairs.
+    pub fn from(args: impl IntoIterator<Item = String>, usage: &str) -> Args {
         let mut out = BTreeMap::new();
-        let mut it = std::env::args().skip(1);
+        let mut it = args.into_iter();
         while let Some(arg) = it.next() {
             match (arg.strip_prefix("--"), it.next()) {
                 (Some("help"), _) | (None, _) | (Some(_), None) => {
