@@ -92,6 +92,23 @@ fn order(
         .callback_url(callback)
 }
 
+/// A BCC access token from the sandbox's token route, fetched by hand (the raw requests of these
+/// tests bypass the facade).
+async fn bcc_token(s: &Sandbox, bank: Bank) -> String {
+    let token: Value = reqwest::Client::new()
+        .post(format!("{}/oauth/token", s.base_url(bank)))
+        .basic_auth("sandbox-client", Some("sandbox-secret"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("grant_type=client_credentials")
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("JSON");
+    token["access_token"].as_str().expect("token").to_owned()
+}
+
 async fn wait_for(
     client: &cfront::Client,
     id: &str,
@@ -375,7 +392,7 @@ async fn requests_are_validated_against_the_spec_in_each_banks_format() {
         .expect("JSON");
     let r = http
         .post(format!("{}/api/v1/card/find", s.base_url(Bank::Baas)))
-        .bearer_auth(token["access_token"].as_str().expect("token"))
+        .bearer_auth(&token)
         .json(&json!({"id": "e20ba72f-bc54-449f-ae13-7458afef64c6", "params": {"pinfl": "123"}}))
         .send()
         .await
@@ -391,23 +408,13 @@ async fn requests_are_validated_against_the_spec_in_each_banks_format() {
     );
 
     // BCC: httperror.Details, naming the query parameter.
-    let token: Value = http
-        .post(format!("{}/oauth/token", s.base_url(Bank::Broker)))
-        .basic_auth("sandbox-client", Some("sandbox-secret"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("grant_type=client_credentials&scope=bcc.application.broker")
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("JSON");
+    let token = bcc_token(&s, Bank::Broker).await;
     let r = http
         .get(format!(
             "{}/products?partner=SHOP",
             s.base_url(Bank::Broker)
         ))
-        .bearer_auth(token["access_token"].as_str().expect("token"))
+        .bearer_auth(&token)
         .send()
         .await
         .expect("sent");
@@ -429,7 +436,7 @@ async fn payments_move_money_and_show_up_in_lists_and_statements() {
     use banks::bcc::financial::SendExt;
     use banks::bcc::financial::types as t;
     let s = sandbox(Config::default()).await;
-    let f = financial(&s, Profile::Rfc7515);
+    let f = financial(&s, Profile::default());
     let (from, to) = ("KZ218560000000000001", "KZ218560000000000002");
     let accounts = f
         .get_accounts()
@@ -449,6 +456,25 @@ async fn payments_move_money_and_show_up_in_lists_and_statements() {
         .expect("account")
         .balance_account
         .balance;
+    // On the wire the balance is what the bank's document declares: a string (`type: string`);
+    // the client reads it exactly.
+    let token = bcc_token(&s, Bank::Financial).await;
+    let raw: Value = reqwest::Client::new()
+        .get(format!(
+            "{}/sandbox-client/accounts/{from}",
+            s.base_url(Bank::Financial)
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("sent")
+        .json()
+        .await
+        .expect("JSON");
+    let wire = raw["balanceAccount"]["balance"]
+        .as_str()
+        .unwrap_or_else(|| panic!("balance as a string: {raw}"));
+    assert_eq!(wire.parse::<banks::Decimal>().expect("decimal"), before);
 
     let body = t::PaymentBody::builder()
         .amount(Some("1234.56".parse::<banks::Decimal>().expect("decimal")))
@@ -587,7 +613,7 @@ async fn payments_move_money_and_show_up_in_lists_and_statements() {
 }
 
 #[tokio::test]
-async fn signatures_are_verified_in_both_profiles_and_bad_ones_refused() {
+async fn signatures_are_verified_in_the_banks_form_and_bad_ones_refused() {
     use banks::bcc::financial::SendExt;
     use banks::bcc::financial::types as t;
     let s = sandbox(Config::default()).await;
@@ -608,7 +634,7 @@ async fn signatures_are_verified_in_both_profiles_and_bad_ones_refused() {
                     .expect("beneficiary"),
             ))
     };
-    let legacy = financial(&s, Profile::Legacy);
+    let legacy = financial(&s, Profile::UnprotectedHeader);
     assert!(
         legacy
             .create_payment()
@@ -617,32 +643,52 @@ async fn signatures_are_verified_in_both_profiles_and_bad_ones_refused() {
             .send()
             .bank()
             .await
-            .expect("legacy accepted")
+            .expect("the bank's documented form accepted")
+            .success
+    );
+
+    // RFC 7515's protected header has no place in the bank's jws-message schema: refused unless
+    // the sandbox is told the bank accepts it.
+    let err = financial(&s, Profile::ProtectedHeader)
+        .create_payment()
+        .appid("sandbox-client")
+        .body(payment())
+        .send()
+        .bank()
+        .await
+        .expect_err("not the bank's form");
+    assert_eq!(err.status, Some(400));
+    assert!(
+        err.message.contains("the bank's jws-message") && err.message.contains("`header`"),
+        "{err}"
+    );
+    let mut lenient = Config::default();
+    lenient.bcc.accept_protected_header = true;
+    let lenient = sandbox(lenient).await;
+    assert!(
+        financial(&lenient, Profile::ProtectedHeader)
+            .create_payment()
+            .appid("sandbox-client")
+            .body(payment())
+            .send()
+            .bank()
+            .await
+            .expect("accepted when configured")
             .success
     );
 
     // A signature over other bytes than the body is refused, naming the header.
     let http = reqwest::Client::new();
-    let token: Value = http
-        .post(format!("{}/oauth/token", s.base_url(Bank::Financial)))
-        .basic_auth("sandbox-client", Some("sandbox-secret"))
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("grant_type=client_credentials")
-        .send()
-        .await
-        .expect("sent")
-        .json()
-        .await
-        .expect("JSON");
+    let token = bcc_token(&s, Bank::Financial).await;
     let body = json!({"amount": 10, "currency": "KZT", "paymentSender": {"iban": "KZ218560000000000001"}, "paymentBeneficiary": {"iban": "KZ218560000000000002"}}).to_string();
-    let other = banks::BodySigner::header_value(&signer(Profile::Rfc7515), b"{\"amount\": 1}")
+    let other = banks::BodySigner::header_value(&signer(Profile::default()), b"{\"amount\": 1}")
         .expect("signed");
     let r = http
         .post(format!(
             "{}/sandbox-client/payments",
             s.base_url(Bank::Financial)
         ))
-        .bearer_auth(token["access_token"].as_str().expect("token"))
+        .bearer_auth(&token)
         .header("content-type", "application/json")
         .header("x-jws-signature", other)
         .body(body.clone())
@@ -664,7 +710,7 @@ async fn signatures_are_verified_in_both_profiles_and_bad_ones_refused() {
     );
     config.bcc.trusted_certificates = vec![format!("{dir}/rsa.cert.pem").into()];
     let strict = sandbox(config).await;
-    let err = financial(&strict, Profile::Rfc7515)
+    let err = financial(&strict, Profile::default())
         .create_payment()
         .appid("sandbox-client")
         .body(payment())
@@ -682,7 +728,7 @@ async fn signatures_are_verified_in_both_profiles_and_bad_ones_refused() {
         .token_url(format!("{}/oauth/token", strict.base_url(Bank::Financial)))
         .signer(JwsSigner::new(
             KeySigner::from_pem(&keys("rsa.key.pem"), &keys("rsa.cert.pem")).expect("RSA key"),
-            Profile::Rfc7515,
+            Profile::default(),
         ))
         .build()
         .expect("builds");
@@ -918,7 +964,7 @@ async fn expiring_tokens_and_injected_faults_exercise_the_clients_recovery() {
         ..Config::default()
     })
     .await;
-    let f = financial(&s, Profile::Rfc7515);
+    let f = financial(&s, Profile::default());
     f.get_accounts()
         .appid("sandbox-client")
         .send()
@@ -999,7 +1045,7 @@ async fn expiring_tokens_and_injected_faults_exercise_the_clients_recovery() {
     config.faults.every_nth = 2;
     config.faults.nth = "status=429".into();
     let s = sandbox(config).await;
-    let f = financial(&s, Profile::Rfc7515);
+    let f = financial(&s, Profile::default());
     f.get_accounts()
         .appid("sandbox-client")
         .send()
@@ -1013,7 +1059,7 @@ async fn expiring_tokens_and_injected_faults_exercise_the_clients_recovery() {
     config.faults.every_nth = 3;
     config.faults.nth = "expired-token".into();
     let s = sandbox(config).await;
-    let f = financial(&s, Profile::Rfc7515);
+    let f = financial(&s, Profile::default());
     f.get_accounts()
         .appid("sandbox-client")
         .send()
@@ -1105,24 +1151,6 @@ fn hostile(v: &Value) -> Value {
 async fn no_request_makes_the_sandbox_fail_or_drop_the_connection() {
     let s = sandbox(Config::default()).await;
     let http = reqwest::Client::new();
-    let bcc_token = |bank: Bank| {
-        let http = http.clone();
-        let url = format!("{}/oauth/token", s.base_url(bank));
-        async move {
-            let v: Value = http
-                .post(url)
-                .basic_auth("sandbox-client", Some("sandbox-secret"))
-                .header("content-type", "application/x-www-form-urlencoded")
-                .body("grant_type=client_credentials")
-                .send()
-                .await
-                .expect("sent")
-                .json()
-                .await
-                .expect("JSON");
-            v["access_token"].as_str().expect("token").to_owned()
-        }
-    };
     let baas_token: Value = http
         .post(format!("{}/oauth2/token", s.base_url(Bank::Baas)))
         .basic_auth("sandbox-consumer", Some("sandbox-consumer-secret"))
@@ -1134,8 +1162,8 @@ async fn no_request_makes_the_sandbox_fail_or_drop_the_connection() {
         .await
         .expect("JSON");
     let tokens = [
-        (Bank::Broker, bcc_token(Bank::Broker).await),
-        (Bank::Financial, bcc_token(Bank::Financial).await),
+        (Bank::Broker, bcc_token(&s, Bank::Broker).await),
+        (Bank::Financial, bcc_token(&s, Bank::Financial).await),
         (
             Bank::Baas,
             baas_token["access_token"]
@@ -1144,7 +1172,7 @@ async fn no_request_makes_the_sandbox_fail_or_drop_the_connection() {
                 .to_owned(),
         ),
     ];
-    let signer = signer(Profile::Rfc7515);
+    let signer = signer(Profile::default());
     let mut failures = Vec::new();
     let mut sent = 0;
     for bank in Bank::ALL {
@@ -1256,7 +1284,7 @@ async fn no_request_makes_the_sandbox_fail_or_drop_the_connection() {
     );
     use banks::bcc::financial::SendExt;
     let mt = "{4:\n:20:X\n:32A:2611ЖЖKZT1,00\n:50:/D/KZ218560000000000001\n:59:/KZ218560000000000002\n-}";
-    let err = financial(&s, Profile::Rfc7515)
+    let err = financial(&s, Profile::default())
         .create_payment_mt()
         .appid("sandbox-client")
         .body(banks::bcc::financial::types::PaymentMt {

@@ -9,6 +9,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// Everything that can go wrong between a spec on disk and a generated crate.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// No workspace (a `[workspace]` `Cargo.toml` beside `specs/`) above the places searched.
+    #[error("no workspace with specs/ found above {searched}; run from inside the checkout")]
+    NoWorkspace {
+        /// The folders the search started from.
+        searched: String,
+    },
     /// A file could not be read or written.
     #[error("{}: {action}: {source}", path.display())]
     Io {

@@ -58,15 +58,30 @@ impl Timings {
     }
 }
 
-/// Load, convert, fix and normalise one API's document; check its refs and shapes.
-pub fn prepare(api: &Api, timings: &mut Timings) -> Result<Value> {
+/// The bank's document as published, in OpenAPI 3.0 form: loaded and (for Swagger 2.0)
+/// converted, with no fixes and no normalisation. `crates/<api>/published.json` holds it, so that
+/// the sandbox and the tests hold answers and requests to the bank's own word.
+pub fn published(api: &Api, timings: &mut Timings) -> Result<Value> {
     let doc_path = api.document_path();
     let doc = timings.time("load", || load::load(&doc_path))?;
-    let mut value = timings.time("convert", || match doc.version {
+    let value = timings.time("convert", || match doc.version {
         load::SpecVersion::Swagger2 => swagger2::convert(&doc_path, &doc.value),
         load::SpecVersion::OpenApi30 => Ok(doc.value),
     })?;
     refs::check(&doc_path, &value)?;
+    Ok(value)
+}
+
+/// Load, convert, fix and normalise one API's document; check its refs and shapes.
+pub fn prepare(api: &Api, timings: &mut Timings) -> Result<Value> {
+    Ok(prepare_both(api, timings)?.1)
+}
+
+/// The published document ([`published`]) and the normalised one ([`prepare`]).
+fn prepare_both(api: &Api, timings: &mut Timings) -> Result<(Value, Value)> {
+    let doc_path = api.document_path();
+    let published = published(api, timings)?;
+    let mut value = published.clone();
     if let Some(fixes_path) = api.fixes_path() {
         timings.time("fix", || -> Result<()> {
             let text = std::fs::read_to_string(&fixes_path)
@@ -81,7 +96,7 @@ pub fn prepare(api: &Api, timings: &mut Timings) -> Result<Value> {
         normalize::normalise(&doc_path, &mut value, &api.config.normalise)
     })?;
     timings.time("check shapes", || shapes::check(&doc_path, &value))?;
-    Ok(value)
+    Ok((published, value))
 }
 
 /// One file the generator owns.
@@ -95,7 +110,7 @@ pub struct OutputFile {
 
 /// Generate every output file of one API in memory.
 pub fn generate_api(api: &Api, timings: &mut Timings) -> Result<Vec<OutputFile>> {
-    let doc = prepare(api, timings)?;
+    let (published, doc) = prepare_both(api, timings)?;
     let doc_path = api.document_path();
     let spec_rel = format!("specs/{}", api.name);
     let tokens = timings.time("generate", || generate::client_tokens(&doc_path, &doc))?;
@@ -120,8 +135,11 @@ pub fn generate_api(api: &Api, timings: &mut Timings) -> Result<Vec<OutputFile>>
         Ok((header, file))
     })?;
     let source = timings.time("format", || generate::format_file(&file.0, &file.1));
-    let mut json = serde_json::to_string_pretty(&doc).expect("a JSON value always serialises");
-    json.push('\n');
+    let pretty = |v: &Value| {
+        let mut json = serde_json::to_string_pretty(v).expect("a JSON value always serialises");
+        json.push('\n');
+        json
+    };
     let crate_dir = PathBuf::from("crates").join(&api.name);
     Ok(vec![
         OutputFile {
@@ -130,7 +148,11 @@ pub fn generate_api(api: &Api, timings: &mut Timings) -> Result<Vec<OutputFile>>
         },
         OutputFile {
             path: crate_dir.join("openapi.json"),
-            content: json,
+            content: pretty(&doc),
+        },
+        OutputFile {
+            path: crate_dir.join("published.json"),
+            content: pretty(&published),
         },
         OutputFile {
             path: crate_dir.join("Cargo.toml"),
@@ -264,10 +286,32 @@ pub fn stale(root: &Path, files: &[OutputFile]) -> Vec<Stale> {
         .collect()
 }
 
-/// The workspace root (the folder holding `specs/`), found from this crate's manifest.
-pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("codegen lives in the workspace")
-        .to_path_buf()
+/// The workspace root (the folder holding `specs/` and a `[workspace]` manifest), found at run
+/// time: upward from `CARGO_MANIFEST_DIR` when cargo set it for this process (`cargo run`,
+/// `cargo test`), otherwise upward from the current directory. Never baked in at compile time, so
+/// checkouts that share one target directory each find their own tree.
+pub fn workspace_root() -> Result<PathBuf> {
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from);
+    let cwd = std::env::current_dir().ok();
+    let starts: Vec<PathBuf> = manifest_dir.into_iter().chain(cwd).collect();
+    starts
+        .iter()
+        .find_map(|start| find_workspace_root(start))
+        .ok_or_else(|| Error::NoWorkspace {
+            searched: starts
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        })
+}
+
+/// The nearest folder at or above `start` that holds `specs/` and a `Cargo.toml` declaring
+/// `[workspace]`.
+pub fn find_workspace_root(start: &Path) -> Option<PathBuf> {
+    start.ancestors().find_map(|dir| {
+        let manifest = std::fs::read_to_string(dir.join("Cargo.toml")).ok()?;
+        let is_workspace = manifest.lines().any(|l| l.trim() == "[workspace]");
+        (is_workspace && dir.join("specs").is_dir()).then(|| dir.to_path_buf())
+    })
 }

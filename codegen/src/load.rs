@@ -176,7 +176,4 @@ fn detect_version(path: &Path, value: &Value) -> Result<SpecVersion> {
     }
 }
 
-/// Escape one JSON pointer token (RFC 6901).
-pub fn escape_pointer(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
-}
+pub use bank_openapi::pointer::escape as escape_pointer;

@@ -34,15 +34,4 @@ pub fn check(path: &Path, doc: &Value) -> Result<()> {
     })
 }
 
-/// The node a local `$ref` names (one step), or `v` itself when it is no reference or the
-/// reference does not resolve (`check` reports those).
-pub fn deref<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
-    match v
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix('#'))
-    {
-        Some(pointer) => doc.pointer(pointer).unwrap_or(v),
-        None => v,
-    }
-}
+pub use bank_openapi::refs::deref;

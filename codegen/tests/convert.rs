@@ -7,7 +7,7 @@
 use serde_json::Value;
 
 fn compare(api: &str) -> Vec<String> {
-    let root = bank_codegen::workspace_root();
+    let root = bank_codegen::workspace_root().expect("the workspace root");
     let doc =
         bank_codegen::load::load(&root.join(format!("specs/{api}/swagger.yaml"))).expect("loads");
     let ours = bank_codegen::swagger2::convert(&doc.path, &doc.value).expect("converts");

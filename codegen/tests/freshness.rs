@@ -3,7 +3,7 @@
 
 #[test]
 fn generated_code_is_fresh() {
-    let root = bank_codegen::workspace_root();
+    let root = bank_codegen::workspace_root().expect("the workspace root");
     let generated =
         bank_codegen::generate(&root, &[]).unwrap_or_else(|e| panic!("generation failed: {e}"));
     let files: Vec<_> = generated.into_iter().flat_map(|(_, _, f)| f).collect();
@@ -17,7 +17,7 @@ fn generated_code_is_fresh() {
 
 #[test]
 fn generation_is_deterministic() {
-    let root = bank_codegen::workspace_root();
+    let root = bank_codegen::workspace_root().expect("the workspace root");
     let a = bank_codegen::generate(&root, &[]).expect("generates");
     let b = bank_codegen::generate(&root, &[]).expect("generates");
     let flat = |g: Vec<(String, bank_codegen::Timings, Vec<bank_codegen::OutputFile>)>| -> Vec<_> {

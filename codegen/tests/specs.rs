@@ -9,7 +9,8 @@ use bank_codegen::{discover, load, structure, workspace_root};
 
 #[test]
 fn every_document_is_structurally_valid() {
-    let apis = discover(&workspace_root().join("specs")).expect("specs/ is readable");
+    let apis = discover(&workspace_root().expect("the workspace root").join("specs"))
+        .expect("specs/ is readable");
     assert!(apis.len() >= 2, "APIs found: {}", apis.len());
     for api in &apis {
         let doc = load::load(&api.document_path()).unwrap_or_else(|e| panic!("{e}"));
@@ -21,7 +22,8 @@ fn every_document_is_structurally_valid() {
 
 #[test]
 fn examples_agree_with_schemas_or_are_known_quirks() {
-    let apis = discover(&workspace_root().join("specs")).expect("specs/ is readable");
+    let apis = discover(&workspace_root().expect("the workspace root").join("specs"))
+        .expect("specs/ is readable");
     let mut problems = Vec::new();
     for api in &apis {
         let doc = load::load(&api.document_path()).unwrap_or_else(|e| panic!("{e}"));
@@ -79,7 +81,9 @@ fn examples_agree_with_schemas_or_are_known_quirks() {
 
 #[test]
 fn the_broker_document_is_the_banks_text_with_line_breaks_restored() {
-    let dir = workspace_root().join("specs/bcc-broker");
+    let dir = workspace_root()
+        .expect("the workspace root")
+        .join("specs/bcc-broker");
     let collapse = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     let restored = std::fs::read_to_string(dir.join("swagger.yaml")).expect("swagger.yaml");
     let published = std::fs::read_to_string(dir.join("source.txt")).expect("source.txt");
@@ -99,7 +103,9 @@ fn the_broker_document_is_the_banks_text_with_line_breaks_restored() {
 
 #[test]
 fn the_financial_document_has_every_operation_of_the_dump() {
-    let dir = workspace_root().join("specs/bcc-financial");
+    let dir = workspace_root()
+        .expect("the workspace root")
+        .join("specs/bcc-financial");
     let doc = load::load(&dir.join("swagger.yaml")).expect("loads");
     let dump = std::fs::read_to_string(dir.join("source.txt")).expect("source.txt");
     let paths = doc.value["paths"].as_object().expect("paths");

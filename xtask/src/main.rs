@@ -23,7 +23,13 @@ fn main() -> ExitCode {
         eprintln!("{USAGE}");
         return ExitCode::from(2);
     };
-    let root = bank_codegen::workspace_root();
+    let root = match bank_codegen::workspace_root() {
+        Ok(root) => root,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
     if command == "diff" {
         return diff::run(&root, rest);
     }

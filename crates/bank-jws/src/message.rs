@@ -10,27 +10,61 @@ use serde_json::json;
 use crate::Signer;
 
 /// How the JWS JSON message is built.
+///
+/// BCC's FinancialAPI document defines the message it accepts (`jws-message`, `jws-signature`,
+/// `jose-header` in `specs/bcc-financial/swagger.yaml`): `{payload, signatures}` where `payload` is
+/// the source JSON in standard Base64 and each signature is exactly `{header: {x5c, alg},
+/// signature}` (`required: [header, signature]`, `additionalProperties: false`). Only
+/// [`Profile::UnprotectedHeader`] produces that form, so it is the default; see
+/// [`Profile::BANK_COMPATIBLE`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Profile {
+    /// The form BCC's document defines (and public Kalkan integrations send): `payload` =
+    /// Base64(body), an unprotected `header: {x5c, alg}`, and the signature (Base64) over the
+    /// body bytes themselves.
+    #[default]
+    UnprotectedHeader,
     /// RFC 7515 §7.2.1 general JSON serialization: `payload` = BASE64URL(body),
     /// `signatures[0].protected` = BASE64URL({"alg", "x5c"}), signature over
-    /// `ASCII(protected || '.' || payload)`. Verifiable by any JOSE library.
-    #[default]
-    Rfc7515,
-    /// The form public Kalkan integrations send: `payload` = Base64(body), an unprotected
-    /// `header: {x5c, alg}`, and the signature (Base64) over the body bytes themselves.
-    Legacy,
+    /// `ASCII(protected || '.' || payload)`. Verifiable by any JOSE library, but its `protected`
+    /// member is not allowed by the bank's `jws-signature` schema: use it only where the bank has
+    /// confirmed it accepts RFC 7515 messages.
+    ProtectedHeader,
+}
+
+impl Profile {
+    /// The profiles whose messages match the bank's documented `jws-message` schema.
+    pub const BANK_COMPATIBLE: &'static [Profile] = &[Profile::UnprotectedHeader];
+    /// Every profile, in the order [`Profile::name`]s are listed in help texts.
+    pub const ALL: &'static [Profile] = &[Profile::UnprotectedHeader, Profile::ProtectedHeader];
+
+    /// The profile's name on a command line (`unprotected-header`, `protected-header`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Profile::UnprotectedHeader => "unprotected-header",
+            Profile::ProtectedHeader => "protected-header",
+        }
+    }
+}
+
+impl std::fmt::Display for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 impl std::str::FromStr for Profile {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "rfc7515" => Ok(Profile::Rfc7515),
-            "legacy" => Ok(Profile::Legacy),
-            other => Err(format!("unknown JWS profile `{other}` (rfc7515 | legacy)")),
-        }
+        Profile::ALL
+            .iter()
+            .copied()
+            .find(|p| p.name() == s)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Profile::ALL.iter().map(|p| p.name()).collect();
+                format!("unknown JWS profile `{s}` ({})", names.join(" | "))
+            })
     }
 }
 
@@ -60,7 +94,7 @@ impl JwsSigner {
             .collect();
         let alg = self.signer.algorithm();
         Ok(match self.profile {
-            Profile::Rfc7515 => {
+            Profile::ProtectedHeader => {
                 let protected =
                     URL_SAFE_NO_PAD.encode(json!({ "alg": alg, "x5c": x5c }).to_string());
                 let payload = URL_SAFE_NO_PAD.encode(body);
@@ -72,7 +106,7 @@ impl JwsSigner {
                     "signatures": [{ "protected": protected, "signature": URL_SAFE_NO_PAD.encode(signature) }],
                 })
             }
-            Profile::Legacy => {
+            Profile::UnprotectedHeader => {
                 let signature = self.signer.sign(body)?;
                 json!({
                     "payload": STANDARD.encode(body),

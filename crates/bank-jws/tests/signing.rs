@@ -1,5 +1,6 @@
 //! RS256 against a golden vector made by openssl; ES256 verified by RustCrypto's p256 (independent
-//! of ring); the legacy profile; PKCS#12; clear errors for unusable keys; external signers.
+//! of ring); the bank's documented (unprotected-header) profile as the default; PKCS#12; clear
+//! errors for unusable keys; external signers that fail or take large bodies.
 
 use bank_jws::{CommandSigner, JwsSigner, KeyError, KeySigner, Profile, Signer};
 use bank_runtime::BodySigner;
@@ -22,7 +23,7 @@ fn rs256_matches_the_openssl_golden_vector() {
     assert_eq!(signer.algorithm(), "RS256");
     let body = fixture("body.json");
     let message = decode_header(
-        &JwsSigner::new(signer, Profile::Rfc7515)
+        &JwsSigner::new(signer, Profile::ProtectedHeader)
             .header_value(&body)
             .expect("signs"),
     );
@@ -62,7 +63,7 @@ fn es256_verifies_with_an_independent_implementation() {
     assert_eq!(signer.algorithm(), "ES256");
     let body = fixture("body.json");
     let message = decode_header(
-        &JwsSigner::new(signer, Profile::Rfc7515)
+        &JwsSigner::new(signer, Profile::ProtectedHeader)
             .header_value(&body)
             .expect("signs"),
     );
@@ -87,7 +88,7 @@ fn es256_verifies_with_an_independent_implementation() {
 }
 
 #[test]
-fn the_legacy_profile_signs_the_body_with_an_unprotected_header() {
+fn the_default_profile_signs_the_body_with_an_unprotected_header() {
     use p256::ecdsa::signature::Verifier;
     use p256::ecdsa::{Signature, VerifyingKey};
     use p256::pkcs8::DecodePrivateKey;
@@ -96,10 +97,12 @@ fn the_legacy_profile_signs_the_body_with_an_unprotected_header() {
     let signer = KeySigner::from_pem(&key_pem, &fixture("ec.cert.pem")).expect("EC key");
     let body = fixture("body.json");
     let message = decode_header(
-        &JwsSigner::new(signer, Profile::Legacy)
+        &JwsSigner::new(signer, Profile::default())
             .header_value(&body)
             .expect("signs"),
     );
+    assert_eq!(Profile::default(), Profile::UnprotectedHeader);
+    assert_eq!(Profile::BANK_COMPATIBLE, &[Profile::UnprotectedHeader]);
     let sig = &message["signatures"][0];
     assert_eq!(sig["header"]["alg"], "ES256");
     assert_eq!(sig["header"]["x5c"].as_array().map(Vec::len), Some(1));
@@ -118,6 +121,18 @@ fn the_legacy_profile_signs_the_body_with_an_unprotected_header() {
     VerifyingKey::from(secret.public_key())
         .verify(&body, &Signature::from_slice(&raw).expect("sig"))
         .expect("over the body bytes");
+}
+
+#[test]
+fn profiles_are_named_by_what_they_are() {
+    for p in Profile::ALL {
+        assert_eq!(p.name().parse::<Profile>(), Ok(*p));
+    }
+    let err = "legacy".parse::<Profile>().expect_err("no such profile");
+    assert!(
+        err.contains("unprotected-header | protected-header"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -145,7 +160,10 @@ fn secrets_stay_out_of_debug() {
     let signer =
         KeySigner::from_pem(&fixture("rsa.key.pem"), &fixture("rsa.cert.pem")).expect("RSA key");
     let mut text = format!("{signer:?}");
-    text.push_str(&format!("{:?}", JwsSigner::new(signer, Profile::Rfc7515)));
+    text.push_str(&format!(
+        "{:?}",
+        JwsSigner::new(signer, Profile::ProtectedHeader)
+    ));
     assert!(text.contains("redacted") && !text.contains("MII"), "{text}");
 }
 
@@ -159,7 +177,7 @@ fn an_external_signer_plugs_into_the_same_trait() {
         vec![b"cert".to_vec()],
     );
     let message = decode_header(
-        &JwsSigner::new(signer, Profile::Legacy)
+        &JwsSigner::new(signer, Profile::UnprotectedHeader)
             .header_value(b"{}")
             .expect("signs"),
     );
@@ -168,12 +186,72 @@ fn an_external_signer_plugs_into_the_same_trait() {
         message["signatures"][0]["signature"],
         STANDARD.encode(b"signed")
     );
+}
+
+/// More than any pipe buffer (64 KiB on Linux), so a writer that does not run beside the readers
+/// would block.
+const LARGE: usize = (1 << 20) + 17;
+
+#[test]
+fn a_signer_that_exits_at_once_is_reported_with_its_status_and_stderr_every_time() {
+    // A missing token or a wrong PIN: the tool exits before reading its input. Whether the write
+    // fails (broken pipe) or completes into the pipe buffer depends on scheduling; the error must
+    // not. 200 runs with a body larger than a pipe buffer, and 20 with a tiny one.
     let failing = CommandSigner::new(
         "sh",
         vec!["-c".into(), "echo token not inserted >&2; exit 3".into()],
         "ECGOST34310",
         vec![],
     );
-    let err = failing.sign(b"x").expect_err("exit 3");
-    assert!(err.to_string().contains("token not inserted"), "{err}");
+    let large = vec![b'x'; LARGE];
+    for (i, body) in std::iter::repeat_n(&large[..], 200)
+        .chain(std::iter::repeat_n(&b"x"[..], 20))
+        .enumerate()
+    {
+        let err = failing.sign(body).expect_err("exit 3");
+        let text = err.to_string();
+        assert!(
+            text.contains("token not inserted") && text.contains("exit status: 3"),
+            "run {i}: {text}"
+        );
+        assert!(!text.contains("Broken pipe"), "run {i}: {text}");
+    }
+}
+
+#[test]
+fn a_signer_that_stops_reading_but_exits_zero_is_not_trusted() {
+    // It signed (at most) part of the body: its output is not a signature of these bytes.
+    let partial = CommandSigner::new(
+        "sh",
+        vec!["-c".into(), "head -c 10 >/dev/null; printf c2lnbmVk".into()],
+        "ECGOST34310",
+        vec![],
+    );
+    let err = partial
+        .sign(&vec![b'x'; LARGE])
+        .expect_err("did not read it all");
+    assert!(
+        err.to_string().contains("before reading the whole input"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_body_larger_than_a_pipe_buffer_is_signed_without_deadlock() {
+    // The tool writes to stderr before reading (filling that pipe too), reads everything, and only
+    // then prints its "signature": the number of bytes it read, Base64-encoded.
+    let counting = CommandSigner::new(
+        "sh",
+        vec![
+            "-c".into(),
+            "head -c 200000 /dev/zero >&2; n=$(wc -c); printf %s \"$n\" | base64".into(),
+        ],
+        "ECGOST34310",
+        vec![],
+    );
+    let signature = counting.sign(&vec![b'{'; LARGE]).expect("signs");
+    assert_eq!(
+        String::from_utf8(signature).expect("text").trim(),
+        LARGE.to_string()
+    );
 }

@@ -36,7 +36,7 @@ fn overhead(c: &mut Criterion) {
         let key = std::fs::read(format!("{dir}/ec.key.pem")).expect("key");
         banks::jws::JwsSigner::new(
             banks::jws::KeySigner::from_pem(&key, b"").expect("key"),
-            banks::jws::Profile::Rfc7515,
+            banks::jws::Profile::default(),
         )
     };
     let facade = banks::bcc::Financial::builder()

@@ -15,13 +15,15 @@ fn signing(c: &mut Criterion) {
         ("RS256-2048", "rsa.key.pem", "rsa.cert.pem"),
         ("ES256", "ec.key.pem", "ec.cert.pem"),
     ] {
-        let signer = JwsSigner::new(
-            KeySigner::from_pem(&read(key), &read(cert)).expect("key"),
-            Profile::Rfc7515,
-        );
-        group.bench_function(name, |b| {
-            b.iter(|| signer.header_value(&body).expect("signs"))
-        });
+        for profile in Profile::ALL {
+            let signer = JwsSigner::new(
+                KeySigner::from_pem(&read(key), &read(cert)).expect("key"),
+                *profile,
+            );
+            group.bench_function(format!("{name}/{profile}"), |b| {
+                b.iter(|| signer.header_value(&body).expect("signs"))
+            });
+        }
     }
     group.finish();
 }

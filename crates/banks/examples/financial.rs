@@ -15,7 +15,7 @@ use banks::bcc::financial::types::{PaymentBeneficiary, PaymentBody, PaymentSende
 use banks::jws::{JwsSigner, KeySigner, Profile};
 use banks::{ClientCredentials, Environment};
 
-const USAGE: &str = "usage: financial --base-url URL --key KEY.pem --cert CERT.pem [--profile rfc7515|legacy] [--token-url URL] [--client-id ID] [--client-secret S] [--amount 1500.75]";
+const USAGE: &str = "usage: financial --base-url URL --key KEY.pem --cert CERT.pem [--profile unprotected-header|protected-header] [--token-url URL] [--client-id ID] [--client-secret S] [--amount 1500.75]";
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -28,7 +28,7 @@ pub async fn run(args: common::Args) -> Result<(), Box<dyn std::error::Error>> {
     let client_id = args.get("client-id", "sandbox-client");
     let key = std::fs::read(args.get("key", "crates/bank-jws/tests/keys/ec.key.pem"))?;
     let cert = std::fs::read(args.get("cert", "crates/bank-jws/tests/keys/ec.cert.pem"))?;
-    let profile: Profile = args.get("profile", "rfc7515").parse()?;
+    let profile: Profile = args.get("profile", Profile::default().name()).parse()?;
     let financial = banks::bcc::Financial::builder()
         .credentials(ClientCredentials::new(
             client_id.clone(),

@@ -2,9 +2,11 @@
 //! the signature with any JOSE tool.
 //!
 //! ```sh
-//! cargo run -p banks --example jws_sign -- --key KEY.pem --cert CERT.pem [--profile rfc7515|legacy] < body.json
+//! cargo run -p banks --example jws_sign -- --key KEY.pem --cert CERT.pem [--profile unprotected-header|protected-header] < body.json
 //! cargo run -p banks --example jws_sign -- --p12 KEY.p12 --password PASS < body.json
 //! ```
+//! The default profile is the form the bank's document defines (`unprotected-header`);
+//! `--profile protected-header` gives RFC 7515 with a protected header instead.
 //! `--decode` prints the JWS JSON message instead of its Base64.
 
 use std::io::Read;
@@ -26,7 +28,7 @@ fn main() -> ExitCode {
 fn run() -> Result<(), String> {
     let mut args = std::env::args().skip(1);
     let (mut key, mut cert, mut p12, mut password, mut profile, mut decode) =
-        (None, None, None, None, Profile::Rfc7515, false);
+        (None, None, None, None, Profile::default(), false);
     while let Some(arg) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{arg} needs a value"));
         match arg.as_str() {

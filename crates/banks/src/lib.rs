@@ -11,7 +11,7 @@
 //! let financial = banks::bcc::Financial::builder()
 //!     .credentials(ClientCredentials::new("client-id", "client-secret"))
 //!     .environment(Environment::Test)
-//!     .signer(banks::jws::JwsSigner::new(banks::jws::KeySigner::from_pem(&key, &cert)?, banks::jws::Profile::Rfc7515))
+//!     .signer(banks::jws::JwsSigner::new(banks::jws::KeySigner::from_pem(&key, &cert)?, banks::jws::Profile::default()))
 //!     .build()?;
 //! let accounts = financial.get_accounts().appid("my-client-id").send().bank().await?;
 //! # let _ = accounts; Ok(()) }
@@ -31,7 +31,8 @@ pub use bank_runtime::{
 };
 pub use config::{BuildError, Environment, HttpConfig};
 
-/// JWS signing (RS256, ES256, external signers; RFC 7515 and legacy profiles).
+/// JWS signing (RS256, ES256, external signers). The default profile is the message form BCC's
+/// document defines (unprotected header); RFC 7515 with a protected header is the alternative.
 pub mod jws {
     pub use bank_jws::*;
 }

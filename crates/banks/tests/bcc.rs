@@ -5,7 +5,7 @@ use banks::bcc::financial::SendExt;
 use banks::jws::{JwsSigner, KeySigner, Profile};
 use banks::{BuildError, ClientCredentials, Environment};
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 use serde_json::json;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -16,7 +16,7 @@ fn signer() -> JwsSigner {
     let cert = std::fs::read(format!("{dir}/ec.cert.pem")).expect("cert");
     JwsSigner::new(
         KeySigner::from_pem(&key, &cert).expect("EC key"),
-        Profile::Rfc7515,
+        Profile::default(),
     )
 }
 
@@ -75,9 +75,9 @@ async fn a_payment_goes_out_with_a_token_and_a_signature_over_the_bytes_sent() {
         .expect("ascii");
     let message: serde_json::Value =
         serde_json::from_slice(&STANDARD.decode(value).expect("b64")).expect("JSON");
-    let payload = URL_SAFE_NO_PAD
+    let payload = STANDARD
         .decode(message["payload"].as_str().expect("payload"))
-        .expect("b64url");
+        .expect("the bank's form: standard Base64 of the body");
     assert_eq!(
         payload, payment.body,
         "the signature covers exactly the bytes on the wire"

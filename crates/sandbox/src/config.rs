@@ -24,6 +24,9 @@ pub struct Config {
     pub baas: BaasConfig,
     /// Faults applied to every request (a request's `x-sandbox-fault` header adds its own).
     pub faults: FaultConfig,
+    /// Keep every request and answer in memory ([`Sandbox::exchanges`](crate::Sandbox::exchanges)),
+    /// for tests that hold them to the banks' documents. Off by default: memory grows with use.
+    pub record_exchanges: bool,
 }
 
 impl Default for Config {
@@ -35,6 +38,7 @@ impl Default for Config {
             globus: GlobusConfig::default(),
             baas: BaasConfig::default(),
             faults: FaultConfig::default(),
+            record_exchanges: false,
         }
     }
 }
@@ -54,6 +58,9 @@ pub struct BccConfig {
     /// FinancialAPI: PEM certificates whose keys may sign payments (`x-jws-signature`). Empty:
     /// any well-formed signature whose `x5c` certificate verifies it is accepted.
     pub trusted_certificates: Vec<PathBuf>,
+    /// FinancialAPI: also accept RFC 7515 messages with a `protected` header. Off by default: the
+    /// bank's `jws-message` schema allows only `{header: {x5c, alg}, signature}` per signature.
+    pub accept_protected_header: bool,
 }
 
 impl Default for BccConfig {
@@ -93,6 +100,7 @@ impl Default for BccConfig {
                 },
             ],
             trusted_certificates: Vec::new(),
+            accept_protected_header: false,
         }
     }
 }

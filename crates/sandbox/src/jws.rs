@@ -1,9 +1,10 @@
 //! Verification of FinancialAPI payment signatures (`x-jws-signature`): Base64 of a JWS JSON
 //! message whose payload must be exactly the body received, signed by the key of the leaf
-//! certificate in `x5c`, in either profile:
-//! - RFC 7515: `protected` = Base64url of `{alg, x5c}`, signature over `protected.payload`;
-//! - legacy (public Kalkan integrations): unprotected `header: {x5c, alg}`, Base64 payload and
-//!   signature over the payload bytes.
+//! certificate in `x5c`, in either profile of `bank_jws::Profile`:
+//! - unprotected header (the form the bank's `jws-message` schema defines, and public Kalkan
+//!   integrations send): `header: {x5c, alg}`, Base64 payload, signature over the payload bytes;
+//! - protected header (RFC 7515 §7.2.1): `protected` = Base64url of `{alg, x5c}`, signature over
+//!   `protected.payload`; accepted only when the sandbox is configured to.
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
@@ -16,19 +17,40 @@ use serde_json::Value;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Profile {
     /// RFC 7515 JSON serialization with a protected header.
-    Rfc7515,
-    /// Unprotected header, signature over the payload bytes.
-    Legacy,
+    ProtectedHeader,
+    /// Unprotected header, signature over the payload bytes (the bank's documented form).
+    UnprotectedHeader,
 }
 
+/// Where the bank's document defines the message (`jws-message`, in `published.json`).
+pub const MESSAGE_SCHEMA: &str = "/components/schemas/jws-message";
+
 /// Verify a header value against the body bytes; `trusted` (DER certificates) limits which
-/// signers are accepted when not empty. The error says what is wrong, for the bank's answer.
-pub fn verify(header: &str, body: &[u8], trusted: &[Vec<u8>]) -> Result<Profile, String> {
+/// signers are accepted when not empty. Unless `accept_protected_header`, the message must follow
+/// the bank's own `jws-message` schema, which has no room for RFC 7515's `protected` member. The
+/// error says what is wrong, for the bank's answer.
+pub fn verify(
+    header: &str,
+    body: &[u8],
+    trusted: &[Vec<u8>],
+    accept_protected_header: bool,
+) -> Result<Profile, String> {
     let message = STANDARD
         .decode(header.trim())
         .map_err(|e| format!("not Base64: {e}"))?;
     let message: Value =
         serde_json::from_slice(&message).map_err(|e| format!("not a JWS JSON message: {e}"))?;
+    if !accept_protected_header {
+        let doc = &crate::spec::Bank::Financial.published().doc;
+        if let Some(v) = bank_openapi::validate::validate_at(doc, MESSAGE_SCHEMA, &message).first()
+        {
+            return Err(format!(
+                "the JWS message does not follow the bank's jws-message at {}: {}",
+                if v.at.is_empty() { "/" } else { &v.at },
+                v.message
+            ));
+        }
+    }
     let payload = message["payload"]
         .as_str()
         .ok_or("the JWS message has no payload")?;
@@ -49,7 +71,7 @@ pub fn verify(header: &str, body: &[u8], trusted: &[Vec<u8>]) -> Result<Profile,
                 .decode(signature["signature"].as_str().unwrap_or_default())
                 .map_err(|e| format!("signature is not Base64url: {e}"))?;
             (
-                Profile::Rfc7515,
+                Profile::ProtectedHeader,
                 header,
                 format!("{protected}.{payload}").into_bytes(),
                 payload_bytes,
@@ -67,7 +89,7 @@ pub fn verify(header: &str, body: &[u8], trusted: &[Vec<u8>]) -> Result<Profile,
                 .decode(signature["signature"].as_str().unwrap_or_default())
                 .map_err(|e| format!("signature is not Base64: {e}"))?;
             (
-                Profile::Legacy,
+                Profile::UnprotectedHeader,
                 header,
                 payload_bytes.clone(),
                 payload_bytes,

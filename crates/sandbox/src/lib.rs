@@ -21,8 +21,10 @@
 pub mod auth;
 pub mod banks;
 pub mod config;
+pub mod conformance;
 pub mod faults;
 pub mod jws;
+pub mod published;
 pub mod spec;
 pub mod state;
 
@@ -114,6 +116,7 @@ impl Sandbox {
             state_file,
             http,
             trusted,
+            exchanges: std::sync::Mutex::new(Vec::new()),
         });
         banks::globus::resume(&shared);
         let listener = tokio::net::TcpListener::bind(addr)
@@ -173,6 +176,15 @@ impl Sandbox {
     /// Read the state (for tests and tools).
     pub fn inspect<T>(&self, f: impl FnOnce(&state::State) -> T) -> T {
         self.shared.read(f)
+    }
+
+    /// Every request received and answer given so far (empty unless `record_exchanges` is on).
+    pub fn exchanges(&self) -> Vec<conformance::Exchange> {
+        self.shared
+            .exchanges
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Stop serving and write the state file one last time.
@@ -308,9 +320,31 @@ async fn handle(
             "sandbox bug while answering {method} {rest}: {what}"
         ))
     });
+    if shared.config.record_exchanges {
+        let exchange = conformance::Exchange {
+            bank,
+            method,
+            path: rest,
+            query: parts.uri.query().map(str::to_owned),
+            headers: parts
+                .headers
+                .iter()
+                .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+                .collect(),
+            body: bytes.to_vec(),
+            status: reply.status,
+            answer: reply.body.clone(),
+        };
+        shared
+            .exchanges
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(exchange);
+    }
     respond(reply, faults.malformed)
 }
 
+/// Every answer, refusals included, leaves in the form the bank's document declares.
 #[allow(clippy::too_many_arguments)]
 fn dispatch(
     shared: &Arc<Shared>,
@@ -323,13 +357,25 @@ fn dispatch(
     faults: &Faults,
     origin: &str,
 ) -> Reply {
-    let denied = |d: auth::Denied| {
-        let mut reply = Reply::json(d.status, &d.body());
-        if !d.challenge.is_empty() {
-            reply = reply.with_header("www-authenticate", d.challenge.clone());
-        }
-        reply
-    };
+    let reply = answer(
+        shared, bank, method, path, raw_query, headers, body, faults, origin,
+    );
+    as_published(bank, method, path, reply)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn answer(
+    shared: &Arc<Shared>,
+    bank: Bank,
+    method: &str,
+    path: &str,
+    raw_query: Option<&str>,
+    headers: &axum::http::HeaderMap,
+    body: &[u8],
+    faults: &Faults,
+    origin: &str,
+) -> Reply {
+    let denied = |d: auth::Denied| banks::denied(bank, &d);
     if matches!(bank, Bank::Broker | Bank::Financial) && method == "POST" && path == "/oauth/token"
     {
         return match auth::bcc_token(shared, bank, headers, body) {
@@ -405,7 +451,12 @@ fn dispatch(
                 None,
             );
         };
-        if let Err(message) = jws::verify(value, body, &shared.trusted) {
+        if let Err(message) = jws::verify(
+            value,
+            body,
+            &shared.trusted,
+            shared.config.bcc.accept_protected_header,
+        ) {
             return banks::error(bank, 400, "400", Some(header), &message, None);
         }
     }
@@ -437,5 +488,33 @@ fn dispatch(
             ));
         }
     }
+    reply
+}
+
+/// The answer as the bank's published document declares it ([`published::conform`]); an answer
+/// that still breaks that document is the sandbox's bug and becomes a 500 naming the field.
+fn as_published(bank: Bank, method: &str, path: &str, mut reply: Reply) -> Reply {
+    let published = bank.published();
+    let Some((op, _)) = published.route(method, path) else {
+        return reply;
+    };
+    let Some((schema, schema_at)) = published::response_schema(published, op, reply.status) else {
+        return reply;
+    };
+    let Some(bytes) = reply.body.take() else {
+        return reply;
+    };
+    let bytes = published::conform(&published.doc, schema, &bytes);
+    let value: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    if let Some(bug) = published::check(&published.doc, schema, &schema_at, &value).first() {
+        tracing::error!(operation = %op.id, at = %bug.at, message = %bug.message, "the sandbox's answer breaks the bank's document");
+        return Reply::internal(&format!(
+            "sandbox answer ({}) breaks the bank's document at {}: {}",
+            reply.status,
+            spec::dotted(&bug.at),
+            bug.message
+        ));
+    }
+    reply.body = Some(bytes);
     reply
 }

@@ -1,5 +1,7 @@
-//! The four normalised specs (the same `openapi.json` the clients are generated from): operation
-//! matching by method and path template, and request validation that names the offending field.
+//! The four APIs' documents: the normalised specs (the same `openapi.json` the clients are
+//! generated from) for routing and request validation that names the offending field, and the
+//! banks' documents as published (`published.json`: no fixes, no normalisation) that every answer
+//! is made to follow.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -44,23 +46,46 @@ impl Bank {
         }
     }
 
+    fn published_text(self) -> &'static str {
+        match self {
+            Bank::Broker => include_str!("../../bcc-broker/published.json"),
+            Bank::Financial => include_str!("../../bcc-financial/published.json"),
+            Bank::Globus => include_str!("../../globus-cfront/published.json"),
+            Bank::Baas => include_str!("../../baas-gateway/published.json"),
+        }
+    }
+
     /// The bank's normalised spec, parsed once.
     pub fn spec(self) -> &'static Spec {
         static SPECS: OnceLock<BTreeMap<Bank, Spec>> = OnceLock::new();
-        &SPECS.get_or_init(|| {
-            Bank::ALL
-                .iter()
-                .map(|b| {
-                    (
-                        *b,
-                        Spec::new(
-                            serde_json::from_str(b.text()).expect("generated openapi.json is JSON"),
-                        ),
-                    )
-                })
-                .collect()
-        })[&self]
+        parsed(&SPECS, self, Bank::text, "openapi.json")
     }
+
+    /// The bank's document as published (converted to OpenAPI 3.0, without our fixes), parsed
+    /// once: what its answers must follow.
+    pub fn published(self) -> &'static Spec {
+        static SPECS: OnceLock<BTreeMap<Bank, Spec>> = OnceLock::new();
+        parsed(&SPECS, self, Bank::published_text, "published.json")
+    }
+}
+
+/// One of the generated documents of every bank, parsed on first use.
+fn parsed(
+    cell: &'static OnceLock<BTreeMap<Bank, Spec>>,
+    bank: Bank,
+    text: fn(Bank) -> &'static str,
+    file: &str,
+) -> &'static Spec {
+    &cell.get_or_init(|| {
+        Bank::ALL
+            .iter()
+            .map(|b| {
+                let doc = serde_json::from_str(text(*b))
+                    .unwrap_or_else(|e| panic!("the generated {file} of {b:?} is not JSON: {e}"));
+                (*b, Spec::new(doc))
+            })
+            .collect()
+    })[&bank]
 }
 
 /// One operation of a spec.
@@ -68,6 +93,8 @@ impl Bank {
 pub struct Operation {
     /// `GET`, `POST`, …
     pub method: String,
+    /// The path template (`/{appid}/accounts`).
+    pub route: String,
     /// The path template's segments.
     segments: Vec<String>,
     /// The operationId.
@@ -95,7 +122,8 @@ pub struct Invalid {
 }
 
 impl Spec {
-    fn new(doc: Value) -> Self {
+    /// A spec over an OpenAPI 3.0 document.
+    pub fn new(doc: Value) -> Self {
         let mut operations = Vec::new();
         for (route, item) in doc["paths"].as_object().into_iter().flatten() {
             for (method, op) in item.as_object().into_iter().flatten() {
@@ -104,6 +132,7 @@ impl Spec {
                 }
                 operations.push(Operation {
                     method: method.to_uppercase(),
+                    route: route.clone(),
                     segments: route
                         .trim_start_matches('/')
                         .split('/')
@@ -147,7 +176,7 @@ impl Spec {
     }
 
     fn deref<'a>(&'a self, v: &'a Value) -> &'a Value {
-        bank_codegen::refs::deref(&self.doc, v)
+        bank_openapi::refs::deref(&self.doc, v)
     }
 
     /// Check parameters and body against the operation: required, types, formats, enums,
@@ -185,38 +214,11 @@ impl Spec {
                 continue;
             };
             let schema = self.deref(&p["schema"]);
-            let value = match schema["type"].as_str() {
-                Some("integer") => match raw.parse::<i64>() {
-                    Ok(i) => Value::from(i),
-                    Err(_) => {
-                        return Err(Invalid {
-                            field,
-                            message: format!("`{raw}` is not an integer"),
-                        });
-                    }
-                },
-                Some("number") => match raw.parse::<f64>() {
-                    Ok(_) => serde_json::from_str(&raw).unwrap_or(Value::String(raw.clone())),
-                    Err(_) => {
-                        return Err(Invalid {
-                            field,
-                            message: format!("`{raw}` is not a number"),
-                        });
-                    }
-                },
-                Some("boolean") => match raw.as_str() {
-                    "true" => Value::Bool(true),
-                    "false" => Value::Bool(false),
-                    _ => {
-                        return Err(Invalid {
-                            field,
-                            message: format!("`{raw}` is not true or false"),
-                        });
-                    }
-                },
-                _ => Value::String(raw.clone()),
-            };
-            if let Some(v) = bank_codegen::validate::validate(&self.doc, schema, &value)
+            let value = param_value(&self.doc, schema, &raw).map_err(|message| Invalid {
+                field: field.clone(),
+                message,
+            })?;
+            if let Some(v) = bank_openapi::validate::validate(&self.doc, schema, &value)
                 .into_iter()
                 .next()
             {
@@ -234,7 +236,7 @@ impl Spec {
                 message: "a JSON body is required".into(),
             }),
             (Some(schema), Some(body)) => {
-                match bank_codegen::validate::validate(&self.doc, schema, body)
+                match bank_openapi::validate::validate(&self.doc, schema, body)
                     .into_iter()
                     .next()
                 {
@@ -256,7 +258,7 @@ impl Spec {
         let Some(schema) = response.pointer("/content/application~1json/schema") else {
             return Ok(());
         };
-        match bank_codegen::validate::validate(&self.doc, schema, body)
+        match bank_openapi::validate::validate(&self.doc, schema, body)
             .into_iter()
             .next()
         {
@@ -266,6 +268,29 @@ impl Spec {
             }),
             None => Ok(()),
         }
+    }
+}
+
+/// A parameter's text as the JSON value its schema types it (`integer`, `number`, `boolean`;
+/// anything else stays a string); the error says why the text is not of that type.
+pub fn param_value(doc: &Value, schema: &Value, raw: &str) -> Result<Value, String> {
+    let schema = bank_openapi::refs::deref(doc, schema);
+    match schema["type"].as_str() {
+        Some("integer") => raw
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| format!("`{raw}` is not an integer")),
+        Some("number") => match raw.parse::<f64>() {
+            // The text as a JSON number (exact as written); never through the float.
+            Ok(_) => Ok(serde_json::from_str(raw).unwrap_or(Value::String(raw.to_owned()))),
+            Err(_) => Err(format!("`{raw}` is not a number")),
+        },
+        Some("boolean") => match raw {
+            "true" => Ok(Value::Bool(true)),
+            "false" => Ok(Value::Bool(false)),
+            _ => Err(format!("`{raw}` is not true or false")),
+        },
+        _ => Ok(Value::String(raw.to_owned())),
     }
 }
 

@@ -65,6 +65,8 @@ pub struct Shared {
     pub http: reqwest::Client,
     /// DER of the trusted signing certificates (empty: trust the `x5c` that verifies).
     pub trusted: Vec<Vec<u8>>,
+    /// Every exchange, when `record_exchanges` is on.
+    pub exchanges: Mutex<Vec<crate::conformance::Exchange>>,
 }
 
 impl Shared {

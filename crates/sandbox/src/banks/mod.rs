@@ -118,7 +118,8 @@ pub fn error(
         None => message.to_owned(),
     };
     match bank {
-        Bank::Broker | Bank::Financial => {
+        // The broker document's `httperror.Details`.
+        Bank::Broker => {
             let reason = axum::http::StatusCode::from_u16(status)
                 .ok()
                 .and_then(|s| s.canonical_reason())
@@ -128,6 +129,11 @@ pub fn error(
                 &json!({"code": status, "message": text, "status": reason}),
             )
         }
+        // The FinancialAPI document's `Response` (`success`, `code`, `description` required).
+        Bank::Financial => Reply::json(
+            status,
+            &json!({"success": false, "code": status, "description": text}),
+        ),
         Bank::Globus => Reply::json(status, &json!({"code": code, "message": text})),
         Bank::Baas => {
             let numeric: i64 = code.parse().unwrap_or(1);
@@ -136,16 +142,42 @@ pub fn error(
             } else {
                 text
             };
+            // The bank answers with "the same ID as in the request, or a new UUID" and declares
+            // `id: format uuid`: a request id that is not a UUID is never echoed.
             let id = envelope_id
-                .cloned()
-                .filter(Value::is_string)
-                .unwrap_or_else(|| json!(uuid::Uuid::new_v4()));
+                .and_then(Value::as_str)
+                .filter(|s| is_uuid(s))
+                .map_or_else(|| json!(uuid::Uuid::new_v4()), |s| json!(s));
             Reply::json(
                 status,
                 &json!({"id": id, "result": null, "error": {"code": numeric, "message": message}}),
             )
         }
     }
+}
+
+/// A refused authentication in the bank's format: the OAuth2 `error` / `error_description` body
+/// (FinancialAPI: inside its documented `Response`, which allows extra attributes) and the
+/// `WWW-Authenticate` challenge.
+pub fn denied(bank: crate::spec::Bank, d: &crate::auth::Denied) -> Reply {
+    let mut body = d.body();
+    if bank == crate::spec::Bank::Financial
+        && let Some(map) = body.as_object_mut()
+    {
+        map.insert("success".into(), json!(false));
+        map.insert("code".into(), json!(d.status));
+        map.insert("description".into(), json!(d.description));
+    }
+    let mut reply = Reply::json(d.status, &body);
+    if !d.challenge.is_empty() {
+        reply = reply.with_header("www-authenticate", d.challenge.clone());
+    }
+    reply
+}
+
+/// A UUID in its hyphenated form (`format: uuid`).
+pub fn is_uuid(s: &str) -> bool {
+    s.len() == 36 && uuid::Uuid::try_parse(s).is_ok()
 }
 
 /// POST a JSON body to a merchant's URL (callbacks, postLinks); failures are logged, not fatal.
