@@ -255,3 +255,86 @@ fn a_body_larger_than_a_pipe_buffer_is_signed_without_deadlock() {
         LARGE.to_string()
     );
 }
+
+/// The bank's own definition of the message, in the published FinancialAPI document.
+fn published_financial() -> serde_json::Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../bcc-financial/published.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).expect("published.json")).expect("JSON")
+}
+
+#[test]
+fn every_bank_compatible_profile_follows_the_documents_jws_message_and_verifies_with_x5c() {
+    use ring::signature::{
+        ECDSA_P256_SHA256_FIXED, RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey,
+        VerificationAlgorithm,
+    };
+    let doc = published_financial();
+    let body = fixture("body.json");
+    assert!(!Profile::BANK_COMPATIBLE.is_empty());
+    for profile in Profile::BANK_COMPATIBLE {
+        for (key, cert) in [
+            ("ec.key.pem", "ec.cert.pem"),
+            ("rsa.key.pem", "rsa.cert.pem"),
+        ] {
+            let signer = KeySigner::from_pem(&fixture(key), &fixture(cert)).expect("key");
+            let message = decode_header(
+                &JwsSigner::new(signer, *profile)
+                    .header_value(&body)
+                    .expect("signs"),
+            );
+            let violations = bank_openapi::validate::validate_at(
+                &doc,
+                "/components/schemas/jws-message",
+                &message,
+            );
+            assert!(violations.is_empty(), "{profile} ({key}): {violations:?}");
+            // The payload is the body, and the signature verifies with the key of x5c[0].
+            let sig = &message["signatures"][0];
+            assert_eq!(
+                STANDARD
+                    .decode(message["payload"].as_str().expect("payload"))
+                    .expect("Base64"),
+                body
+            );
+            let leaf = STANDARD
+                .decode(sig["header"]["x5c"][0].as_str().expect("x5c[0]"))
+                .expect("Base64 DER");
+            let (_, parsed) = x509_parser::parse_x509_certificate(&leaf).expect("X.509");
+            let public_key = parsed.public_key().subject_public_key.data.to_vec();
+            let algorithm: &dyn VerificationAlgorithm = match sig["header"]["alg"].as_str() {
+                Some("ES256") => &ECDSA_P256_SHA256_FIXED,
+                Some("RS256") => &RSA_PKCS1_2048_8192_SHA256,
+                other => panic!("unexpected alg {other:?}"),
+            };
+            let signature = STANDARD
+                .decode(sig["signature"].as_str().expect("signature"))
+                .expect("Base64");
+            UnparsedPublicKey::new(algorithm, &public_key)
+                .verify(&body, &signature)
+                .unwrap_or_else(|_| panic!("{profile} ({key}): the x5c key verifies"));
+            assert!(
+                UnparsedPublicKey::new(algorithm, &public_key)
+                    .verify(b"{\"amount\": 2}", &signature)
+                    .is_err()
+            );
+        }
+    }
+    // The RFC 7515 profile is not offered as bank-compatible because the document forbids it.
+    let signer = KeySigner::from_pem(&fixture("ec.key.pem"), &fixture("ec.cert.pem")).expect("key");
+    let rfc = decode_header(
+        &JwsSigner::new(signer, Profile::ProtectedHeader)
+            .header_value(&body)
+            .expect("signs"),
+    );
+    let violations =
+        bank_openapi::validate::validate_at(&doc, "/components/schemas/jws-message", &rfc);
+    assert!(
+        violations
+            .iter()
+            .any(|v| v.message.contains("`protected` is not allowed")),
+        "{violations:?}"
+    );
+}
