@@ -57,8 +57,9 @@ async fn flow(client: cfront::Client, n: usize) -> Flow {
         }]);
     let created = timed!(client.create_order().body(order));
     let id = created.order_id;
+    // A guard against a hung flow, not a timing expectation: a busy machine only makes it slower.
+    let flow_started = Instant::now();
     for wanted in [OrderStatus::WaitingForStoreConfirm, OrderStatus::Active] {
-        let mut polls = 0;
         loop {
             let state = timed!(client.get_order_state().body(OrderIdRequest {
                 order_id: id.clone()
@@ -69,14 +70,13 @@ async fn flow(client: cfront::Client, n: usize) -> Flow {
             if !matches!(
                 state.status,
                 OrderStatus::New | OrderStatus::InProgress | OrderStatus::StoreConfirmed
-            ) || polls > 500
+            ) || flow_started.elapsed() > Duration::from_secs(120)
             {
                 return Err(format!(
                     "flow {n}: order {id} is {:?}, waiting for {wanted:?}",
                     state.status
                 ));
             }
-            polls += 1;
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         if wanted == OrderStatus::WaitingForStoreConfirm {

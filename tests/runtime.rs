@@ -4,11 +4,11 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bank_runtime::{
-    BankError, ClientCredentials, ClientCredentialsGrant, Context, ErrorKind, PasswordGrant,
-    RetryPolicy, Secret, TokenCache,
+    BankError, ClientCredentials, ClientCredentialsGrant, Context, ErrorKind, InstantSleep,
+    ManualClock, PasswordGrant, RetryPolicy, Secret, TokenCache,
 };
 use bcc_financial::SendExt;
 use serde_json::json;
@@ -23,17 +23,26 @@ fn token_body(token: &str, expires_in: u64) -> ResponseTemplate {
     )
 }
 
-fn context(server: &MockServer, retry: RetryPolicy) -> Context {
-    let grant = ClientCredentialsGrant::new(
+fn grant(server: &MockServer) -> ClientCredentialsGrant {
+    ClientCredentialsGrant::new(
         reqwest::Client::new(),
         format!("{}/oauth/token", server.uri()),
         "bcc.application.financial",
         ClientCredentials::new("client-id", "client-secret-value"),
-    );
+    )
+}
+
+/// A context whose back-off waits are recorded by `sleep` instead of waited out.
+fn context_with(server: &MockServer, retry: RetryPolicy, sleep: InstantSleep) -> Context {
     Context::builder("bcc-financial")
-        .auth(TokenCache::new(grant, Duration::from_secs(30)))
+        .auth(TokenCache::new(grant(server), Duration::from_secs(30)))
         .retry(retry)
+        .sleeper(sleep)
         .build()
+}
+
+fn context(server: &MockServer, retry: RetryPolicy) -> Context {
+    context_with(server, retry, InstantSleep::new())
 }
 
 fn client(server: &MockServer, retry: RetryPolicy) -> bcc_financial::Client {
@@ -379,8 +388,12 @@ async fn a_get_is_retried_after_the_wait_the_bank_asks_for() {
         .respond_with(FlakyRef(flaky.clone()))
         .mount(&server)
         .await;
-    let client = client(&server, RetryPolicy::default());
-    let started = Instant::now();
+    let sleep = InstantSleep::new();
+    let client = bcc_financial::Client::new_with_client(
+        &server.uri(),
+        reqwest::Client::new(),
+        context_with(&server, RetryPolicy::default(), sleep.clone()),
+    );
     client
         .get_accounts()
         .appid(APP)
@@ -389,11 +402,29 @@ async fn a_get_is_retried_after_the_wait_the_bank_asks_for() {
         .await
         .expect("retried");
     assert_eq!(flaky.0.load(Ordering::SeqCst), 2);
-    assert!(
-        started.elapsed() >= Duration::from_millis(950),
-        "Retry-After: 1 was honoured ({:?})",
-        started.elapsed()
+    assert_eq!(
+        sleep.slept(),
+        [Duration::from_secs(1)],
+        "Retry-After: 1 was honoured, once"
     );
+}
+
+#[tokio::test]
+async fn a_cached_token_is_reused_until_the_margin_before_its_expiry() {
+    let server = MockServer::start().await;
+    Mock::given(path("/oauth/token"))
+        .respond_with(token_body("t", 3600))
+        .mount(&server)
+        .await;
+    let clock = ManualClock::new();
+    let cache = TokenCache::with_clock(grant(&server), Duration::from_secs(30), clock.clone());
+    cache.token().await.expect("first");
+    clock.advance(Duration::from_secs(3569));
+    cache.token().await.expect("still cached: 31 s left");
+    assert_eq!(token_requests(&server).await, 1);
+    clock.advance(Duration::from_secs(2));
+    cache.token().await.expect("refreshed: 29 s left");
+    assert_eq!(token_requests(&server).await, 2);
 }
 
 struct FlakyRef(Arc<Flaky>);
@@ -530,7 +561,7 @@ fn debug_output_never_contains_a_secret() {
     let context = Context::builder("x").auth(cache.clone()).build();
     let token = bank_runtime::AccessToken {
         value: Secret::new("tok3n-value"),
-        expires_at: Instant::now(),
+        lifetime: Duration::from_secs(300),
     };
     for text in [
         format!("{creds:?}"),

@@ -109,28 +109,51 @@ async fn bcc_token(s: &Sandbox, bank: Bank) -> String {
     token["access_token"].as_str().expect("token").to_owned()
 }
 
+/// Longest a test waits for the sandbox to move on before it fails (a guard against hangs, not a
+/// synchronisation: every wait below wakes on the sandbox's own change notifications).
+const HANG_GUARD: Duration = Duration::from_secs(120);
+
 async fn wait_for(
+    s: &Sandbox,
     client: &cfront::Client,
     id: &str,
     wanted: &[cfront::types::OrderStatus],
 ) -> cfront::types::OrderState {
     use cfront::SendExt;
-    for _ in 0..200 {
-        let state = client
-            .get_order_state()
-            .body(cfront::types::OrderIdRequest {
-                order_id: id.into(),
-            })
-            .send()
-            .bank()
-            .await
-            .expect("state");
-        if wanted.contains(&state.status) {
-            return state;
+    let status_in =
+        |st: &bank_sandbox::state::State| st.globus.orders.get(id).map(|o| o.status.clone());
+    let polling = async {
+        loop {
+            let seen = s.inspect(status_in);
+            let state = client
+                .get_order_state()
+                .body(cfront::types::OrderIdRequest {
+                    order_id: id.into(),
+                })
+                .send()
+                .bank()
+                .await
+                .expect("state");
+            if wanted.contains(&state.status) {
+                return state;
+            }
+            // Asked after `seen` was read: a change in between ends this wait at once.
+            s.until(|st| (status_in(st) != seen).then_some(())).await;
         }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("order {id} never reached {wanted:?}");
+    };
+    tokio::time::timeout(HANG_GUARD, polling)
+        .await
+        .unwrap_or_else(|_| panic!("order {id} never reached {wanted:?}"))
+}
+
+/// Wait until the sandbox has sent `n` callbacks or postLinks (whatever the merchant answered).
+async fn deliveries(s: &Sandbox, n: usize) {
+    tokio::time::timeout(
+        HANG_GUARD,
+        s.until(|st| (st.deliveries.len() >= n).then_some(())),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("fewer than {n} deliveries"));
 }
 
 #[tokio::test]
@@ -174,7 +197,7 @@ async fn globus_order_flow_with_callbacks_runs_to_paid() {
         Some("24999.90")
     );
 
-    let waiting = wait_for(&c, &created.order_id, &[S::WaitingForStoreConfirm]).await;
+    let waiting = wait_for(&s, &c, &created.order_id, &[S::WaitingForStoreConfirm]).await;
     assert_eq!(
         MerchantAction::for_status(&waiting.status),
         MerchantAction::ConfirmOrReject
@@ -189,7 +212,7 @@ async fn globus_order_flow_with_callbacks_runs_to_paid() {
         .await
         .expect("confirmed");
     assert_eq!(confirmed.status, S::StoreConfirmed);
-    wait_for(&c, &created.order_id, &[S::Active]).await;
+    wait_for(&s, &c, &created.order_id, &[S::Active]).await;
     let paid = c
         .check_order_paid()
         .body(cfront::types::OrderIdRequest {
@@ -222,24 +245,18 @@ async fn globus_order_flow_with_callbacks_runs_to_paid() {
     assert_eq!(again.order_id, created.order_id);
 
     // Every status change reached the merchant's callback URL, parsed by the facade.
-    let mut statuses = Vec::new();
-    for _ in 0..100 {
-        statuses = merchant
-            .received_requests()
-            .await
-            .unwrap_or_default()
-            .iter()
-            .map(|r| {
-                banks::globus::parse_callback(&r.body)
-                    .expect("a valid callback")
-                    .status
-            })
-            .collect();
-        if statuses.len() >= 4 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    deliveries(&s, 4).await;
+    let statuses: Vec<_> = merchant
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .map(|r| {
+            banks::globus::parse_callback(&r.body)
+                .expect("a valid callback")
+                .status
+        })
+        .collect();
     for expected in [
         S::InProgress,
         S::WaitingForStoreConfirm,
@@ -267,7 +284,7 @@ async fn globus_declines_by_rule_and_refuses_actions_out_of_turn() {
         .bank()
         .await
         .expect("created");
-    wait_for(&c, &declined.order_id, &[S::RejectedByBank]).await;
+    wait_for(&s, &c, &declined.order_id, &[S::RejectedByBank]).await;
     let too_big = c
         .create_order()
         .body(order("SHOP-3", "380501234567", "500000.01", None))
@@ -275,7 +292,7 @@ async fn globus_declines_by_rule_and_refuses_actions_out_of_turn() {
         .bank()
         .await
         .expect("created");
-    let state = wait_for(&c, &too_big.order_id, &[S::RejectedByBank]).await;
+    let state = wait_for(&s, &c, &too_big.order_id, &[S::RejectedByBank]).await;
     assert_eq!(
         MerchantAction::for_status(&state.status),
         MerchantAction::Failed
@@ -829,20 +846,10 @@ async fn broker_products_orders_and_the_post_link() {
         .await
         .expect("order");
     assert!(created.redirect_link.contains(&created.preapp_id));
-    let mut received = None;
-    for _ in 0..100 {
-        if let Some(r) = merchant
-            .received_requests()
-            .await
-            .unwrap_or_default()
-            .first()
-        {
-            received = Some(banks::bcc::parse_post_link(&r.body).expect("a valid postLink"));
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    let post_link = received.expect("postLink sent");
+    deliveries(&s, 1).await;
+    let received = merchant.received_requests().await.unwrap_or_default();
+    let post_link = banks::bcc::parse_post_link(&received.first().expect("postLink sent").body)
+        .expect("a valid postLink");
     assert_eq!(
         (
             post_link.reference_id.as_str(),
@@ -876,21 +883,28 @@ async fn baas_cards_micro_credit_and_sms_attachment() {
         .await
         .expect_err("one at a time");
     assert_eq!(busy.code(), Some(ErrorCode::ApplicationInProgress));
-    let mut status = app.status.clone();
-    for _ in 0..100 {
-        status = b
+    // The bank reviews an application in steps of `step_delay_ms`; the sandbox's clock is moved
+    // on instead of waited for.
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        let status = b
             .get_card_application_status(t::ApplicationIdParams {
                 application_id: app.application_id,
             })
             .await
             .expect("status")
             .status;
+        seen.push(status.clone());
         if status == t::ApplicationStatus::Completed {
             break;
         }
-        tokio::time::sleep(Duration::from_millis(10)).await;
+        s.advance_clock(Duration::from_millis(Config::default().step_delay_ms));
     }
-    assert_eq!(status, t::ApplicationStatus::Completed);
+    assert_eq!(
+        seen.last(),
+        Some(&t::ApplicationStatus::Completed),
+        "{seen:?}"
+    );
     let find = || {
         b.find_cards(serde_json::from_value(json!({"pinfl": "30101901234567"})).expect("params"))
     };
@@ -958,9 +972,10 @@ async fn baas_cards_micro_credit_and_sms_attachment() {
 #[tokio::test]
 async fn expiring_tokens_and_injected_faults_exercise_the_clients_recovery() {
     use banks::bcc::financial::SendExt;
-    // Tokens that live one second: the facade fetches new ones as they expire, transparently.
+    // The bank expires a token the client still holds (its clock is ahead, or it revoked it):
+    // the bank's 401 invalid_token makes the facade fetch a new one and resend, transparently.
     let s = sandbox(Config {
-        token_lifetime_secs: 1,
+        record_exchanges: true,
         ..Config::default()
     })
     .await;
@@ -971,13 +986,33 @@ async fn expiring_tokens_and_injected_faults_exercise_the_clients_recovery() {
         .bank()
         .await
         .expect("first token");
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    s.advance_clock(Duration::from_secs(
+        Config::default().token_lifetime_secs + 1,
+    ));
     f.get_accounts()
         .appid("sandbox-client")
         .send()
         .bank()
         .await
         .expect("a fresh token");
+    let seen: Vec<(String, u16)> = s
+        .exchanges()
+        .iter()
+        .map(|e| (e.path.clone(), e.status))
+        .collect();
+    let accounts = "/sandbox-client/accounts".to_owned();
+    let token = "/oauth/token".to_owned();
+    assert_eq!(
+        seen,
+        [
+            (token.clone(), 200),
+            (accounts.clone(), 200),
+            (accounts.clone(), 401),
+            (token, 200),
+            (accounts, 200)
+        ],
+        "one refresh after the bank's 401, one resend"
+    );
 
     // `expired-token` on every request: one refresh, one resend, then a typed 401.
     let faulty = |fault: &'static str, timeout: Duration| {
@@ -1106,7 +1141,7 @@ async fn state_survives_a_restart_with_a_state_file() {
         .bank()
         .await
         .expect("created");
-    wait_for(&c, &created.order_id, &[S::WaitingForStoreConfirm]).await;
+    wait_for(&first, &c, &created.order_id, &[S::WaitingForStoreConfirm]).await;
     first.stop().await;
     assert!(file.exists(), "the state was written");
 
@@ -1132,7 +1167,7 @@ async fn state_survives_a_restart_with_a_state_file() {
         .bank()
         .await
         .expect("confirmed");
-    wait_for(&c, &created.order_id, &[S::Active]).await;
+    wait_for(&second, &c, &created.order_id, &[S::Active]).await;
     second.stop().await;
     let _ = std::fs::remove_file(file);
 }

@@ -13,6 +13,7 @@ use crate::error::AuthError;
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::signing::{SignError, Signing};
+use crate::time::{Sleeper, TokioSleep};
 use crate::token::TokenCache;
 
 /// Per-client runtime state shared by every request of a generated client. Cheap to clone.
@@ -26,6 +27,7 @@ struct Inner {
     auth: Option<TokenCache>,
     retry: RetryPolicy,
     signing: Option<Signing>,
+    sleeper: Arc<dyn Sleeper>,
 }
 
 /// Why a request could not be prepared.
@@ -58,6 +60,7 @@ impl Context {
             auth: None,
             retry: RetryPolicy::default(),
             signing: None,
+            sleeper: Arc::new(TokioSleep),
         }
     }
 
@@ -202,7 +205,9 @@ impl Context {
                         .get(RETRY_AFTER)
                         .and_then(|v| v.to_str().ok())
                         .map(str::to_owned);
-                    tokio::time::sleep(self.inner.retry.delay(attempt, retry_after.as_deref()))
+                    self.inner
+                        .sleeper
+                        .sleep(self.inner.retry.delay(attempt, retry_after.as_deref()))
                         .await;
                     attempt += 1;
                 }
@@ -211,7 +216,10 @@ impl Context {
                         && attempt < self.inner.retry.max_attempts
                         && (e.is_connect() || e.is_timeout()) =>
                 {
-                    tokio::time::sleep(self.inner.retry.delay(attempt, None)).await;
+                    self.inner
+                        .sleeper
+                        .sleep(self.inner.retry.delay(attempt, None))
+                        .await;
                     attempt += 1;
                 }
                 _ => return (result, attempt),
@@ -264,6 +272,7 @@ pub struct ContextBuilder {
     auth: Option<TokenCache>,
     retry: RetryPolicy,
     signing: Option<Signing>,
+    sleeper: Arc<dyn Sleeper>,
 }
 
 impl ContextBuilder {
@@ -285,6 +294,13 @@ impl ContextBuilder {
         self
     }
 
+    /// Wait between attempts with `sleeper` (Tokio's timer by default; an
+    /// [`InstantSleep`](crate::InstantSleep) in tests records the waits instead of waiting).
+    pub fn sleeper(mut self, sleeper: impl Sleeper + 'static) -> Self {
+        self.sleeper = Arc::new(sleeper);
+        self
+    }
+
     /// The context.
     pub fn build(self) -> Context {
         Context {
@@ -293,6 +309,7 @@ impl ContextBuilder {
                 auth: self.auth,
                 retry: self.retry,
                 signing: self.signing,
+                sleeper: self.sleeper,
             }),
         }
     }

@@ -16,6 +16,7 @@ pub mod oauth;
 pub mod retry;
 mod secret;
 pub mod signing;
+pub mod time;
 pub mod token;
 
 pub use callback::{CallbackError, DEFAULT_MAX_CALLBACK, parse_callback};
@@ -29,6 +30,7 @@ pub use oauth::{ClientCredentials, ClientCredentialsGrant, PasswordGrant};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use signing::{BodySigner, SignError, Signing};
+pub use time::{Clock, InstantSleep, ManualClock, Sleeper, SystemClock, TokioSleep};
 pub use token::{AccessToken, TokenCache, TokenSource};
 
 #[doc(hidden)]

@@ -7,7 +7,7 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -212,7 +212,6 @@ struct TokenResponse {
 }
 
 async fn read_token(url: &str, response: reqwest::Response) -> Result<AccessToken, AuthError> {
-    let issued = Instant::now();
     let status = response.status();
     let bytes = response.bytes().await.map_err(|e| AuthError::Unreachable {
         url: url.to_owned(),
@@ -256,7 +255,7 @@ async fn read_token(url: &str, response: reqwest::Response) -> Result<AccessToke
     };
     Ok(AccessToken {
         value: Secret::new(parsed.access_token),
-        expires_at: issued + lifetime,
+        lifetime,
     })
 }
 

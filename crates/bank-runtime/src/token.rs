@@ -8,30 +8,35 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::time::{Clock, SystemClock};
+
 use tokio::sync::Mutex;
 
 use crate::error::AuthError;
 use crate::secret::Secret;
 
-/// A bearer token and when it stops being usable.
+/// A bearer token and how long the bank said it lives (`expires_in`).
 #[derive(Clone)]
 pub struct AccessToken {
     /// The token.
     pub value: Secret,
-    /// When the bank said it expires (`expires_in` after it was issued).
-    pub expires_at: Instant,
+    /// Its lifetime from when it was asked for.
+    pub lifetime: Duration,
 }
 
 impl fmt::Debug for AccessToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AccessToken")
             .field("value", &self.value)
-            .field(
-                "expires_in",
-                &self.expires_at.saturating_duration_since(Instant::now()),
-            )
+            .field("lifetime", &self.lifetime)
             .finish()
     }
+}
+
+/// A cached token and the instant (by the cache's clock) it stops being usable.
+struct Cached {
+    value: Secret,
+    expires_at: Instant,
 }
 
 /// Boxed future returned by [`TokenSource::fetch`].
@@ -53,7 +58,8 @@ pub struct TokenCache {
 struct CacheInner {
     source: Box<dyn TokenSource>,
     margin: Duration,
-    current: Mutex<Option<AccessToken>>,
+    clock: Arc<dyn Clock>,
+    current: Mutex<Option<Cached>>,
 }
 
 impl fmt::Debug for TokenCache {
@@ -68,10 +74,21 @@ impl fmt::Debug for TokenCache {
 impl TokenCache {
     /// Cache tokens from `source`, refreshing `margin` before they expire (30 s is a sane default).
     pub fn new(source: impl TokenSource + 'static, margin: Duration) -> Self {
+        TokenCache::with_clock(source, margin, SystemClock)
+    }
+
+    /// A cache like [`new`](Self::new) reading expiry from `clock` (a
+    /// [`ManualClock`](crate::ManualClock) in tests, so expiry is tested without waiting).
+    pub fn with_clock(
+        source: impl TokenSource + 'static,
+        margin: Duration,
+        clock: impl Clock + 'static,
+    ) -> Self {
         TokenCache {
             inner: Arc::new(CacheInner {
                 source: Box::new(source),
                 margin,
+                clock: Arc::new(clock),
                 current: Mutex::new(None),
             }),
         }
@@ -84,14 +101,19 @@ impl TokenCache {
     pub async fn token(&self) -> Result<Secret, AuthError> {
         let mut current = self.inner.current.lock().await;
         if let Some(t) = current.as_ref()
-            && t.expires_at > Instant::now() + self.inner.margin
+            && t.expires_at > self.inner.clock.now() + self.inner.margin
         {
             return Ok(t.value.clone());
         }
         tracing::debug!("fetching a new access token");
+        // Expiry counts from before the request, so a slow token endpoint errs on the safe side.
+        let asked = self.inner.clock.now();
         let fresh = self.inner.source.fetch().await?;
         let value = fresh.value.clone();
-        *current = Some(fresh);
+        *current = Some(Cached {
+            value: fresh.value,
+            expires_at: asked + fresh.lifetime,
+        });
         Ok(value)
     }
 

@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::config::Credential;
 use crate::spec::{Bank, percent_decode};
-use crate::state::{Shared, Token, now_ms};
+use crate::state::{Shared, Token};
 
 /// An authentication failure: status and `WWW-Authenticate` challenge.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,9 +86,9 @@ pub fn form(body: &[u8]) -> Vec<(String, String)> {
 fn issue(shared: &Shared, bank: Bank, subject: &str) -> (String, u64) {
     let token = format!("sbx-{}", uuid::Uuid::new_v4().simple());
     let lifetime = shared.config.token_lifetime_secs;
-    let expires_at_ms = now_ms() + lifetime * 1000;
+    let expires_at_ms = shared.now_ms() + lifetime * 1000;
     shared.update(|s| {
-        s.tokens.retain(|_, t| t.expires_at_ms > now_ms());
+        s.tokens.retain(|_, t| t.expires_at_ms > shared.now_ms());
         s.tokens.insert(
             token.clone(),
             Token {
@@ -204,7 +204,9 @@ pub fn check(
         Some(t) if t.bank != bank && !(is_bcc(t.bank) && is_bcc(bank)) => {
             Err(Denied::token("The token was issued for another API."))
         }
-        Some(t) if t.expires_at_ms <= now_ms() => Err(Denied::token("The access token expired")),
+        Some(t) if t.expires_at_ms <= shared.now_ms() => {
+            Err(Denied::token("The access token expired"))
+        }
         Some(t) => Ok(t.subject),
     }
 }

@@ -117,6 +117,8 @@ impl Sandbox {
             http,
             trusted,
             exchanges: std::sync::Mutex::new(Vec::new()),
+            clock_offset_ms: AtomicU64::new(0),
+            changes: tokio::sync::watch::Sender::new(0),
         });
         banks::globus::resume(&shared);
         let listener = tokio::net::TcpListener::bind(addr)
@@ -176,6 +178,31 @@ impl Sandbox {
     /// Read the state (for tests and tools).
     pub fn inspect<T>(&self, f: impl FnOnce(&state::State) -> T) -> T {
         self.shared.read(f)
+    }
+
+    /// Move the sandbox's clock forward: tokens, SMS codes and applications age by `by` at once
+    /// (tests of expiry without waiting).
+    pub fn advance_clock(&self, by: std::time::Duration) {
+        let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        self.shared
+            .clock_offset_ms
+            .fetch_add(ms, std::sync::atomic::Ordering::AcqRel);
+        self.shared.changes.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    /// Wait until `ready` finds what it looks for in the state, re-checking after every change
+    /// (no polling interval, no deadline: wrap it in a timeout to bound it).
+    pub async fn until<T>(&self, mut ready: impl FnMut(&state::State) -> Option<T>) -> T {
+        let mut changes = self.shared.changes.subscribe();
+        loop {
+            changes.mark_unchanged();
+            if let Some(found) = self.shared.read(&mut ready) {
+                return found;
+            }
+            // The sender lives in `shared`, which this borrow of the sandbox keeps alive, so the
+            // channel cannot close while we wait.
+            let _ = changes.changed().await;
+        }
     }
 
     /// Every request received and answer given so far (empty unless `record_exchanges` is on).

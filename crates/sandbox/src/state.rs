@@ -39,10 +39,25 @@ pub struct State {
     pub financial: financial::State,
     /// BaaS applications, SMS requests and cards.
     pub baas: baas::State,
+    /// Callbacks and postLinks sent to merchants since the start (not kept across restarts).
+    #[serde(skip)]
+    pub deliveries: Vec<Delivery>,
 }
 
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> u64 {
+/// One callback or postLink the sandbox sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delivery {
+    /// What it was (`Globus callback`, `broker postLink`).
+    pub what: &'static str,
+    /// Where it went.
+    pub url: String,
+    /// The merchant's HTTP status, or `None` when it got no answer.
+    pub status: Option<u16>,
+}
+
+/// Milliseconds since the Unix epoch, by the system clock (the sandbox reads
+/// [`Shared::now_ms`], which tests can move forward).
+fn system_now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as u64)
@@ -67,15 +82,36 @@ pub struct Shared {
     pub trusted: Vec<Vec<u8>>,
     /// Every exchange, when `record_exchanges` is on.
     pub exchanges: Mutex<Vec<crate::conformance::Exchange>>,
+    /// How far the sandbox's clock runs ahead of the system's (see `Sandbox::advance_clock`).
+    pub clock_offset_ms: AtomicU64,
+    /// Bumped on every change of the state, for waiters (`Sandbox::until`).
+    pub changes: tokio::sync::watch::Sender<u64>,
 }
 
 impl Shared {
-    /// Change the state and mark it for saving.
+    /// Change the state, mark it for saving and wake whoever waits for a change.
     pub fn update<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
-        let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let out = f(&mut state);
+        let out = {
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut state)
+        };
         self.dirty.store(true, Ordering::Release);
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
         out
+    }
+
+    /// The sandbox's "now", Unix milliseconds: the system clock plus any advance.
+    pub fn now_ms(&self) -> u64 {
+        system_now_ms() + self.clock_offset_ms.load(Ordering::Acquire)
+    }
+
+    /// The sandbox's "now" in the banks' offset (UTC+05:00, Kazakhstan and Uzbekistan).
+    pub fn now_rfc3339(&self) -> chrono::DateTime<chrono::FixedOffset> {
+        let offset = chrono::FixedOffset::east_opt(5 * 3600).expect("valid offset");
+        let ms = i64::try_from(self.now_ms()).unwrap_or(i64::MAX);
+        chrono::DateTime::from_timestamp_millis(ms)
+            .unwrap_or_default()
+            .with_timezone(&offset)
     }
 
     /// Read the state.

@@ -12,9 +12,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Call, Reply, money, now_rfc3339};
+use super::{Call, Reply, money};
 use crate::spec::Bank;
-use crate::state::now_ms;
 
 /// A card or micro-credit application.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -130,12 +129,13 @@ fn mask(pan: &str) -> String {
 
 /// Decide an application once its review time has passed; issued cards are added to the client.
 fn settle(
+    now_ms: u64,
     app: &mut Application,
     step_ms: u64,
     declined: bool,
     cards: &mut BTreeMap<String, Vec<StoredCard>>,
 ) {
-    let age = now_ms().saturating_sub(app.created_ms);
+    let age = now_ms.saturating_sub(app.created_ms);
     if app.status == "NEW" && age >= step_ms {
         app.status = "IN_PROGRESS".into();
     }
@@ -148,7 +148,7 @@ fn settle(
             "APPROVED".into()
         };
         if app.status == "COMPLETED" {
-            let pan = format!("8600{:012}", now_ms() % 1_000_000_000_000);
+            let pan = format!("8600{:012}", now_ms % 1_000_000_000_000);
             cards
                 .entry(app.pinfl.clone())
                 .or_default()
@@ -238,7 +238,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 return fail(&id, ErrorCode::OverdueLoans, "");
             }
             let kind = if card { "card" } else { "microcredit" };
-            let now = now_rfc3339();
+            let now = shared.now_rfc3339();
             let app = Application {
                 kind: kind.into(),
                 pinfl: pinfl.clone(),
@@ -247,7 +247,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 amount,
                 term_months: term,
                 status: "NEW".into(),
-                created_ms: now_ms(),
+                created_ms: shared.now_ms(),
                 created_at: now.to_rfc3339(),
             };
             let created = shared.update(|s| {
@@ -255,7 +255,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                     a.kind == kind
                         && a.pinfl == pinfl
                         && matches!(a.status.as_str(), "NEW" | "IN_PROGRESS")
-                        && now_ms().saturating_sub(a.created_ms) < 2 * step
+                        && shared.now_ms().saturating_sub(a.created_ms) < 2 * step
                 });
                 if busy {
                     return None;
@@ -285,6 +285,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 config.decline_pinfls.iter().any(|d| d == pinfl)
                     || amount.is_some_and(|a| a > config.microcredit_max_amount)
             };
+            let now = shared.now_ms();
             let app = shared.update(|s| {
                 let baas = &mut s.baas;
                 let app = baas
@@ -292,7 +293,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                     .get_mut(&p.application_id)
                     .filter(|a| a.kind == kind)?;
                 let no = declined(&app.pinfl, app.amount);
-                settle(app, step, no, &mut baas.cards);
+                settle(now, app, step, no, &mut baas.cards);
                 Some(app.clone())
             });
             match app {
@@ -313,7 +314,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                     .baas
                     .sms
                     .values()
-                    .any(|r| r.card_number == card_number && r.expires_ms > now_ms());
+                    .any(|r| r.card_number == card_number && r.expires_ms > shared.now_ms());
                 if pending {
                     return None;
                 }
@@ -324,7 +325,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                         card_number,
                         expiry,
                         phone: p.phone.clone(),
-                        expires_ms: now_ms() + lifetime * 1000,
+                        expires_ms: shared.now_ms() + lifetime * 1000,
                     },
                 );
                 Some(request_id)
@@ -357,7 +358,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
             let Some(request) = shared.read(|s| s.baas.sms.get(&p.request_id).cloned()) else {
                 return invalid(&id, "params.requestId", "no SMS was sent for this request");
             };
-            if request.expires_ms <= now_ms() {
+            if request.expires_ms <= shared.now_ms() {
                 return fail(&id, ErrorCode::SmsCodeExpired, "");
             }
             if *p.sms_code != config.sms_code {

@@ -8,7 +8,7 @@ use bcc_broker::types as t;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{Call, Reply, money, notify, now_rfc3339};
+use super::{Call, Reply, money, notify};
 use crate::spec::Bank;
 use crate::state::Shared;
 
@@ -158,7 +158,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
             let expires = request
                 .expires_at
                 .map(|e| e.0)
-                .unwrap_or_else(|| now_rfc3339() + chrono::Duration::hours(1));
+                .unwrap_or_else(|| call.shared.now_rfc3339() + chrono::Duration::hours(1));
             Reply::json(
                 200,
                 &t::OrderResponseBody {

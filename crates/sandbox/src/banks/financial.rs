@@ -222,7 +222,7 @@ fn execute(call: &Call<'_>, order: Order, form: &str) -> Reply {
     if order.amount <= Decimal::ZERO {
         return invalid("amount", "must be positive");
     }
-    let now = super::now_rfc3339().naive_local();
+    let now = call.shared.now_rfc3339().naive_local();
     let reference = format!(
         "SBX{}",
         &uuid::Uuid::new_v4().simple().to_string()[..12].to_uppercase()
@@ -488,7 +488,9 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 .account_name(Some(a.description.clone()))
                 .date_from(Some(DateDmy(from)))
                 .date_to(Some(DateDmy(to)))
-                .statement_date_time(Some(DateTimeDmyHms(super::now_rfc3339().naive_local())))
+                .statement_date_time(Some(DateTimeDmyHms(
+                    call.shared.now_rfc3339().naive_local(),
+                )))
                 .pay_count_debit(i32::try_from(debits.len()).ok())
                 .pay_count_credit(i32::try_from(credits.len()).ok())
                 .turnover_debit(Some(turnover_debit.into()))
@@ -589,7 +591,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
             }
         }
         "getMessages" => {
-            let at = DateTimeYmdHms(super::now_rfc3339().naive_local());
+            let at = DateTimeYmdHms(call.shared.now_rfc3339().naive_local());
             Reply::json(
                 200,
                 &t::MessagesList {

@@ -9,7 +9,7 @@ use globus_cfront::types as t;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{Call, Reply, notify, now_rfc3339};
+use super::{Call, Reply, notify};
 use crate::spec::Bank;
 use crate::state::Shared;
 
@@ -101,13 +101,14 @@ fn describe(status: &t::OrderStatus) -> &'static str {
 
 /// Move an order to `status` (only from `from`), store it and POST its callback.
 fn transition(shared: &Arc<Shared>, id: &str, from: &[&str], status: &str) -> Option<Order> {
+    let now = shared.now_rfc3339().to_rfc3339();
     let changed = shared.update(|s| {
         let order = s.globus.orders.get_mut(id)?;
         if !from.contains(&order.status.as_str()) {
             return None;
         }
         order.status = status.to_owned();
-        order.updated_at = now_rfc3339().to_rfc3339();
+        order.updated_at = now;
         if status == "ACTIVE" {
             order.paid_at = Some(order.updated_at.clone());
         }
@@ -254,7 +255,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 credit_term: request.credit_term.get(),
                 status: "NEW".into(),
                 callback_url: request.callback_url.clone(),
-                updated_at: now_rfc3339().to_rfc3339(),
+                updated_at: call.shared.now_rfc3339().to_rfc3339(),
                 paid_at: None,
                 reject_reason: None,
             };
@@ -365,7 +366,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
             Ok(order) if matches!(order.status.as_str(), "STORE_CONFIRMED" | "ACTIVE") => {
                 let date = chrono::DateTime::parse_from_rfc3339(&order.updated_at)
                     .map(|d| d.date_naive())
-                    .unwrap_or_else(|_| now_rfc3339().date_naive());
+                    .unwrap_or_else(|_| call.shared.now_rfc3339().date_naive());
                 Reply::json(
                     200,
                     &t::GuaranteeLetterData {

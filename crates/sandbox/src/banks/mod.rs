@@ -188,31 +188,37 @@ pub fn notify<T: Serialize + Send + 'static>(
     what: &'static str,
 ) {
     let http = shared.http.clone();
+    let shared = shared.clone();
     tokio::spawn(async move {
         let bytes = match serde_json::to_vec(&body) {
             Ok(b) => b,
             Err(e) => return tracing::warn!(%url, error = %e, "{what}: serialising"),
         };
-        match http
+        let status = match http
             .post(&url)
             .header("content-type", "application/json")
             .body(bytes)
             .send()
             .await
         {
-            Ok(r) if r.status().is_success() => tracing::debug!(%url, "{what} delivered"),
-            Ok(r) => {
-                tracing::warn!(%url, status = r.status().as_u16(), "{what}: merchant answered an error")
+            Ok(r) if r.status().is_success() => {
+                tracing::debug!(%url, "{what} delivered");
+                Some(r.status().as_u16())
             }
-            Err(e) => tracing::warn!(%url, error = %e, "{what}: not delivered"),
-        }
+            Ok(r) => {
+                tracing::warn!(%url, status = r.status().as_u16(), "{what}: merchant answered an error");
+                Some(r.status().as_u16())
+            }
+            Err(e) => {
+                tracing::warn!(%url, error = %e, "{what}: not delivered");
+                None
+            }
+        };
+        shared.update(|s| {
+            s.deliveries
+                .push(crate::state::Delivery { what, url, status });
+        });
     });
-}
-
-/// Now as RFC 3339 with the sandbox's offset (UTC+05:00, Kazakhstan and Uzbekistan).
-pub fn now_rfc3339() -> chrono::DateTime<chrono::FixedOffset> {
-    let offset = chrono::FixedOffset::east_opt(5 * 3600).expect("valid offset");
-    chrono::Utc::now().with_timezone(&offset)
 }
 
 /// A decimal rounded to two places (banker's rounding is not what banks print: half up).
