@@ -50,7 +50,7 @@ fn financial(s: &Sandbox, profile: Profile) -> banks::bcc::financial::Client {
     banks::bcc::Financial::builder()
         .credentials(ClientCredentials::new("sandbox-client", "sandbox-secret"))
         .environment(Environment::Custom(s.base_url(Bank::Financial)))
-        .token_url(format!("{}/oauth/token", s.base_url(Bank::Financial)))
+        .token_url(s.token_url(Bank::Financial).expect("a token route"))
         .signer(signer(profile))
         .build()
         .expect("builds")
@@ -96,7 +96,7 @@ fn order(
 /// tests bypass the facade).
 async fn bcc_token(s: &Sandbox, bank: Bank) -> String {
     let token: Value = reqwest::Client::new()
-        .post(format!("{}/oauth/token", s.base_url(bank)))
+        .post(s.token_url(bank).expect("a token route"))
         .basic_auth("sandbox-client", Some("sandbox-secret"))
         .header("content-type", "application/x-www-form-urlencoded")
         .body("grant_type=client_credentials")
@@ -742,7 +742,7 @@ async fn signatures_are_verified_in_the_banks_form_and_bad_ones_refused() {
     let rsa = banks::bcc::Financial::builder()
         .credentials(ClientCredentials::new("sandbox-client", "sandbox-secret"))
         .environment(Environment::Custom(strict.base_url(Bank::Financial)))
-        .token_url(format!("{}/oauth/token", strict.base_url(Bank::Financial)))
+        .token_url(strict.token_url(Bank::Financial).expect("a token route"))
         .signer(JwsSigner::new(
             KeySigner::from_pem(&keys("rsa.key.pem"), &keys("rsa.cert.pem")).expect("RSA key"),
             Profile::default(),
@@ -811,7 +811,7 @@ async fn broker_products_orders_and_the_post_link() {
     let broker = banks::bcc::Broker::builder()
         .credentials(ClientCredentials::new("sandbox-client", "sandbox-secret"))
         .environment(Environment::Custom(s.base_url(Bank::Broker)))
-        .token_url(format!("{}/oauth/token", s.base_url(Bank::Broker)))
+        .token_url(s.token_url(Bank::Broker).expect("a token route"))
         .build()
         .expect("builds");
     let products = broker
@@ -1001,7 +1001,10 @@ async fn expiring_tokens_and_injected_faults_exercise_the_clients_recovery() {
         .map(|e| (e.path.clone(), e.status))
         .collect();
     let accounts = "/sandbox-client/accounts".to_owned();
-    let token = "/oauth/token".to_owned();
+    let token = Bank::Financial
+        .token_path()
+        .expect("BCC token route")
+        .to_owned();
     assert_eq!(
         seen,
         [
@@ -1031,7 +1034,7 @@ async fn expiring_tokens_and_injected_faults_exercise_the_clients_recovery() {
             .auth(bank_runtime::TokenCache::new(
                 bank_runtime::ClientCredentialsGrant::new(
                     reqwest::Client::new(),
-                    format!("{}/oauth/token", s.base_url(Bank::Financial)),
+                    s.token_url(Bank::Financial).expect("a token route"),
                     "",
                     ClientCredentials::new("sandbox-client", "sandbox-secret"),
                 ),

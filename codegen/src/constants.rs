@@ -1,8 +1,10 @@
 //! Constants a generated crate carries beside progenitor's client, each read from one place in
 //! the normalised spec so that the hand-written layer never repeats a bank fact:
-//! `servers` (base URLs per environment), `auth` (token URL, grant, scopes), `signing` (which
-//! bodies to sign), `retry` (which POSTs are safe to repeat) and `error_codes` (the bank's
-//! numbered error table as an enum).
+//! `servers` (base URLs per environment), `auth` (the OAuth2 flow), `signing` (which bodies to
+//! sign), `retry` (which POSTs are safe to repeat), `operations` (every operation's id and method
+//! name), `error_codes` (the bank's numbered error table as an enum) and `SPEC`
+//! (`bank_runtime::ApiSpec`, all of it in one value). Every module is emitted for every API,
+//! empty where the spec has nothing, so code over all the banks reads them the same way.
 
 use std::path::Path;
 
@@ -13,18 +15,135 @@ use crate::error::{Error, Result};
 use crate::paths::operations;
 
 /// Every constant module of a generated crate, in a stable order.
-pub fn tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> {
-    let servers = server_tokens(doc);
+pub fn tokens(path: &Path, api: &str, doc: &Value) -> Result<proc_macro2::TokenStream> {
+    let servers = server_tokens(path, doc)?;
     let signing = signing_tokens(doc);
     let auth = auth_tokens(doc);
     let retry = retry_tokens(doc);
+    let operations = operation_tokens(doc);
     let error_codes = error_code_tokens(path, doc)?;
-    Ok(quote! { #servers #signing #auth #retry #error_codes })
+    let merchant_actions = merchant_action_tokens(path, doc)?;
+    Ok(quote! {
+        /// This API's facts in one value, for the runtime and the facade.
+        pub const SPEC: ::bank_runtime::ApiSpec = ::bank_runtime::ApiSpec {
+            name: #api,
+            servers: servers::ALL,
+            oauth2: auth::OAUTH2,
+            signing: signing::SPEC,
+            idempotent_operations: retry::IDEMPOTENT_OPERATIONS,
+        };
+        #servers #signing #auth #retry #operations #error_codes #merchant_actions
+    })
+}
+
+/// `MerchantAction` when an enum schema carries `x-merchant-actions` (`action: [status, …]`):
+/// one variant per action, `Unknown` for a status the table does not place, and `for_status`.
+fn merchant_action_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> {
+    let Some((schema, table)) = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .find_map(|(name, s)| s.get("x-merchant-actions").map(|t| (name, t)))
+    else {
+        return Ok(quote! {});
+    };
+    let pointer = format!(
+        "/components/schemas/{}/x-merchant-actions",
+        crate::load::escape_pointer(schema)
+    );
+    let invalid = |message: &str| Error::Invalid {
+        path: path.to_path_buf(),
+        pointer: pointer.clone(),
+        message: message.to_owned(),
+    };
+    let table = table
+        .as_object()
+        .ok_or_else(|| invalid("must map each action to a list of statuses"))?;
+    let ty = format_ident!(
+        "{}",
+        heck::ToUpperCamelCase::to_upper_camel_case(schema.as_str())
+    );
+    let mut variants = Vec::new();
+    let mut arms = Vec::new();
+    for (action, statuses) in table {
+        let statuses: Vec<&str> = statuses
+            .as_array()
+            .ok_or_else(|| invalid("each action maps to a list of statuses"))?
+            .iter()
+            .map(|s| s.as_str().ok_or_else(|| invalid("statuses are strings")))
+            .collect::<Result<_>>()?;
+        let ident = format_ident!(
+            "{}",
+            heck::ToUpperCamelCase::to_upper_camel_case(action.as_str())
+        );
+        let doc_line = format!("`{action}`: {}.", statuses.join(", "));
+        variants.push(quote! { #[doc = #doc_line] #ident, });
+        arms.push(quote! { #( #statuses )|* => MerchantAction::#ident, });
+    }
+    let enum_doc = format!(
+        "What the merchant may do with an order in a given status: the spec's `{schema}.x-merchant-actions`."
+    );
+    Ok(quote! {
+        #[doc = #enum_doc]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum MerchantAction {
+            #(#variants)*
+            /// A status the table does not place (one the bank added later).
+            Unknown,
+        }
+
+        impl MerchantAction {
+            /// The action for a status.
+            pub fn for_status(status: &types::#ty) -> Self {
+                match status.as_str() {
+                    #(#arms)*
+                    _ => MerchantAction::Unknown,
+                }
+            }
+        }
+    })
+}
+
+/// `pub mod operations`: each operation's `operationId` as a constant (`CREATE_ORDER =
+/// "createOrder"`), and every operation as `(operationId, method name, HTTP method, path)`.
+fn operation_tokens(doc: &Value) -> proc_macro2::TokenStream {
+    let mut consts = Vec::new();
+    let mut rows = Vec::new();
+    for op in operations(doc) {
+        let Some(id) = op.id() else { continue };
+        let ident = format_ident!("{}", heck::ToShoutySnakeCase::to_shouty_snake_case(id));
+        let doc_line = format!(
+            "`{}`{}",
+            op.label(),
+            op.op
+                .get("summary")
+                .and_then(Value::as_str)
+                .map(|s| format!(": {s}"))
+                .unwrap_or_default()
+        );
+        let method = op.method.to_uppercase();
+        let route = op.route;
+        let name = method_name(id);
+        consts.push(quote! {
+            #[doc = #doc_line]
+            pub const #ident: &str = #id;
+        });
+        rows.push(quote! { (#ident, #name, #method, #route) });
+    }
+    quote! {
+        /// The operations of this API, from the spec.
+        pub mod operations {
+            #(#consts)*
+            /// Every operation as `(operationId, method name, HTTP method, path template)`.
+            pub const ALL: &[(&str, &str, &str, &str)] = &[#(#rows),*];
+        }
+    }
 }
 
 /// `pub mod servers`: one constant per server of the document, named by its `x-environment`
 /// (added by a fix where the bank names none), plus `ALL`.
-fn server_tokens(doc: &Value) -> proc_macro2::TokenStream {
+fn server_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> {
     let mut items = Vec::new();
     let mut names = Vec::new();
     for (i, server) in doc
@@ -50,11 +169,20 @@ fn server_tokens(doc: &Value) -> proc_macro2::TokenStream {
             }
         }
         let url = url.as_str();
-        let env = server
-            .get("x-environment")
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .unwrap_or_else(|| format!("server-{i}"));
+        let env = match server.get("x-environment").and_then(Value::as_str) {
+            Some(env) if bank_openapi::environments::ALL.contains(&env) => env.to_owned(),
+            Some(env) => {
+                return Err(Error::Invalid {
+                    path: path.to_path_buf(),
+                    pointer: format!("/servers/{i}/x-environment"),
+                    message: format!(
+                        "`{env}` is not an environment name the facade knows ({})",
+                        bank_openapi::environments::ALL.join(", ")
+                    ),
+                });
+            }
+            None => format!("server-{i}"),
+        };
         let ident = format_ident!("{}", env.replace(['-', ' '], "_").to_uppercase());
         let mut doc_line = format!("`{env}`: {url}");
         if let Some(d) = server.get("description").and_then(Value::as_str) {
@@ -68,18 +196,18 @@ fn server_tokens(doc: &Value) -> proc_macro2::TokenStream {
         names.push((env, ident));
     }
     let pairs = names.iter().map(|(env, ident)| quote! { (#env, #ident) });
-    quote! {
+    Ok(quote! {
         /// Base URLs of this API per environment, from the spec's `servers` (path stem included).
         pub mod servers {
             #(#items)*
             /// Every environment as `(name, base URL)`, in the spec's order.
             pub const ALL: &[(&str, &str)] = &[#(#pairs),*];
         }
-    }
+    })
 }
 
-/// `pub mod auth` when the spec declares an OAuth2 flow (client credentials, or password): its
-/// token URL (absolute, or relative to the base URL), the grant and the scopes.
+/// `pub mod auth`: the OAuth2 flow when the spec declares one (client credentials, or password):
+/// its token URL (absolute, or relative to the base URL), the grant and the scopes.
 fn auth_tokens(doc: &Value) -> proc_macro2::TokenStream {
     let flows = doc
         .pointer("/components/securitySchemes")
@@ -92,11 +220,17 @@ fn auth_tokens(doc: &Value) -> proc_macro2::TokenStream {
         .into_iter()
         .find(|(name, _)| matches!(name.as_str(), "clientCredentials" | "password"))
     else {
-        return quote! {};
+        return quote! {
+            /// OAuth2 as the spec declares it: none.
+            pub mod auth {
+                /// The OAuth2 flow: the spec declares none.
+                pub const OAUTH2: ::std::option::Option<::bank_runtime::OAuth2Spec> = None;
+            }
+        };
     };
     let grant = match grant.as_str() {
-        "password" => "password",
-        _ => "client_credentials",
+        "password" => quote! { ::bank_runtime::Grant::Password },
+        _ => quote! { ::bank_runtime::Grant::ClientCredentials },
     };
     let url = flow
         .get("tokenUrl")
@@ -112,16 +246,17 @@ fn auth_tokens(doc: &Value) -> proc_macro2::TokenStream {
         pub mod auth {
             /// The token endpoint: a full URL, or a path on the API's base URL when it starts with `/`.
             pub const TOKEN_URL: &str = #url;
-            /// The grant type (`client_credentials` or `password`).
-            pub const GRANT: &str = #grant;
             /// The scopes of this API.
             pub const SCOPES: &[&str] = &[#(#scopes),*];
+            /// The OAuth2 flow.
+            pub const OAUTH2: ::std::option::Option<::bank_runtime::OAuth2Spec> =
+                Some(::bank_runtime::OAuth2Spec { token_url: TOKEN_URL, grant: #grant, scopes: SCOPES });
         }
     }
 }
 
-/// `pub mod signing` when operations carry `x-signature-header` (set by a fix): the header and
-/// the operation ids whose request body the runtime must sign.
+/// `pub mod signing`: when operations carry `x-signature-header` (set by a fix), the header and
+/// the operations whose request body the runtime must sign; otherwise none.
 fn signing_tokens(doc: &Value) -> proc_macro2::TokenStream {
     let mut header = None;
     let mut names = Vec::new();
@@ -135,7 +270,15 @@ fn signing_tokens(doc: &Value) -> proc_macro2::TokenStream {
         }
     }
     let Some(header) = header else {
-        return quote! {};
+        return quote! {
+            /// Operations whose request body must be signed: none in this spec.
+            pub mod signing {
+                /// Operations whose body is signed: none.
+                pub const OPERATIONS: &[&str] = &[];
+                /// No signing.
+                pub const SPEC: ::std::option::Option<::bank_runtime::SigningSpec> = None;
+            }
+        };
     };
     quote! {
         /// Operations whose request body must be signed, from the spec (`x-signature-header`).
@@ -144,21 +287,21 @@ fn signing_tokens(doc: &Value) -> proc_macro2::TokenStream {
             pub const HEADER: &str = #header;
             /// Operations whose body is signed, named as the hooks see them (the method names).
             pub const OPERATIONS: &[&str] = &[#(#names),*];
+            /// The header and the operations together.
+            pub const SPEC: ::std::option::Option<::bank_runtime::SigningSpec> =
+                Some(::bank_runtime::SigningSpec { header: HEADER, operations: OPERATIONS });
         }
     }
 }
 
-/// `pub mod retry` when operations other than GET are marked `x-idempotent: true` (read-only
-/// lookups a bank takes as POST): the runtime may repeat them like a GET.
+/// `pub mod retry`: the operations other than GET marked `x-idempotent: true` (read-only lookups
+/// a bank takes as POST), which the runtime may repeat like a GET; empty when there are none.
 fn retry_tokens(doc: &Value) -> proc_macro2::TokenStream {
     let names: Vec<String> = operations(doc)
         .filter(|op| op.op.get("x-idempotent").and_then(Value::as_bool) == Some(true))
         .filter_map(|op| op.op.get("operationId").and_then(Value::as_str))
         .map(method_name)
         .collect();
-    if names.is_empty() {
-        return quote! {};
-    }
     quote! {
         /// Which operations are safe to repeat besides GET, from the spec (`x-idempotent`).
         pub mod retry {
@@ -181,19 +324,19 @@ struct ErrorCodeRow {
     message: String,
 }
 
-/// `pub mod error_codes` when a component schema carries `x-error-codes` (the bank's numbered
-/// error table, each row `{code, name, group, message}`): an enum with one variant per row and
-/// `Unlisted(code)` for the rest, so a new code from the bank is kept, not lost.
+/// `pub mod error_codes`: when a component schema carries `x-error-codes` (the bank's numbered
+/// error table, each row `{code, name, group, message}`), an enum with one variant per row and
+/// `Unlisted(code)` for the rest, so a new code from the bank is kept, not lost. Without a table
+/// every code is `Unlisted`.
 fn error_code_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> {
-    let Some((schema, table)) = doc
+    let found = doc
         .pointer("/components/schemas")
         .and_then(Value::as_object)
         .into_iter()
         .flatten()
-        .find_map(|(name, s)| s.get("x-error-codes").map(|t| (name, t)))
-    else {
-        return Ok(quote! {});
-    };
+        .find_map(|(name, s)| s.get("x-error-codes").map(|t| (name.as_str(), t)));
+    let empty = Value::Array(Vec::new());
+    let (schema, table) = found.unwrap_or(("", &empty));
     let pointer = format!(
         "/components/schemas/{}/x-error-codes",
         crate::load::escape_pointer(schema)
@@ -259,7 +402,12 @@ fn error_code_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStrea
     let groups = parsed.iter().map(|r| r.group.as_str());
     let messages = parsed.iter().map(|r| r.message.as_str());
     let names = parsed.iter().map(|r| r.name.as_str());
-    let module_doc = format!("The error codes of `{schema}`, from the spec's `x-error-codes`.");
+    let module_doc = if schema.is_empty() {
+        "The bank's error codes: the spec has no `x-error-codes` table, so every code is `Unlisted`."
+            .to_owned()
+    } else {
+        format!("The error codes of `{schema}`, from the spec's `x-error-codes`.")
+    };
     Ok(quote! {
         #[doc = #module_doc]
         pub mod error_codes {

@@ -131,17 +131,10 @@ fn placeholder(doc: &Value, schema: &Value) -> Option<Value> {
     let format = schema.get("format").and_then(Value::as_str).unwrap_or("");
     Some(match schema.get("type").and_then(Value::as_str)? {
         "string" => Value::String(
-            match format {
-                "date" => "2020-03-31",
-                "date-time" => "2020-03-31T10:00:00+06:00",
-                "uuid" => "00000000-0000-4000-8000-000000000000",
-                "dd-MM-yyyy" => "31-03-2020",
-                "yyyy-MM-dd HH:mm:ss" => "2020-03-31 10:00:00",
-                "dd-MM-yyyy HH:mm:ss" => "31-03-2020 10:00:00",
-                "dd.MM.yyyy HH:mm:ss" => "31.03.2020 10:00:00",
-                _ => "string",
-            }
-            .to_owned(),
+            bank_openapi::formats::find(format)
+                .filter(|f| f.json_type == "string")
+                .map_or("string", |f| f.sample)
+                .to_owned(),
         ),
         "integer" | "number" => Value::from(0),
         "boolean" => Value::Bool(false),

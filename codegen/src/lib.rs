@@ -120,7 +120,7 @@ pub fn generate_api(api: &Api, timings: &mut Timings) -> Result<Vec<OutputFile>>
         if api.config.normalise.tolerant_enums {
             enums::make_tolerant(&mut file);
         }
-        let servers: syn::File = syn::parse2(constants::tokens(&doc_path, &doc)?)
+        let servers: syn::File = syn::parse2(constants::tokens(&doc_path, &api.name, &doc)?)
             .map_err(|e| Error::Format { path: doc_path.clone(), message: e.to_string() })?;
         file.items.extend(servers.items);
         let header = format!(
@@ -182,9 +182,6 @@ serde_json.workspace = true
 chrono = {{ workspace = true, features = ["serde"] }}
 uuid = {{ workspace = true, features = ["serde"] }}
 regress.workspace = true
-
-[dev-dependencies]
-bank-codegen = {{ path = "../../codegen" }}
 "#,
         name = api.name,
         title = api.config.api.title,

@@ -9,21 +9,12 @@ use std::path::Path;
 
 use serde_json::{Map, Value, json};
 
+use bank_openapi::formats;
+use bank_openapi::walk::visit_objects_mut;
+
 use crate::config::Policy;
 use crate::error::{Error, Result};
 use crate::load::escape_pointer;
-
-/// The one table of custom `format`s the banks need and the runtime types they map to.
-/// Fixes put these formats on the bank's fields; everything else follows from here.
-pub const FORMATS: &[(&str, &str, &str)] = &[
-    // (type, format, Rust type in bank-runtime)
-    ("number", "decimal", "Decimal"),
-    ("string", "date-time", "DateTime"),
-    ("string", "dd-MM-yyyy", "DateDmy"),
-    ("string", "yyyy-MM-dd HH:mm:ss", "DateTimeYmdHms"),
-    ("string", "dd-MM-yyyy HH:mm:ss", "DateTimeDmyHms"),
-    ("string", "dd.MM.yyyy HH:mm:ss", "DateTimeDmyHmsDots"),
-];
 
 /// The runtime crate generated code refers to.
 pub const RUNTIME_CRATE: &str = "bank-runtime";
@@ -102,22 +93,28 @@ fn reject_numeric_parameters(path: &Path, doc: &Value) -> Result<()> {
 
 /// Every schema with `type: number` (any format) becomes `bank_runtime::Decimal`.
 fn mark_numbers(v: &mut Value) {
-    walk_objects(v, &mut |map| {
+    visit_objects_mut(v, &mut |map| {
         if map.get("type") == Some(&json!("number")) && !map.contains_key("x-rust-type") {
-            map.insert("format".into(), json!("decimal"));
-            map.insert("x-rust-type".into(), rust_type("Decimal"));
+            map.insert("format".into(), json!(formats::DECIMAL.name));
+            map.insert(
+                "x-rust-type".into(),
+                rust_type(formats::DECIMAL.runtime_type.unwrap_or("Decimal")),
+            );
         }
     });
 }
 
 fn mark_formats(v: &mut Value) {
-    walk_objects(v, &mut |map| {
+    visit_objects_mut(v, &mut |map| {
         let (Some(Value::String(ty)), Some(Value::String(format))) =
             (map.get("type"), map.get("format"))
         else {
             return;
         };
-        if let Some((_, _, rust)) = FORMATS.iter().find(|(t, f, _)| t == ty && f == format)
+        // The formats table says which runtime type holds each format exactly.
+        if let Some(rust) = formats::find(format)
+            .filter(|f| f.json_type == ty)
+            .and_then(|f| f.runtime_type)
             && !map.contains_key("x-rust-type")
         {
             let rt = rust_type(rust);
@@ -127,7 +124,7 @@ fn mark_formats(v: &mut Value) {
 }
 
 fn stringify_examples(v: &mut Value) {
-    walk_objects(v, &mut |map| {
+    visit_objects_mut(v, &mut |map| {
         if map.get("type") == Some(&json!("string"))
             && let Some(example @ (Value::Number(_) | Value::Bool(_))) = map.get("example")
         {
@@ -135,22 +132,6 @@ fn stringify_examples(v: &mut Value) {
             map.insert("example".into(), Value::String(text));
         }
     });
-}
-
-fn walk_objects(v: &mut Value, f: &mut impl FnMut(&mut Map<String, Value>)) {
-    match v {
-        Value::Object(map) => {
-            f(map);
-            for (key, child) in map.iter_mut() {
-                // Example payloads, defaults and enum values are data, not schemas.
-                if !crate::json::DATA_KEYS.contains(&key.as_str()) {
-                    walk_objects(child, f);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(|c| walk_objects(c, f)),
-        _ => {}
-    }
 }
 
 /// Remove `additionalProperties` booleans from every schema the bank sends to us: responses and
@@ -271,7 +252,7 @@ fn collect_refs(v: &Value, out: &mut BTreeSet<String>) {
 }
 
 fn strip_additional(v: &mut Value) {
-    walk_objects(v, &mut |map| {
+    visit_objects_mut(v, &mut |map| {
         if matches!(map.get("additionalProperties"), Some(Value::Bool(_))) {
             map.shift_remove("additionalProperties");
         }
@@ -299,7 +280,7 @@ fn untype_error_responses(doc: &mut Value) {
             };
             let errors: Vec<String> = responses
                 .keys()
-                .filter(|s| s.starts_with('4') || s.starts_with('5') || s.as_str() == "default")
+                .filter(|s| bank_openapi::status::is_error(s))
                 .cloned()
                 .collect();
             if errors.is_empty() || errors.len() == responses.len() {

@@ -78,9 +78,9 @@ fn check_operation(doc: &Value, op: &Value) -> Result<(), (String, String)> {
         let response = crate::refs::deref(doc, response);
         let suffix = format!("/responses/{}", escape_pointer(status));
         let shape = response_shape(response).map_err(|r| (format!("{suffix}/content"), r))?;
-        if status.starts_with('2') {
+        if bank_openapi::status::is_success(status) {
             success.push((status, shape));
-        } else if status.starts_with('4') || status.starts_with('5') || status == "default" {
+        } else if bank_openapi::status::is_error(status) {
             errors.push((status, shape));
         }
     }

@@ -4282,6 +4282,14 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+/// This API's facts in one value, for the runtime and the facade.
+pub const SPEC: ::bank_runtime::ApiSpec = ::bank_runtime::ApiSpec {
+    name: "baas-gateway",
+    servers: servers::ALL,
+    oauth2: auth::OAUTH2,
+    signing: signing::SPEC,
+    idempotent_operations: retry::IDEMPOTENT_OPERATIONS,
+};
 /// Base URLs of this API per environment, from the spec's `servers` (path stem included).
 pub mod servers {
     /**`production`: https://baas-gateway.invalid
@@ -4291,14 +4299,25 @@ pub mod servers {
     /// Every environment as `(name, base URL)`, in the spec's order.
     pub const ALL: &[(&str, &str)] = &[("production", PRODUCTION)];
 }
+/// Operations whose request body must be signed: none in this spec.
+pub mod signing {
+    /// Operations whose body is signed: none.
+    pub const OPERATIONS: &[&str] = &[];
+    /// No signing.
+    pub const SPEC: ::std::option::Option<::bank_runtime::SigningSpec> = None;
+}
 /// OAuth2 as the spec declares it.
 pub mod auth {
     /// The token endpoint: a full URL, or a path on the API's base URL when it starts with `/`.
     pub const TOKEN_URL: &str = "/oauth2/token";
-    /// The grant type (`client_credentials` or `password`).
-    pub const GRANT: &str = "password";
     /// The scopes of this API.
     pub const SCOPES: &[&str] = &["default"];
+    /// The OAuth2 flow.
+    pub const OAUTH2: ::std::option::Option<::bank_runtime::OAuth2Spec> = Some(::bank_runtime::OAuth2Spec {
+        token_url: TOKEN_URL,
+        grant: ::bank_runtime::Grant::Password,
+        scopes: SCOPES,
+    });
 }
 /// Which operations are safe to repeat besides GET, from the spec (`x-idempotent`).
 pub mod retry {
@@ -4307,6 +4326,66 @@ pub mod retry {
         "get_card_application_status",
         "get_micro_credit_application_status",
         "find_cards",
+    ];
+}
+/// The operations of this API, from the spec.
+pub mod operations {
+    ///`POST /oauth2/token`: Получение JWT-токена
+    pub const GET_TOKEN: &str = "getToken";
+    ///`POST /api/v1/card/application/create`: Заказ карты
+    pub const CREATE_CARD_APPLICATION: &str = "createCardApplication";
+    ///`POST /api/v1/card/application/status`: Статус заявки на карту
+    pub const GET_CARD_APPLICATION_STATUS: &str = "getCardApplicationStatus";
+    ///`POST /api/v1/microcredit/application/create`: Заявка на микрокредит
+    pub const CREATE_MICRO_CREDIT_APPLICATION: &str = "createMicroCreditApplication";
+    ///`POST /api/v1/microcredit/application/status`: Статус заявки на микрокредит
+    pub const GET_MICRO_CREDIT_APPLICATION_STATUS: &str = "getMicroCreditApplicationStatus";
+    ///`POST /api/v1/card/attach/sms/send`: Привязка карты: отправка SMS-кода
+    pub const SEND_CARD_ATTACH_SMS: &str = "sendCardAttachSms";
+    ///`POST /api/v1/card/attach/sms/confirm`: Привязка карты: подтверждение SMS-кода
+    pub const CONFIRM_CARD_ATTACH_SMS: &str = "confirmCardAttachSms";
+    ///`POST /api/v1/card/find`: Поиск карты
+    pub const FIND_CARDS: &str = "findCards";
+    /// Every operation as `(operationId, method name, HTTP method, path template)`.
+    pub const ALL: &[(&str, &str, &str, &str)] = &[
+        (GET_TOKEN, "get_token", "POST", "/oauth2/token"),
+        (
+            CREATE_CARD_APPLICATION,
+            "create_card_application",
+            "POST",
+            "/api/v1/card/application/create",
+        ),
+        (
+            GET_CARD_APPLICATION_STATUS,
+            "get_card_application_status",
+            "POST",
+            "/api/v1/card/application/status",
+        ),
+        (
+            CREATE_MICRO_CREDIT_APPLICATION,
+            "create_micro_credit_application",
+            "POST",
+            "/api/v1/microcredit/application/create",
+        ),
+        (
+            GET_MICRO_CREDIT_APPLICATION_STATUS,
+            "get_micro_credit_application_status",
+            "POST",
+            "/api/v1/microcredit/application/status",
+        ),
+        (
+            SEND_CARD_ATTACH_SMS,
+            "send_card_attach_sms",
+            "POST",
+            "/api/v1/card/attach/sms/send",
+        ),
+        (
+            CONFIRM_CARD_ATTACH_SMS,
+            "confirm_card_attach_sms",
+            "POST",
+            "/api/v1/card/attach/sms/confirm",
+        ),
+        (FIND_CARDS, "find_cards", "POST", "/api/v1/card/find"),
     ];
 }
 ///The error codes of `Error`, from the spec's `x-error-codes`.

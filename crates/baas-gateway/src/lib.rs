@@ -14,4 +14,4 @@ mod generated;
 
 pub use generated::*;
 
-bank_runtime::client_hooks!(Client, "baas-gateway");
+bank_runtime::client_hooks!(Client);

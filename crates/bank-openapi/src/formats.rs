@@ -138,11 +138,12 @@ impl Format {
         }
     }
 
-    /// The chrono pattern of a date or naive date-time format.
-    pub fn pattern(&self) -> Option<&'static str> {
+    /// The chrono pattern of a date or naive date-time format (`""` for the others), usable in
+    /// constants (the runtime's date types are built from it).
+    pub const fn pattern(&self) -> &'static str {
         match self.check {
-            Check::Date(p) | Check::NaiveDateTime(p) => Some(p),
-            _ => None,
+            Check::Date(p) | Check::NaiveDateTime(p) => p,
+            _ => "",
         }
     }
 }

@@ -6,6 +6,7 @@
 //!   rather than structure.
 //! - [`refs`]: following local `$ref`s.
 //! - [`operations`]: which keys of a path item are operations, and every operation of a document.
+//! - [`environments`]: the `x-environment` names of servers.
 //! - [`formats`]: the string formats the banks use (`date`, `dd-MM-yyyy`, …): layout, parser,
 //!   Rust type and sample, in one table.
 //! - [`status`]: what a response key (`200`, `4XX`, `default`) means.
@@ -19,6 +20,7 @@
 
 #![warn(missing_docs)]
 
+pub mod environments;
 pub mod formats;
 pub mod operations;
 pub mod pointer;

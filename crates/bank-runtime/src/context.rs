@@ -12,7 +12,8 @@ use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE}
 use crate::error::AuthError;
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
-use crate::signing::{SignError, Signing};
+use crate::signing::{BodySigner, SignError, Signing};
+use crate::spec::ApiSpec;
 use crate::time::{Sleeper, TokioSleep};
 use crate::token::TokenCache;
 
@@ -57,10 +58,21 @@ impl Context {
     pub fn builder(api: &'static str) -> ContextBuilder {
         ContextBuilder {
             api,
+            spec: None,
             auth: None,
             retry: RetryPolicy::default(),
             signing: None,
             sleeper: Arc::new(TokioSleep),
+        }
+    }
+
+    /// Start building a context for the API `spec` describes (a generated crate's `SPEC`): its
+    /// name, its idempotent operations added to whatever retry policy is set, and the operations
+    /// a [`signer`](ContextBuilder::signer) signs.
+    pub fn for_api(spec: &'static ApiSpec) -> ContextBuilder {
+        ContextBuilder {
+            spec: Some(spec),
+            ..Context::builder(spec.name)
         }
     }
 
@@ -269,6 +281,7 @@ impl fmt::Debug for Context {
 #[derive(Debug)]
 pub struct ContextBuilder {
     api: &'static str,
+    spec: Option<&'static ApiSpec>,
     auth: Option<TokenCache>,
     retry: RetryPolicy,
     signing: Option<Signing>,
@@ -294,6 +307,19 @@ impl ContextBuilder {
         self
     }
 
+    /// Sign with `signer` the operations the API's spec marks, in its header (see
+    /// [`Context::for_api`]); without a spec, or when the spec signs nothing, nothing is signed.
+    pub fn signer(mut self, signer: Arc<dyn BodySigner>) -> Self {
+        if let Some(spec) = self.spec.and_then(|s| s.signing) {
+            self.signing = Some(Signing {
+                signer,
+                header: spec.header,
+                operations: spec.operations,
+            });
+        }
+        self
+    }
+
     /// Wait between attempts with `sleeper` (Tokio's timer by default; an
     /// [`InstantSleep`](crate::InstantSleep) in tests records the waits instead of waiting).
     pub fn sleeper(mut self, sleeper: impl Sleeper + 'static) -> Self {
@@ -303,11 +329,21 @@ impl ContextBuilder {
 
     /// The context.
     pub fn build(self) -> Context {
+        let mut retry = self.retry;
+        for op in self
+            .spec
+            .map(|s| s.idempotent_operations)
+            .unwrap_or_default()
+        {
+            if !retry.idempotent_operations.contains(op) {
+                retry.idempotent_operations.push(op);
+            }
+        }
         Context {
             inner: Arc::new(Inner {
                 api: self.api,
                 auth: self.auth,
-                retry: self.retry,
+                retry,
                 signing: self.signing,
                 sleeper: self.sleeper,
             }),

@@ -1,5 +1,6 @@
 //! The banks' date and date-time layouts that are not RFC 3339, each as its own type whose parse
-//! error names the layout it expected.
+//! error names the layout it expected. Layouts and patterns come from the one formats table,
+//! [`bank_openapi::formats`].
 
 use std::fmt;
 
@@ -27,14 +28,16 @@ impl fmt::Display for LayoutError {
 impl std::error::Error for LayoutError {}
 
 macro_rules! layout_type {
-    ($(#[$doc:meta])* $name:ident, $inner:ty, $layout:literal, $chrono:literal) => {
+    ($(#[$doc:meta])* $name:ident, $inner:ty, $format:path) => {
         $(#[$doc])*
         #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub struct $name(pub $inner);
 
         impl $name {
             /// The layout as the spec writes it.
-            pub const LAYOUT: &'static str = $layout;
+            pub const LAYOUT: &'static str = $format.name;
+            /// The chrono pattern of the layout.
+            const PATTERN: &'static str = $format.pattern();
 
             /// The chrono value.
             pub fn get(self) -> $inner {
@@ -52,15 +55,15 @@ macro_rules! layout_type {
             type Err = LayoutError;
 
             fn from_str(s: &str) -> Result<Self, Self::Err> {
-                <$inner>::parse_from_str(s, $chrono)
+                <$inner>::parse_from_str(s, Self::PATTERN)
                     .map($name)
-                    .map_err(|e| LayoutError { input: s.to_owned(), layout: $layout, reason: e.to_string() })
+                    .map_err(|e| LayoutError { input: s.to_owned(), layout: Self::LAYOUT, reason: e.to_string() })
             }
         }
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                fmt::Display::fmt(&self.0.format($chrono), f)
+                fmt::Display::fmt(&self.0.format(Self::PATTERN), f)
             }
         }
 
@@ -87,19 +90,19 @@ macro_rules! layout_type {
 
 layout_type!(
     /// A date written `dd-MM-yyyy` (`31-03-2020`), as BCC's FinancialAPI sends dates.
-    DateDmy, chrono::NaiveDate, "dd-MM-yyyy", "%d-%m-%Y"
+    DateDmy, chrono::NaiveDate, bank_openapi::formats::DATE_DMY
 );
 layout_type!(
     /// A date-time written `yyyy-MM-dd HH:mm:ss` (`2019-12-10 00:00:00`), bank local time.
-    DateTimeYmdHms, chrono::NaiveDateTime, "yyyy-MM-dd HH:mm:ss", "%Y-%m-%d %H:%M:%S"
+    DateTimeYmdHms, chrono::NaiveDateTime, bank_openapi::formats::DATE_TIME_YMD_HMS
 );
 layout_type!(
     /// A date-time written `dd-MM-yyyy HH:mm:ss` (`23-02-2021 15:08:23`), bank local time.
-    DateTimeDmyHms, chrono::NaiveDateTime, "dd-MM-yyyy HH:mm:ss", "%d-%m-%Y %H:%M:%S"
+    DateTimeDmyHms, chrono::NaiveDateTime, bank_openapi::formats::DATE_TIME_DMY_HMS
 );
 layout_type!(
     /// A date-time written `dd.MM.yyyy HH:mm:ss` (`06.10.2023 10:07:23`), bank local time.
-    DateTimeDmyHmsDots, chrono::NaiveDateTime, "dd.MM.yyyy HH:mm:ss", "%d.%m.%Y %H:%M:%S"
+    DateTimeDmyHmsDots, chrono::NaiveDateTime, bank_openapi::formats::DATE_TIME_DMY_HMS_DOTS
 );
 
 /// An RFC 3339 date-time that keeps the offset it was written with (`2023-02-11T04:44:31+06:00`

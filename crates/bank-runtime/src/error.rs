@@ -100,9 +100,13 @@ impl BankError {
         }
     }
 
-    /// Whether a retry of the same request could succeed (transport failures, 429, 5xx).
+    /// Whether a retry of the same request could succeed: no answer at all, or a status in
+    /// [`TRANSIENT_STATUSES`](crate::retry::TRANSIENT_STATUSES).
     pub fn is_transient(&self) -> bool {
-        matches!(self.kind, ErrorKind::Transport) || matches!(self.status, Some(429 | 500..=599))
+        matches!(self.kind, ErrorKind::Transport)
+            || self
+                .status
+                .is_some_and(|s| crate::retry::TRANSIENT_STATUSES.contains(&s))
     }
 }
 

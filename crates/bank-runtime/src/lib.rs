@@ -16,6 +16,7 @@ pub mod oauth;
 pub mod retry;
 mod secret;
 pub mod signing;
+pub mod spec;
 pub mod time;
 pub mod token;
 
@@ -30,6 +31,7 @@ pub use oauth::{ClientCredentials, ClientCredentialsGrant, PasswordGrant};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use signing::{BodySigner, SignError, Signing};
+pub use spec::{ApiSpec, Grant, OAuth2Spec, SigningSpec};
 pub use time::{Clock, InstantSleep, ManualClock, Sleeper, SystemClock, TokioSleep};
 pub use token::{AccessToken, TokenCache, TokenSource};
 
@@ -41,13 +43,13 @@ pub use reqwest as __reqwest;
 pub use serde as __serde;
 
 /// Implement progenitor's `ClientHooks` for a generated `Client` by delegating to its
-/// [`Context`], and define the crate's `API` name and `SendExt::bank`. It must expand inside the
-/// crate that defines `Client` (orphan rule).
+/// [`Context`], and define the crate's `API` name (from its generated `SPEC`) and
+/// `SendExt::bank`. It must expand inside the crate that defines `Client` (orphan rule).
 #[macro_export]
 macro_rules! client_hooks {
-    ($client:ty, $api:literal) => {
-        /// The name of this API in logs and errors.
-        pub const API: &str = $api;
+    ($client:ty) => {
+        /// The name of this API in logs and errors (`SPEC.name`).
+        pub const API: &str = SPEC.name;
 
         /// `.bank()` on a generated call: await it and get `Result<T, BankError>`.
         pub trait SendExt<T, E>:
@@ -65,7 +67,7 @@ macro_rules! client_hooks {
             where
                 E: $crate::__serde::Serialize,
             {
-                $crate::call::call($api, self)
+                $crate::call::call(API, self)
             }
         }
 

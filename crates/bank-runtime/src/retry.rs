@@ -2,6 +2,12 @@
 
 use std::time::Duration;
 
+/// The HTTP statuses after which the same request may succeed: request timeout, too many
+/// requests, and the server and gateway failures that say nothing about the request itself (not
+/// 501 Not Implemented or 505). The one list: retries and
+/// [`BankError::is_transient`](crate::BankError::is_transient) both read it.
+pub const TRANSIENT_STATUSES: &[u16] = &[408, 429, 500, 502, 503, 504];
+
 /// Retry policy of a client. Only what is safe to repeat is retried: GET / HEAD / OPTIONS, and
 /// POST operations the bank makes idempotent by its own reference (listed by id). A payment or an
 /// order-creating POST is never sent twice automatically.
@@ -46,9 +52,9 @@ impl RetryPolicy {
         ) || self.idempotent_operations.contains(&operation_id)
     }
 
-    /// Whether a response status is worth another attempt.
+    /// Whether a response status is worth another attempt ([`TRANSIENT_STATUSES`]).
     pub fn retryable_status(status: u16) -> bool {
-        matches!(status, 408 | 429 | 502 | 503 | 504)
+        TRANSIENT_STATUSES.contains(&status)
     }
 
     /// Wait before attempt `attempt` (1 = the first retry): `Retry-After` when the bank sent one

@@ -5,7 +5,7 @@
 //! cargo run -p bank-sandbox &
 //! cargo run -p banks --example broker -- --base-url http://127.0.0.1:8080/bcc-broker
 //! ```
-//! (`--token-url` defaults to `{base-url}/oauth/token`, the sandbox's; the bank's own is in the spec.)
+//! (`--token-url` defaults to the sandbox's token route under `--base-url`; the bank's own is in the spec.)
 
 pub mod common;
 
@@ -29,7 +29,10 @@ pub async fn run(args: common::Args) -> Result<(), Box<dyn std::error::Error>> {
             args.get("client-secret", "sandbox-secret"),
         ))
         .environment(Environment::Custom(base.clone()))
-        .token_url(args.get("token-url", &format!("{base}/oauth/token")))
+        .token_url(args.get(
+            "token-url",
+            &format!("{base}{}", bank_sandbox::spec::Bank::Broker.token_path().unwrap_or_default()),
+        ))
         .build()?;
     let (partner, amount) = (args.get("partner", "SHOP"), args.get("amount", "300000"));
 

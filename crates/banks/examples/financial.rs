@@ -6,7 +6,7 @@
 //! cargo run -p banks --example financial -- --base-url http://127.0.0.1:8080/bcc-financial \
 //!     --key crates/bank-jws/tests/keys/ec.key.pem --cert crates/bank-jws/tests/keys/ec.cert.pem
 //! ```
-//! (`--token-url` defaults to `{base-url}/oauth/token`, the sandbox's; the bank's own is in the spec.)
+//! (`--token-url` defaults to the sandbox's token route under `--base-url`; the bank's own is in the spec.)
 
 pub mod common;
 
@@ -35,7 +35,15 @@ pub async fn run(args: common::Args) -> Result<(), Box<dyn std::error::Error>> {
             args.get("client-secret", "sandbox-secret"),
         ))
         .environment(Environment::Custom(base.clone()))
-        .token_url(args.get("token-url", &format!("{base}/oauth/token")))
+        .token_url(args.get(
+            "token-url",
+            &format!(
+                    "{base}{}",
+                    bank_sandbox::spec::Bank::Financial
+                        .token_path()
+                        .unwrap_or_default()
+                ),
+        ))
         .signer(JwsSigner::new(KeySigner::from_pem(&key, &cert)?, profile))
         .build()?;
 

@@ -82,7 +82,7 @@ impl Baas {
             what: "the user login and password",
         })?;
         let base = match &self.environment {
-            Environment::Custom(_) => self.environment.base_url(api, gateway::servers::ALL)?,
+            Environment::Custom(_) => self.environment.base_url(&gateway::SPEC)?,
             _ => {
                 return Err(BuildError::Missing {
                     api,
@@ -90,21 +90,16 @@ impl Baas {
                 });
             }
         };
-        let token_url =
-            self.token_url
-                .unwrap_or_else(|| match gateway::auth::TOKEN_URL.strip_prefix('/') {
-                    Some(path) => format!("{base}/{path}"),
-                    None => gateway::auth::TOKEN_URL.to_owned(),
-                });
+        let oauth2 = gateway::SPEC.oauth2.ok_or(BuildError::Missing {
+            api,
+            what: "an OAuth2 flow in the spec",
+        })?;
+        let token_url = self.token_url.unwrap_or_else(|| oauth2.token_url_on(&base));
         let http = self.http.client()?;
         let grant = PasswordGrant::new(http.clone(), token_url, consumer, username, password);
-        let mut retry = self.http.retry.clone();
-        retry
-            .idempotent_operations
-            .extend_from_slice(gateway::retry::IDEMPOTENT_OPERATIONS);
-        let context = Context::builder(api)
+        let context = Context::for_api(&gateway::SPEC)
             .auth(TokenCache::new(grant, TOKEN_MARGIN))
-            .retry(retry)
+            .retry(self.http.retry.clone())
             .build();
         Ok(BaasClient {
             client: gateway::Client::new_with_client(&base, http, context),

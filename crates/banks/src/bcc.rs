@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bank_runtime::{
-    BodySigner, CallbackError, ClientCredentials, ClientCredentialsGrant, Context, Signing,
+    ApiSpec, BodySigner, CallbackError, ClientCredentials, ClientCredentialsGrant, Context,
     TokenCache,
 };
 
@@ -22,14 +22,6 @@ pub use bcc_financial as financial;
 /// Refresh tokens this long before they expire.
 const TOKEN_MARGIN: Duration = Duration::from_secs(30);
 
-/// What differs between the two BCC APIs; all of it comes from their generated crates.
-struct Api {
-    name: &'static str,
-    servers: &'static [(&'static str, &'static str)],
-    token_url: &'static str,
-    scopes: &'static [&'static str],
-}
-
 /// Settings shared by both BCC builders.
 #[derive(Debug, Default)]
 struct Settings {
@@ -41,23 +33,32 @@ struct Settings {
 }
 
 impl Settings {
+    /// The base URL and the context for `api` (a generated crate's `SPEC`: servers, OAuth2 flow,
+    /// idempotent and signed operations all come from it).
     fn context(
         &self,
-        api: &Api,
+        api: &'static ApiSpec,
         http: &reqwest::Client,
     ) -> Result<(String, bank_runtime::ContextBuilder), BuildError> {
         let credentials = self.credentials.clone().ok_or(BuildError::Missing {
             api: api.name,
             what: "credentials",
         })?;
-        let base = self.environment.base_url(api.name, api.servers)?;
+        let base = self.environment.base_url(api)?;
+        let oauth2 = api.oauth2.ok_or(BuildError::Missing {
+            api: api.name,
+            what: "an OAuth2 flow in the spec",
+        })?;
         let token_url = self
             .token_url
             .clone()
-            .unwrap_or_else(|| api.token_url.to_owned());
-        let scope = self.scope.clone().unwrap_or_else(|| api.scopes.join(" "));
+            .unwrap_or_else(|| oauth2.token_url_on(&base));
+        let scope = self
+            .scope
+            .clone()
+            .unwrap_or_else(|| oauth2.scopes.join(" "));
         let grant = ClientCredentialsGrant::new(http.clone(), token_url, scope, credentials);
-        let context = Context::builder(api.name)
+        let context = Context::for_api(api)
             .auth(TokenCache::new(grant, TOKEN_MARGIN))
             .retry(self.http.retry.clone());
         Ok((base, context))
@@ -114,14 +115,8 @@ impl Broker {
 
     /// The client.
     pub fn build(self) -> Result<bcc_broker::Client, BuildError> {
-        let api = Api {
-            name: bcc_broker::API,
-            servers: bcc_broker::servers::ALL,
-            token_url: bcc_broker::auth::TOKEN_URL,
-            scopes: bcc_broker::auth::SCOPES,
-        };
         let http = self.settings.http.client()?;
-        let (base, context) = self.settings.context(&api, &http)?;
+        let (base, context) = self.settings.context(&bcc_broker::SPEC, &http)?;
         Ok(bcc_broker::Client::new_with_client(
             &base,
             http,
@@ -154,27 +149,16 @@ impl Financial {
 
     /// The client.
     pub fn build(self) -> Result<bcc_financial::Client, BuildError> {
-        let api = Api {
-            name: bcc_financial::API,
-            servers: bcc_financial::servers::ALL,
-            token_url: bcc_financial::auth::TOKEN_URL,
-            scopes: bcc_financial::auth::SCOPES,
-        };
         let signer = self.signer.ok_or(BuildError::Missing {
-            api: api.name,
+            api: bcc_financial::API,
             what: "a payment signer",
         })?;
         let http = self.settings.http.client()?;
-        let (base, context) = self.settings.context(&api, &http)?;
-        let signing = Signing {
-            signer,
-            header: bcc_financial::signing::HEADER,
-            operations: bcc_financial::signing::OPERATIONS,
-        };
+        let (base, context) = self.settings.context(&bcc_financial::SPEC, &http)?;
         Ok(bcc_financial::Client::new_with_client(
             &base,
             http,
-            context.signing(signing).build(),
+            context.signer(signer).build(),
         ))
     }
 }

@@ -17,24 +17,28 @@ pub enum Environment {
 }
 
 impl Environment {
-    /// The base URL from the spec's `servers` (named by `x-environment`).
-    pub fn base_url(
-        &self,
-        api: &'static str,
-        servers: &[(&str, &str)],
-    ) -> Result<String, BuildError> {
-        let name = match self {
-            Environment::Custom(url) => return Ok(url.trim_end_matches('/').to_owned()),
-            Environment::Production => "production",
-            Environment::AlternativeProduction => "alternative-production",
-            Environment::Test => "test",
-        };
-        servers
-            .iter()
-            .find(|(env, _)| *env == name)
-            .map(|(_, url)| (*url).to_owned())
+    /// The `x-environment` name of a named environment (`None` for `Custom`), from the one list
+    /// of environment names ([`bank_openapi::environments`]).
+    pub fn name(&self) -> Option<&'static str> {
+        use bank_openapi::environments as env;
+        match self {
+            Environment::Production => Some(env::PRODUCTION),
+            Environment::AlternativeProduction => Some(env::ALTERNATIVE_PRODUCTION),
+            Environment::Test => Some(env::TEST),
+            Environment::Custom(_) => None,
+        }
+    }
+
+    /// The base URL from the API's spec (`servers`, named by `x-environment`), or the custom one.
+    pub fn base_url(&self, api: &bank_runtime::ApiSpec) -> Result<String, BuildError> {
+        if let Environment::Custom(url) = self {
+            return Ok(url.trim_end_matches('/').to_owned());
+        }
+        let name = self.name().unwrap_or_default();
+        api.server(name)
+            .map(str::to_owned)
             .ok_or(BuildError::NoSuchEnvironment {
-                api,
+                api: api.name,
                 environment: name,
             })
     }

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use bank_runtime::{CallbackError, Context, Secret};
-use globus_cfront::types::{OrderState, OrderStatus};
+use globus_cfront::types::OrderState;
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 
 use crate::config::{BuildError, Environment, HttpConfig};
@@ -68,14 +68,12 @@ impl Cfront {
         value.set_sensitive(true);
         headers.insert(AUTHORIZATION, value);
         let http = self.http.client_with_headers(headers)?;
-        let mut retry = self.http.retry.clone();
-        retry
-            .idempotent_operations
-            .extend_from_slice(cfront::retry::IDEMPOTENT_OPERATIONS);
         Ok(cfront::Client::new_with_client(
             &base,
             http,
-            Context::builder(api).retry(retry).build(),
+            Context::for_api(&cfront::SPEC)
+                .retry(self.http.retry.clone())
+                .build(),
         ))
     }
 }
@@ -95,41 +93,9 @@ pub fn parse_callback(body: &[u8]) -> Result<OrderState, CallbackError> {
     bank_runtime::parse_callback(cfront::API, body, bank_runtime::DEFAULT_MAX_CALLBACK)
 }
 
-/// What the merchant may do with an order in a given status.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MerchantAction {
-    /// Nothing yet: the bank or the client is still deciding, or the payout is under way.
-    Wait,
-    /// Hand over the goods and confirm, or reject (`WAITING_FOR_STORE_CONFIRM`).
-    ConfirmOrReject,
-    /// Paid out; the sale is complete.
-    Done,
-    /// The order ended without a sale.
-    Failed,
-    /// A status this client does not know: ask `order/state` again or contact the bank.
-    Unknown,
-}
-
-impl MerchantAction {
-    /// The action for a status (the grouping is the spec's `OrderStatus.x-merchant-actions`; a
-    /// test keeps the two equal).
-    pub fn for_status(status: &OrderStatus) -> Self {
-        match status {
-            OrderStatus::New
-            | OrderStatus::InProgress
-            | OrderStatus::WaitingForClientConfirm
-            | OrderStatus::StoreConfirmed => MerchantAction::Wait,
-            OrderStatus::WaitingForStoreConfirm => MerchantAction::ConfirmOrReject,
-            OrderStatus::Active => MerchantAction::Done,
-            OrderStatus::RejectedByBank
-            | OrderStatus::CancelledByClient
-            | OrderStatus::RejectedByStore
-            | OrderStatus::Expired
-            | OrderStatus::Returned => MerchantAction::Failed,
-            OrderStatus::Unknown(_) => MerchantAction::Unknown,
-        }
-    }
-}
+/// What the merchant may do with an order in a given status, generated from the spec's
+/// `OrderStatus.x-merchant-actions` (`MerchantAction::for_status`).
+pub use globus_cfront::MerchantAction;
 
 /// How long to wait between `order/state` polls when no callback URL is used.
 pub const SUGGESTED_POLL_INTERVAL: Duration = Duration::from_secs(5);

@@ -2593,6 +2593,14 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+/// This API's facts in one value, for the runtime and the facade.
+pub const SPEC: ::bank_runtime::ApiSpec = ::bank_runtime::ApiSpec {
+    name: "bcc-broker",
+    servers: servers::ALL,
+    oauth2: auth::OAUTH2,
+    signing: signing::SPEC,
+    idempotent_operations: retry::IDEMPOTENT_OPERATIONS,
+};
 /// Base URLs of this API per environment, from the spec's `servers` (path stem included).
 pub mod servers {
     /**`alternative-production`: https://api.bcc.kz:10443/bcc/production/v1/broker
@@ -2614,14 +2622,112 @@ pub mod servers {
         ("production", PRODUCTION),
     ];
 }
+/// Operations whose request body must be signed: none in this spec.
+pub mod signing {
+    /// Operations whose body is signed: none.
+    pub const OPERATIONS: &[&str] = &[];
+    /// No signing.
+    pub const SPEC: ::std::option::Option<::bank_runtime::SigningSpec> = None;
+}
 /// OAuth2 as the spec declares it.
 pub mod auth {
     /// The token endpoint: a full URL, or a path on the API's base URL when it starts with `/`.
     pub const TOKEN_URL: &str = "https://api.bcc.kz/bcc/production/v2/oauth/token";
-    /// The grant type (`client_credentials` or `password`).
-    pub const GRANT: &str = "client_credentials";
     /// The scopes of this API.
     pub const SCOPES: &[&str] = &["bcc.application.broker"];
+    /// The OAuth2 flow.
+    pub const OAUTH2: ::std::option::Option<::bank_runtime::OAuth2Spec> = Some(::bank_runtime::OAuth2Spec {
+        token_url: TOKEN_URL,
+        grant: ::bank_runtime::Grant::ClientCredentials,
+        scopes: SCOPES,
+    });
+}
+/// Which operations are safe to repeat besides GET, from the spec (`x-idempotent`).
+pub mod retry {
+    /// Operations a retry may send again, named as the hooks see them (the method names).
+    pub const IDEMPOTENT_OPERATIONS: &[&str] = &[];
+}
+/// The operations of this API, from the spec.
+pub mod operations {
+    ///`POST /pre-approved`: PreApproved
+    pub const PRE_APPROVED: &str = "pre_approved";
+    ///`POST /merchant-post-link`: Merchant postLink
+    pub const MERCHANT_POST_LINK: &str = "merchant_post_link";
+    ///`POST /orders`
+    pub const ORDERS: &str = "orders";
+    ///`GET /products`
+    pub const GET_PRODUCTS: &str = "getProducts";
+    /// Every operation as `(operationId, method name, HTTP method, path template)`.
+    pub const ALL: &[(&str, &str, &str, &str)] = &[
+        (PRE_APPROVED, "pre_approved", "POST", "/pre-approved"),
+        (MERCHANT_POST_LINK, "merchant_post_link", "POST", "/merchant-post-link"),
+        (ORDERS, "orders", "POST", "/orders"),
+        (GET_PRODUCTS, "get_products", "GET", "/products"),
+    ];
+}
+///The bank's error codes: the spec has no `x-error-codes` table, so every code is `Unlisted`.
+pub mod error_codes {
+    /// A bank error code: one variant per documented code, `Unlisted` for any other (kept
+    /// as sent, so a code the bank adds later is not lost).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum ErrorCode {
+        /// A code the spec does not list.
+        Unlisted(i64),
+    }
+    impl ErrorCode {
+        /// Every documented code, in the spec's order.
+        pub const KNOWN: &[ErrorCode] = &[];
+        /// The variant for a code as the bank sends it.
+        pub fn from_code(code: i64) -> Self {
+            match code {
+                other => ErrorCode::Unlisted(other),
+            }
+        }
+        /// The numeric code.
+        pub fn code(self) -> i64 {
+            match self {
+                ErrorCode::Unlisted(code) => code,
+            }
+        }
+        /// The variant's name (`Unlisted` for codes the spec does not list).
+        pub fn name(self) -> &'static str {
+            match self {
+                ErrorCode::Unlisted(_) => "Unlisted",
+            }
+        }
+        /// The group the bank files the code under (`system`, `business`); `None` when unlisted.
+        pub fn group(self) -> Option<&'static str> {
+            match self {
+                ErrorCode::Unlisted(_) => None,
+            }
+        }
+        /// The message the bank documents for the code (a template; the bank's actual
+        /// message may fill in details). `None` when unlisted.
+        pub fn documented_message(self) -> Option<&'static str> {
+            match self {
+                ErrorCode::Unlisted(_) => None,
+            }
+        }
+        /// Whether the spec lists this code.
+        pub fn is_known(self) -> bool {
+            !matches!(self, ErrorCode::Unlisted(_))
+        }
+    }
+    impl ::std::fmt::Display for ErrorCode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            write!(f, "{} ({})", self.code(), self.name())
+        }
+    }
+    impl From<i64> for ErrorCode {
+        fn from(code: i64) -> Self {
+            ErrorCode::from_code(code)
+        }
+    }
+    impl From<i32> for ErrorCode {
+        fn from(code: i32) -> Self {
+            ErrorCode::from_code(i64::from(code))
+        }
+    }
 }
 /// Every example of the normalised spec (`openapi.json`) deserialises into its generated
 /// type and serialises back to equal JSON.

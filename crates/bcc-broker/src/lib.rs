@@ -12,4 +12,4 @@ mod generated;
 
 pub use generated::*;
 
-bank_runtime::client_hooks!(Client, "bcc-broker");
+bank_runtime::client_hooks!(Client);

@@ -8532,6 +8532,14 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+/// This API's facts in one value, for the runtime and the facade.
+pub const SPEC: ::bank_runtime::ApiSpec = ::bank_runtime::ApiSpec {
+    name: "bcc-financial",
+    servers: servers::ALL,
+    oauth2: auth::OAUTH2,
+    signing: signing::SPEC,
+    idempotent_operations: retry::IDEMPOTENT_OPERATIONS,
+};
 /// Base URLs of this API per environment, from the spec's `servers` (path stem included).
 pub mod servers {
     /**`alternative-production`: https://api.bcc.kz:10443/bcc/production/v1/financial
@@ -8563,15 +8571,145 @@ pub mod signing {
         "create_payment_mt",
         "create_payment_base64",
     ];
+    /// The header and the operations together.
+    pub const SPEC: ::std::option::Option<::bank_runtime::SigningSpec> = Some(::bank_runtime::SigningSpec {
+        header: HEADER,
+        operations: OPERATIONS,
+    });
 }
 /// OAuth2 as the spec declares it.
 pub mod auth {
     /// The token endpoint: a full URL, or a path on the API's base URL when it starts with `/`.
     pub const TOKEN_URL: &str = "https://api.bcc.kz/bcc/production/v2/oauth/token";
-    /// The grant type (`client_credentials` or `password`).
-    pub const GRANT: &str = "client_credentials";
     /// The scopes of this API.
     pub const SCOPES: &[&str] = &["bcc.application.financial"];
+    /// The OAuth2 flow.
+    pub const OAUTH2: ::std::option::Option<::bank_runtime::OAuth2Spec> = Some(::bank_runtime::OAuth2Spec {
+        token_url: TOKEN_URL,
+        grant: ::bank_runtime::Grant::ClientCredentials,
+        scopes: SCOPES,
+    });
+}
+/// Which operations are safe to repeat besides GET, from the spec (`x-idempotent`).
+pub mod retry {
+    /// Operations a retry may send again, named as the hooks see them (the method names).
+    pub const IDEMPOTENT_OPERATIONS: &[&str] = &[];
+}
+/// The operations of this API, from the spec.
+pub mod operations {
+    ///`GET /{appid}/accounts`: Получение списка счетов
+    pub const GET_ACCOUNTS: &str = "getAccounts";
+    ///`GET /{appid}/accounts/{iban}`: Получение информации о счете (остаток, состояние и т.п.)
+    pub const GET_ACCOUNT: &str = "getAccount";
+    ///`GET /{appid}/accounts/{iban}/statement`: Получение выписки по операциям проведенным по балансу счета
+    pub const GET_STATEMENT: &str = "getStatement";
+    ///`GET /{appid}/accounts/{iban}/statement/v2`: Получение выписки по операциям проведенным по балансу счета
+    pub const GET_STATEMENT_V2: &str = "getStatementV2";
+    ///`GET /{appid}/payments`: Получение информации о платежах
+    pub const GET_PAYMENTS: &str = "getPayments";
+    ///`POST /{appid}/payments`: Создание платежа
+    pub const CREATE_PAYMENT: &str = "createPayment";
+    ///`GET /{appid}/payments/{referenceId}`: Просмотр информации по платежу
+    pub const GET_PAYMENT: &str = "getPayment";
+    ///`POST /{appid}/payments/mt`: Оправка платежа в формате МТ100
+    pub const CREATE_PAYMENT_MT: &str = "createPaymentMt";
+    ///`POST /{appid}/payments/base`: Операция создания платежа упакованного в формат Base64. Добавлен для совместимости.
+    pub const CREATE_PAYMENT_BASE64: &str = "createPaymentBase64";
+    ///`GET /{appid}/messages`: Получение списка сообщений от банка
+    pub const GET_MESSAGES: &str = "getMessages";
+    ///`GET /{appid}/information/taxpayer/{iin}`: Получение данных о налогоплательщике по ИИН из справочника налогоплательщиков РК
+    pub const GET_TAXPAYER: &str = "getTaxpayer";
+    ///`GET /healthcheck`: Проверка доступности сервиса
+    pub const HEALTHCHECK: &str = "healthcheck";
+    /// Every operation as `(operationId, method name, HTTP method, path template)`.
+    pub const ALL: &[(&str, &str, &str, &str)] = &[
+        (GET_ACCOUNTS, "get_accounts", "GET", "/{appid}/accounts"),
+        (GET_ACCOUNT, "get_account", "GET", "/{appid}/accounts/{iban}"),
+        (GET_STATEMENT, "get_statement", "GET", "/{appid}/accounts/{iban}/statement"),
+        (
+            GET_STATEMENT_V2,
+            "get_statement_v2",
+            "GET",
+            "/{appid}/accounts/{iban}/statement/v2",
+        ),
+        (GET_PAYMENTS, "get_payments", "GET", "/{appid}/payments"),
+        (CREATE_PAYMENT, "create_payment", "POST", "/{appid}/payments"),
+        (GET_PAYMENT, "get_payment", "GET", "/{appid}/payments/{referenceId}"),
+        (CREATE_PAYMENT_MT, "create_payment_mt", "POST", "/{appid}/payments/mt"),
+        (
+            CREATE_PAYMENT_BASE64,
+            "create_payment_base64",
+            "POST",
+            "/{appid}/payments/base",
+        ),
+        (GET_MESSAGES, "get_messages", "GET", "/{appid}/messages"),
+        (GET_TAXPAYER, "get_taxpayer", "GET", "/{appid}/information/taxpayer/{iin}"),
+        (HEALTHCHECK, "healthcheck", "GET", "/healthcheck"),
+    ];
+}
+///The bank's error codes: the spec has no `x-error-codes` table, so every code is `Unlisted`.
+pub mod error_codes {
+    /// A bank error code: one variant per documented code, `Unlisted` for any other (kept
+    /// as sent, so a code the bank adds later is not lost).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum ErrorCode {
+        /// A code the spec does not list.
+        Unlisted(i64),
+    }
+    impl ErrorCode {
+        /// Every documented code, in the spec's order.
+        pub const KNOWN: &[ErrorCode] = &[];
+        /// The variant for a code as the bank sends it.
+        pub fn from_code(code: i64) -> Self {
+            match code {
+                other => ErrorCode::Unlisted(other),
+            }
+        }
+        /// The numeric code.
+        pub fn code(self) -> i64 {
+            match self {
+                ErrorCode::Unlisted(code) => code,
+            }
+        }
+        /// The variant's name (`Unlisted` for codes the spec does not list).
+        pub fn name(self) -> &'static str {
+            match self {
+                ErrorCode::Unlisted(_) => "Unlisted",
+            }
+        }
+        /// The group the bank files the code under (`system`, `business`); `None` when unlisted.
+        pub fn group(self) -> Option<&'static str> {
+            match self {
+                ErrorCode::Unlisted(_) => None,
+            }
+        }
+        /// The message the bank documents for the code (a template; the bank's actual
+        /// message may fill in details). `None` when unlisted.
+        pub fn documented_message(self) -> Option<&'static str> {
+            match self {
+                ErrorCode::Unlisted(_) => None,
+            }
+        }
+        /// Whether the spec lists this code.
+        pub fn is_known(self) -> bool {
+            !matches!(self, ErrorCode::Unlisted(_))
+        }
+    }
+    impl ::std::fmt::Display for ErrorCode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            write!(f, "{} ({})", self.code(), self.name())
+        }
+    }
+    impl From<i64> for ErrorCode {
+        fn from(code: i64) -> Self {
+            ErrorCode::from_code(code)
+        }
+    }
+    impl From<i32> for ErrorCode {
+        fn from(code: i32) -> Self {
+            ErrorCode::from_code(i64::from(code))
+        }
+    }
 }
 /// Every example of the normalised spec (`openapi.json`) deserialises into its generated
 /// type and serialises back to equal JSON.

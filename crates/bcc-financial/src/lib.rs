@@ -12,4 +12,4 @@ mod generated;
 
 pub use generated::*;
 
-bank_runtime::client_hooks!(Client, "bcc-financial");
+bank_runtime::client_hooks!(Client);

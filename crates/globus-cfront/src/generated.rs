@@ -2292,6 +2292,14 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+/// This API's facts in one value, for the runtime and the facade.
+pub const SPEC: ::bank_runtime::ApiSpec = ::bank_runtime::ApiSpec {
+    name: "globus-cfront",
+    servers: servers::ALL,
+    oauth2: auth::OAUTH2,
+    signing: signing::SPEC,
+    idempotent_operations: retry::IDEMPOTENT_OPERATIONS,
+};
 /// Base URLs of this API per environment, from the spec's `servers` (path stem included).
 pub mod servers {
     /**`production`: https://cfront.globus.invalid
@@ -2300,6 +2308,18 @@ The bank gives the merchant the base URL at onboarding.*/
     pub const PRODUCTION: &str = "https://cfront.globus.invalid";
     /// Every environment as `(name, base URL)`, in the spec's order.
     pub const ALL: &[(&str, &str)] = &[("production", PRODUCTION)];
+}
+/// Operations whose request body must be signed: none in this spec.
+pub mod signing {
+    /// Operations whose body is signed: none.
+    pub const OPERATIONS: &[&str] = &[];
+    /// No signing.
+    pub const SPEC: ::std::option::Option<::bank_runtime::SigningSpec> = None;
+}
+/// OAuth2 as the spec declares it: none.
+pub mod auth {
+    /// The OAuth2 flow: the spec declares none.
+    pub const OAUTH2: ::std::option::Option<::bank_runtime::OAuth2Spec> = None;
 }
 /// Which operations are safe to repeat besides GET, from the spec (`x-idempotent`).
 pub mod retry {
@@ -2310,6 +2330,131 @@ pub mod retry {
         "get_guarantee_letter_data",
         "check_order_paid",
     ];
+}
+/// The operations of this API, from the spec.
+pub mod operations {
+    ///`POST /api/client/validate`: Поиск данных клиента по номеру телефона
+    pub const VALIDATE_CLIENT: &str = "validateClient";
+    ///`POST /api/order/create`: Создание кредитной заявки
+    pub const CREATE_ORDER: &str = "createOrder";
+    ///`POST /api/order/state`: Текущий статус заявки
+    pub const GET_ORDER_STATE: &str = "getOrderState";
+    ///`POST /api/order/confirm`: Подтверждение продажи магазином
+    pub const CONFIRM_ORDER: &str = "confirmOrder";
+    ///`POST /api/order/reject`: Отказ магазина от продажи
+    pub const REJECT_ORDER: &str = "rejectOrder";
+    ///`POST /api/order/data/for/guarantee/letter`: Данные договора для гарантийного письма
+    pub const GET_GUARANTEE_LETTER_DATA: &str = "getGuaranteeLetterData";
+    ///`POST /api/order/check/paid`: Состояние выплаты магазину
+    pub const CHECK_ORDER_PAID: &str = "checkOrderPaid";
+    /// Every operation as `(operationId, method name, HTTP method, path template)`.
+    pub const ALL: &[(&str, &str, &str, &str)] = &[
+        (VALIDATE_CLIENT, "validate_client", "POST", "/api/client/validate"),
+        (CREATE_ORDER, "create_order", "POST", "/api/order/create"),
+        (GET_ORDER_STATE, "get_order_state", "POST", "/api/order/state"),
+        (CONFIRM_ORDER, "confirm_order", "POST", "/api/order/confirm"),
+        (REJECT_ORDER, "reject_order", "POST", "/api/order/reject"),
+        (
+            GET_GUARANTEE_LETTER_DATA,
+            "get_guarantee_letter_data",
+            "POST",
+            "/api/order/data/for/guarantee/letter",
+        ),
+        (CHECK_ORDER_PAID, "check_order_paid", "POST", "/api/order/check/paid"),
+    ];
+}
+///The bank's error codes: the spec has no `x-error-codes` table, so every code is `Unlisted`.
+pub mod error_codes {
+    /// A bank error code: one variant per documented code, `Unlisted` for any other (kept
+    /// as sent, so a code the bank adds later is not lost).
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum ErrorCode {
+        /// A code the spec does not list.
+        Unlisted(i64),
+    }
+    impl ErrorCode {
+        /// Every documented code, in the spec's order.
+        pub const KNOWN: &[ErrorCode] = &[];
+        /// The variant for a code as the bank sends it.
+        pub fn from_code(code: i64) -> Self {
+            match code {
+                other => ErrorCode::Unlisted(other),
+            }
+        }
+        /// The numeric code.
+        pub fn code(self) -> i64 {
+            match self {
+                ErrorCode::Unlisted(code) => code,
+            }
+        }
+        /// The variant's name (`Unlisted` for codes the spec does not list).
+        pub fn name(self) -> &'static str {
+            match self {
+                ErrorCode::Unlisted(_) => "Unlisted",
+            }
+        }
+        /// The group the bank files the code under (`system`, `business`); `None` when unlisted.
+        pub fn group(self) -> Option<&'static str> {
+            match self {
+                ErrorCode::Unlisted(_) => None,
+            }
+        }
+        /// The message the bank documents for the code (a template; the bank's actual
+        /// message may fill in details). `None` when unlisted.
+        pub fn documented_message(self) -> Option<&'static str> {
+            match self {
+                ErrorCode::Unlisted(_) => None,
+            }
+        }
+        /// Whether the spec lists this code.
+        pub fn is_known(self) -> bool {
+            !matches!(self, ErrorCode::Unlisted(_))
+        }
+    }
+    impl ::std::fmt::Display for ErrorCode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            write!(f, "{} ({})", self.code(), self.name())
+        }
+    }
+    impl From<i64> for ErrorCode {
+        fn from(code: i64) -> Self {
+            ErrorCode::from_code(code)
+        }
+    }
+    impl From<i32> for ErrorCode {
+        fn from(code: i32) -> Self {
+            ErrorCode::from_code(i64::from(code))
+        }
+    }
+}
+///What the merchant may do with an order in a given status: the spec's `OrderStatus.x-merchant-actions`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MerchantAction {
+    ///`wait`: NEW, IN_PROGRESS, WAITING_FOR_CLIENT_CONFIRM, STORE_CONFIRMED.
+    Wait,
+    ///`confirm-or-reject`: WAITING_FOR_STORE_CONFIRM.
+    ConfirmOrReject,
+    ///`done`: ACTIVE.
+    Done,
+    ///`failed`: REJECTED_BY_BANK, CANCELLED_BY_CLIENT, REJECTED_BY_STORE, EXPIRED, RETURNED.
+    Failed,
+    /// A status the table does not place (one the bank added later).
+    Unknown,
+}
+impl MerchantAction {
+    /// The action for a status.
+    pub fn for_status(status: &types::OrderStatus) -> Self {
+        match status.as_str() {
+            "NEW" | "IN_PROGRESS" | "WAITING_FOR_CLIENT_CONFIRM" | "STORE_CONFIRMED" => {
+                MerchantAction::Wait
+            }
+            "WAITING_FOR_STORE_CONFIRM" => MerchantAction::ConfirmOrReject,
+            "ACTIVE" => MerchantAction::Done,
+            "REJECTED_BY_BANK" | "CANCELLED_BY_CLIENT" | "REJECTED_BY_STORE" | "EXPIRED"
+            | "RETURNED" => MerchantAction::Failed,
+            _ => MerchantAction::Unknown,
+        }
+    }
 }
 /// Every example of the normalised spec (`openapi.json`) deserialises into its generated
 /// type and serialises back to equal JSON.

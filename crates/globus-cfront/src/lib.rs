@@ -14,4 +14,4 @@ mod generated;
 
 pub use generated::*;
 
-bank_runtime::client_hooks!(Client, "globus-cfront");
+bank_runtime::client_hooks!(Client);

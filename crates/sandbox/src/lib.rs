@@ -170,6 +170,12 @@ impl Sandbox {
         format!("{}/{}", self.url(), bank.prefix())
     }
 
+    /// The URL of the token route the sandbox serves for `bank` (`None`: Globus, HTTP Basic).
+    pub fn token_url(&self, bank: Bank) -> Option<String> {
+        bank.token_path()
+            .map(|p| format!("{}{p}", self.base_url(bank)))
+    }
+
     /// The address served.
     pub fn addr(&self) -> SocketAddr {
         self.addr
@@ -403,7 +409,9 @@ fn answer(
     origin: &str,
 ) -> Reply {
     let denied = |d: auth::Denied| banks::denied(bank, &d);
-    if matches!(bank, Bank::Broker | Bank::Financial) && method == "POST" && path == "/oauth/token"
+    if matches!(bank, Bank::Broker | Bank::Financial)
+        && method == "POST"
+        && Some(path) == bank.token_path()
     {
         return match auth::bcc_token(shared, bank, headers, body) {
             Ok(token) => Reply::json(200, &token),
@@ -457,7 +465,7 @@ fn answer(
             envelope_id.as_ref(),
         );
     }
-    if bank == Bank::Baas && op.id == "getToken" {
+    if bank == Bank::Baas && op.id == baas_gateway::operations::GET_TOKEN {
         return match auth::baas_token(shared, headers, json.as_ref().unwrap_or(&Value::Null)) {
             Ok(token) => Reply::json(200, &token),
             Err(d) => denied(d),

@@ -27,6 +27,20 @@ impl Bank {
     /// Every bank, in routing order.
     pub const ALL: [Bank; 4] = [Bank::Broker, Bank::Financial, Bank::Globus, Bank::Baas];
 
+    /// The token route the sandbox serves under the API's prefix: BCC's `…/oauth/token` (the
+    /// bank's own is on another host, `auth::TOKEN_URL`), BaaS's `/oauth2/token` as its spec
+    /// declares it, none for Globus (HTTP Basic).
+    pub fn token_path(self) -> Option<&'static str> {
+        match self {
+            Bank::Broker | Bank::Financial => Some("/oauth/token"),
+            Bank::Globus => None,
+            Bank::Baas => baas_gateway::SPEC
+                .oauth2
+                .map(|o| o.token_url)
+                .filter(|u| u.starts_with('/')),
+        }
+    }
+
     /// The path prefix it is served under (also the API's crate name).
     pub fn prefix(self) -> &'static str {
         match self {

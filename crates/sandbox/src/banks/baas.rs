@@ -3,6 +3,7 @@
 //! the sandbox), card search, all in the `{id, params}` / `{id, result, error}` envelope with the
 //! bank's numbered error codes.
 
+use baas_gateway::operations as ops;
 use std::collections::BTreeMap;
 
 use baas_gateway::error_codes::ErrorCode;
@@ -210,8 +211,8 @@ pub fn handle(call: &Call<'_>) -> Reply {
     let config = &shared.config.baas;
     let step = shared.config.step_delay_ms;
     match call.operation {
-        "createCardApplication" | "createMicroCreditApplication" => {
-            let card = call.operation == "createCardApplication";
+        ops::CREATE_CARD_APPLICATION | ops::CREATE_MICRO_CREDIT_APPLICATION => {
+            let card = call.operation == ops::CREATE_CARD_APPLICATION;
             let (client, product, amount, term) = if card {
                 match params::<t::CardApplicationCreateParams>(call) {
                     Ok(p) => (p.client, p.card_type.to_string(), None, None),
@@ -271,12 +272,12 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 Some(app_id) => ok(&id, &micro_credit(&app_id, &app)),
             }
         }
-        "getCardApplicationStatus" | "getMicroCreditApplicationStatus" => {
+        ops::GET_CARD_APPLICATION_STATUS | ops::GET_MICRO_CREDIT_APPLICATION_STATUS => {
             let p: t::ApplicationIdParams = match params(call) {
                 Ok(p) => p,
                 Err(r) => return r,
             };
-            let kind = if call.operation == "getCardApplicationStatus" {
+            let kind = if call.operation == ops::GET_CARD_APPLICATION_STATUS {
                 "card"
             } else {
                 "microcredit"
@@ -302,7 +303,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 Some(app) => ok(&id, &micro_credit(&p.application_id, &app)),
             }
         }
-        "sendCardAttachSms" => {
+        ops::SEND_CARD_ATTACH_SMS => {
             let p: t::CardAttachSendParams = match params(call) {
                 Ok(p) => p,
                 Err(r) => return r,
@@ -350,7 +351,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 },
             )
         }
-        "confirmCardAttachSms" => {
+        ops::CONFIRM_CARD_ATTACH_SMS => {
             let p: t::CardAttachConfirmParams = match params(call) {
                 Ok(p) => p,
                 Err(r) => return r,
@@ -404,7 +405,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 ),
             }
         }
-        "findCards" => {
+        ops::FIND_CARDS => {
             let p: t::CardFindParams = match params(call) {
                 Ok(p) => p,
                 Err(r) => return r,

@@ -1,6 +1,7 @@
 //! BCC Smart Online Broker: products for a partner and amount, orders with a redirect link and
 //! the postLink the bank sends to the merchant when it decides, pre-approved applications.
 
+use bcc_broker::operations as ops;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -92,7 +93,7 @@ fn decide(shared: &Arc<Shared>, preapp_id: String) {
 /// Answer a broker call.
 pub fn handle(call: &Call<'_>) -> Reply {
     match call.operation {
-        "getProducts" => {
+        ops::GET_PRODUCTS => {
             let raw = call.query.get("amount").cloned().unwrap_or_default();
             let amount: Decimal = match raw.parse() {
                 Ok(a) if a > Decimal::ZERO => a,
@@ -125,7 +126,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 },
             )
         }
-        "orders" => {
+        ops::ORDERS => {
             let request: t::OrdersRequestBody = match call.typed() {
                 Ok(r) => r,
                 Err((f, m)) => return invalid(&f, &m),
@@ -172,7 +173,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 },
             )
         }
-        "pre_approved" => {
+        ops::PRE_APPROVED => {
             let request: t::RequestBody = match call.typed() {
                 Ok(r) => r,
                 Err((f, m)) => return invalid(&f, &m),
@@ -197,7 +198,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 },
             )
         }
-        "merchant_post_link" => match call.typed::<t::MerchantRequestBody>() {
+        ops::MERCHANT_POST_LINK => match call.typed::<t::MerchantRequestBody>() {
             Ok(_) => Reply::json(
                 200,
                 &t::MerchantResponseBody {

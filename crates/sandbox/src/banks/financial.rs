@@ -2,6 +2,7 @@
 //! in `x-jws-signature`) that move money between sandbox accounts and show up in the payments
 //! list and in both statement versions, bank messages, taxpayer lookup, healthcheck.
 
+use bcc_financial::operations as ops;
 use std::collections::BTreeMap;
 
 use bank_runtime::{DateDmy, DateTimeDmyHms, DateTimeYmdHms};
@@ -338,8 +339,8 @@ pub fn handle(call: &Call<'_>) -> Reply {
             .read(|s| s.financial.accounts.get(iban).cloned())
     };
     match call.operation {
-        "healthcheck" => Reply::empty(200),
-        "getAccounts" => {
+        ops::HEALTHCHECK => Reply::empty(200),
+        ops::GET_ACCOUNTS => {
             let accounts = call.shared.read(|s| {
                 s.financial
                     .accounts
@@ -357,7 +358,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 },
             )
         }
-        "getAccount" => {
+        ops::GET_ACCOUNT => {
             let iban = call.path.get("iban").cloned().unwrap_or_default();
             let Some(a) = account(&iban) else {
                 return err(404, &format!("account {iban} not found"));
@@ -382,7 +383,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 },
             )
         }
-        "getStatement" | "getStatementV2" => {
+        ops::GET_STATEMENT | ops::GET_STATEMENT_V2 => {
             let iban = call.path.get("iban").cloned().unwrap_or_default();
             let Some(a) = account(&iban) else {
                 return err(404, &format!("account {iban} not found"));
@@ -414,7 +415,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 .collect();
             let balance_out = a.balance - after_to;
             let balance_in = balance_out - within.iter().map(|p| signed(p)).sum::<Decimal>();
-            if call.operation == "getStatement" {
+            if call.operation == ops::GET_STATEMENT {
                 let mut rows = Vec::new();
                 for p in &within {
                     let debit = p.payer.0 == iban;
@@ -516,7 +517,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 Err(e) => Reply::internal(&e.to_string()),
             }
         }
-        "getPayments" => {
+        ops::GET_PAYMENTS => {
             let (from, to) = match (date_param(call, "dateFrom"), date_param(call, "dateTo")) {
                 (Ok(f), Ok(t)) => (f, t),
                 (Err(r), _) | (_, Err(r)) => return r,
@@ -536,7 +537,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 },
             )
         }
-        "getPayment" => {
+        ops::GET_PAYMENT => {
             let reference = call.path.get("referenceId").cloned().unwrap_or_default();
             match call.shared.read(|s| {
                 s.financial
@@ -549,14 +550,14 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 None => err(404, &format!("payment {reference} not found")),
             }
         }
-        "createPayment" => match call.typed::<t::PaymentBody>() {
+        ops::CREATE_PAYMENT => match call.typed::<t::PaymentBody>() {
             Ok(body) => match from_body(body) {
                 Ok(order) => execute(call, order, "json"),
                 Err(r) => r,
             },
             Err((f, m)) => invalid(&f, &m),
         },
-        "createPaymentBase64" => {
+        ops::CREATE_PAYMENT_BASE64 => {
             let body: t::PaymentBase64 = match call.typed() {
                 Ok(b) => b,
                 Err((f, m)) => return invalid(&f, &m),
@@ -573,7 +574,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 Err(e) => invalid(&format!("payload.{}", e.path()), &e.inner().to_string()),
             }
         }
-        "createPaymentMt" => {
+        ops::CREATE_PAYMENT_MT => {
             let body: t::PaymentMt = match call.typed() {
                 Ok(b) => b,
                 Err((f, m)) => return invalid(&f, &m),
@@ -590,7 +591,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 Err(r) => r,
             }
         }
-        "getMessages" => {
+        ops::GET_MESSAGES => {
             let at = DateTimeYmdHms(call.shared.now_rfc3339().naive_local());
             Reply::json(
                 200,
@@ -604,7 +605,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 },
             )
         }
-        "getTaxpayer" => {
+        ops::GET_TAXPAYER => {
             let iin = call.path.get("iin").cloned().unwrap_or_default();
             if iin.len() != 12 || !iin.chars().all(|c| c.is_ascii_digit()) {
                 return invalid(

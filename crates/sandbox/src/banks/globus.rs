@@ -2,6 +2,7 @@
 //! amount and by declined phones), confirm / reject / check-paid / guarantee letter acting on the
 //! state, and the order-state callback POSTed to the order's `callbackUrl` on every change.
 
+use globus_cfront::operations as ops;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -202,7 +203,7 @@ fn order_id(call: &Call<'_>) -> Result<String, Reply> {
 /// Answer a CFRONT call.
 pub fn handle(call: &Call<'_>) -> Reply {
     match call.operation {
-        "validateClient" => {
+        ops::VALIDATE_CLIENT => {
             let request: t::ClientValidateRequest = match call.typed() {
                 Ok(r) => r,
                 Err((f, m)) => return invalid(&f, &m),
@@ -225,7 +226,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 },
             )
         }
-        "createOrder" => {
+        ops::CREATE_ORDER => {
             let request: t::OrderCreateRequest = match call.typed() {
                 Ok(r) => r,
                 Err((f, m)) => return invalid(&f, &m),
@@ -277,11 +278,11 @@ pub fn handle(call: &Call<'_>) -> Reply {
             }
             Reply::json(200, &state_of(&order))
         }
-        "getOrderState" => match order_id(call).and_then(|id| find(call, &id)) {
+        ops::GET_ORDER_STATE => match order_id(call).and_then(|id| find(call, &id)) {
             Ok(order) => Reply::json(200, &state_of(&order)),
             Err(reply) => reply,
         },
-        "confirmOrder" => {
+        ops::CONFIRM_ORDER => {
             let order = match order_id(call).and_then(|id| find(call, &id)) {
                 Ok(o) => o,
                 Err(reply) => return reply,
@@ -306,7 +307,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 ),
             }
         }
-        "rejectOrder" => {
+        ops::REJECT_ORDER => {
             let request: t::OrderRejectRequest = match call.typed() {
                 Ok(r) => r,
                 Err((f, m)) => return invalid(&f, &m),
@@ -345,7 +346,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 ),
             }
         }
-        "checkOrderPaid" => match order_id(call).and_then(|id| find(call, &id)) {
+        ops::CHECK_ORDER_PAID => match order_id(call).and_then(|id| find(call, &id)) {
             Ok(order) => Reply::json(
                 200,
                 &t::PaymentCheck {
@@ -362,7 +363,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
             ),
             Err(reply) => reply,
         },
-        "getGuaranteeLetterData" => match order_id(call).and_then(|id| find(call, &id)) {
+        ops::GET_GUARANTEE_LETTER_DATA => match order_id(call).and_then(|id| find(call, &id)) {
             Ok(order) if matches!(order.status.as_str(), "STORE_CONFIRMED" | "ACTIVE") => {
                 let date = chrono::DateTime::parse_from_rfc3339(&order.updated_at)
                     .map(|d| d.date_naive())
