@@ -50,6 +50,22 @@ fn got(report: &diff::Report) -> BTreeSet<(String, String)> {
         .collect()
 }
 
+/// Changes whose id is not in the catalogue, or whose level is not the catalogue's.
+fn uncatalogued(name: &str, report: &diff::Report) -> Vec<String> {
+    report
+        .changes
+        .iter()
+        .filter(|c| rules::catalogue().get(&c.id).map(|r| r.level) != Some(c.level))
+        .map(|c| {
+            format!(
+                "{name}: `{}` ({}) is not in the catalogue",
+                c.id,
+                c.level.as_str()
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn every_fixture_pair_reports_exactly_its_expected_changes() {
     let cases = cases();
@@ -74,6 +90,11 @@ fn every_fixture_pair_reports_exactly_its_expected_changes() {
                 )
             })
             .collect();
+        failures.extend(uncatalogued(name, &report));
+        failures.extend(uncatalogued(
+            &format!("{name} (reversed)"),
+            &diff::diff(&new, &old),
+        ));
         let actual = got(&report);
         if actual != expected {
             failures.push(format!(

@@ -1,5 +1,10 @@
 //! Turning a generated call's result into `Result<T, BankError>`.
+//!
+//! progenitor lets a hook fail only with `Error::Custom(String)`. So that the reason stays typed,
+//! [`send`] awaits a call with a task-local slot the hooks put their [`PrepareError`] in
+//! ([`refuse`]); the string progenitor carries is only for people reading it, never parsed.
 
+use std::cell::RefCell;
 use std::future::Future;
 
 use progenitor_client::{Error, ResponseValue};
@@ -8,24 +13,55 @@ use serde::Serialize;
 use crate::context::PrepareError;
 use crate::error::{BankError, ErrorKind, code_and_message, request_id, truncate_body};
 
+tokio::task_local! {
+    /// Where a hook leaves the typed reason it refused a request, for [`send`] to pick up.
+    static REFUSAL: RefCell<Option<PrepareError>>;
+}
+
+/// Why a call failed: its hooks refused to prepare it (typed), or progenitor's error.
+#[derive(Debug)]
+pub enum Failure<E> {
+    /// No token, or the body could not be signed.
+    Prepare(PrepareError),
+    /// Anything else, as progenitor reports it.
+    Call(Error<E>),
+}
+
+/// Await a generated call; a refusal by its hooks comes back as [`Failure::Prepare`], typed.
+pub async fn send<T, E>(
+    future: impl Future<Output = Result<ResponseValue<T>, Error<E>>>,
+) -> Result<ResponseValue<T>, Failure<E>> {
+    REFUSAL
+        .scope(RefCell::new(None), async move {
+            match future.await {
+                Ok(value) => Ok(value),
+                Err(Error::Custom(message)) => {
+                    match REFUSAL.with(|slot| slot.borrow_mut().take()) {
+                        Some(refusal) => Err(Failure::Prepare(refusal)),
+                        None => Err(Failure::Call(Error::Custom(message))),
+                    }
+                }
+                Err(other) => Err(Failure::Call(other)),
+            }
+        })
+        .await
+}
+
+/// What a hook returns when it refuses a request: the typed reason goes into the slot of the
+/// surrounding [`send`] (when there is one), the text into progenitor's `Error::Custom`.
+pub fn refuse<E>(api: &'static str, error: PrepareError) -> Error<E> {
+    let message = format!("{api}: {error}");
+    let _ = REFUSAL.try_with(|slot| *slot.borrow_mut() = Some(error));
+    Error::Custom(message)
+}
+
 /// Convert progenitor's error for one call into a [`BankError`]. Reads the body of undocumented
 /// responses; never panics, whatever the bank sent.
 pub async fn into_bank_error<E: Serialize>(api: &'static str, error: Error<E>) -> BankError {
     match error {
         Error::InvalidRequest(message) => BankError::new(api, ErrorKind::InvalidRequest, message),
-        Error::Custom(message) => {
-            // Hook failures: `{api}: auth: …` or `{api}: signing: …` (a `PrepareError`).
-            let message = message
-                .strip_prefix(&format!("{api}: "))
-                .map(str::to_owned)
-                .unwrap_or(message);
-            let kind = if message.starts_with("signing: ") {
-                ErrorKind::Signing
-            } else {
-                ErrorKind::Auth
-            };
-            BankError::new(api, kind, message)
-        }
+        // Only a hook refusal awaited outside [`send`] (so untyped) gets here.
+        Error::Custom(message) => BankError::new(api, ErrorKind::InvalidRequest, message),
         Error::CommunicationError(e) | Error::InvalidUpgrade(e) => from_transport(api, &e),
         Error::ResponseBodyError(e) => {
             let mut err = BankError::new(
@@ -112,9 +148,10 @@ pub async fn call<T, E: Serialize>(
     api: &'static str,
     future: impl Future<Output = Result<ResponseValue<T>, Error<E>>>,
 ) -> Result<T, BankError> {
-    match future.await {
+    match send(future).await {
         Ok(value) => Ok(value.into_inner()),
-        Err(e) => Err(into_bank_error(api, e).await),
+        Err(Failure::Prepare(e)) => Err(from_prepare(api, &e)),
+        Err(Failure::Call(e)) => Err(into_bank_error(api, e).await),
     }
 }
 

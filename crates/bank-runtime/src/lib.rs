@@ -91,12 +91,7 @@ macro_rules! client_hooks {
                 context
                     .prepare(request, info.operation_id)
                     .await
-                    .map_err(|e| {
-                        $crate::__progenitor_client::Error::Custom(format!(
-                            "{}: {e}",
-                            context.api()
-                        ))
-                    })
+                    .map_err(|e| $crate::call::refuse(context.api(), e))
             }
 
             async fn exec(

@@ -157,9 +157,7 @@ pub async fn run(args: common::Args) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// Today as `dd-MM-yyyy`, the bank's layout, in Kazakhstan (UTC+5).
+/// Today in the bank's date layout (`DateDmy`, `dd-MM-yyyy`), in Kazakhstan (UTC+5).
 fn chrono_today() -> String {
-    (chrono::Utc::now() + chrono::Duration::hours(5))
-        .format("%d-%m-%Y")
-        .to_string()
+    banks::DateDmy((chrono::Utc::now() + chrono::Duration::hours(5)).date_naive()).to_string()
 }

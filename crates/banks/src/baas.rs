@@ -191,7 +191,7 @@ macro_rules! operations {
                     params: gateway::types::$params,
                 ) -> Result<gateway::types::$result, BaasError> {
                     let body = gateway::types::$request { id: Uuid::new_v4(), params };
-                    let outcome = self.client.$method().body(body).send().await;
+                    let outcome = bank_runtime::call::send(self.client.$method().body(body).send()).await;
                     unwrap_typed(outcome).await
                 }
             )*
@@ -333,8 +333,9 @@ fn no_result(status: u16, request_id: Option<String>, bytes: &[u8]) -> BaasError
 
 /// Unwrap what a generated envelope call returned.
 async fn unwrap_typed<T: Envelope, E: Serialize>(
-    outcome: Result<ResponseValue<T>, progenitor_client::Error<E>>,
+    outcome: Result<ResponseValue<T>, bank_runtime::call::Failure<E>>,
 ) -> Result<T::Result, BaasError> {
+    use bank_runtime::call::Failure;
     let api = gateway::API;
     match outcome {
         Ok(value) => {
@@ -360,7 +361,7 @@ async fn unwrap_typed<T: Envelope, E: Serialize>(
                 err.into()
             })
         }
-        Err(progenitor_client::Error::UnexpectedResponse(response)) => {
+        Err(Failure::Call(progenitor_client::Error::UnexpectedResponse(response))) => {
             let status = response.status().as_u16();
             let request_id = bank_runtime::error::request_id(response.headers());
             let bytes = response.bytes().await.unwrap_or_default();
@@ -371,6 +372,9 @@ async fn unwrap_typed<T: Envelope, E: Serialize>(
                 }
             }
         }
-        Err(other) => Err(bank_runtime::call::into_bank_error(api, other).await.into()),
+        Err(Failure::Prepare(e)) => Err(bank_runtime::call::from_prepare(api, &e).into()),
+        Err(Failure::Call(other)) => {
+            Err(bank_runtime::call::into_bank_error(api, other).await.into())
+        }
     }
 }
