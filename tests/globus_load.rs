@@ -8,9 +8,7 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
-use bank_sandbox::spec::Bank;
-use bank_sandbox::{Config, Sandbox};
-use banks::Environment;
+use bank_sandbox::Config;
 use banks::globus::cfront;
 use cfront::SendExt;
 use cfront::types::{OrderIdRequest, OrderStatus};
@@ -110,18 +108,8 @@ fn main() {
         .build()
         .expect("runtime");
     runtime.block_on(async move {
-        let sandbox = Sandbox::start(
-            Config::default(),
-            "127.0.0.1:0".parse().expect("addr"),
-            None,
-        )
-        .await
-        .expect("sandbox");
-        let client = banks::globus::Cfront::builder()
-            .credentials("sandbox-merchant", "sandbox-password")
-            .environment(Environment::Custom(sandbox.base_url(Bank::Globus)))
-            .build()
-            .expect("client");
+        let sandbox = bank_testkit::sandbox::start(Config::default()).await;
+        let client = bank_testkit::sandbox::globus(&sandbox);
         let started = Instant::now();
         let tasks: Vec<_> = (0..flows)
             .map(|n| tokio::spawn(flow(client.clone(), n)))

@@ -17,11 +17,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 const APP: &str = "APP-1";
 
-fn token_body(token: &str, expires_in: u64) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(
-        json!({"access_token": token, "token_type": "Bearer", "expires_in": expires_in}),
-    )
-}
+use bank_testkit::mock::token_body;
 
 fn grant(server: &MockServer) -> ClientCredentialsGrant {
     ClientCredentialsGrant::new(
@@ -58,13 +54,7 @@ fn accounts_ok() -> ResponseTemplate {
 }
 
 async fn token_requests(server: &MockServer) -> usize {
-    server
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .filter(|r| r.url.path() == "/oauth/token")
-        .count()
+    bank_testkit::mock::requests_to(server, "/oauth/token").await
 }
 
 #[tokio::test]

@@ -17,55 +17,11 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-async fn sandbox(config: Config) -> Sandbox {
-    Sandbox::start(config, "127.0.0.1:0".parse().expect("addr"), None)
-        .await
-        .expect("sandbox starts")
-}
+use bank_testkit::keys::ec_signer as signer;
+use bank_testkit::sandbox::{baas, financial, globus, start as sandbox};
 
 fn keys(name: &str) -> Vec<u8> {
-    std::fs::read(format!(
-        "{}/../crates/bank-jws/tests/keys/{name}",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .expect("test key")
-}
-
-fn signer(profile: Profile) -> JwsSigner {
-    JwsSigner::new(
-        KeySigner::from_pem(&keys("ec.key.pem"), &keys("ec.cert.pem")).expect("EC key"),
-        profile,
-    )
-}
-
-fn globus(s: &Sandbox) -> cfront::Client {
-    banks::globus::Cfront::builder()
-        .credentials("sandbox-merchant", "sandbox-password")
-        .environment(Environment::Custom(s.base_url(Bank::Globus)))
-        .build()
-        .expect("builds")
-}
-
-fn financial(s: &Sandbox, profile: Profile) -> banks::bcc::financial::Client {
-    banks::bcc::Financial::builder()
-        .credentials(ClientCredentials::new("sandbox-client", "sandbox-secret"))
-        .environment(Environment::Custom(s.base_url(Bank::Financial)))
-        .token_url(s.token_url(Bank::Financial).expect("a token route"))
-        .signer(signer(profile))
-        .build()
-        .expect("builds")
-}
-
-fn baas(s: &Sandbox) -> banks::baas::BaasClient {
-    banks::baas::Baas::builder()
-        .consumer(ClientCredentials::new(
-            "sandbox-consumer",
-            "sandbox-consumer-secret",
-        ))
-        .user("sandbox-user", "sandbox-password")
-        .environment(Environment::Custom(s.base_url(Bank::Baas)))
-        .build()
-        .expect("builds")
+    bank_testkit::keys::read(name)
 }
 
 fn order(

@@ -2,7 +2,7 @@
 //! and payments signed over the exact bytes sent.
 
 use banks::bcc::financial::SendExt;
-use banks::jws::{JwsSigner, KeySigner, Profile};
+use banks::jws::{JwsSigner, Profile};
 use banks::{BuildError, ClientCredentials, Environment};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -11,13 +11,7 @@ use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn signer() -> JwsSigner {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../bank-jws/tests/keys");
-    let key = std::fs::read(format!("{dir}/ec.key.pem")).expect("key");
-    let cert = std::fs::read(format!("{dir}/ec.cert.pem")).expect("cert");
-    JwsSigner::new(
-        KeySigner::from_pem(&key, &cert).expect("EC key"),
-        Profile::default(),
-    )
+    bank_testkit::keys::ec_signer(Profile::default())
 }
 
 #[tokio::test]

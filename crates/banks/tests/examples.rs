@@ -6,8 +6,8 @@
 
 #![allow(dead_code, clippy::duplicate_mod)] // each example brings its own copy of `common`, as when built alone
 
+use bank_sandbox::Config;
 use bank_sandbox::spec::Bank;
-use bank_sandbox::{Config, Sandbox};
 
 #[path = "../examples/baas.rs"]
 mod baas;
@@ -24,16 +24,11 @@ fn args(base: String) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn each_example_runs_its_whole_flow_against_the_sandbox() {
-    let sandbox = Sandbox::start(
-        Config {
-            record_exchanges: true,
-            ..Config::default()
-        },
-        "127.0.0.1:0".parse().expect("addr"),
-        None,
-    )
-    .await
-    .expect("sandbox");
+    let sandbox = bank_testkit::sandbox::start(Config {
+        record_exchanges: true,
+        ..Config::default()
+    })
+    .await;
     // The financial example reads the test keys relative to the workspace root, as from `cargo run`.
     std::env::set_current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
         .expect("workspace root");

@@ -8,9 +8,25 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
 
+use std::collections::BTreeMap;
+
 use crate::config::Credential;
+use crate::host::Host;
 use crate::spec::{Bank, percent_decode};
-use crate::state::{Shared, Token};
+
+/// An issued token.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Token {
+    /// The API it was issued for.
+    pub bank: Bank,
+    /// Who it was issued to (client id, user).
+    pub subject: String,
+    /// Expiry, Unix milliseconds.
+    pub expires_at_ms: u64,
+}
+
+/// Issued tokens by value: the part of the state authentication keeps.
+pub type Tokens = BTreeMap<String, Token>;
 
 /// An authentication failure: status and `WWW-Authenticate` challenge.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,13 +99,13 @@ pub fn form(body: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
-fn issue(shared: &Shared, bank: Bank, subject: &str) -> (String, u64) {
+fn issue(shared: &dyn Host, bank: Bank, subject: &str) -> (String, u64) {
     let token = format!("sbx-{}", uuid::Uuid::new_v4().simple());
-    let lifetime = shared.config.token_lifetime_secs;
+    let lifetime = shared.config().token_lifetime_secs;
     let expires_at_ms = shared.now_ms() + lifetime * 1000;
-    shared.update(|s| {
-        s.tokens.retain(|_, t| t.expires_at_ms > shared.now_ms());
-        s.tokens.insert(
+    shared.update(|tokens: &mut Tokens| {
+        tokens.retain(|_, t| t.expires_at_ms > shared.now_ms());
+        tokens.insert(
             token.clone(),
             Token {
                 bank,
@@ -104,7 +120,7 @@ fn issue(shared: &Shared, bank: Bank, subject: &str) -> (String, u64) {
 /// BCC `POST …/oauth/token`: `grant_type=client_credentials`, client id and secret as Basic or
 /// as form fields.
 pub fn bcc_token(
-    shared: &Shared,
+    shared: &dyn Host,
     bank: Bank,
     headers: &HeaderMap,
     body: &[u8],
@@ -124,7 +140,7 @@ pub fn bcc_token(
         .ok_or_else(|| {
             Denied::client("client credentials missing (Basic or client_id/client_secret)")
         })?;
-    if !known(&shared.config.bcc.clients, &id, &secret) {
+    if !known(&shared.config().bcc.clients, &id, &secret) {
         return Err(Denied::client("unknown client or wrong secret"));
     }
     let (token, lifetime) = issue(shared, bank, &id);
@@ -135,17 +151,17 @@ pub fn bcc_token(
 
 /// BaaS `POST /oauth2/token`: Basic consumer key and secret, JSON `{grant_type: password,
 /// username, password}` (already validated against the spec).
-pub fn baas_token(shared: &Shared, headers: &HeaderMap, body: &Value) -> Result<Value, Denied> {
+pub fn baas_token(shared: &dyn Host, headers: &HeaderMap, body: &Value) -> Result<Value, Denied> {
     let (key, secret) =
         basic(headers).ok_or_else(|| Denied::client("consumer key and secret missing (Basic)"))?;
-    if !known(&shared.config.baas.consumers, &key, &secret) {
+    if !known(&shared.config().baas.consumers, &key, &secret) {
         return Err(Denied::client("unknown consumer key or wrong secret"));
     }
     let (user, password) = (
         body["username"].as_str().unwrap_or_default(),
         body["password"].as_str().unwrap_or_default(),
     );
-    if !known(&shared.config.baas.users, user, password) {
+    if !known(&shared.config().baas.users, user, password) {
         return Err(Denied {
             status: 401,
             challenge: r#"Bearer realm="oauth2-resource", error="invalid_grant""#.into(),
@@ -161,7 +177,7 @@ pub fn baas_token(shared: &Shared, headers: &HeaderMap, body: &Value) -> Result<
 
 /// Check a call's credentials; the authenticated subject on success.
 pub fn check(
-    shared: &Shared,
+    shared: &dyn Host,
     bank: Bank,
     headers: &HeaderMap,
     expired_fault: bool,
@@ -173,7 +189,7 @@ pub fn check(
             error: "unauthorized",
             description: "merchant login missing".into(),
         })?;
-        if !known(&shared.config.globus.merchants, &login, &password) {
+        if !known(&shared.config().globus.merchants, &login, &password) {
             return Err(Denied {
                 status: 401,
                 challenge: r#"Basic realm="cfront""#.into(),
@@ -198,7 +214,7 @@ pub fn check(
     if expired_fault {
         return Err(Denied::token("The access token expired"));
     }
-    let found = shared.read(|s| s.tokens.get(token).cloned());
+    let found = shared.read(|tokens: &Tokens| tokens.get(token).cloned());
     match found {
         None => Err(Denied::token("The token is malformed or invalid.")),
         Some(t) if t.bank != bank && !(is_bcc(t.bank) && is_bcc(bank)) => {

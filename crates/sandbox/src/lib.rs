@@ -9,6 +9,11 @@
 //! | `/globus-cfront` | Globus CFRONT | HTTP Basic (merchant login) |
 //! | `/baas-gateway` | BaaS Gateway | password grant at `/baas-gateway/oauth2/token` (Basic consumer key) |
 //!
+//! The router here knows no bank: it finds the bank by its prefix in the registry
+//! ([`spec::Bank`]), validates and authenticates the request, hands the call to the bank's
+//! simulation ([`sim::BankSim`], one per module of [`banks`]) and runs the effects it asks for
+//! (callbacks, delayed transitions).
+//!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let sandbox = bank_sandbox::Sandbox::start(bank_sandbox::Config::default(), "127.0.0.1:0".parse()?, None).await?;
@@ -23,8 +28,10 @@ pub mod banks;
 pub mod config;
 pub mod conformance;
 pub mod faults;
+pub mod host;
 pub mod jws;
 pub mod published;
+pub mod sim;
 pub mod spec;
 pub mod state;
 
@@ -39,9 +46,9 @@ use axum::extract::State as AxumState;
 use axum::http::{HeaderValue, Request, Response, StatusCode};
 use serde_json::Value;
 
-use banks::{Call, Reply};
 pub use config::Config;
 use faults::Faults;
+use sim::{Call, Effect, Outcome, Reply};
 use spec::Bank;
 use state::Shared;
 
@@ -120,7 +127,9 @@ impl Sandbox {
             clock_offset_ms: AtomicU64::new(0),
             changes: tokio::sync::watch::Sender::new(0),
         });
-        banks::globus::resume(&shared);
+        for bank in Bank::ALL {
+            run(&shared, bank.sim().resume(&*shared));
+        }
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|source| StartError::Bind { addr, source })?;
@@ -279,21 +288,18 @@ async fn handle(
             false,
         );
     };
+    let sim = bank.sim();
     let faults = match Faults::of(&shared, &parts.headers) {
         Ok(f) => f,
         Err(message) => {
-            return respond(
-                banks::error(bank, 400, "4", Some(faults::HEADER), &message, None),
-                false,
-            );
+            return respond(sim.validation(faults::HEADER, &message, None), false);
         }
     };
     if let Some(latency) = faults.latency {
         tokio::time::sleep(latency).await;
     }
     if let Some(status) = faults.status {
-        let mut reply = banks::error(
-            bank,
+        let mut reply = sim.error(
             status,
             &status.to_string(),
             None,
@@ -309,8 +315,7 @@ async fn handle(
         Ok(b) => b,
         Err(_) => {
             return respond(
-                banks::error(
-                    bank,
+                sim.error(
                     413,
                     "413",
                     None,
@@ -329,7 +334,7 @@ async fn handle(
         .map(|h| format!("http://{h}"))
         .unwrap_or_default();
     // A bug in a simulation must not drop the client's connection: it becomes a 500 naming it.
-    let reply = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         dispatch(
             &shared,
             bank,
@@ -349,10 +354,12 @@ async fn handle(
             .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
             .unwrap_or_default();
         tracing::error!(%method, path = %rest, panic = %what, "sandbox bug");
-        Reply::internal(&format!(
+        Outcome::from(Reply::internal(&format!(
             "sandbox bug while answering {method} {rest}: {what}"
-        ))
+        )))
     });
+    let Outcome { reply, effects } = outcome;
+    run(&shared, effects);
     if shared.config.record_exchanges {
         let exchange = conformance::Exchange {
             bank,
@@ -389,13 +396,15 @@ fn dispatch(
     body: &[u8],
     faults: &Faults,
     origin: &str,
-) -> Reply {
-    let reply = answer(
+) -> Outcome {
+    let Outcome { reply, effects } = answer(
         shared, bank, method, path, raw_query, headers, body, faults, origin,
     );
-    as_published(bank, method, path, reply)
+    Outcome::with(as_published(bank, method, path, reply), effects)
 }
 
+/// Token route, routing, JSON, validation, token operation, authentication, signature, then the
+/// bank's simulation; a 200 that breaks the spec is the sandbox's bug.
 #[allow(clippy::too_many_arguments)]
 fn answer(
     shared: &Arc<Shared>,
@@ -407,84 +416,57 @@ fn answer(
     body: &[u8],
     faults: &Faults,
     origin: &str,
-) -> Reply {
-    let denied = |d: auth::Denied| banks::denied(bank, &d);
-    if matches!(bank, Bank::Broker | Bank::Financial)
-        && method == "POST"
-        && Some(path) == bank.token_path()
-    {
-        return match auth::bcc_token(shared, bank, headers, body) {
-            Ok(token) => Reply::json(200, &token),
-            Err(d) => denied(d),
-        };
+) -> Outcome {
+    let sim = bank.sim();
+    let host: &dyn host::Host = &**shared;
+    if sim.token_route() == Some((method, path)) {
+        return sim.token(host, headers, body).into();
     }
     let spec = bank.spec();
     let Some((op, path_params)) = spec.route(method, path) else {
-        return banks::error(
-            bank,
-            404,
-            "NOT_FOUND",
-            None,
-            &format!("{method} {path} is not an operation of {}", bank.prefix()),
-            None,
-        );
+        return sim
+            .error(
+                404,
+                "NOT_FOUND",
+                None,
+                &format!("{method} {path} is not an operation of {}", bank.prefix()),
+                None,
+            )
+            .into();
     };
     let json: Option<Value> = if body.is_empty() {
         None
     } else {
         match serde_json::from_slice(body) {
             Ok(v) => Some(v),
-            Err(e) => {
-                let code = if bank == Bank::Baas {
-                    "2"
-                } else {
-                    "INVALID_JSON"
-                };
-                let message = if bank == Bank::Baas {
-                    "Request contains invalid JSON format".to_owned()
-                } else {
-                    format!("the body is not JSON: {e}")
-                };
-                return banks::error(bank, 400, code, None, &message, None);
-            }
+            Err(e) => return sim.invalid_json(&e.to_string()).into(),
         }
     };
     let query = query(raw_query);
     let envelope_id = json.as_ref().map(|j| j["id"].clone());
     if let Err(invalid) = spec.validate(op, &path_params, &query, headers, json.as_ref()) {
-        return banks::error(
-            bank,
-            400,
-            if bank == Bank::Baas {
-                "4"
-            } else {
-                "VALIDATION_ERROR"
-            },
-            Some(&invalid.field),
-            &invalid.message,
-            envelope_id.as_ref(),
-        );
+        return sim
+            .validation(&invalid.field, &invalid.message, envelope_id.as_ref())
+            .into();
     }
-    if bank == Bank::Baas && op.id == baas_gateway::operations::GET_TOKEN {
-        return match auth::baas_token(shared, headers, json.as_ref().unwrap_or(&Value::Null)) {
-            Ok(token) => Reply::json(200, &token),
-            Err(d) => denied(d),
-        };
+    if sim.is_token_operation(&op.id) {
+        return sim.token(host, headers, body).into();
     }
-    let subject = match auth::check(shared, bank, headers, faults.expired_token) {
+    let subject = match auth::check(host, bank, headers, faults.expired_token) {
         Ok(s) => s,
-        Err(d) => return denied(d),
+        Err(d) => return sim.denied(&d).into(),
     };
     if let Some(header) = op.op["x-signature-header"].as_str() {
         let Some(value) = headers.get(header).and_then(|v| v.to_str().ok()) else {
-            return banks::error(
-                bank,
-                400,
-                "400",
-                Some(header),
-                "the payment must be signed (JWS, Base64)",
-                None,
-            );
+            return sim
+                .error(
+                    400,
+                    "400",
+                    Some(header),
+                    "the payment must be signed (JWS, Base64)",
+                    None,
+                )
+                .into();
         };
         if let Err(message) = jws::verify(
             value,
@@ -492,11 +474,11 @@ fn answer(
             &shared.trusted,
             shared.config.bcc.accept_protected_header,
         ) {
-            return banks::error(bank, 400, "400", Some(header), &message, None);
+            return sim.error(400, "400", Some(header), &message, None).into();
         }
     }
     let call = Call {
-        shared,
+        host,
         operation: &op.id,
         path: &path_params,
         query: &query,
@@ -505,14 +487,9 @@ fn answer(
         subject: &subject,
         origin,
     };
-    let reply = match bank {
-        Bank::Broker => banks::broker::handle(&call),
-        Bank::Financial => banks::financial::handle(&call),
-        Bank::Globus => banks::globus::handle(&call),
-        Bank::Baas => banks::baas::handle(&call),
-    };
-    if reply.status == 200
-        && let Some(bytes) = &reply.body
+    let outcome = sim.handle(&call);
+    if outcome.reply.status == 200
+        && let Some(bytes) = &outcome.reply.body
     {
         let value: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
         if let Err(bug) = spec.check_response(op, 200, &value) {
@@ -520,10 +497,58 @@ fn answer(
             return Reply::internal(&format!(
                 "sandbox answer breaks the spec at {}: {}",
                 bug.field, bug.message
-            ));
+            ))
+            .into();
         }
     }
-    reply
+    outcome
+}
+
+/// Run the effects a simulation asked for, in the background: callbacks and postLinks are POSTed
+/// (and recorded in the state's `deliveries`), delayed transitions run after their delay and
+/// their own effects after them.
+fn run(shared: &Arc<Shared>, effects: Vec<Effect>) {
+    for effect in effects {
+        let shared = shared.clone();
+        match effect {
+            Effect::Notify { url, body, what } => {
+                tokio::spawn(notify(shared, url, body, what));
+            }
+            Effect::After { delay, then } => {
+                tokio::spawn(async move {
+                    tokio::time::sleep(delay).await;
+                    let next = then(&*shared);
+                    run(&shared, next);
+                });
+            }
+        }
+    }
+}
+
+/// POST a JSON body to a merchant's URL; failures are logged, not fatal.
+async fn notify(shared: Arc<Shared>, url: String, body: Vec<u8>, what: &'static str) {
+    let status = match shared
+        .http
+        .post(&url)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await
+    {
+        Ok(r) if r.status().is_success() => {
+            tracing::debug!(%url, "{what} delivered");
+            Some(r.status().as_u16())
+        }
+        Ok(r) => {
+            tracing::warn!(%url, status = r.status().as_u16(), "{what}: merchant answered an error");
+            Some(r.status().as_u16())
+        }
+        Err(e) => {
+            tracing::warn!(%url, error = %e, "{what}: not delivered");
+            None
+        }
+    };
+    shared.update(|s| s.deliveries.push(state::Delivery { what, url, status }));
 }
 
 /// The answer as the bank's published document declares it ([`published::conform`]); an answer

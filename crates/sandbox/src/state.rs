@@ -1,8 +1,12 @@
 //! Everything the sandbox remembers, in one serialisable value: tokens, orders, applications,
 //! accounts and payments. Kept in memory; with `--state FILE` written there (atomically, shortly
 //! after each change) and read back at start.
+//!
+//! [`State`] composes the parts the bank modules ([`crate::banks`]) and the authentication
+//! ([`crate::auth`]) own; [`Shared`] gives each of them its part through [`Host`], so the
+//! dependencies run one way: this module uses theirs, they never use this one.
 
-use std::collections::BTreeMap;
+use std::any::{Any, TypeId};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -10,27 +14,18 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::auth::Token;
+use crate::auth::Tokens;
 use crate::banks::{baas, broker, financial, globus};
 use crate::config::Config;
-use crate::spec::Bank;
-
-/// An issued token.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Token {
-    /// The API it was issued for.
-    pub bank: Bank,
-    /// Who it was issued to (client id, user).
-    pub subject: String,
-    /// Expiry, Unix milliseconds.
-    pub expires_at_ms: u64,
-}
+use crate::host::Host;
 
 /// The sandbox's state.
 #[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct State {
     /// Issued tokens.
-    pub tokens: BTreeMap<String, Token>,
+    pub tokens: Tokens,
     /// Globus orders.
     pub globus: globus::State,
     /// BCC broker orders and applications.
@@ -42,6 +37,19 @@ pub struct State {
     /// Callbacks and postLinks sent to merchants since the start (not kept across restarts).
     #[serde(skip)]
     pub deliveries: Vec<Delivery>,
+}
+
+impl State {
+    /// The parts a [`Host`] hands out by type: the tokens and each bank's state.
+    fn parts(&mut self) -> [&mut dyn Any; 5] {
+        [
+            &mut self.tokens,
+            &mut self.globus,
+            &mut self.broker,
+            &mut self.financial,
+            &mut self.baas,
+        ]
+    }
 }
 
 /// One callback or postLink the sandbox sent.
@@ -139,6 +147,34 @@ impl Shared {
     /// The delay between automatic status changes.
     pub fn step(&self) -> Duration {
         self.config.step_delay()
+    }
+}
+
+impl Host for Shared {
+    fn config(&self) -> &Config {
+        &self.config
+    }
+
+    fn now_ms(&self) -> u64 {
+        Shared::now_ms(self)
+    }
+
+    fn visit(&self, part: TypeId, changed: bool, f: &mut dyn FnMut(&mut dyn Any)) {
+        let mut run = |state: &mut State| {
+            if let Some(found) = state
+                .parts()
+                .into_iter()
+                .find(|p| Any::type_id(&**p) == part)
+            {
+                f(found);
+            }
+        };
+        if changed {
+            self.update(run);
+        } else {
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            run(&mut state);
+        }
     }
 }
 

@@ -10,11 +10,82 @@ use baas_gateway::error_codes::ErrorCode;
 use baas_gateway::types as t;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{Call, Reply, money};
-use crate::spec::Bank;
+use crate::host::Host;
+use crate::sim::{BankSim, Call, Outcome, Reply, field_message, is_uuid, money};
+
+/// BaaS Gateway's simulation: every error in the `{id, result, error: {code, message}}` envelope
+/// with the bank's numbered codes ([`ErrorCode`]); the password grant is the spec's `getToken`.
+pub struct Baas;
+
+impl BankSim for Baas {
+    fn error(
+        &self,
+        status: u16,
+        code: &str,
+        field: Option<&str>,
+        message: &str,
+        envelope_id: Option<&Value>,
+    ) -> Reply {
+        let text = field_message(field, message);
+        let numeric: i64 = code.parse().unwrap_or(ErrorCode::UnknownError.code());
+        let message = if numeric == ErrorCode::Validation.code() {
+            format!("Validation Error. {text}")
+        } else {
+            text
+        };
+        // The bank answers with "the same ID as in the request, or a new UUID" and declares
+        // `id: format uuid`: a request id that is not a UUID is never echoed.
+        let id = envelope_id
+            .and_then(Value::as_str)
+            .filter(|s| is_uuid(s))
+            .map_or_else(|| json!(Uuid::new_v4()), |s| json!(s));
+        Reply::json(
+            status,
+            &json!({"id": id, "result": null, "error": {"code": numeric, "message": message}}),
+        )
+    }
+
+    fn invalid_json(&self, _detail: &str) -> Reply {
+        let code = ErrorCode::InvalidJson;
+        self.error(
+            400,
+            &code.code().to_string(),
+            None,
+            code.documented_message()
+                .unwrap_or("Request contains invalid JSON format"),
+            None,
+        )
+    }
+
+    fn validation(&self, field: &str, message: &str, envelope_id: Option<&Value>) -> Reply {
+        self.error(
+            400,
+            &ErrorCode::Validation.code().to_string(),
+            Some(field),
+            message,
+            envelope_id,
+        )
+    }
+
+    fn is_token_operation(&self, operation: &str) -> bool {
+        operation == ops::GET_TOKEN
+    }
+
+    fn token(&self, host: &dyn Host, headers: &axum::http::HeaderMap, body: &[u8]) -> Reply {
+        let body = serde_json::from_slice(body).unwrap_or(Value::Null);
+        match crate::auth::baas_token(host, headers, &body) {
+            Ok(token) => Reply::json(200, &token),
+            Err(d) => self.denied(&d),
+        }
+    }
+
+    fn handle(&self, call: &Call<'_>) -> Outcome {
+        answer(call).into()
+    }
+}
 
 /// A card or micro-credit application.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -105,18 +176,11 @@ fn fail(id: &Value, code: ErrorCode, detail: &str) -> Reply {
         Some(m) => format!("{m}: {detail}"),
         None => detail.to_owned(),
     };
-    super::error(
-        Bank::Baas,
-        200,
-        &code.code().to_string(),
-        None,
-        &message,
-        Some(id),
-    )
+    Baas.error(200, &code.code().to_string(), None, &message, Some(id))
 }
 
 fn invalid(id: &Value, field: &str, message: &str) -> Reply {
-    super::error(Bank::Baas, 400, "4", Some(field), message, Some(id))
+    Baas.validation(field, message, Some(id))
 }
 
 fn mask(pan: &str) -> String {
@@ -203,13 +267,13 @@ fn params<T: serde::de::DeserializeOwned>(call: &Call<'_>) -> Result<T, Reply> {
 }
 
 /// Answer a BaaS call.
-pub fn handle(call: &Call<'_>) -> Reply {
+fn answer(call: &Call<'_>) -> Reply {
     let id: Value = serde_json::from_slice::<Value>(call.body)
         .map(|v| v["id"].clone())
         .unwrap_or(Value::Null);
-    let shared = call.shared;
-    let config = &shared.config.baas;
-    let step = shared.config.step_delay_ms;
+    let shared = call.host;
+    let config = &shared.config().baas;
+    let step = shared.config().step_delay_ms;
     match call.operation {
         ops::CREATE_CARD_APPLICATION | ops::CREATE_MICRO_CREDIT_APPLICATION => {
             let card = call.operation == ops::CREATE_CARD_APPLICATION;
@@ -251,8 +315,8 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 created_ms: shared.now_ms(),
                 created_at: now.to_rfc3339(),
             };
-            let created = shared.update(|s| {
-                let busy = s.baas.applications.values().any(|a| {
+            let created = shared.update(|s: &mut State| {
+                let busy = s.applications.values().any(|a| {
                     a.kind == kind
                         && a.pinfl == pinfl
                         && matches!(a.status.as_str(), "NEW" | "IN_PROGRESS")
@@ -261,9 +325,9 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 if busy {
                     return None;
                 }
-                s.baas.clients.insert(app.phone.clone(), pinfl.clone());
+                s.clients.insert(app.phone.clone(), pinfl.clone());
                 let app_id = Uuid::new_v4();
-                s.baas.applications.insert(app_id, app.clone());
+                s.applications.insert(app_id, app.clone());
                 Some(app_id)
             });
             match created {
@@ -287,8 +351,8 @@ pub fn handle(call: &Call<'_>) -> Reply {
                     || amount.is_some_and(|a| a > config.microcredit_max_amount)
             };
             let now = shared.now_ms();
-            let app = shared.update(|s| {
-                let baas = &mut s.baas;
+            let app = shared.update(|s: &mut State| {
+                let baas = s;
                 let app = baas
                     .applications
                     .get_mut(&p.application_id)
@@ -310,9 +374,8 @@ pub fn handle(call: &Call<'_>) -> Reply {
             };
             let (card_number, expiry) = (p.card_number.to_string(), p.expiry.to_string());
             let lifetime = config.sms_lifetime_secs;
-            let request_id = shared.update(|s| {
+            let request_id = shared.update(|s: &mut State| {
                 let pending = s
-                    .baas
                     .sms
                     .values()
                     .any(|r| r.card_number == card_number && r.expires_ms > shared.now_ms());
@@ -320,7 +383,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                     return None;
                 }
                 let request_id = Uuid::new_v4();
-                s.baas.sms.insert(
+                s.sms.insert(
                     request_id,
                     SmsRequest {
                         card_number,
@@ -356,7 +419,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 Ok(p) => p,
                 Err(r) => return r,
             };
-            let Some(request) = shared.read(|s| s.baas.sms.get(&p.request_id).cloned()) else {
+            let Some(request) = shared.read(|s: &State| s.sms.get(&p.request_id).cloned()) else {
                 return invalid(&id, "params.requestId", "no SMS was sent for this request");
             };
             if request.expires_ms <= shared.now_ms() {
@@ -366,14 +429,13 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 return invalid(&id, "params.smsCode", "the SMS code is wrong");
             }
             let masked = mask(&request.card_number);
-            let card = shared.update(|s| {
+            let card = shared.update(|s: &mut State| {
                 let owner = s
-                    .baas
                     .clients
                     .get(&request.phone)
                     .cloned()
                     .unwrap_or_else(|| format!("phone:{}", request.phone));
-                let cards = s.baas.cards.entry(owner).or_default();
+                let cards = s.cards.entry(owner).or_default();
                 if let Some(existing) = cards.iter_mut().find(|c| c.masked_pan == masked) {
                     if existing.attached {
                         return Err(());
@@ -388,7 +450,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                     attached: true,
                 };
                 cards.push(card.clone());
-                s.baas.sms.remove(&p.request_id);
+                s.sms.remove(&p.request_id);
                 Ok(card)
             });
             match card {
@@ -411,9 +473,8 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 Err(r) => return r,
             };
             let pinfl = p.pinfl.to_string();
-            let cards: Vec<t::Card> = shared.read(|s| {
-                s.baas
-                    .cards
+            let cards: Vec<t::Card> = shared.read(|s: &State| {
+                s.cards
                     .get(&pinfl)
                     .into_iter()
                     .flatten()

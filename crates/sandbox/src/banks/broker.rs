@@ -3,15 +3,70 @@
 
 use bcc_broker::operations as ops;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use bcc_broker::types as t;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
-use super::{Call, Reply, money, notify};
+use crate::host::Host;
+use crate::sim::{BankSim, Call, Effect, Outcome, Reply, field_message, money};
 use crate::spec::Bank;
-use crate::state::Shared;
+
+/// BCC Smart Online Broker's simulation: errors as the document's `httperror.Details`, OAuth2
+/// client credentials at its token route.
+pub struct Broker;
+
+impl BankSim for Broker {
+    fn error(
+        &self,
+        status: u16,
+        _code: &str,
+        field: Option<&str>,
+        message: &str,
+        _envelope_id: Option<&Value>,
+    ) -> Reply {
+        let reason = axum::http::StatusCode::from_u16(status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("Error");
+        Reply::json(
+            status,
+            &json!({"code": status, "message": field_message(field, message), "status": reason}),
+        )
+    }
+
+    fn invalid_json(&self, detail: &str) -> Reply {
+        self.error(
+            400,
+            "INVALID_JSON",
+            None,
+            &format!("the body is not JSON: {detail}"),
+            None,
+        )
+    }
+
+    fn validation(&self, field: &str, message: &str, envelope_id: Option<&Value>) -> Reply {
+        self.error(400, "VALIDATION_ERROR", Some(field), message, envelope_id)
+    }
+
+    fn token_route(&self) -> Option<(&'static str, &'static str)> {
+        Bank::Broker.token_path().map(|path| ("POST", path))
+    }
+
+    fn token(&self, host: &dyn Host, headers: &axum::http::HeaderMap, body: &[u8]) -> Reply {
+        match crate::auth::bcc_token(host, Bank::Broker, headers, body) {
+            Ok(token) => Reply::json(200, &token),
+            Err(d) => self.denied(&d),
+        }
+    }
+
+    fn handle(&self, call: &Call<'_>) -> Outcome {
+        let mut effects = Vec::new();
+        let reply = answer(call, &mut effects);
+        Outcome::with(reply, effects)
+    }
+}
 
 /// A stored broker order.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -41,12 +96,11 @@ pub struct State {
 }
 
 fn invalid(field: &str, message: &str) -> Reply {
-    super::error(Bank::Broker, 400, "400", Some(field), message, None)
+    Broker.error(400, "400", Some(field), message, None)
 }
 
-fn months(shared: &Shared, code: &str) -> u32 {
-    shared
-        .config
+fn months(host: &dyn Host, code: &str) -> u32 {
+    host.config()
         .bcc
         .products
         .iter()
@@ -55,14 +109,12 @@ fn months(shared: &Shared, code: &str) -> u32 {
         .unwrap_or(12)
 }
 
-/// The bank's decision on an order, and the postLink to the merchant, in the background.
-fn decide(shared: &Arc<Shared>, preapp_id: String) {
-    let shared = shared.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(shared.step()).await;
-        let max = shared.config.bcc.broker_max_amount;
-        let Some(order) = shared.update(|s| {
-            let o = s.broker.orders.get_mut(&preapp_id)?;
+/// The bank's decision on an order a step later, and the postLink to the merchant.
+fn decide(host: &dyn Host, preapp_id: String) -> Effect {
+    Effect::after(host.step(), move |host| {
+        let max = host.config().bcc.broker_max_amount;
+        let Some(order) = host.update(|s: &mut State| {
+            let o = s.orders.get_mut(&preapp_id)?;
             o.state = if o.amount <= max {
                 "APPROVED".into()
             } else {
@@ -70,7 +122,7 @@ fn decide(shared: &Arc<Shared>, preapp_id: String) {
             };
             Some(o.clone())
         }) else {
-            return;
+            return Vec::new();
         };
         if let Some(url) = order.post_link.clone() {
             let title = if order.state == "APPROVED" {
@@ -79,19 +131,20 @@ fn decide(shared: &Arc<Shared>, preapp_id: String) {
                 "Отказ банка"
             };
             let body = t::MerchantRequestBody {
-                loan_length: months(&shared, &order.product_code).to_string(),
+                loan_length: months(host, &order.product_code).to_string(),
                 product_code: order.product_code.clone(),
                 reference_id: order.partner_order_id.clone(),
                 state: order.state.clone(),
                 state_title: title.into(),
             };
-            notify(&shared, url, body, "postLink");
+            return Effect::notify(url, &body, "postLink").into_iter().collect();
         }
-    });
+        Vec::new()
+    })
 }
 
-/// Answer a broker call.
-pub fn handle(call: &Call<'_>) -> Reply {
+/// Answer a broker call; the effects it asks for go to `effects`.
+fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
     match call.operation {
         ops::GET_PRODUCTS => {
             let raw = call.query.get("amount").cloned().unwrap_or_default();
@@ -105,8 +158,8 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 }
             };
             let products = call
-                .shared
-                .config
+                .host
+                .config()
                 .bcc
                 .products
                 .iter()
@@ -132,8 +185,8 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 Err((f, m)) => return invalid(&f, &m),
             };
             if !call
-                .shared
-                .config
+                .host
+                .config()
                 .bcc
                 .products
                 .iter()
@@ -153,13 +206,13 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 state: "NEW".into(),
                 post_link: request.post_link.clone(),
             };
-            call.shared
-                .update(|s| s.broker.orders.insert(preapp_id.clone(), order));
-            decide(call.shared, preapp_id.clone());
+            call.host
+                .update(|s: &mut State| s.orders.insert(preapp_id.clone(), order));
+            effects.push(decide(call.host, preapp_id.clone()));
             let expires = request
                 .expires_at
                 .map(|e| e.0)
-                .unwrap_or_else(|| call.shared.now_rfc3339() + chrono::Duration::hours(1));
+                .unwrap_or_else(|| call.host.now_rfc3339() + chrono::Duration::hours(1));
             Reply::json(
                 200,
                 &t::OrderResponseBody {
@@ -179,9 +232,8 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 Err((f, m)) => return invalid(&f, &m),
             };
             let request_uuid = uuid::Uuid::new_v4().to_string();
-            call.shared.update(|s| {
-                s.broker
-                    .applications
+            call.host.update(|s: &mut State| {
+                s.applications
                     .insert(request.reference_id.clone(), request_uuid.clone())
             });
             Reply::json(

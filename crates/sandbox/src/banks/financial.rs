@@ -13,8 +13,72 @@ use chrono::{NaiveDate, NaiveDateTime};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use super::{Call, Reply};
+use serde_json::{Value, json};
+
+use crate::auth::Denied;
+use crate::host::Host;
+use crate::sim::{BankSim, Call, Outcome, Reply, field_message, refusal};
 use crate::spec::Bank;
+
+/// BCC FinancialAPI's simulation: errors and refusals in the document's `Response` (`success`,
+/// `code`, `description`), OAuth2 client credentials at its token route.
+pub struct Financial;
+
+impl BankSim for Financial {
+    fn error(
+        &self,
+        status: u16,
+        _code: &str,
+        field: Option<&str>,
+        message: &str,
+        _envelope_id: Option<&Value>,
+    ) -> Reply {
+        Reply::json(
+            status,
+            &json!({"success": false, "code": status, "description": field_message(field, message)}),
+        )
+    }
+
+    fn invalid_json(&self, detail: &str) -> Reply {
+        self.error(
+            400,
+            "INVALID_JSON",
+            None,
+            &format!("the body is not JSON: {detail}"),
+            None,
+        )
+    }
+
+    fn validation(&self, field: &str, message: &str, envelope_id: Option<&Value>) -> Reply {
+        self.error(400, "VALIDATION_ERROR", Some(field), message, envelope_id)
+    }
+
+    /// The OAuth2 body inside the documented `Response` (which allows extra attributes).
+    fn denied(&self, denied: &Denied) -> Reply {
+        let mut body = denied.body();
+        if let Some(map) = body.as_object_mut() {
+            map.insert("success".into(), json!(false));
+            map.insert("code".into(), json!(denied.status));
+            map.insert("description".into(), json!(denied.description));
+        }
+        refusal(body, denied)
+    }
+
+    fn token_route(&self) -> Option<(&'static str, &'static str)> {
+        Bank::Financial.token_path().map(|path| ("POST", path))
+    }
+
+    fn token(&self, host: &dyn Host, headers: &axum::http::HeaderMap, body: &[u8]) -> Reply {
+        match crate::auth::bcc_token(host, Bank::Financial, headers, body) {
+            Ok(token) => Reply::json(200, &token),
+            Err(d) => self.denied(&d),
+        }
+    }
+
+    fn handle(&self, call: &Call<'_>) -> Outcome {
+        answer(call).into()
+    }
+}
 
 /// A sandbox account.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -65,27 +129,20 @@ pub struct State {
 }
 
 fn err(status: u16, message: &str) -> Reply {
-    super::error(
-        Bank::Financial,
-        status,
-        &status.to_string(),
-        None,
-        message,
-        None,
-    )
+    Financial.error(status, &status.to_string(), None, message, None)
 }
 
 fn invalid(field: &str, message: &str) -> Reply {
-    super::error(Bank::Financial, 400, "400", Some(field), message, None)
+    Financial.error(400, "400", Some(field), message, None)
 }
 
 fn seed(call: &Call<'_>) {
-    let accounts = &call.shared.config.bcc.accounts;
-    call.shared.update(|s| {
-        if !s.financial.seeded {
-            s.financial.seeded = true;
+    let accounts = &call.host.config().bcc.accounts;
+    call.host.update(|s: &mut State| {
+        if !s.seeded {
+            s.seeded = true;
             for a in accounts {
-                s.financial.accounts.insert(
+                s.accounts.insert(
                     a.iban.clone(),
                     Account {
                         description: a.description.clone(),
@@ -101,8 +158,9 @@ fn seed(call: &Call<'_>) {
 /// `dd-MM-yyyy` (the bank's layout) or `yyyy-MM-dd`.
 fn date_param(call: &Call<'_>, name: &str) -> Result<NaiveDate, Reply> {
     let raw = call.query.get(name).cloned().unwrap_or_default();
-    NaiveDate::parse_from_str(&raw, "%d-%m-%Y")
-        .or_else(|_| NaiveDate::parse_from_str(&raw, "%Y-%m-%d"))
+    use bank_openapi::formats::{DATE, DATE_DMY};
+    NaiveDate::parse_from_str(&raw, DATE_DMY.pattern())
+        .or_else(|_| NaiveDate::parse_from_str(&raw, DATE.pattern()))
         .map_err(|_| {
             invalid(
                 &format!("query parameter {name}"),
@@ -223,13 +281,13 @@ fn execute(call: &Call<'_>, order: Order, form: &str) -> Reply {
     if order.amount <= Decimal::ZERO {
         return invalid("amount", "must be positive");
     }
-    let now = call.shared.now_rfc3339().naive_local();
+    let now = call.host.now_rfc3339().naive_local();
     let reference = format!(
         "SBX{}",
         &uuid::Uuid::new_v4().simple().to_string()[..12].to_uppercase()
     );
-    let outcome = call.shared.update(|s| {
-        let f = &mut s.financial;
+    let outcome = call.host.update(|s: &mut State| {
+        let f = s;
         let payer = f.accounts.get(&order.payer_iban).ok_or(format!(
             "account {} is not a sandbox account of this client",
             order.payer_iban
@@ -324,7 +382,7 @@ fn information(p: &Payment) -> t::PaymentInformationResponse {
 }
 
 /// Answer a FinancialAPI call.
-pub fn handle(call: &Call<'_>) -> Reply {
+fn answer(call: &Call<'_>) -> Reply {
     seed(call);
     if let Some(appid) = call.path.get("appid")
         && appid != call.subject
@@ -334,16 +392,12 @@ pub fn handle(call: &Call<'_>) -> Reply {
             &format!("appid {appid} is not the client the token was issued to"),
         );
     }
-    let account = |iban: &str| {
-        call.shared
-            .read(|s| s.financial.accounts.get(iban).cloned())
-    };
+    let account = |iban: &str| call.host.read(|s: &State| s.accounts.get(iban).cloned());
     match call.operation {
         ops::HEALTHCHECK => Reply::empty(200),
         ops::GET_ACCOUNTS => {
-            let accounts = call.shared.read(|s| {
-                s.financial
-                    .accounts
+            let accounts = call.host.read(|s: &State| {
+                s.accounts
                     .iter()
                     .map(|(iban, a)| t::Account {
                         description: Some(a.description.clone()),
@@ -392,7 +446,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 (Ok(f), Ok(t)) => (f, t),
                 (Err(r), _) | (_, Err(r)) => return r,
             };
-            let payments: Vec<Payment> = call.shared.read(|s| s.financial.payments.clone());
+            let payments: Vec<Payment> = call.host.read(|s: &State| s.payments.clone());
             let mine: Vec<&Payment> = payments
                 .iter()
                 .filter(|p| p.payer.0 == iban || p.beneficiary.0 == iban)
@@ -489,9 +543,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 .account_name(Some(a.description.clone()))
                 .date_from(Some(DateDmy(from)))
                 .date_to(Some(DateDmy(to)))
-                .statement_date_time(Some(DateTimeDmyHms(
-                    call.shared.now_rfc3339().naive_local(),
-                )))
+                .statement_date_time(Some(DateTimeDmyHms(call.host.now_rfc3339().naive_local())))
                 .pay_count_debit(i32::try_from(debits.len()).ok())
                 .pay_count_credit(i32::try_from(credits.len()).ok())
                 .turnover_debit(Some(turnover_debit.into()))
@@ -522,9 +574,8 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 (Ok(f), Ok(t)) => (f, t),
                 (Err(r), _) | (_, Err(r)) => return r,
             };
-            let payments = call.shared.read(|s| {
-                s.financial
-                    .payments
+            let payments = call.host.read(|s: &State| {
+                s.payments
                     .iter()
                     .filter(|p| p.executed.date() >= from && p.executed.date() <= to)
                     .map(information)
@@ -539,9 +590,8 @@ pub fn handle(call: &Call<'_>) -> Reply {
         }
         ops::GET_PAYMENT => {
             let reference = call.path.get("referenceId").cloned().unwrap_or_default();
-            match call.shared.read(|s| {
-                s.financial
-                    .payments
+            match call.host.read(|s: &State| {
+                s.payments
                     .iter()
                     .find(|p| p.reference == reference)
                     .map(information)
@@ -592,7 +642,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
             }
         }
         ops::GET_MESSAGES => {
-            let at = DateTimeYmdHms(call.shared.now_rfc3339().naive_local());
+            let at = DateTimeYmdHms(call.host.now_rfc3339().naive_local());
             Reply::json(
                 200,
                 &t::MessagesList {

@@ -4,15 +4,57 @@
 
 use globus_cfront::operations as ops;
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use globus_cfront::types as t;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
 
-use super::{Call, Reply, notify};
-use crate::spec::Bank;
-use crate::state::Shared;
+use crate::host::Host;
+use crate::sim::{BankSim, Call, Effect, Outcome, Reply, field_message};
+
+/// Globus CFRONT's simulation: errors as `{code, message}`, HTTP Basic (no token route).
+pub struct Globus;
+
+impl BankSim for Globus {
+    fn error(
+        &self,
+        status: u16,
+        code: &str,
+        field: Option<&str>,
+        message: &str,
+        _envelope_id: Option<&Value>,
+    ) -> Reply {
+        Reply::json(
+            status,
+            &json!({"code": code, "message": field_message(field, message)}),
+        )
+    }
+
+    fn invalid_json(&self, detail: &str) -> Reply {
+        self.error(
+            400,
+            "INVALID_JSON",
+            None,
+            &format!("the body is not JSON: {detail}"),
+            None,
+        )
+    }
+
+    fn validation(&self, field: &str, message: &str, envelope_id: Option<&Value>) -> Reply {
+        self.error(400, "VALIDATION_ERROR", Some(field), message, envelope_id)
+    }
+
+    fn handle(&self, call: &Call<'_>) -> Outcome {
+        let mut effects = Vec::new();
+        let reply = answer(call, &mut effects);
+        Outcome::with(reply, effects)
+    }
+
+    fn resume(&self, host: &dyn Host) -> Vec<Effect> {
+        resume(host)
+    }
+}
 
 /// A stored order.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -54,18 +96,11 @@ pub struct State {
 }
 
 fn err(status: u16, code: &str, message: &str) -> Reply {
-    super::error(Bank::Globus, status, code, None, message, None)
+    Globus.error(status, code, None, message, None)
 }
 
 fn invalid(field: &str, message: &str) -> Reply {
-    super::error(
-        Bank::Globus,
-        400,
-        "VALIDATION_ERROR",
-        Some(field),
-        message,
-        None,
-    )
+    Globus.validation(field, message, None)
 }
 
 fn state_of(order: &Order) -> t::OrderState {
@@ -100,11 +135,17 @@ fn describe(status: &t::OrderStatus) -> &'static str {
     }
 }
 
-/// Move an order to `status` (only from `from`), store it and POST its callback.
-fn transition(shared: &Arc<Shared>, id: &str, from: &[&str], status: &str) -> Option<Order> {
-    let now = shared.now_rfc3339().to_rfc3339();
-    let changed = shared.update(|s| {
-        let order = s.globus.orders.get_mut(id)?;
+/// Move an order to `status` (only from `from`), store it and ask for its callback.
+fn transition(
+    host: &dyn Host,
+    id: &str,
+    from: &[&str],
+    status: &str,
+    effects: &mut Vec<Effect>,
+) -> Option<Order> {
+    let now = host.now_rfc3339().to_rfc3339();
+    let changed = host.update(|s: &mut State| {
+        let order = s.orders.get_mut(id)?;
         if !from.contains(&order.status.as_str()) {
             return None;
         }
@@ -116,49 +157,55 @@ fn transition(shared: &Arc<Shared>, id: &str, from: &[&str], status: &str) -> Op
         Some(order.clone())
     })?;
     if let Some(url) = changed.callback_url.clone() {
-        notify(shared, url, state_of(&changed), "order-state callback");
+        effects.extend(Effect::notify(
+            url,
+            &state_of(&changed),
+            "order-state callback",
+        ));
     }
     Some(changed)
 }
 
-/// The bank's side of an order, run in the background: review, then decision.
-fn decide(shared: &Arc<Shared>, id: String) {
-    let shared = shared.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(shared.step()).await;
-        if transition(&shared, &id, &["NEW"], "IN_PROGRESS").is_none() {
-            return;
+/// The bank's side of an order, after a step each: review, then decision.
+fn decide(host: &dyn Host, id: String) -> Effect {
+    Effect::after(host.step(), move |host| {
+        let mut effects = Vec::new();
+        if transition(host, &id, &["NEW"], "IN_PROGRESS", &mut effects).is_some() {
+            effects.push(Effect::after(host.step(), move |host| {
+                let mut effects = Vec::new();
+                let Some(order) = host.read(|s: &State| s.orders.get(&id).cloned()) else {
+                    return effects;
+                };
+                let config = &host.config().globus;
+                let approved = order.amount <= config.approve_max_amount
+                    && !config.decline_phones.contains(&order.phone);
+                let next = if approved {
+                    "WAITING_FOR_STORE_CONFIRM"
+                } else {
+                    "REJECTED_BY_BANK"
+                };
+                transition(host, &id, &["IN_PROGRESS"], next, &mut effects);
+                effects
+            }));
         }
-        tokio::time::sleep(shared.step()).await;
-        let Some(order) = shared.read(|s| s.globus.orders.get(&id).cloned()) else {
-            return;
-        };
-        let config = &shared.config.globus;
-        let approved = order.amount <= config.approve_max_amount
-            && !config.decline_phones.contains(&order.phone);
-        let next = if approved {
-            "WAITING_FOR_STORE_CONFIRM"
-        } else {
-            "REJECTED_BY_BANK"
-        };
-        transition(&shared, &id, &["IN_PROGRESS"], next);
-    });
+        effects
+    })
 }
 
-/// The payout after the merchant confirmed, in the background.
-fn pay(shared: &Arc<Shared>, id: String) {
-    let shared = shared.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep(shared.step()).await;
-        transition(&shared, &id, &["STORE_CONFIRMED"], "ACTIVE");
-    });
+/// The payout after the merchant confirmed, a step later.
+fn pay(host: &dyn Host, id: String) -> Effect {
+    Effect::after(host.step(), move |host| {
+        let mut effects = Vec::new();
+        transition(host, &id, &["STORE_CONFIRMED"], "ACTIVE", &mut effects);
+        effects
+    })
 }
 
 /// Re-schedule what was under way when the state was saved.
-pub fn resume(shared: &Arc<Shared>) {
-    let pending: Vec<(String, String)> = shared.read(|s| {
-        s.globus
-            .orders
+fn resume(host: &dyn Host) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    let pending: Vec<(String, String)> = host.read(|s: &State| {
+        s.orders
             .values()
             .map(|o| (o.id.clone(), o.status.clone()))
             .collect()
@@ -167,26 +214,23 @@ pub fn resume(shared: &Arc<Shared>) {
         match status.as_str() {
             "NEW" | "IN_PROGRESS" => {
                 if status == "IN_PROGRESS" {
-                    shared.update(|s| {
-                        s.globus
-                            .orders
-                            .get_mut(&id)
-                            .map(|o| o.status = "NEW".into())
+                    host.update(|s: &mut State| {
+                        s.orders.get_mut(&id).map(|o| o.status = "NEW".into())
                     });
                 }
-                decide(shared, id)
+                effects.push(decide(host, id))
             }
-            "STORE_CONFIRMED" => pay(shared, id),
+            "STORE_CONFIRMED" => effects.push(pay(host, id)),
             _ => {}
         }
     }
+    effects
 }
 
 fn find(call: &Call<'_>, id: &str) -> Result<Order, Reply> {
-    call.shared
-        .read(|s| {
-            s.globus
-                .orders
+    call.host
+        .read(|s: &State| {
+            s.orders
                 .get(id)
                 .filter(|o| o.merchant == call.subject)
                 .cloned()
@@ -200,8 +244,8 @@ fn order_id(call: &Call<'_>) -> Result<String, Reply> {
         .map_err(|(f, m)| invalid(&f, &m))
 }
 
-/// Answer a CFRONT call.
-pub fn handle(call: &Call<'_>) -> Reply {
+/// Answer a CFRONT call; the effects it asks for go to `effects`.
+fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
     match call.operation {
         ops::VALIDATE_CLIENT => {
             let request: t::ClientValidateRequest = match call.typed() {
@@ -209,7 +253,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 Err((f, m)) => return invalid(&f, &m),
             };
             let phone = request.phone_number.to_string();
-            if call.shared.config.globus.unknown_phones.contains(&phone) {
+            if call.host.config().globus.unknown_phones.contains(&phone) {
                 return err(
                     404,
                     "CLIENT_NOT_FOUND",
@@ -256,25 +300,24 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 credit_term: request.credit_term.get(),
                 status: "NEW".into(),
                 callback_url: request.callback_url.clone(),
-                updated_at: call.shared.now_rfc3339().to_rfc3339(),
+                updated_at: call.host.now_rfc3339().to_rfc3339(),
                 paid_at: None,
                 reject_reason: None,
             };
-            let (order, created) = call.shared.update(|s| {
+            let (order, created) = call.host.update(|s: &mut State| {
                 if let Some(existing) = s
-                    .globus
                     .by_merchant_order
                     .get(&key)
-                    .and_then(|id| s.globus.orders.get(id))
+                    .and_then(|id| s.orders.get(id))
                 {
                     return (existing.clone(), false);
                 }
-                s.globus.by_merchant_order.insert(key, order.id.clone());
-                s.globus.orders.insert(order.id.clone(), order.clone());
+                s.by_merchant_order.insert(key, order.id.clone());
+                s.orders.insert(order.id.clone(), order.clone());
                 (order, true)
             });
             if created {
-                decide(call.shared, order.id.clone());
+                effects.push(decide(call.host, order.id.clone()));
             }
             Reply::json(200, &state_of(&order))
         }
@@ -288,13 +331,14 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 Err(reply) => return reply,
             };
             match transition(
-                call.shared,
+                call.host,
                 &order.id,
                 &["WAITING_FOR_STORE_CONFIRM"],
                 "STORE_CONFIRMED",
+                effects,
             ) {
                 Some(order) => {
-                    pay(call.shared, order.id.clone());
+                    effects.push(pay(call.host, order.id.clone()));
                     Reply::json(200, &state_of(&order))
                 }
                 None => err(
@@ -317,7 +361,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
                 Err(reply) => return reply,
             };
             match transition(
-                call.shared,
+                call.host,
                 &order.id,
                 &[
                     "NEW",
@@ -326,10 +370,11 @@ pub fn handle(call: &Call<'_>) -> Reply {
                     "WAITING_FOR_STORE_CONFIRM",
                 ],
                 "REJECTED_BY_STORE",
+                effects,
             ) {
                 Some(mut order) => {
-                    call.shared.update(|s| {
-                        if let Some(o) = s.globus.orders.get_mut(&order.id) {
+                    call.host.update(|s: &mut State| {
+                        if let Some(o) = s.orders.get_mut(&order.id) {
                             o.reject_reason = request.reason.clone();
                         }
                     });
@@ -367,7 +412,7 @@ pub fn handle(call: &Call<'_>) -> Reply {
             Ok(order) if matches!(order.status.as_str(), "STORE_CONFIRMED" | "ACTIVE") => {
                 let date = chrono::DateTime::parse_from_rfc3339(&order.updated_at)
                     .map(|d| d.date_naive())
-                    .unwrap_or_else(|_| call.shared.now_rfc3339().date_naive());
+                    .unwrap_or_else(|_| call.host.now_rfc3339().date_naive());
                 Reply::json(
                     200,
                     &t::GuaranteeLetterData {

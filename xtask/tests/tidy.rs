@@ -1,0 +1,250 @@
+//! Repository rules as tests, in the spirit of rust-analyzer's `tidy`: what must hold for the
+//! architecture to stay as ARCHITECTURE.md describes it.
+//!
+//! - No crate that runs in a user's service or in the sandbox depends on the generator (nor on
+//!   progenitor-impl, typify-impl, syn or a YAML parser), directly or through another crate.
+//! - A bank fact written in one place: date-layout patterns only in the formats table, the
+//!   transient statuses only in `bank_runtime::retry`, environment names only in
+//!   `bank_openapi::environments`, the sandbox's BCC token path only in its bank registry.
+//! - Every hand-written module opens with a `//!` doc comment; every generated file says
+//!   `@generated` on its first line.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace")
+        .to_path_buf()
+}
+
+/// The crates whose code runs in a user's service or in the sandbox.
+const RUNTIME_CRATES: &[&str] = &[
+    "bank-openapi",
+    "bank-runtime",
+    "bank-jws",
+    "banks",
+    "bank-sandbox",
+    "bcc-broker",
+    "bcc-financial",
+    "globus-cfront",
+    "baas-gateway",
+];
+
+/// What none of them may pull in at run time.
+const GENERATOR_ONLY: &[&str] = &[
+    "bank-codegen",
+    "progenitor-impl",
+    "typify-impl",
+    "syn",
+    "prettyplease",
+    "yaml_serde",
+    "libyaml-rs",
+    "openapiv3",
+];
+
+#[test]
+fn nothing_that_runs_in_a_service_or_the_sandbox_depends_on_the_generator() {
+    let out = Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1", "--offline"])
+        .current_dir(root())
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata JSON");
+    let name_of: BTreeMap<&str, &str> = meta["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .map(|p| {
+            (
+                p["id"].as_str().expect("id"),
+                p["name"].as_str().expect("name"),
+            )
+        })
+        .collect();
+    // Proc-macro crates run in the compiler, not in the service: their dependencies (syn for
+    // serde_derive, thiserror-impl, …) are not followed.
+    let proc_macros: BTreeSet<&str> = meta["packages"]
+        .as_array()
+        .expect("packages")
+        .iter()
+        .filter(|p| {
+            p["targets"].as_array().into_iter().flatten().any(|t| {
+                t["kind"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|k| k == "proc-macro")
+            })
+        })
+        .map(|p| p["id"].as_str().expect("id"))
+        .collect();
+    // Normal (run-time) edges only: build and dev dependencies do not run in a service.
+    let mut edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for node in meta["resolve"]["nodes"].as_array().expect("resolve") {
+        let id = node["id"].as_str().expect("id");
+        for dep in node["deps"].as_array().into_iter().flatten() {
+            let normal = dep["dep_kinds"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|k| k["kind"].is_null());
+            if normal {
+                edges
+                    .entry(id)
+                    .or_default()
+                    .push(dep["pkg"].as_str().expect("pkg"));
+            }
+        }
+    }
+    let mut offences = Vec::new();
+    for krate in RUNTIME_CRATES {
+        let start = name_of
+            .iter()
+            .find(|(_, n)| *n == krate)
+            .map(|(id, _)| *id)
+            .unwrap_or_else(|| panic!("{krate} is a workspace crate"));
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![(start, vec![*krate])];
+        while let Some((id, path)) = stack.pop() {
+            for next in edges.get(id).into_iter().flatten() {
+                if !seen.insert(*next) {
+                    continue;
+                }
+                let name = name_of[next];
+                let mut path = path.clone();
+                path.push(name);
+                if GENERATOR_ONLY.contains(&name) {
+                    offences.push(path.join(" → "));
+                }
+                if !proc_macros.contains(next) {
+                    stack.push((next, path));
+                }
+            }
+        }
+    }
+    assert!(offences.is_empty(), "{}", offences.join("\n"));
+}
+
+/// Hand-written Rust sources (generated files and build output excluded).
+fn sources() -> Vec<PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            let name = entry.file_name();
+            if path.is_dir() {
+                if name != "target" && name != ".git" {
+                    walk(&path, out);
+                }
+            } else if path.extension().is_some_and(|e| e == "rs") && name != "generated.rs" {
+                out.push(path);
+            }
+        }
+    }
+    let root = root();
+    let mut out = Vec::new();
+    for dir in ["codegen", "crates", "xtask", "tests"] {
+        walk(&root.join(dir), &mut out);
+    }
+    out.sort();
+    out
+}
+
+fn rel(path: &Path) -> String {
+    path.strip_prefix(root())
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn each_fact_list_has_one_home() {
+    // (what, a literal that only its home writes, the home)
+    let facts: &[(&str, &str, &str)] = &[
+        (
+            "date layouts",
+            "\"%d-%m-%Y",
+            "crates/bank-openapi/src/formats.rs",
+        ),
+        (
+            "date layouts",
+            "\"%Y-%m-%d",
+            "crates/bank-openapi/src/formats.rs",
+        ),
+        (
+            "date layouts",
+            "\"%d.%m.%Y",
+            "crates/bank-openapi/src/formats.rs",
+        ),
+        (
+            "transient statuses",
+            "408, 429",
+            "crates/bank-runtime/src/retry.rs",
+        ),
+        (
+            "transient statuses",
+            "429 | 500",
+            "crates/bank-runtime/src/retry.rs",
+        ),
+        (
+            "environment names",
+            "\"alternative-production\"",
+            "crates/bank-openapi/src/environments.rs",
+        ),
+        (
+            "the sandbox's BCC token path",
+            "\"/oauth/token\"",
+            "crates/sandbox/src/spec.rs",
+        ),
+        (
+            "BaaS operation ids",
+            "\"getToken\"",
+            "crates/baas-gateway/src/generated.rs",
+        ),
+    ];
+    let mut offences = Vec::new();
+    for path in sources() {
+        let r = rel(&path);
+        // Tests and benches may name their own mock servers' paths and fixtures.
+        if r.starts_with("tests/") || r.contains("/tests/") || r.contains("/benches/") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).expect("read");
+        for (what, literal, home) in facts {
+            if r != *home && text.contains(literal) {
+                offences.push(format!("{r}: {what} ({literal}) belong in {home}"));
+            }
+        }
+    }
+    assert!(offences.is_empty(), "{}", offences.join("\n"));
+}
+
+#[test]
+fn every_module_says_what_it_holds_and_generated_files_say_so() {
+    let mut offences = Vec::new();
+    for path in sources() {
+        let text = std::fs::read_to_string(&path).expect("read");
+        if !text.trim_start().starts_with("//!") {
+            offences.push(format!("{}: no `//!` module doc comment", rel(&path)));
+        }
+    }
+    for entry in std::fs::read_dir(root().join("crates")).expect("crates") {
+        let generated = entry.expect("entry").path().join("src/generated.rs");
+        if let Ok(text) = std::fs::read_to_string(&generated)
+            && !text
+                .lines()
+                .next()
+                .is_some_and(|l| l.contains("@generated"))
+        {
+            offences.push(format!("{}: first line lacks @generated", rel(&generated)));
+        }
+    }
+    assert!(offences.is_empty(), "{}", offences.join("\n"));
+}
