@@ -75,9 +75,8 @@ pub fn synthesise(doc: &Value, schema: &Value, depth: usize) -> Option<Value> {
     if depth > 16 {
         return None;
     }
-    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
-        let target = doc.pointer(r.strip_prefix('#')?)?;
-        return synthesise(doc, target, depth + 1);
+    if let Some(pointer) = bank_openapi::refs::target(schema) {
+        return synthesise(doc, doc.pointer(pointer)?, depth + 1);
     }
     if let Some(example) = schema.get("example") {
         return Some(example.clone());
@@ -125,8 +124,8 @@ pub fn synthesise(doc: &Value, schema: &Value, depth: usize) -> Option<Value> {
 
 /// A value of the right type for a required property the document gives no example for.
 fn placeholder(doc: &Value, schema: &Value) -> Option<Value> {
-    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
-        return placeholder(doc, doc.pointer(r.strip_prefix('#')?)?);
+    if let Some(pointer) = bank_openapi::refs::target(schema) {
+        return placeholder(doc, doc.pointer(pointer)?);
     }
     let format = schema.get("format").and_then(Value::as_str).unwrap_or("");
     Some(match schema.get("type").and_then(Value::as_str)? {

@@ -242,7 +242,7 @@ fn collect_refs(v: &Value, out: &mut BTreeSet<String>) {
                 .and_then(Value::as_str)
                 .and_then(|r| r.strip_prefix("#/components/schemas/"))
             {
-                out.insert(name.replace("~1", "/").replace("~0", "~"));
+                out.insert(bank_openapi::pointer::unescape(name));
             }
             map.values().for_each(|c| collect_refs(c, out));
         }

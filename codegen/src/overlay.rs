@@ -137,7 +137,7 @@ fn remove_at(doc: &mut Value, pointer: &str) {
     let Some((parent, last)) = pointer.rsplit_once('/') else {
         return;
     };
-    let key = last.replace("~1", "/").replace("~0", "~");
+    let key = bank_openapi::pointer::unescape(last);
     match doc.pointer_mut(parent) {
         Some(Value::Object(map)) => {
             map.shift_remove(&key);

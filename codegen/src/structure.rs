@@ -48,11 +48,7 @@ pub fn check_structure(doc: &Document) -> Result<()> {
         .and_then(Value::as_object)
         .ok_or_else(|| Error::invalid(path, "/paths", "`paths` is required"))?;
     let resolve = |p: &'_ Value| -> Value {
-        match p
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix('#'))
-        {
+        match bank_openapi::refs::target(p) {
             Some(ptr) => v.pointer(ptr).cloned().unwrap_or(Value::Null),
             None => p.clone(),
         }

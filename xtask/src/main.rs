@@ -1,5 +1,5 @@
-//! `cargo xtask generate | check` — the workspace's entry points. Argument parsing only; the work
-//! is in `bank-codegen`.
+//! `cargo xtask generate | check | list | diff | bench-diff` — the workspace's entry points
+//! (`cargo xtask help` prints them). Argument parsing only; the work is in `bank-codegen`.
 
 use std::process::ExitCode;
 

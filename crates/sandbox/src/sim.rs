@@ -31,11 +31,23 @@ pub trait BankSim: Send + Sync {
         envelope_id: Option<&Value>,
     ) -> Reply;
 
-    /// A request body that is not JSON (`detail`: the parser's explanation).
-    fn invalid_json(&self, detail: &str) -> Reply;
+    /// A request body that is not JSON (`detail`: the parser's explanation); by default
+    /// `INVALID_JSON` in the bank's error format.
+    fn invalid_json(&self, detail: &str) -> Reply {
+        self.error(
+            400,
+            "INVALID_JSON",
+            None,
+            &format!("the body is not JSON: {detail}"),
+            None,
+        )
+    }
 
-    /// A request that breaks its operation's schema at `field`.
-    fn validation(&self, field: &str, message: &str, envelope_id: Option<&Value>) -> Reply;
+    /// A request that breaks its operation's schema at `field`; by default `VALIDATION_ERROR` in
+    /// the bank's error format.
+    fn validation(&self, field: &str, message: &str, envelope_id: Option<&Value>) -> Reply {
+        self.error(400, "VALIDATION_ERROR", Some(field), message, envelope_id)
+    }
 
     /// A refused authentication in the bank's format: by default the OAuth2 `error` /
     /// `error_description` body and the `WWW-Authenticate` challenge.

@@ -138,25 +138,20 @@ pub struct Invalid {
 impl Spec {
     /// A spec over an OpenAPI 3.0 document.
     pub fn new(doc: Value) -> Self {
-        let mut operations = Vec::new();
-        for (route, item) in doc["paths"].as_object().into_iter().flatten() {
-            for (method, op) in item.as_object().into_iter().flatten() {
-                if !["get", "post", "put", "delete", "patch"].contains(&method.as_str()) {
-                    continue;
-                }
-                operations.push(Operation {
-                    method: method.to_uppercase(),
-                    route: route.clone(),
-                    segments: route
-                        .trim_start_matches('/')
-                        .split('/')
-                        .map(str::to_owned)
-                        .collect(),
-                    id: op["operationId"].as_str().unwrap_or_default().to_owned(),
-                    op: op.clone(),
-                });
-            }
-        }
+        let operations = bank_openapi::operations::operations(&doc)
+            .map(|o| Operation {
+                method: o.method.to_uppercase(),
+                route: o.route.to_owned(),
+                segments: o
+                    .route
+                    .trim_start_matches('/')
+                    .split('/')
+                    .map(str::to_owned)
+                    .collect(),
+                id: o.id().unwrap_or_default().to_owned(),
+                op: o.op.clone(),
+            })
+            .collect();
         Spec { doc, operations }
     }
 
@@ -313,11 +308,7 @@ pub fn dotted(pointer: &str) -> String {
     if pointer.is_empty() {
         return "body".into();
     }
-    pointer
-        .trim_start_matches('/')
-        .replace('/', ".")
-        .replace("~1", "/")
-        .replace("~0", "~")
+    bank_openapi::pointer::tokens(pointer).join(".")
 }
 
 /// Decode `%XX` escapes (invalid escapes are kept as written).

@@ -143,20 +143,6 @@ impl<'a> Differ<'a> {
 
     /// Follow `$ref`s (to any component kind) to the node they name; the node itself otherwise.
     fn resolve_in(&self, doc: &'a Value, v: &'a Value) -> &'a Value {
-        let mut current = v;
-        for _ in 0..32 {
-            match current
-                .get("$ref")
-                .and_then(Value::as_str)
-                .and_then(|r| r.strip_prefix('#'))
-            {
-                Some(pointer) => match doc.pointer(pointer) {
-                    Some(target) => current = target,
-                    None => return current,
-                },
-                None => return current,
-            }
-        }
-        current
+        bank_openapi::refs::resolve(doc, v).0
     }
 }

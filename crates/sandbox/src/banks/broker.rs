@@ -36,20 +36,6 @@ impl BankSim for Broker {
         )
     }
 
-    fn invalid_json(&self, detail: &str) -> Reply {
-        self.error(
-            400,
-            "INVALID_JSON",
-            None,
-            &format!("the body is not JSON: {detail}"),
-            None,
-        )
-    }
-
-    fn validation(&self, field: &str, message: &str, envelope_id: Option<&Value>) -> Reply {
-        self.error(400, "VALIDATION_ERROR", Some(field), message, envelope_id)
-    }
-
     fn token_route(&self) -> Option<(&'static str, &'static str)> {
         Bank::Broker.token_path().map(|path| ("POST", path))
     }

@@ -39,20 +39,6 @@ impl BankSim for Financial {
         )
     }
 
-    fn invalid_json(&self, detail: &str) -> Reply {
-        self.error(
-            400,
-            "INVALID_JSON",
-            None,
-            &format!("the body is not JSON: {detail}"),
-            None,
-        )
-    }
-
-    fn validation(&self, field: &str, message: &str, envelope_id: Option<&Value>) -> Reply {
-        self.error(400, "VALIDATION_ERROR", Some(field), message, envelope_id)
-    }
-
     /// The OAuth2 body inside the documented `Response` (which allows extra attributes).
     fn denied(&self, denied: &Denied) -> Reply {
         let mut body = denied.body();

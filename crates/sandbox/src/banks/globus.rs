@@ -31,20 +31,6 @@ impl BankSim for Globus {
         )
     }
 
-    fn invalid_json(&self, detail: &str) -> Reply {
-        self.error(
-            400,
-            "INVALID_JSON",
-            None,
-            &format!("the body is not JSON: {detail}"),
-            None,
-        )
-    }
-
-    fn validation(&self, field: &str, message: &str, envelope_id: Option<&Value>) -> Reply {
-        self.error(400, "VALIDATION_ERROR", Some(field), message, envelope_id)
-    }
-
     fn handle(&self, call: &Call<'_>) -> Outcome {
         let mut effects = Vec::new();
         let reply = answer(call, &mut effects);
