@@ -175,30 +175,38 @@ pub fn baas_token(shared: &dyn Host, headers: &HeaderMap, body: &Value) -> Resul
     )
 }
 
-/// Check a call's credentials; the authenticated subject on success.
-pub fn check(
+/// HTTP Basic with one of `accepted` logins; the login on success.
+pub fn basic_login(
+    headers: &HeaderMap,
+    accepted: &[Credential],
+    realm: &str,
+) -> Result<String, Denied> {
+    let challenge = format!(r#"Basic realm="{realm}""#);
+    let (login, password) = basic(headers).ok_or_else(|| Denied {
+        status: 401,
+        challenge: challenge.clone(),
+        error: "unauthorized",
+        description: "login missing".into(),
+    })?;
+    if !known(accepted, &login, &password) {
+        return Err(Denied {
+            status: 401,
+            challenge,
+            error: "unauthorized",
+            description: "wrong login or password".into(),
+        });
+    }
+    Ok(login)
+}
+
+/// A bearer token issued by this sandbox for `bank` (BCC's two APIs share theirs), unexpired;
+/// the subject it was issued to on success.
+pub fn bearer(
     shared: &dyn Host,
     bank: Bank,
     headers: &HeaderMap,
     expired_fault: bool,
 ) -> Result<String, Denied> {
-    if bank == Bank::Globus {
-        let (login, password) = basic(headers).ok_or_else(|| Denied {
-            status: 401,
-            challenge: r#"Basic realm="cfront""#.into(),
-            error: "unauthorized",
-            description: "merchant login missing".into(),
-        })?;
-        if !known(&shared.config().globus.merchants, &login, &password) {
-            return Err(Denied {
-                status: 401,
-                challenge: r#"Basic realm="cfront""#.into(),
-                error: "unauthorized",
-                description: "wrong merchant login or password".into(),
-            });
-        }
-        return Ok(login);
-    }
     let value = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())

@@ -452,7 +452,7 @@ fn answer(
     if sim.is_token_operation(&op.id) {
         return sim.token(host, headers, body).into();
     }
-    let subject = match auth::check(host, bank, headers, faults.expired_token) {
+    let subject = match sim.authenticate(host, bank, headers, faults.expired_token) {
         Ok(s) => s,
         Err(d) => return sim.denied(&d).into(),
     };

@@ -73,6 +73,18 @@ pub trait BankSim: Send + Sync {
         self.error(404, "NOT_FOUND", None, "this API issues no tokens", None)
     }
 
+    /// Check a call's credentials (the subject on success): by default a bearer token this
+    /// sandbox issued for `bank`, refused as expired when `expired_fault` is set.
+    fn authenticate(
+        &self,
+        host: &dyn Host,
+        bank: crate::spec::Bank,
+        headers: &axum::http::HeaderMap,
+        expired_fault: bool,
+    ) -> Result<String, Denied> {
+        crate::auth::bearer(host, bank, headers, expired_fault)
+    }
+
     /// Answer a validated, authenticated call.
     fn handle(&self, call: &Call<'_>) -> Outcome;
 

@@ -17,6 +17,17 @@ use crate::sim::{BankSim, Call, Effect, Outcome, Reply, field_message};
 pub struct Globus;
 
 impl BankSim for Globus {
+    /// HTTP Basic with a merchant login (inferred: see `specs/globus-cfront/SOURCE.md`).
+    fn authenticate(
+        &self,
+        host: &dyn Host,
+        _bank: crate::spec::Bank,
+        headers: &axum::http::HeaderMap,
+        _expired_fault: bool,
+    ) -> Result<String, crate::auth::Denied> {
+        crate::auth::basic_login(headers, &host.config().globus.merchants, "cfront")
+    }
+
     fn error(
         &self,
         status: u16,
