@@ -8,6 +8,8 @@
 //!   `bank_openapi::environments`, the sandbox's BCC token path only in its bank registry.
 //! - Every hand-written module opens with a `//!` doc comment; every generated file says
 //!   `@generated` on its first line.
+//! - The facade compiles only the banks a service enables (a Globus-only build has no ring, no
+//!   PKCS#12 stack, no other bank).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -247,4 +249,46 @@ fn every_module_says_what_it_holds_and_generated_files_say_so() {
         }
     }
     assert!(offences.is_empty(), "{}", offences.join("\n"));
+}
+
+#[test]
+fn a_globus_only_service_compiles_neither_ring_nor_pkcs12_nor_other_banks() {
+    let out = Command::new(env!("CARGO"))
+        .args([
+            "tree",
+            "--offline",
+            "-p",
+            "banks",
+            "--no-default-features",
+            "--features",
+            "rustls,globus",
+            "-e",
+            "normal",
+            "--prefix",
+            "none",
+        ])
+        .current_dir(root())
+        .output()
+        .expect("cargo tree runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tree = String::from_utf8_lossy(&out.stdout);
+    let names: BTreeSet<&str> = tree
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(names.contains("globus-cfront"), "{tree}");
+    for absent in [
+        "ring",
+        "p12-keystore",
+        "bank-jws",
+        "bcc-broker",
+        "bcc-financial",
+        "baas-gateway",
+    ] {
+        assert!(!names.contains(absent), "{absent} is compiled:\n{tree}");
+    }
 }

@@ -81,6 +81,7 @@ impl KeySigner {
         Self::from_key_der(key, chain)
     }
 
+    #[cfg(feature = "pkcs12")]
     /// A signer from a PKCS#12 (`.p12` / `.pfx`) file: its first private key and that key's chain.
     pub fn from_pkcs12(data: &[u8], password: &str) -> Result<Self, KeyError> {
         let store = p12_keystore::KeyStore::from_pkcs12(

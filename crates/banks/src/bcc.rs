@@ -4,19 +4,23 @@
 //! (from the spec; overridable), cache the token, and retry only what is safe. FinancialAPI signs
 //! payment bodies into `x-jws-signature` with the signer you give.
 
+#[cfg(feature = "bcc-financial")]
 use std::sync::Arc;
 use std::time::Duration;
 
-use bank_runtime::{
-    ApiSpec, BodySigner, CallbackError, ClientCredentials, ClientCredentialsGrant, Context,
-    TokenCache,
-};
+#[cfg(feature = "bcc-financial")]
+use bank_runtime::BodySigner;
+#[cfg(feature = "bcc-broker")]
+use bank_runtime::CallbackError;
+use bank_runtime::{ApiSpec, ClientCredentials, ClientCredentialsGrant, Context, TokenCache};
 
 use crate::config::{BuildError, Environment, HttpConfig};
 
 /// The Smart Online Broker client crate (types, builders, `SendExt`).
+#[cfg(feature = "bcc-broker")]
 pub use bcc_broker as broker;
 /// The FinancialAPI client crate (types, builders, `SendExt`).
+#[cfg(feature = "bcc-financial")]
 pub use bcc_financial as financial;
 
 /// Refresh tokens this long before they expire.
@@ -99,12 +103,14 @@ macro_rules! settings_methods {
     };
 }
 
+#[cfg(feature = "bcc-broker")]
 /// Builds a Smart Online Broker client.
 #[derive(Debug, Default)]
 pub struct Broker {
     settings: Settings,
 }
 
+#[cfg(feature = "bcc-broker")]
 impl Broker {
     /// Start building.
     pub fn builder() -> Self {
@@ -125,6 +131,7 @@ impl Broker {
     }
 }
 
+#[cfg(feature = "bcc-financial")]
 /// Builds a FinancialAPI client.
 #[derive(Debug, Default)]
 pub struct Financial {
@@ -132,6 +139,7 @@ pub struct Financial {
     signer: Option<Arc<dyn BodySigner>>,
 }
 
+#[cfg(feature = "bcc-financial")]
 impl Financial {
     /// Start building.
     pub fn builder() -> Self {
@@ -163,6 +171,7 @@ impl Financial {
     }
 }
 
+#[cfg(feature = "bcc-broker")]
 /// Parse the postLink webhook BCC sends to the merchant's `postLink` URL (given in `orders`): the
 /// order's new state (`MerchantRequestBody`: referenceId, state, stateTitle, productCode,
 /// loanLength). Takes the raw body bytes; bodies over 64 KiB, empty or not matching the schema are

@@ -16,12 +16,19 @@
 //! let accounts = financial.get_accounts().appid("my-client-id").send().bank().await?;
 //! # let _ = accounts; Ok(()) }
 //! ```
+//!
+//! Each bank is a cargo feature (`bcc-broker`, `bcc-financial`, `globus`, `baas`; all on by
+//! default): a service enables only the banks it calls. `bcc-financial` brings JWS signing
+//! (`jws`, on ring); `pkcs12` adds `.p12` keys; `rustls` is the one TLS choice.
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "baas")]
 pub mod baas;
+#[cfg(any(feature = "bcc-broker", feature = "bcc-financial"))]
 pub mod bcc;
 mod config;
+#[cfg(feature = "globus")]
 pub mod globus;
 
 pub use bank_runtime::{
@@ -33,6 +40,7 @@ pub use config::{BuildError, Environment, HttpConfig};
 
 /// JWS signing (RS256, ES256, external signers). The default profile is the message form BCC's
 /// document defines (unprotected header); RFC 7515 with a protected header is the alternative.
+#[cfg(feature = "jws")]
 pub mod jws {
     pub use bank_jws::*;
 }
