@@ -23,6 +23,7 @@ pub fn tokens(path: &Path, api: &str, doc: &Value) -> Result<proc_macro2::TokenS
     let operations = operation_tokens(doc);
     let error_codes = error_code_tokens(path, doc)?;
     let merchant_actions = merchant_action_tokens(path, doc)?;
+    let refusal = refusal_tokens(path, doc)?;
     Ok(quote! {
         /// This API's facts in one value, for the runtime and the facade.
         pub const SPEC: ::bank_runtime::ApiSpec = ::bank_runtime::ApiSpec {
@@ -31,9 +32,37 @@ pub fn tokens(path: &Path, api: &str, doc: &Value) -> Result<proc_macro2::TokenS
             oauth2: auth::OAUTH2,
             signing: signing::SPEC,
             idempotent_operations: retry::IDEMPOTENT_OPERATIONS,
+            refusal: #refusal,
         };
         #servers #signing #auth #retry #operations #error_codes #merchant_actions
     })
+}
+
+/// The `x-refusal` of a component schema (`{property, equals}`: a refusal inside a 2xx answer)
+/// as `Some(RefusalSpec)`, or `None`.
+fn refusal_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> {
+    let found = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .find_map(|(name, s)| s.get("x-refusal").map(|r| (name, r)));
+    let Some((schema, refusal)) = found else {
+        return Ok(quote! { None });
+    };
+    let property = refusal.get("property").and_then(Value::as_str);
+    let equals = refusal.get("equals").and_then(Value::as_bool);
+    let (Some(property), Some(equals)) = (property, equals) else {
+        return Err(Error::Invalid {
+            path: path.to_path_buf(),
+            pointer: format!(
+                "/components/schemas/{}/x-refusal",
+                crate::load::escape_pointer(schema)
+            ),
+            message: "must be {property: <name>, equals: <true|false>}".into(),
+        });
+    };
+    Ok(quote! { Some(::bank_runtime::RefusalSpec { property: #property, equals: #equals }) })
 }
 
 /// `MerchantAction` when an enum schema carries `x-merchant-actions` (`action: [status, …]`):

@@ -4289,6 +4289,7 @@ pub const SPEC: ::bank_runtime::ApiSpec = ::bank_runtime::ApiSpec {
     oauth2: auth::OAUTH2,
     signing: signing::SPEC,
     idempotent_operations: retry::IDEMPOTENT_OPERATIONS,
+    refusal: None,
 };
 /// Base URLs of this API per environment, from the spec's `servers` (path stem included).
 pub mod servers {

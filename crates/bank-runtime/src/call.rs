@@ -13,35 +13,47 @@ use serde::Serialize;
 use crate::context::PrepareError;
 use crate::error::{BankError, ErrorKind, code_and_message, request_id, truncate_body};
 
-tokio::task_local! {
-    /// Where a hook leaves the typed reason it refused a request, for [`send`] to pick up.
-    static REFUSAL: RefCell<Option<PrepareError>>;
+/// What a hook hands to the surrounding [`send`] beside progenitor's own result.
+enum Handoff {
+    /// The request could not be prepared.
+    Prepare(PrepareError),
+    /// The bank answered 2xx with a refusal (`x-refusal`), already read into an error.
+    Refused(BankError),
 }
 
-/// Why a call failed: its hooks refused to prepare it (typed), or progenitor's error.
+tokio::task_local! {
+    /// Where a hook leaves what it found, typed, for [`send`] to pick up.
+    static HANDOFF: RefCell<Option<Handoff>>;
+}
+
+/// Why a call failed: its hooks refused to prepare it (typed), the bank refused inside a
+/// successful answer, or progenitor's error.
 #[derive(Debug)]
 pub enum Failure<E> {
     /// No token, or the body could not be signed.
     Prepare(PrepareError),
+    /// The bank's refusal on a 2xx answer (`success: false`): an [`ErrorKind::Bank`] error.
+    Refused(BankError),
     /// Anything else, as progenitor reports it.
     Call(Error<E>),
 }
 
-/// Await a generated call; a refusal by its hooks comes back as [`Failure::Prepare`], typed.
+/// Await a generated call; a refusal by its hooks comes back as [`Failure::Prepare`] and a
+/// refusal by the bank inside a 2xx answer as [`Failure::Refused`], typed.
 pub async fn send<T, E>(
     future: impl Future<Output = Result<ResponseValue<T>, Error<E>>>,
 ) -> Result<ResponseValue<T>, Failure<E>> {
-    REFUSAL
+    HANDOFF
         .scope(RefCell::new(None), async move {
-            match future.await {
-                Ok(value) => Ok(value),
-                Err(Error::Custom(message)) => {
-                    match REFUSAL.with(|slot| slot.borrow_mut().take()) {
-                        Some(refusal) => Err(Failure::Prepare(refusal)),
-                        None => Err(Failure::Call(Error::Custom(message))),
-                    }
+            let result = future.await;
+            let handoff = HANDOFF.with(|slot| slot.borrow_mut().take());
+            match (result, handoff) {
+                (Ok(_), Some(Handoff::Refused(error))) => Err(Failure::Refused(error)),
+                (Ok(value), _) => Ok(value),
+                (Err(Error::Custom(_)), Some(Handoff::Prepare(refusal))) => {
+                    Err(Failure::Prepare(refusal))
                 }
-                Err(other) => Err(Failure::Call(other)),
+                (Err(other), _) => Err(Failure::Call(other)),
             }
         })
         .await
@@ -51,8 +63,14 @@ pub async fn send<T, E>(
 /// surrounding [`send`] (when there is one), the text into progenitor's `Error::Custom`.
 pub fn refuse<E>(api: &'static str, error: PrepareError) -> Error<E> {
     let message = format!("{api}: {error}");
-    let _ = REFUSAL.try_with(|slot| *slot.borrow_mut() = Some(error));
+    let _ = HANDOFF.try_with(|slot| *slot.borrow_mut() = Some(Handoff::Prepare(error)));
     Error::Custom(message)
+}
+
+/// Hand the bank's refusal found in a 2xx answer to the surrounding [`send`] (when there is
+/// one); the answer itself still goes to progenitor unchanged.
+pub(crate) fn refused_by_bank(error: BankError) {
+    let _ = HANDOFF.try_with(|slot| *slot.borrow_mut() = Some(Handoff::Refused(error)));
 }
 
 /// Convert progenitor's error for one call into a [`BankError`]. Reads the body of undocumented
@@ -151,6 +169,7 @@ pub async fn call<T, E: Serialize>(
     match send(future).await {
         Ok(value) => Ok(value.into_inner()),
         Err(Failure::Prepare(e)) => Err(from_prepare(api, &e)),
+        Err(Failure::Refused(e)) => Err(e),
         Err(Failure::Call(e)) => Err(into_bank_error(api, e).await),
     }
 }

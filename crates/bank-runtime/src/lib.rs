@@ -31,7 +31,7 @@ pub use oauth::{ClientCredentials, ClientCredentialsGrant, PasswordGrant};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use signing::{BodySigner, SignError, Signing};
-pub use spec::{ApiSpec, Grant, OAuth2Spec, SigningSpec};
+pub use spec::{ApiSpec, Grant, OAuth2Spec, RefusalSpec, SigningSpec};
 pub use time::{Clock, InstantSleep, ManualClock, Sleeper, SystemClock, TokioSleep};
 pub use token::{AccessToken, TokenCache, TokenSource};
 

@@ -16,6 +16,28 @@ pub struct ApiSpec {
     pub signing: Option<SigningSpec>,
     /// Operations other than GET that are safe to repeat (`x-idempotent`), by method name.
     pub idempotent_operations: &'static [&'static str],
+    /// How the bank refuses inside a successful answer (`x-refusal`), when it does.
+    pub refusal: Option<RefusalSpec>,
+}
+
+/// A refusal inside a 2xx answer: the top-level `property` of the JSON body equals `equals`
+/// (BCC FinancialAPI: `success: false`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RefusalSpec {
+    /// The property (`success`).
+    pub property: &'static str,
+    /// The value that means "refused" (`false`).
+    pub equals: bool,
+}
+
+impl RefusalSpec {
+    /// Whether a 2xx body is a refusal.
+    pub fn refuses(&self, body: &[u8]) -> bool {
+        serde_json::from_slice::<serde_json::Value>(body)
+            .ok()
+            .and_then(|v| v.get(self.property).and_then(serde_json::Value::as_bool))
+            == Some(self.equals)
+    }
 }
 
 /// An OAuth2 flow as the document declares it.

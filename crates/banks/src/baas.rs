@@ -373,6 +373,7 @@ async fn unwrap_typed<T: Envelope, E: Serialize>(
             }
         }
         Err(Failure::Prepare(e)) => Err(bank_runtime::call::from_prepare(api, &e).into()),
+        Err(Failure::Refused(e)) => Err(e.into()),
         Err(Failure::Call(other)) => {
             Err(bank_runtime::call::into_bank_error(api, other).await.into())
         }

@@ -164,3 +164,51 @@ fn post_link_webhooks_parse_or_fail_typed() {
     let html = banks::bcc::parse_post_link(b"<html>502</html>").expect_err("html");
     assert!(html.to_string().contains("bcc-broker callback"), "{html}");
 }
+
+#[tokio::test]
+async fn a_refusal_on_http_200_is_a_bank_error_not_ok() {
+    // FinancialAPI answers payments with its `Response`; `success: false` is the bank saying no,
+    // whatever the HTTP status (`x-refusal` in the spec's fixes).
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"access_token": "tkn", "expires_in": 3600})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/APP/payments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"success": false, "code": 17, "description": "Недостаточно средств"}),
+        ))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let financial = banks::bcc::Financial::builder()
+        .credentials(ClientCredentials::new("id", "secret"))
+        .environment(Environment::Custom(server.uri()))
+        .token_url(format!("{}/token", server.uri()))
+        .signer(signer())
+        .build()
+        .expect("builds");
+    let err = financial
+        .create_payment()
+        .appid("APP")
+        .body(
+            banks::bcc::financial::types::PaymentBody::builder()
+                .amount(banks::Decimal::from(100))
+                .currency("KZT".to_owned()),
+        )
+        .send()
+        .bank()
+        .await
+        .expect_err("refused");
+    assert_eq!(err.kind, banks::ErrorKind::Bank, "{err}");
+    assert_eq!(
+        (err.status, err.code.as_deref(), err.message.as_str()),
+        (Some(200), Some("17"), "Недостаточно средств")
+    );
+    assert!(!err.is_transient());
+}

@@ -8539,6 +8539,10 @@ pub const SPEC: ::bank_runtime::ApiSpec = ::bank_runtime::ApiSpec {
     oauth2: auth::OAUTH2,
     signing: signing::SPEC,
     idempotent_operations: retry::IDEMPOTENT_OPERATIONS,
+    refusal: Some(::bank_runtime::RefusalSpec {
+        property: "success",
+        equals: false,
+    }),
 };
 /// Base URLs of this API per environment, from the spec's `servers` (path stem included).
 pub mod servers {
