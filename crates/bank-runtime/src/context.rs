@@ -30,6 +30,7 @@ struct Inner {
     signing: Option<Signing>,
     sleeper: Arc<dyn Sleeper>,
     refusal: Option<RefusalSpec>,
+    basic: Option<HeaderValue>,
 }
 
 /// Why a request could not be prepared.
@@ -64,6 +65,7 @@ impl Context {
             retry: RetryPolicy::default(),
             signing: None,
             sleeper: Arc::new(TokioSleep),
+            basic: None,
         }
     }
 
@@ -100,6 +102,9 @@ impl Context {
         operation_id: &str,
     ) -> Result<(), PrepareError> {
         request.headers_mut().remove("api-version");
+        if let Some(basic) = &self.inner.basic {
+            request.headers_mut().insert(AUTHORIZATION, basic.clone());
+        }
         if let Some(signing) = self
             .inner
             .signing
@@ -325,9 +330,23 @@ pub struct ContextBuilder {
     retry: RetryPolicy,
     signing: Option<Signing>,
     sleeper: Arc<dyn Sleeper>,
+    basic: Option<HeaderValue>,
 }
 
 impl ContextBuilder {
+    /// Authenticate every request with HTTP Basic `login:password` (set on each request, marked
+    /// sensitive, so any reqwest client can carry it and no log shows it).
+    pub fn basic_auth(mut self, login: &str, password: &Secret) -> Self {
+        use base64::Engine;
+        let encoded = base64::engine::general_purpose::STANDARD
+            .encode(format!("{login}:{}", password.expose()));
+        if let Ok(mut value) = HeaderValue::from_str(&format!("Basic {encoded}")) {
+            value.set_sensitive(true);
+            self.basic = Some(value);
+        }
+        self
+    }
+
     /// Authenticate every request with tokens from this cache.
     pub fn auth(mut self, cache: TokenCache) -> Self {
         self.auth = Some(cache);
@@ -386,6 +405,7 @@ impl ContextBuilder {
                 signing: self.signing,
                 sleeper: self.sleeper,
                 refusal: self.spec.and_then(|s| s.refusal),
+                basic: self.basic,
             }),
         }
     }

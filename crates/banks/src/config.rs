@@ -53,6 +53,10 @@ pub struct HttpConfig {
     pub timeout: Duration,
     /// Retries of what is safe to repeat.
     pub retry: bank_runtime::RetryPolicy,
+    /// Your own reqwest client (proxy, mTLS, your roots, your timeouts), used as it is instead of
+    /// one built from the timeouts above. Tokens, signatures and Basic credentials are set per
+    /// request, so any client works.
+    pub client: Option<reqwest::Client>,
 }
 
 impl Default for HttpConfig {
@@ -61,14 +65,25 @@ impl Default for HttpConfig {
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(60),
             retry: bank_runtime::RetryPolicy::default(),
+            client: None,
         }
     }
 }
 
 impl HttpConfig {
-    /// A reqwest client with these timeouts (TLS: rustls, chosen by this crate's `rustls` feature).
+    /// Use your own reqwest client for every request of the bank client built with this config.
+    pub fn with_client(mut self, client: reqwest::Client) -> Self {
+        self.client = Some(client);
+        self
+    }
+
+    /// Your client if you gave one, otherwise a reqwest client with these timeouts (TLS: rustls,
+    /// chosen by this crate's `rustls` feature).
     pub fn client(&self) -> Result<reqwest::Client, BuildError> {
-        self.client_with_headers(reqwest::header::HeaderMap::new())
+        match &self.client {
+            Some(client) => Ok(client.clone()),
+            None => self.client_with_headers(reqwest::header::HeaderMap::new()),
+        }
     }
 
     /// The same client, sending `headers` on every request (e.g. a Basic `Authorization`).

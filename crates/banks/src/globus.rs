@@ -5,7 +5,6 @@ use std::time::Duration;
 
 use bank_runtime::{CallbackError, Context, Secret};
 use globus_cfront::types::OrderState;
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 
 use crate::config::{BuildError, Environment, HttpConfig};
 
@@ -61,29 +60,16 @@ impl Cfront {
                 });
             }
         };
-        let mut headers = HeaderMap::new();
-        let basic = base64_basic(&login, password.expose());
-        let mut value = HeaderValue::from_str(&basic)
-            .map_err(|e| BuildError::Http(format!("credentials: {e}")))?;
-        value.set_sensitive(true);
-        headers.insert(AUTHORIZATION, value);
-        let http = self.http.client_with_headers(headers)?;
+        let http = self.http.client()?;
         Ok(cfront::Client::new_with_client(
             &base,
             http,
             Context::for_api(&cfront::SPEC)
+                .basic_auth(&login, &password)
                 .retry(self.http.retry.clone())
                 .build(),
         ))
     }
-}
-
-fn base64_basic(login: &str, password: &str) -> String {
-    use base64::Engine;
-    format!(
-        "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{login}:{password}"))
-    )
 }
 
 /// Parse the order-state callback CFRONT POSTs to the order's `callbackUrl`: the raw body bytes

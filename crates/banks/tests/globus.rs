@@ -235,3 +235,43 @@ fn the_base_url_is_required_and_credentials_stay_out_of_debug() {
     );
     assert!(!text.contains("s3cr3t"), "{text}");
 }
+
+#[tokio::test]
+async fn your_own_reqwest_client_carries_the_merchant_login_too() {
+    // A service's own client (here: a default header it always sends); the facade adds Basic per
+    // request, so nothing it set is lost and the credentials still go out.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/order/state"))
+        .and(header("authorization", BASIC))
+        .and(header("x-service", "shop-42"))
+        .respond_with(state("ACTIVE"))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "x-service",
+        reqwest::header::HeaderValue::from_static("shop-42"),
+    );
+    let own = reqwest::Client::builder()
+        .default_headers(headers)
+        .build()
+        .expect("client");
+    let c = banks::globus::Cfront::builder()
+        .credentials("merchant", "p4ss")
+        .environment(Environment::Custom(server.uri()))
+        .http(banks::HttpConfig::default().with_client(own))
+        .build()
+        .expect("builds");
+    let s = c
+        .get_order_state()
+        .body(OrderIdRequest {
+            order_id: "ORD-1".into(),
+        })
+        .send()
+        .bank()
+        .await
+        .expect("state");
+    assert_eq!(s.status, OrderStatus::Active);
+}
