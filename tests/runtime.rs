@@ -570,3 +570,36 @@ fn debug_output_never_contains_a_secret() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_total_deadline_ends_the_call_whatever_the_attempts() {
+    // The bank never answers in time (a 30 s delay against a 150 ms deadline): the call ends at
+    // the deadline with a typed transport error saying so, not after the per-attempt timeout.
+    let server = MockServer::start().await;
+    Mock::given(path("/oauth/token"))
+        .respond_with(token_body("t", 3600))
+        .mount(&server)
+        .await;
+    Mock::given(path(format!("/{APP}/accounts")))
+        .respond_with(accounts_ok().set_delay(Duration::from_secs(30)))
+        .mount(&server)
+        .await;
+    let context = Context::builder("bcc-financial")
+        .auth(TokenCache::new(grant(&server), Duration::from_secs(30)))
+        .retry(RetryPolicy::default())
+        .sleeper(InstantSleep::new())
+        .deadline(Some(Duration::from_millis(150)))
+        .build();
+    let client =
+        bcc_financial::Client::new_with_client(&server.uri(), reqwest::Client::new(), context);
+    let err = client
+        .get_accounts()
+        .appid(APP)
+        .send()
+        .bank()
+        .await
+        .expect_err("deadline");
+    assert_eq!(err.kind, ErrorKind::Transport, "{err}");
+    assert!(err.message.contains("total deadline of 150ms"), "{err}");
+    assert!(err.is_transient());
+}

@@ -19,6 +19,8 @@ enum Handoff {
     Prepare(PrepareError),
     /// The bank answered 2xx with a refusal (`x-refusal`), already read into an error.
     Refused(BankError),
+    /// The call's total deadline passed before an answer.
+    Deadline(BankError),
 }
 
 tokio::task_local! {
@@ -34,6 +36,9 @@ pub enum Failure<E> {
     Prepare(PrepareError),
     /// The bank's refusal on a 2xx answer (`success: false`): an [`ErrorKind::Bank`] error.
     Refused(BankError),
+    /// No answer within the call's total deadline (attempts and back-off included): an
+    /// [`ErrorKind::Transport`] error.
+    Deadline(BankError),
     /// Anything else, as progenitor reports it.
     Call(Error<E>),
 }
@@ -49,6 +54,7 @@ pub async fn send<T, E>(
             let handoff = HANDOFF.with(|slot| slot.borrow_mut().take());
             match (result, handoff) {
                 (Ok(_), Some(Handoff::Refused(error))) => Err(Failure::Refused(error)),
+                (_, Some(Handoff::Deadline(error))) => Err(Failure::Deadline(error)),
                 (Ok(value), _) => Ok(value),
                 (Err(Error::Custom(_)), Some(Handoff::Prepare(refusal))) => {
                     Err(Failure::Prepare(refusal))
@@ -71,6 +77,11 @@ pub fn refuse<E>(api: &'static str, error: PrepareError) -> Error<E> {
 /// one); the answer itself still goes to progenitor unchanged.
 pub(crate) fn refused_by_bank(error: BankError) {
     let _ = HANDOFF.try_with(|slot| *slot.borrow_mut() = Some(Handoff::Refused(error)));
+}
+
+/// Hand a passed deadline to the surrounding [`send`] (when there is one).
+pub(crate) fn deadline_passed(error: BankError) {
+    let _ = HANDOFF.try_with(|slot| *slot.borrow_mut() = Some(Handoff::Deadline(error)));
 }
 
 /// Convert progenitor's error for one call into a [`BankError`]. Reads the body of undocumented
@@ -169,7 +180,7 @@ pub async fn call<T, E: Serialize>(
     match send(future).await {
         Ok(value) => Ok(value.into_inner()),
         Err(Failure::Prepare(e)) => Err(from_prepare(api, &e)),
-        Err(Failure::Refused(e)) => Err(e),
+        Err(Failure::Refused(e) | Failure::Deadline(e)) => Err(e),
         Err(Failure::Call(e)) => Err(into_bank_error(api, e).await),
     }
 }

@@ -31,6 +31,7 @@ struct Inner {
     sleeper: Arc<dyn Sleeper>,
     refusal: Option<RefusalSpec>,
     basic: Option<HeaderValue>,
+    deadline: Option<std::time::Duration>,
 }
 
 /// Why a request could not be prepared.
@@ -66,6 +67,7 @@ impl Context {
             signing: None,
             sleeper: Arc::new(TokioSleep),
             basic: None,
+            deadline: None,
         }
     }
 
@@ -149,10 +151,30 @@ impl Context {
             elapsed_ms = tracing::field::Empty,
         );
         let started = Instant::now();
-        let (mut result, attempts) = self
-            .send_with_retries(client, request, operation_id)
-            .instrument(span.clone())
-            .await;
+        let attempts_so_far = std::sync::atomic::AtomicU32::new(0);
+        let work = self
+            .send_with_retries(client, request, operation_id, &attempts_so_far)
+            .instrument(span.clone());
+        let (mut result, attempts) = match self.inner.deadline {
+            None => work.await,
+            Some(deadline) => match tokio::time::timeout(deadline, work).await {
+                Ok(done) => done,
+                Err(_) => {
+                    let attempts = attempts_so_far.load(std::sync::atomic::Ordering::Relaxed);
+                    crate::call::deadline_passed(crate::BankError::new(
+                        self.inner.api,
+                        crate::ErrorKind::Transport,
+                        format!(
+                            "no answer within the call's total deadline of {deadline:?} ({attempts} attempt(s) started)"
+                        ),
+                    ));
+                    // progenitor needs a response; the typed error above is what `.bank()` returns.
+                    let mut gateway_timeout = http::Response::new(bytes::Bytes::new());
+                    *gateway_timeout.status_mut() = reqwest::StatusCode::GATEWAY_TIMEOUT;
+                    (Ok(reqwest::Response::from(gateway_timeout)), attempts)
+                }
+            },
+        };
         if let (Some(refusal), Ok(response)) = (self.inner.refusal, &result)
             && response.status().is_success()
         {
@@ -212,6 +234,7 @@ impl Context {
         client: &reqwest::Client,
         request: reqwest::Request,
         operation_id: &str,
+        attempts_so_far: &std::sync::atomic::AtomicU32,
     ) -> (reqwest::Result<reqwest::Response>, u32) {
         let method = request.method().clone();
         let may_retry = self.inner.retry.allows(&method, operation_id);
@@ -219,6 +242,7 @@ impl Context {
         let mut refreshed = false;
         let mut pending = request;
         loop {
+            attempts_so_far.store(attempt, std::sync::atomic::Ordering::Relaxed);
             let spare = pending.try_clone();
             let result = client.execute(pending).await;
             match &result {
@@ -331,9 +355,18 @@ pub struct ContextBuilder {
     signing: Option<Signing>,
     sleeper: Arc<dyn Sleeper>,
     basic: Option<HeaderValue>,
+    deadline: Option<std::time::Duration>,
 }
 
 impl ContextBuilder {
+    /// A total deadline per call, every attempt and back-off included (`None`: only the
+    /// per-attempt timeout of the HTTP client applies). When it passes, the call ends with an
+    /// [`ErrorKind::Transport`](crate::ErrorKind::Transport) error saying so.
+    pub fn deadline(mut self, deadline: Option<std::time::Duration>) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
     /// Authenticate every request with HTTP Basic `login:password` (set on each request, marked
     /// sensitive, so any reqwest client can carry it and no log shows it).
     pub fn basic_auth(mut self, login: &str, password: &Secret) -> Self {
@@ -406,6 +439,7 @@ impl ContextBuilder {
                 sleeper: self.sleeper,
                 refusal: self.spec.and_then(|s| s.refusal),
                 basic: self.basic,
+                deadline: self.deadline,
             }),
         }
     }

@@ -100,6 +100,7 @@ impl Baas {
         let context = Context::for_api(&gateway::SPEC)
             .auth(TokenCache::new(grant, TOKEN_MARGIN))
             .retry(self.http.retry.clone())
+            .deadline(self.http.deadline)
             .build();
         Ok(BaasClient {
             client: gateway::Client::new_with_client(&base, http, context),
@@ -373,7 +374,7 @@ async fn unwrap_typed<T: Envelope, E: Serialize>(
             }
         }
         Err(Failure::Prepare(e)) => Err(bank_runtime::call::from_prepare(api, &e).into()),
-        Err(Failure::Refused(e)) => Err(e.into()),
+        Err(Failure::Refused(e) | Failure::Deadline(e)) => Err(e.into()),
         Err(Failure::Call(other)) => {
             Err(bank_runtime::call::into_bank_error(api, other).await.into())
         }

@@ -64,7 +64,8 @@ impl Settings {
         let grant = ClientCredentialsGrant::new(http.clone(), token_url, scope, credentials);
         let context = Context::for_api(api)
             .auth(TokenCache::new(grant, TOKEN_MARGIN))
-            .retry(self.http.retry.clone());
+            .retry(self.http.retry.clone())
+            .deadline(self.http.deadline);
         Ok((base, context))
     }
 }

@@ -49,8 +49,11 @@ impl Environment {
 pub struct HttpConfig {
     /// Time to establish a connection.
     pub connect_timeout: Duration,
-    /// Time for a whole request, response body included.
+    /// Time for one attempt, response body included.
     pub timeout: Duration,
+    /// Time for a whole call, every attempt and back-off included (`None`: no total limit; the
+    /// worst case is then the attempts' timeouts plus back-off).
+    pub deadline: Option<Duration>,
     /// Retries of what is safe to repeat.
     pub retry: bank_runtime::RetryPolicy,
     /// Your own reqwest client (proxy, mTLS, your roots, your timeouts), used as it is instead of
@@ -64,6 +67,7 @@ impl Default for HttpConfig {
         HttpConfig {
             connect_timeout: Duration::from_secs(10),
             timeout: Duration::from_secs(60),
+            deadline: None,
             retry: bank_runtime::RetryPolicy::default(),
             client: None,
         }

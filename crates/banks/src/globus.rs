@@ -67,6 +67,7 @@ impl Cfront {
             Context::for_api(&cfront::SPEC)
                 .basic_auth(&login, &password)
                 .retry(self.http.retry.clone())
+                .deadline(self.http.deadline)
                 .build(),
         ))
     }
