@@ -11,7 +11,7 @@
 //! - The facade compiles only the banks a service enables (a Globus-only build has no ring, no
 //!   PKCS#12 stack, no other bank).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -47,88 +47,56 @@ const GENERATOR_ONLY: &[&str] = &[
     "openapiv3",
 ];
 
-#[test]
-fn nothing_that_runs_in_a_service_or_the_sandbox_depends_on_the_generator() {
+/// The packages `krate` reaches through run-time (normal) dependencies on this host, proc macros
+/// excluded (they run in the compiler, not in the service), from `cargo tree`.
+fn runtime_tree(krate: &str, features: &[&str]) -> BTreeSet<String> {
+    let mut args = vec![
+        "tree",
+        "--offline",
+        "-p",
+        krate,
+        "-e",
+        "normal,no-proc-macro",
+        "--prefix",
+        "none",
+    ];
+    if !features.is_empty() {
+        args.push("--no-default-features");
+        args.push("--features");
+    }
+    let joined = features.join(",");
+    if !features.is_empty() {
+        args.push(&joined);
+    }
     let out = Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--offline"])
+        .args(&args)
         .current_dir(root())
         .output()
-        .expect("cargo metadata runs");
+        .expect("cargo tree runs");
     assert!(
         out.status.success(),
-        "{}",
+        "cargo {}: {}",
+        args.join(" "),
         String::from_utf8_lossy(&out.stderr)
     );
-    let meta: serde_json::Value = serde_json::from_slice(&out.stdout).expect("metadata JSON");
-    let name_of: BTreeMap<&str, &str> = meta["packages"]
-        .as_array()
-        .expect("packages")
-        .iter()
-        .map(|p| {
-            (
-                p["id"].as_str().expect("id"),
-                p["name"].as_str().expect("name"),
-            )
-        })
-        .collect();
-    // Proc-macro crates run in the compiler, not in the service: their dependencies (syn for
-    // serde_derive, thiserror-impl, …) are not followed.
-    let proc_macros: BTreeSet<&str> = meta["packages"]
-        .as_array()
-        .expect("packages")
-        .iter()
-        .filter(|p| {
-            p["targets"].as_array().into_iter().flatten().any(|t| {
-                t["kind"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .any(|k| k == "proc-macro")
-            })
-        })
-        .map(|p| p["id"].as_str().expect("id"))
-        .collect();
-    // Normal (run-time) edges only: build and dev dependencies do not run in a service.
-    let mut edges: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for node in meta["resolve"]["nodes"].as_array().expect("resolve") {
-        let id = node["id"].as_str().expect("id");
-        for dep in node["deps"].as_array().into_iter().flatten() {
-            let normal = dep["dep_kinds"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .any(|k| k["kind"].is_null());
-            if normal {
-                edges
-                    .entry(id)
-                    .or_default()
-                    .push(dep["pkg"].as_str().expect("pkg"));
-            }
-        }
-    }
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .map(str::to_owned)
+        .collect()
+}
+
+#[test]
+fn nothing_that_runs_in_a_service_or_the_sandbox_depends_on_the_generator() {
     let mut offences = Vec::new();
     for krate in RUNTIME_CRATES {
-        let start = name_of
-            .iter()
-            .find(|(_, n)| *n == krate)
-            .map(|(id, _)| *id)
-            .unwrap_or_else(|| panic!("{krate} is a workspace crate"));
-        let mut seen = BTreeSet::new();
-        let mut stack = vec![(start, vec![*krate])];
-        while let Some((id, path)) = stack.pop() {
-            for next in edges.get(id).into_iter().flatten() {
-                if !seen.insert(*next) {
-                    continue;
-                }
-                let name = name_of[next];
-                let mut path = path.clone();
-                path.push(name);
-                if GENERATOR_ONLY.contains(&name) {
-                    offences.push(path.join(" → "));
-                }
-                if !proc_macros.contains(next) {
-                    stack.push((next, path));
-                }
+        let tree = runtime_tree(krate, &[]);
+        assert!(tree.contains(*krate), "{krate} is in its own tree");
+        for banned in GENERATOR_ONLY {
+            if tree.contains(*banned) {
+                offences.push(format!(
+                    "{krate} reaches {banned} (cargo tree -p {krate} -e normal,no-proc-macro -i {banned})"
+                ));
             }
         }
     }
@@ -253,34 +221,8 @@ fn every_module_says_what_it_holds_and_generated_files_say_so() {
 
 #[test]
 fn a_globus_only_service_compiles_neither_ring_nor_pkcs12_nor_other_banks() {
-    let out = Command::new(env!("CARGO"))
-        .args([
-            "tree",
-            "--offline",
-            "-p",
-            "banks",
-            "--no-default-features",
-            "--features",
-            "rustls,globus",
-            "-e",
-            "normal",
-            "--prefix",
-            "none",
-        ])
-        .current_dir(root())
-        .output()
-        .expect("cargo tree runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let tree = String::from_utf8_lossy(&out.stdout);
-    let names: BTreeSet<&str> = tree
-        .lines()
-        .filter_map(|l| l.split_whitespace().next())
-        .collect();
-    assert!(names.contains("globus-cfront"), "{tree}");
+    let names = runtime_tree("banks", &["rustls", "globus"]);
+    assert!(names.contains("globus-cfront"), "{names:?}");
     for absent in [
         "ring",
         "p12-keystore",
@@ -289,6 +231,6 @@ fn a_globus_only_service_compiles_neither_ring_nor_pkcs12_nor_other_banks() {
         "bcc-financial",
         "baas-gateway",
     ] {
-        assert!(!names.contains(absent), "{absent} is compiled:\n{tree}");
+        assert!(!names.contains(absent), "{absent} is compiled: {names:?}");
     }
 }
