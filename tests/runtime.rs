@@ -402,10 +402,7 @@ async fn a_get_is_retried_after_the_wait_the_bank_asks_for() {
 #[tokio::test]
 async fn a_cached_token_is_reused_until_the_margin_before_its_expiry() {
     let server = MockServer::start().await;
-    Mock::given(path("/oauth/token"))
-        .respond_with(token_body("t", 3600))
-        .mount(&server)
-        .await;
+    bank_testkit::mock::token_endpoint(&server, "/oauth/token", "t").await;
     let clock = ManualClock::new();
     let cache = TokenCache::with_clock(grant(&server), Duration::from_secs(30), clock.clone());
     cache.token().await.expect("first");
@@ -576,10 +573,7 @@ async fn a_total_deadline_ends_the_call_whatever_the_attempts() {
     // The bank never answers in time (a 30 s delay against a 150 ms deadline): the call ends at
     // the deadline with a typed transport error saying so, not after the per-attempt timeout.
     let server = MockServer::start().await;
-    Mock::given(path("/oauth/token"))
-        .respond_with(token_body("t", 3600))
-        .mount(&server)
-        .await;
+    bank_testkit::mock::token_endpoint(&server, "/oauth/token", "t").await;
     Mock::given(path(format!("/{APP}/accounts")))
         .respond_with(accounts_ok().set_delay(Duration::from_secs(30)))
         .mount(&server)

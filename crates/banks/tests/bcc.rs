@@ -14,6 +14,17 @@ fn signer() -> JwsSigner {
     bank_testkit::keys::ec_signer(Profile::default())
 }
 
+/// A FinancialAPI client of the mock bank at `server` (token at `/token`).
+fn financial(server: &MockServer) -> banks::bcc::financial::Client {
+    banks::bcc::Financial::builder()
+        .credentials(ClientCredentials::new("id", "secret"))
+        .environment(Environment::Custom(server.uri()))
+        .token_url(format!("{}/token", server.uri()))
+        .signer(signer())
+        .build()
+        .expect("builds")
+}
+
 #[tokio::test]
 async fn a_payment_goes_out_with_a_token_and_a_signature_over_the_bytes_sent() {
     let server = MockServer::start().await;
@@ -36,13 +47,7 @@ async fn a_payment_goes_out_with_a_token_and_a_signature_over_the_bytes_sent() {
         .expect(1)
         .mount(&server)
         .await;
-    let financial = banks::bcc::Financial::builder()
-        .credentials(ClientCredentials::new("id", "secret"))
-        .environment(Environment::Custom(server.uri()))
-        .token_url(format!("{}/token", server.uri()))
-        .signer(signer())
-        .build()
-        .expect("builds");
+    let financial = financial(&server);
     let body = banks::bcc::financial::types::PaymentBody::builder()
         .amount(banks::Decimal::from(100))
         .currency("KZT".to_owned());
@@ -170,14 +175,7 @@ async fn a_refusal_on_http_200_is_a_bank_error_not_ok() {
     // FinancialAPI answers payments with its `Response`; `success: false` is the bank saying no,
     // whatever the HTTP status (`x-refusal` in the spec's fixes).
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/token"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"access_token": "tkn", "expires_in": 3600})),
-        )
-        .mount(&server)
-        .await;
+    bank_testkit::mock::token_endpoint(&server, "/token", "tkn").await;
     Mock::given(method("POST"))
         .and(path("/APP/payments"))
         .respond_with(ResponseTemplate::new(200).set_body_json(
@@ -186,14 +184,7 @@ async fn a_refusal_on_http_200_is_a_bank_error_not_ok() {
         .expect(1)
         .mount(&server)
         .await;
-    let financial = banks::bcc::Financial::builder()
-        .credentials(ClientCredentials::new("id", "secret"))
-        .environment(Environment::Custom(server.uri()))
-        .token_url(format!("{}/token", server.uri()))
-        .signer(signer())
-        .build()
-        .expect("builds");
-    let err = financial
+    let err = financial(&server)
         .create_payment()
         .appid("APP")
         .body(

@@ -113,15 +113,6 @@ impl Shared {
         system_now_ms() + self.clock_offset_ms.load(Ordering::Acquire)
     }
 
-    /// The sandbox's "now" in the banks' offset (UTC+05:00, Kazakhstan and Uzbekistan).
-    pub fn now_rfc3339(&self) -> chrono::DateTime<chrono::FixedOffset> {
-        let offset = chrono::FixedOffset::east_opt(5 * 3600).expect("valid offset");
-        let ms = i64::try_from(self.now_ms()).unwrap_or(i64::MAX);
-        chrono::DateTime::from_timestamp_millis(ms)
-            .unwrap_or_default()
-            .with_timezone(&offset)
-    }
-
     /// Read the state.
     pub fn read<T>(&self, f: impl FnOnce(&State) -> T) -> T {
         let state = self.state.lock().unwrap_or_else(|p| p.into_inner());
