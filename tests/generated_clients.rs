@@ -16,7 +16,9 @@ fn financial(server: &MockServer) -> bcc_financial::Client {
     bcc_financial::Client::new_with_client(
         &server.uri(),
         reqwest::Client::new(),
-        Context::new("bcc-financial"),
+        Context::for_api(&bcc_financial::SPEC)
+            .client_id("APP-1")
+            .build(),
     )
 }
 
@@ -37,7 +39,6 @@ async fn a_balance_beyond_f64_precision_arrives_exactly_and_unknown_fields_are_i
         .await;
     let account = financial(&server)
         .get_account()
-        .appid("APP-1")
         .iban("KZ100100100100100100")
         .send()
         .await
@@ -73,7 +74,6 @@ async fn a_balance_sent_as_a_string_is_read_exactly_too() {
         .await;
     let account = financial(&server)
         .get_account()
-        .appid("APP-1")
         .iban("KZ1")
         .send()
         .await
@@ -95,7 +95,6 @@ async fn a_date_in_the_wrong_layout_is_a_typed_error_naming_the_layout() {
         .await;
     let err = financial(&server)
         .get_account()
-        .appid("APP-1")
         .iban("KZ1")
         .send()
         .await
@@ -135,7 +134,6 @@ async fn the_request_body_carries_exact_amounts_and_bank_date_layouts() {
         .document_number("123123".to_owned());
     let result = financial(&server)
         .create_payment()
-        .appid("APP-1")
         .type_("PO")
         .body(body)
         .send()
@@ -163,11 +161,8 @@ async fn bank_error_bodies_are_typed() {
         ))
         .mount(&server)
         .await;
-    use bcc_financial::SendExt;
     let err = financial(&server)
         .get_accounts()
-        .appid("APP-1")
-        .send()
         .bank()
         .await
         .expect_err("403");
@@ -231,7 +226,6 @@ fn base_urls_come_from_the_spec() {
 
 #[tokio::test]
 async fn a_status_the_spec_does_not_know_is_kept_not_rejected() {
-    use globus_cfront::SendExt;
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/api/order/state"))
@@ -252,7 +246,6 @@ async fn a_status_the_spec_does_not_know_is_kept_not_rejected() {
     let state = client
         .get_order_state()
         .body(body)
-        .send()
         .bank()
         .await
         .expect("tolerated");
@@ -283,7 +276,10 @@ fn every_api_has_its_base_urls_and_the_baas_error_table_is_complete() {
         globus_cfront::servers::PRODUCTION,
         "https://cfront.globus.invalid"
     );
-    assert_eq!(baas_gateway::servers::ALL.len(), 1);
+    // The documents' hosts are placeholders (`.invalid`): documented, but no environment a
+    // client can be built for.
+    assert!(baas_gateway::servers::ALL.is_empty() && globus_cfront::servers::ALL.is_empty());
+    assert_eq!(bcc_financial::servers::ALL.len(), 3);
     let spec: serde_json::Value =
         serde_json::from_str(include_str!("../crates/baas-gateway/openapi.json"))
             .expect("normalised spec");

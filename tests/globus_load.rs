@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use bank_sandbox::Config;
 use banks::globus::cfront;
-use cfront::SendExt;
 use cfront::types::{OrderIdRequest, OrderStatus};
 
 /// One flow's outcome: the bank's order id and every call's latency.
@@ -21,11 +20,7 @@ async fn flow(client: cfront::Client, n: usize) -> Flow {
     macro_rules! timed {
         ($call:expr) => {{
             let started = Instant::now();
-            let out = $call
-                .send()
-                .bank()
-                .await
-                .map_err(|e| format!("flow {n}: {e}"))?;
+            let out = $call.bank().await.map_err(|e| format!("flow {n}: {e}"))?;
             latencies.push(started.elapsed());
             out
         }};
@@ -48,20 +43,25 @@ async fn flow(client: cfront::Client, n: usize) -> Flow {
         .credit_product_name("Розстрочка".to_owned())
         .credit_term(std::num::NonZeroU32::new(6).ok_or("term")?)
         .total_amount(amount)
-        .goods(vec![cfront::types::Good {
-            name: "Товар".into(),
-            price: amount,
-            quantity: std::num::NonZeroU32::new(1).ok_or("qty")?,
-        }]);
+        .goods(vec![
+            cfront::types::Good::builder()
+                .name("Товар")
+                .price(amount)
+                .quantity(std::num::NonZeroU32::new(1).ok_or("qty")?)
+                .try_into()
+                .map_err(|e| format!("a good: {e}"))?,
+        ]);
     let created = timed!(client.create_order().body(order));
     let id = created.order_id;
     // A guard against a hung flow, not a timing expectation: a busy machine only makes it slower.
     let flow_started = Instant::now();
     for wanted in [OrderStatus::WaitingForStoreConfirm, OrderStatus::Active] {
         loop {
-            let state = timed!(client.get_order_state().body(OrderIdRequest {
-                order_id: id.clone()
-            }));
+            let state = timed!(
+                client
+                    .get_order_state()
+                    .body(OrderIdRequest::builder().order_id(id.clone()))
+            );
             if state.status == wanted {
                 break;
             }
@@ -78,14 +78,18 @@ async fn flow(client: cfront::Client, n: usize) -> Flow {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         if wanted == OrderStatus::WaitingForStoreConfirm {
-            timed!(client.confirm_order().body(OrderIdRequest {
-                order_id: id.clone()
-            }));
+            timed!(
+                client
+                    .confirm_order()
+                    .body(OrderIdRequest::builder().order_id(id.clone()))
+            );
         }
     }
-    let paid = timed!(client.check_order_paid().body(OrderIdRequest {
-        order_id: id.clone()
-    }));
+    let paid = timed!(
+        client
+            .check_order_paid()
+            .body(OrderIdRequest::builder().order_id(id.clone()))
+    );
     if !paid.paid {
         return Err(format!("flow {n}: order {id} is not paid"));
     }

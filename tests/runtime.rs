@@ -10,7 +10,6 @@ use bank_runtime::{
     BankError, ClientCredentials, ClientCredentialsGrant, Context, ErrorKind, InstantSleep,
     ManualClock, PasswordGrant, RetryPolicy, Secret, TokenCache,
 };
-use bcc_financial::SendExt;
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -31,6 +30,7 @@ fn grant(server: &MockServer) -> ClientCredentialsGrant {
 /// A context whose back-off waits are recorded by `sleep` instead of waited out.
 fn context_with(server: &MockServer, retry: RetryPolicy, sleep: InstantSleep) -> Context {
     Context::builder("bcc-financial")
+        .client_id(APP)
         .auth(TokenCache::new(grant(server), Duration::from_secs(30)))
         .retry(retry)
         .sleeper(sleep)
@@ -82,13 +82,7 @@ async fn a_hundred_concurrent_calls_with_an_expired_token_fetch_exactly_one_new_
         .mount(&server)
         .await;
     let client = client(&server, RetryPolicy::none());
-    let first = client
-        .get_accounts()
-        .appid(APP)
-        .send()
-        .bank()
-        .await
-        .expect("first call");
+    let first = client.get_accounts().bank().await.expect("first call");
     assert_eq!(first.accounts.0.len(), 1);
     assert_eq!(
         token_requests(&server).await,
@@ -96,7 +90,7 @@ async fn a_hundred_concurrent_calls_with_an_expired_token_fetch_exactly_one_new_
         "expired token, then one refresh"
     );
 
-    let calls = (0..100).map(|_| client.get_accounts().appid(APP).send().bank());
+    let calls = (0..100).map(|_| client.get_accounts().bank());
     let results = futures::future::join_all(calls).await;
     assert!(
         results.iter().all(Result::is_ok),
@@ -122,7 +116,7 @@ async fn concurrent_callers_share_one_refresh() {
         .mount(&server)
         .await;
     let client = client(&server, RetryPolicy::none());
-    let calls = (0..100).map(|_| client.get_accounts().appid(APP).send().bank());
+    let calls = (0..100).map(|_| client.get_accounts().bank());
     let results = futures::future::join_all(calls).await;
     assert!(results.iter().all(Result::is_ok));
     assert_eq!(
@@ -161,8 +155,6 @@ async fn invalid_token_means_one_refresh_and_one_retry_then_a_typed_error() {
     let client = client(&server, RetryPolicy::none());
     client
         .get_accounts()
-        .appid(APP)
-        .send()
         .bank()
         .await
         .expect("refreshed and retried");
@@ -181,8 +173,6 @@ async fn invalid_token_means_one_refresh_and_one_retry_then_a_typed_error() {
     let client = self::client(&server, RetryPolicy::none());
     let err = client
         .get_accounts()
-        .appid(APP)
-        .send()
         .bank()
         .await
         .expect_err("persistent 401");
@@ -221,8 +211,6 @@ async fn a_token_endpoint_that_is_down_is_a_typed_auth_error_and_is_not_cached()
     let client = client(&server, RetryPolicy::none());
     let err = client
         .get_accounts()
-        .appid(APP)
-        .send()
         .bank()
         .await
         .expect_err("token endpoint fails");
@@ -233,8 +221,6 @@ async fn a_token_endpoint_that_is_down_is_a_typed_auth_error_and_is_not_cached()
     );
     client
         .get_accounts()
-        .appid(APP)
-        .send()
         .bank()
         .await
         .expect("the failure was not cached");
@@ -251,16 +237,11 @@ async fn a_token_endpoint_that_is_down_is_a_typed_auth_error_and_is_not_cached()
         ClientCredentials::new("id", "secret"),
     );
     let ctx = Context::builder("bcc-financial")
+        .client_id(APP)
         .auth(TokenCache::new(grant, Duration::from_secs(30)))
         .build();
     let client = bcc_financial::Client::new_with_client(&server.uri(), reqwest::Client::new(), ctx);
-    let err = client
-        .get_accounts()
-        .appid(APP)
-        .send()
-        .bank()
-        .await
-        .expect_err("unreachable");
+    let err = client.get_accounts().bank().await.expect_err("unreachable");
     assert_eq!(err.kind, ErrorKind::Auth);
     assert!(err.message.contains("unreachable"), "{err}");
 }
@@ -287,18 +268,10 @@ async fn basic_refused_falls_back_to_form_fields_and_remembers() {
     let client = client(&server, RetryPolicy::none());
     client
         .get_accounts()
-        .appid(APP)
-        .send()
         .bank()
         .await
         .expect("form fields work");
-    client
-        .get_accounts()
-        .appid(APP)
-        .send()
-        .bank()
-        .await
-        .expect("again");
+    client.get_accounts().bank().await.expect("again");
     let tokens: Vec<Request> = server
         .received_requests()
         .await
@@ -336,9 +309,7 @@ async fn a_payment_post_is_sent_exactly_once_even_on_503() {
     let body = bcc_financial::types::PaymentBody::builder().currency("KZT".to_owned());
     let err = client
         .create_payment()
-        .appid(APP)
         .body(body)
-        .send()
         .bank()
         .await
         .expect_err("503");
@@ -384,13 +355,7 @@ async fn a_get_is_retried_after_the_wait_the_bank_asks_for() {
         reqwest::Client::new(),
         context_with(&server, RetryPolicy::default(), sleep.clone()),
     );
-    client
-        .get_accounts()
-        .appid(APP)
-        .send()
-        .bank()
-        .await
-        .expect("retried");
+    client.get_accounts().bank().await.expect("retried");
     assert_eq!(flaky.0.load(Ordering::SeqCst), 2);
     assert_eq!(
         sleep.slept(),
@@ -434,8 +399,6 @@ async fn error_for(response: ResponseTemplate) -> BankError {
         .await;
     client(&server, RetryPolicy::none())
         .get_accounts()
-        .appid(APP)
-        .send()
         .bank()
         .await
         .expect_err("malformed")
@@ -579,6 +542,7 @@ async fn a_total_deadline_ends_the_call_whatever_the_attempts() {
         .mount(&server)
         .await;
     let context = Context::builder("bcc-financial")
+        .client_id(APP)
         .auth(TokenCache::new(grant(&server), Duration::from_secs(30)))
         .retry(RetryPolicy::default())
         .sleeper(InstantSleep::new())
@@ -586,13 +550,7 @@ async fn a_total_deadline_ends_the_call_whatever_the_attempts() {
         .build();
     let client =
         bcc_financial::Client::new_with_client(&server.uri(), reqwest::Client::new(), context);
-    let err = client
-        .get_accounts()
-        .appid(APP)
-        .send()
-        .bank()
-        .await
-        .expect_err("deadline");
+    let err = client.get_accounts().bank().await.expect_err("deadline");
     assert_eq!(err.kind, ErrorKind::Transport, "{err}");
     assert!(err.message.contains("total deadline of 150ms"), "{err}");
     assert!(err.is_transient());

@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use bank_sandbox::spec::Bank;
 use bank_sandbox::{Config, Sandbox};
-use banks::baas::{BaasError, ErrorCode};
+use banks::baas::ErrorCode;
 use banks::globus::{MerchantAction, cfront};
 use banks::jws::{JwsSigner, KeySigner, Profile};
-use banks::{ClientCredentials, Environment, ErrorKind, HttpConfig};
+use banks::{ClientCredentials, Environment, ErrorKind};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
@@ -40,11 +40,14 @@ fn order(
         .credit_product_name("Розстрочка 0% 6 міс".to_owned())
         .credit_term(std::num::NonZeroU32::new(6).expect("non-zero"))
         .total_amount(amount)
-        .goods(vec![cfront::types::Good {
-            name: "Смартфон".into(),
-            price: amount,
-            quantity: std::num::NonZeroU32::new(1).expect("non-zero"),
-        }])
+        .goods(vec![
+            cfront::types::Good::builder()
+                .name("Смартфон")
+                .price(amount)
+                .quantity(std::num::NonZeroU32::new(1).expect("non-zero"))
+                .try_into()
+                .expect("a good"),
+        ])
         .callback_url(callback)
 }
 
@@ -75,7 +78,6 @@ async fn wait_for(
     id: &str,
     wanted: &[cfront::types::OrderStatus],
 ) -> cfront::types::OrderState {
-    use cfront::SendExt;
     let status_in =
         |st: &bank_sandbox::state::State| st.globus.orders.get(id).map(|o| o.status.clone());
     let polling = async {
@@ -83,10 +85,7 @@ async fn wait_for(
             let seen = s.inspect(status_in);
             let state = client
                 .get_order_state()
-                .body(cfront::types::OrderIdRequest {
-                    order_id: id.into(),
-                })
-                .send()
+                .body(cfront::types::OrderIdRequest::builder().order_id(id))
                 .bank()
                 .await
                 .expect("state");
@@ -114,7 +113,6 @@ async fn deliveries(s: &Sandbox, n: usize) {
 
 #[tokio::test]
 async fn globus_order_flow_with_callbacks_runs_to_paid() {
-    use cfront::SendExt;
     use cfront::types::OrderStatus as S;
     let s = sandbox(Config::default()).await;
     let merchant = MockServer::start().await;
@@ -130,7 +128,6 @@ async fn globus_order_flow_with_callbacks_runs_to_paid() {
         .body(
             cfront::types::ClientValidateRequest::builder().phone_number("380501234567".to_owned()),
         )
-        .send()
         .bank()
         .await
         .expect("client found");
@@ -143,7 +140,6 @@ async fn globus_order_flow_with_callbacks_runs_to_paid() {
             "24999.90",
             Some(format!("{}/callback", merchant.uri())),
         ))
-        .send()
         .bank()
         .await
         .expect("created");
@@ -160,10 +156,7 @@ async fn globus_order_flow_with_callbacks_runs_to_paid() {
     );
     let confirmed = c
         .confirm_order()
-        .body(cfront::types::OrderIdRequest {
-            order_id: created.order_id.clone(),
-        })
-        .send()
+        .body(cfront::types::OrderIdRequest::builder().order_id(created.order_id.clone()))
         .bank()
         .await
         .expect("confirmed");
@@ -171,20 +164,14 @@ async fn globus_order_flow_with_callbacks_runs_to_paid() {
     wait_for(&s, &c, &created.order_id, &[S::Active]).await;
     let paid = c
         .check_order_paid()
-        .body(cfront::types::OrderIdRequest {
-            order_id: created.order_id.clone(),
-        })
-        .send()
+        .body(cfront::types::OrderIdRequest::builder().order_id(created.order_id.clone()))
         .bank()
         .await
         .expect("checked");
     assert!(paid.paid);
     let letter = c
         .get_guarantee_letter_data()
-        .body(cfront::types::OrderIdRequest {
-            order_id: created.order_id.clone(),
-        })
-        .send()
+        .body(cfront::types::OrderIdRequest::builder().order_id(created.order_id.clone()))
         .bank()
         .await
         .expect("letter");
@@ -194,7 +181,6 @@ async fn globus_order_flow_with_callbacks_runs_to_paid() {
     let again = c
         .create_order()
         .body(order("SHOP-1", "380501234567", "24999.90", None))
-        .send()
         .bank()
         .await
         .expect("idempotent");
@@ -229,14 +215,12 @@ async fn globus_order_flow_with_callbacks_runs_to_paid() {
 
 #[tokio::test]
 async fn globus_declines_by_rule_and_refuses_actions_out_of_turn() {
-    use cfront::SendExt;
     use cfront::types::OrderStatus as S;
     let s = sandbox(Config::default()).await;
     let c = globus(&s);
     let declined = c
         .create_order()
         .body(order("SHOP-2", "380500000001", "1000", None))
-        .send()
         .bank()
         .await
         .expect("created");
@@ -244,7 +228,6 @@ async fn globus_declines_by_rule_and_refuses_actions_out_of_turn() {
     let too_big = c
         .create_order()
         .body(order("SHOP-3", "380501234567", "500000.01", None))
-        .send()
         .bank()
         .await
         .expect("created");
@@ -256,10 +239,7 @@ async fn globus_declines_by_rule_and_refuses_actions_out_of_turn() {
 
     let err = c
         .confirm_order()
-        .body(cfront::types::OrderIdRequest {
-            order_id: declined.order_id.clone(),
-        })
-        .send()
+        .body(cfront::types::OrderIdRequest::builder().order_id(declined.order_id.clone()))
         .bank()
         .await
         .expect_err("not confirmable");
@@ -271,17 +251,16 @@ async fn globus_declines_by_rule_and_refuses_actions_out_of_turn() {
     let rejectable = c
         .create_order()
         .body(order("SHOP-4", "380501234567", "100", None))
-        .send()
         .bank()
         .await
         .expect("created");
     let rejected = c
         .reject_order()
-        .body(cfront::types::OrderRejectRequest {
-            order_id: rejectable.order_id.clone(),
-            reason: Some("out of stock".into()),
-        })
-        .send()
+        .body(
+            cfront::types::OrderRejectRequest::builder()
+                .order_id(rejectable.order_id.clone())
+                .reason(Some("out of stock".into())),
+        )
         .bank()
         .await
         .expect("rejected");
@@ -292,7 +271,6 @@ async fn globus_declines_by_rule_and_refuses_actions_out_of_turn() {
         .body(
             cfront::types::ClientValidateRequest::builder().phone_number("380500000404".to_owned()),
         )
-        .send()
         .bank()
         .await
         .expect_err("unknown");
@@ -302,26 +280,20 @@ async fn globus_declines_by_rule_and_refuses_actions_out_of_turn() {
     );
     let err = c
         .get_order_state()
-        .body(cfront::types::OrderIdRequest {
-            order_id: "no-such-order".into(),
-        })
-        .send()
+        .body(cfront::types::OrderIdRequest::builder().order_id("no-such-order"))
         .bank()
         .await
         .expect_err("unknown");
     assert_eq!(err.status, Some(404));
 
     let wrong = banks::globus::Cfront::builder()
-        .credentials("sandbox-merchant", "wrong")
+        .credentials(banks::globus::Credentials::new("sandbox-merchant", "wrong"))
         .environment(Environment::Custom(s.base_url(Bank::Globus)))
         .build()
         .expect("builds");
     let err = wrong
         .get_order_state()
-        .body(cfront::types::OrderIdRequest {
-            order_id: "x".into(),
-        })
-        .send()
+        .body(cfront::types::OrderIdRequest::builder().order_id("x"))
         .bank()
         .await
         .expect_err("401");
@@ -406,24 +378,15 @@ async fn requests_are_validated_against_the_spec_in_each_banks_format() {
 
 #[tokio::test]
 async fn payments_move_money_and_show_up_in_lists_and_statements() {
-    use banks::bcc::financial::SendExt;
     use banks::bcc::financial::types as t;
     let s = sandbox(Config::default()).await;
     let f = financial(&s, Profile::default());
     let (from, to) = ("KZ218560000000000001", "KZ218560000000000002");
-    let accounts = f
-        .get_accounts()
-        .appid("sandbox-client")
-        .send()
-        .bank()
-        .await
-        .expect("accounts");
+    let accounts = f.get_accounts().bank().await.expect("accounts");
     assert_eq!(accounts.accounts.0.len(), 2);
     let before = f
         .get_account()
-        .appid("sandbox-client")
         .iban(from)
-        .send()
         .bank()
         .await
         .expect("account")
@@ -468,25 +431,18 @@ async fn payments_move_money_and_show_up_in_lists_and_statements() {
         ));
     let paid = f
         .create_payment()
-        .appid("sandbox-client")
         .body(body)
-        .send()
         .bank()
         .await
         .expect("accepted");
     assert!(paid.success, "{paid:?}");
-    let reference = paid
-        .description
-        .rsplit(' ')
-        .next()
-        .expect("reference")
+    let reference = banks::bcc::payment_reference(&paid)
+        .expect("the answer carries the payment's referenceId")
         .to_owned();
 
     let after = f
         .get_account()
-        .appid("sandbox-client")
         .iban(from)
-        .send()
         .bank()
         .await
         .expect("account")
@@ -495,9 +451,7 @@ async fn payments_move_money_and_show_up_in_lists_and_statements() {
     assert_eq!(before.0 - after.0, "1234.56".parse().expect("decimal"));
     let credited = f
         .get_account()
-        .appid("sandbox-client")
         .iban(to)
-        .send()
         .bank()
         .await
         .expect("account")
@@ -507,9 +461,7 @@ async fn payments_move_money_and_show_up_in_lists_and_statements() {
 
     let one = f
         .get_payment()
-        .appid("sandbox-client")
         .reference_id(&reference)
-        .send()
         .bank()
         .await
         .expect("payment");
@@ -520,21 +472,17 @@ async fn payments_move_money_and_show_up_in_lists_and_statements() {
         .to_string();
     let list = f
         .get_payments()
-        .appid("sandbox-client")
         .date_from(&today)
         .date_to(&today)
-        .send()
         .bank()
         .await
         .expect("payments");
     assert!(list.payments.0.iter().any(|p| p.reference_id == reference));
     let v1 = f
         .get_statement()
-        .appid("sandbox-client")
         .iban(from)
         .date_from(&today)
         .date_to(&today)
-        .send()
         .bank()
         .await
         .expect("statement");
@@ -545,11 +493,9 @@ async fn payments_move_money_and_show_up_in_lists_and_statements() {
     );
     let v2 = f
         .get_statement_v2()
-        .appid("sandbox-client")
         .iban(to)
         .date_from(&today)
         .date_to(&today)
-        .send()
         .bank()
         .await
         .expect("statement v2");
@@ -574,9 +520,7 @@ async fn payments_move_money_and_show_up_in_lists_and_statements() {
         ));
     let err = f
         .create_payment()
-        .appid("sandbox-client")
         .body(body)
-        .send()
         .bank()
         .await
         .expect_err("insufficient");
@@ -587,7 +531,6 @@ async fn payments_move_money_and_show_up_in_lists_and_statements() {
 
 #[tokio::test]
 async fn signatures_are_verified_in_the_banks_form_and_bad_ones_refused() {
-    use banks::bcc::financial::SendExt;
     use banks::bcc::financial::types as t;
     let s = sandbox(Config::default()).await;
     let payment = || {
@@ -611,9 +554,7 @@ async fn signatures_are_verified_in_the_banks_form_and_bad_ones_refused() {
     assert!(
         legacy
             .create_payment()
-            .appid("sandbox-client")
             .body(payment())
-            .send()
             .bank()
             .await
             .expect("the bank's documented form accepted")
@@ -624,9 +565,7 @@ async fn signatures_are_verified_in_the_banks_form_and_bad_ones_refused() {
     // the sandbox is told the bank accepts it.
     let err = financial(&s, Profile::ProtectedHeader)
         .create_payment()
-        .appid("sandbox-client")
         .body(payment())
-        .send()
         .bank()
         .await
         .expect_err("not the bank's form");
@@ -641,9 +580,7 @@ async fn signatures_are_verified_in_the_banks_form_and_bad_ones_refused() {
     assert!(
         financial(&lenient, Profile::ProtectedHeader)
             .create_payment()
-            .appid("sandbox-client")
             .body(payment())
-            .send()
             .bank()
             .await
             .expect("accepted when configured")
@@ -685,9 +622,7 @@ async fn signatures_are_verified_in_the_banks_form_and_bad_ones_refused() {
     let strict = sandbox(config).await;
     let err = financial(&strict, Profile::default())
         .create_payment()
-        .appid("sandbox-client")
         .body(payment())
-        .send()
         .bank()
         .await
         .expect_err("untrusted");
@@ -707,9 +642,7 @@ async fn signatures_are_verified_in_the_banks_form_and_bad_ones_refused() {
         .expect("builds");
     assert!(
         rsa.create_payment()
-            .appid("sandbox-client")
             .body(payment())
-            .send()
             .bank()
             .await
             .expect("RS256 accepted")
@@ -720,11 +653,7 @@ async fn signatures_are_verified_in_the_banks_form_and_bad_ones_refused() {
     let mt = "{1:F01}{4:\n:20:MT-1\n:32A:261122KZT100,50\n:50:/D/KZ218560000000000001\nТОО Плательщик\n:59:/KZ218560000000000002\nТОО Получатель\n:70:Оплата по договору\n-}";
     let ok = legacy
         .create_payment_mt()
-        .appid("sandbox-client")
-        .body(t::PaymentMt {
-            body_mt: Some(STANDARD.encode(mt)),
-        })
-        .send()
+        .body(t::PaymentMt::builder().body_mt(Some(STANDARD.encode(mt))))
         .bank()
         .await
         .expect("MT100");
@@ -732,11 +661,7 @@ async fn signatures_are_verified_in_the_banks_form_and_bad_ones_refused() {
     let inner = json!({"amount": 5.25, "currency": "KZT", "paymentSender": {"iban": "KZ218560000000000001"}, "paymentBeneficiary": {"iban": "KZ218560000000000002"}}).to_string();
     let ok = legacy
         .create_payment_base64()
-        .appid("sandbox-client")
-        .body(t::PaymentBase64 {
-            payload: STANDARD.encode(inner),
-        })
-        .send()
+        .body(t::PaymentBase64::builder().payload(STANDARD.encode(inner)))
         .bank()
         .await
         .expect("Base64");
@@ -755,7 +680,6 @@ async fn signatures_are_verified_in_the_banks_form_and_bad_ones_refused() {
 
 #[tokio::test]
 async fn broker_products_orders_and_the_post_link() {
-    use banks::bcc::broker::SendExt;
     use banks::bcc::broker::types as t;
     let s = sandbox(Config::default()).await;
     let merchant = MockServer::start().await;
@@ -774,7 +698,6 @@ async fn broker_products_orders_and_the_post_link() {
         .get_products()
         .partner("SHOP")
         .amount("300000")
-        .send()
         .bank()
         .await
         .expect("products");
@@ -794,13 +717,7 @@ async fn broker_products_orders_and_the_post_link() {
         .pos_name("Магазин".to_owned())
         .product_code(six.product_code.clone())
         .post_link(Some(format!("{}/post-link", merchant.uri())));
-    let created = broker
-        .orders()
-        .body(order)
-        .send()
-        .bank()
-        .await
-        .expect("order");
+    let created = broker.orders().body(order).bank().await.expect("order");
     assert!(created.redirect_link.contains(&created.preapp_id));
     deliveries(&s, 1).await;
     let received = merchant.received_requests().await.unwrap_or_default();
@@ -822,31 +739,41 @@ async fn baas_cards_micro_credit_and_sms_attachment() {
     use baas_gateway::types as t;
     let s = sandbox(Config::default()).await;
     let b = baas(&s);
-    let client: t::ClientData = serde_json::from_value(json!({"phone": "998901234567", "pinfl": "30101901234567", "passportSeries": "AA", "passportNumber": "1234567", "birthDate": "1990-01-01"})).expect("client");
+    let person = |pinfl: &str| {
+        t::ClientData::builder()
+            .phone("998901234567")
+            .pinfl(pinfl)
+            .passport_series("AA")
+            .passport_number("1234567")
+            .birth_date(chrono::NaiveDate::from_ymd_opt(1990, 1, 1).expect("a date"))
+    };
+    let client = person("30101901234567");
     let app = b
-        .create_card_application(t::CardApplicationCreateParams {
-            card_type: "UZCARD".parse().expect("card type"),
-            client: client.clone(),
-        })
+        .create_card_application(
+            t::CardApplicationCreateParams::builder()
+                .card_type("UZCARD")
+                .client(client.clone()),
+        )
         .await
         .expect("applied");
     assert_eq!(app.status, t::ApplicationStatus::New);
     let busy = b
-        .create_card_application(t::CardApplicationCreateParams {
-            card_type: "UZCARD".parse().expect("card type"),
-            client: client.clone(),
-        })
+        .create_card_application(
+            t::CardApplicationCreateParams::builder()
+                .card_type("UZCARD")
+                .client(client.clone()),
+        )
         .await
         .expect_err("one at a time");
-    assert_eq!(busy.code(), Some(ErrorCode::ApplicationInProgress));
+    assert_eq!(ErrorCode::of(&busy), Some(ErrorCode::ApplicationInProgress));
     // The bank reviews an application in steps of `step_delay_ms`; the sandbox's clock is moved
     // on instead of waited for.
     let mut seen = Vec::new();
     for _ in 0..4 {
         let status = b
-            .get_card_application_status(t::ApplicationIdParams {
-                application_id: app.application_id,
-            })
+            .get_card_application_status(
+                t::ApplicationIdParams::builder().application_id(app.application_id),
+            )
             .await
             .expect("status")
             .status;
@@ -861,62 +788,65 @@ async fn baas_cards_micro_credit_and_sms_attachment() {
         Some(&t::ApplicationStatus::Completed),
         "{seen:?}"
     );
-    let find = || {
-        b.find_cards(serde_json::from_value(json!({"pinfl": "30101901234567"})).expect("params"))
-    };
+    let find = || b.find_cards(t::CardFindParams::builder().pinfl("30101901234567"));
     let cards = find().await.expect("the issued card");
     assert_eq!(cards.cards.len(), 1);
 
     let credit = b
-        .create_micro_credit_application(t::MicroCreditApplicationCreateParams {
-            amount: banks::Decimal::from(1_200_000),
-            client: client.clone(),
-            currency: "UZS".parse().expect("currency"),
-            term_months: std::num::NonZeroU32::new(12).expect("non-zero"),
-        })
+        .create_micro_credit_application(
+            t::MicroCreditApplicationCreateParams::builder()
+                .amount(banks::Decimal::from(1_200_000))
+                .client(client.clone())
+                .currency("UZS")
+                .term_months(std::num::NonZeroU32::new(12).expect("non-zero")),
+        )
         .await
         .expect("applied");
     assert_eq!(
         credit.monthly_payment.map(|m| m.to_string()).as_deref(),
         Some("100000")
     );
-    let mut risky = client.clone();
-    risky.pinfl = "30101900000003".parse().expect("pinfl");
+    let risky = person("30101900000003");
     let declined = b
-        .create_micro_credit_application(t::MicroCreditApplicationCreateParams {
-            amount: banks::Decimal::from(1000),
-            client: risky,
-            currency: "UZS".parse().expect("currency"),
-            term_months: std::num::NonZeroU32::new(3).expect("non-zero"),
-        })
+        .create_micro_credit_application(
+            t::MicroCreditApplicationCreateParams::builder()
+                .amount(banks::Decimal::from(1000))
+                .client(risky)
+                .currency("UZS")
+                .term_months(std::num::NonZeroU32::new(3).expect("non-zero")),
+        )
         .await
         .expect_err("scoring");
-    assert_eq!(declined.code(), Some(ErrorCode::HighRisk));
+    assert_eq!(ErrorCode::of(&declined), Some(ErrorCode::HighRisk));
 
     let send = || {
-        b.send_card_attach_sms(serde_json::from_value(json!({"cardNumber": "8600123412341234", "expiry": "12/29", "phone": "998901234567"})).expect("params"))
+        b.send_card_attach_sms(
+            t::CardAttachSendParams::builder()
+                .card_number("8600123412341234")
+                .expiry("12/29")
+                .phone("998901234567"),
+        )
     };
     let sent = send().await.expect("SMS sent");
     assert_eq!(
-        send().await.expect_err("too soon").code(),
+        ErrorCode::of(&send().await.expect_err("too soon")),
         Some(ErrorCode::SmsCodeNotExpired)
     );
     let wrong = b
         .confirm_card_attach_sms(
-            serde_json::from_value(json!({"requestId": sent.request_id, "smsCode": "000000"}))
-                .expect("params"),
+            t::CardAttachConfirmParams::builder()
+                .request_id(sent.request_id)
+                .sms_code("000000"),
         )
         .await
         .expect_err("wrong code");
-    let BaasError::Gateway { code, message, .. } = &wrong else {
-        panic!("{wrong:?}")
-    };
-    assert_eq!(*code, ErrorCode::Validation);
-    assert!(message.contains("params.smsCode"), "{message}");
+    assert_eq!(ErrorCode::of(&wrong), Some(ErrorCode::Validation));
+    assert!(wrong.message.contains("params.smsCode"), "{wrong}");
     let card = b
         .confirm_card_attach_sms(
-            serde_json::from_value(json!({"requestId": sent.request_id, "smsCode": "111111"}))
-                .expect("params"),
+            t::CardAttachConfirmParams::builder()
+                .request_id(sent.request_id)
+                .sms_code("111111"),
         )
         .await
         .expect("attached");
@@ -927,7 +857,6 @@ async fn baas_cards_micro_credit_and_sms_attachment() {
 
 #[tokio::test]
 async fn expiring_tokens_and_injected_faults_exercise_the_clients_recovery() {
-    use banks::bcc::financial::SendExt;
     // The bank expires a token the client still holds (its clock is ahead, or it revoked it):
     // the bank's 401 invalid_token makes the facade fetch a new one and resend, transparently.
     let s = sandbox(Config {
@@ -936,21 +865,11 @@ async fn expiring_tokens_and_injected_faults_exercise_the_clients_recovery() {
     })
     .await;
     let f = financial(&s, Profile::default());
-    f.get_accounts()
-        .appid("sandbox-client")
-        .send()
-        .bank()
-        .await
-        .expect("first token");
+    f.get_accounts().bank().await.expect("first token");
     s.advance_clock(Duration::from_secs(
         Config::default().token_lifetime_secs + 1,
     ));
-    f.get_accounts()
-        .appid("sandbox-client")
-        .send()
-        .bank()
-        .await
-        .expect("a fresh token");
+    f.get_accounts().bank().await.expect("a fresh token");
     let seen: Vec<(String, u16)> = s
         .exchanges()
         .iter()
@@ -980,13 +899,14 @@ async fn expiring_tokens_and_injected_faults_exercise_the_clients_recovery() {
             "x-sandbox-fault",
             reqwest::header::HeaderValue::from_static(fault),
         );
-        let http = HttpConfig {
-            timeout,
-            ..HttpConfig::default()
-        }
-        .client_with_headers(headers)
-        .expect("client");
-        let context = banks::Context::builder("bcc-financial")
+        // Faults on the API's requests only: the token comes from a plain client.
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .default_headers(headers)
+            .build()
+            .expect("client");
+        let context = banks::Context::for_api(&banks::bcc::financial::SPEC)
+            .client_id("sandbox-client")
             .auth(bank_runtime::TokenCache::new(
                 bank_runtime::ClientCredentialsGrant::new(
                     reqwest::Client::new(),
@@ -996,38 +916,29 @@ async fn expiring_tokens_and_injected_faults_exercise_the_clients_recovery() {
                 ),
                 Duration::ZERO,
             ))
-            .retry(banks::RetryPolicy::default())
             .build();
         banks::bcc::financial::Client::new_with_client(&s.base_url(Bank::Financial), http, context)
     };
     let err = faulty("expired-token", Duration::from_secs(10))
         .get_accounts()
-        .appid("sandbox-client")
-        .send()
         .bank()
         .await
         .expect_err("401");
     assert_eq!((err.kind, err.status), (ErrorKind::Status, Some(401)));
     let err = faulty("malformed", Duration::from_secs(10))
         .get_accounts()
-        .appid("sandbox-client")
-        .send()
         .bank()
         .await
         .expect_err("truncated");
     assert_eq!(err.kind, ErrorKind::Decode);
     let err = faulty("latency=500", Duration::from_millis(100))
         .get_accounts()
-        .appid("sandbox-client")
-        .send()
         .bank()
         .await
         .expect_err("timeout");
     assert_eq!(err.kind, ErrorKind::Transport);
     let err = faulty("status=503", Duration::from_secs(10))
         .get_accounts()
-        .appid("sandbox-client")
-        .send()
         .bank()
         .await
         .expect_err("503");
@@ -1040,12 +951,7 @@ async fn expiring_tokens_and_injected_faults_exercise_the_clients_recovery() {
     config.faults.nth = "status=429".into();
     let s = sandbox(config).await;
     let f = financial(&s, Profile::default());
-    f.get_accounts()
-        .appid("sandbox-client")
-        .send()
-        .bank()
-        .await
-        .expect("retried after 429");
+    f.get_accounts().bank().await.expect("retried after 429");
     s.stop().await;
 
     // Every third request sees its token as expired: the facade refreshes once and resends.
@@ -1054,15 +960,8 @@ async fn expiring_tokens_and_injected_faults_exercise_the_clients_recovery() {
     config.faults.nth = "expired-token".into();
     let s = sandbox(config).await;
     let f = financial(&s, Profile::default());
+    f.get_accounts().bank().await.expect("request 2");
     f.get_accounts()
-        .appid("sandbox-client")
-        .send()
-        .bank()
-        .await
-        .expect("request 2");
-    f.get_accounts()
-        .appid("sandbox-client")
-        .send()
         .bank()
         .await
         .expect("request 3 refused, refreshed, resent");
@@ -1085,7 +984,6 @@ async fn expiring_tokens_and_injected_faults_exercise_the_clients_recovery() {
 
 #[tokio::test]
 async fn state_survives_a_restart_with_a_state_file() {
-    use cfront::SendExt;
     use cfront::types::OrderStatus as S;
     let file = std::env::temp_dir().join(format!("sandbox-state-{}.json", uuid::Uuid::new_v4()));
     let addr = "127.0.0.1:0".parse().expect("addr");
@@ -1096,7 +994,6 @@ async fn state_survives_a_restart_with_a_state_file() {
     let created = c
         .create_order()
         .body(order("SHOP-P", "380501234567", "100", None))
-        .send()
         .bank()
         .await
         .expect("created");
@@ -1110,19 +1007,13 @@ async fn state_survives_a_restart_with_a_state_file() {
     let c = globus(&second);
     let state = c
         .get_order_state()
-        .body(cfront::types::OrderIdRequest {
-            order_id: created.order_id.clone(),
-        })
-        .send()
+        .body(cfront::types::OrderIdRequest::builder().order_id(created.order_id.clone()))
         .bank()
         .await
         .expect("still there");
     assert_eq!(state.status, S::WaitingForStoreConfirm);
     c.confirm_order()
-        .body(cfront::types::OrderIdRequest {
-            order_id: created.order_id.clone(),
-        })
-        .send()
+        .body(cfront::types::OrderIdRequest::builder().order_id(created.order_id.clone()))
         .bank()
         .await
         .expect("confirmed");
@@ -1284,15 +1175,10 @@ async fn no_request_makes_the_sandbox_fail_or_drop_the_connection() {
             .unwrap_or_default()
             .starts_with("жжжжж*****")
     );
-    use banks::bcc::financial::SendExt;
     let mt = "{4:\n:20:X\n:32A:2611ЖЖKZT1,00\n:50:/D/KZ218560000000000001\n:59:/KZ218560000000000002\n-}";
     let err = financial(&s, Profile::default())
         .create_payment_mt()
-        .appid("sandbox-client")
-        .body(banks::bcc::financial::types::PaymentMt {
-            body_mt: Some(STANDARD.encode(mt)),
-        })
-        .send()
+        .body(banks::bcc::financial::types::PaymentMt::builder().body_mt(Some(STANDARD.encode(mt))))
         .bank()
         .await
         .expect_err("refused, not a panic");

@@ -55,6 +55,12 @@ pub struct Policy {
     /// an HTML 502 page is reported with its status instead of as a body that failed to decode.
     #[serde(default)]
     pub typed_errors: bool,
+    /// A path parameter the bank defines as the client id (BCC FinancialAPI: `/{appid}/…`,
+    /// «Уникальный идентификатор приложения (ClientId)»), recorded as
+    /// `x-client-id-path-parameter`: every generated builder with it starts with the client's id
+    /// already set (a call may still set another), so no call has to repeat it.
+    #[serde(default)]
+    pub client_id_path_parameter: Option<String>,
 }
 
 fn yes() -> bool {
@@ -69,6 +75,7 @@ impl Default for Policy {
             tolerant_enums: true,
             stringify_examples: true,
             typed_errors: false,
+            client_id_path_parameter: None,
         }
     }
 }

@@ -24,6 +24,13 @@ pub fn tokens(path: &Path, api: &str, doc: &Value) -> Result<proc_macro2::TokenS
     let error_codes = error_code_tokens(path, doc)?;
     let merchant_actions = merchant_action_tokens(path, doc)?;
     let refusal = refusal_tokens(path, doc)?;
+    let client_id = match doc
+        .get(crate::normalize::CLIENT_ID_PATH_PARAMETER)
+        .and_then(Value::as_str)
+    {
+        Some(name) => quote! { ::std::option::Option::Some(#name) },
+        None => quote! { ::std::option::Option::None },
+    };
     Ok(quote! {
         /// This API's facts in one value, for the runtime and the facade.
         pub const SPEC: ::bank_runtime::ApiSpec = ::bank_runtime::ApiSpec {
@@ -33,6 +40,7 @@ pub fn tokens(path: &Path, api: &str, doc: &Value) -> Result<proc_macro2::TokenS
             signing: signing::SPEC,
             idempotent_operations: retry::IDEMPOTENT_OPERATIONS,
             refusal: #refusal,
+            client_id_path_parameter: #client_id,
         };
         #servers #signing #auth #retry #operations #error_codes #merchant_actions
     })
@@ -218,18 +226,33 @@ fn server_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> {
             doc_line.push_str("\n\n");
             doc_line.push_str(d);
         }
+        // A host the document marks as not real (RFC 2606 `.invalid`: "the bank gives it") is
+        // documented but is no environment a client can be built for.
+        let placeholder = url
+            .split("://")
+            .nth(1)
+            .and_then(|rest| rest.split(['/', ':']).next())
+            .is_some_and(|host| host.ends_with(".invalid"));
+        if placeholder {
+            doc_line.push_str(
+                "\n\nA placeholder (`.invalid`): not in [`ALL`]; use the base URL the bank gives.",
+            );
+        }
         items.push(quote! {
             #[doc = #doc_line]
             pub const #ident: &str = #url;
         });
-        names.push((env, ident));
+        if !placeholder {
+            names.push((env, ident));
+        }
     }
     let pairs = names.iter().map(|(env, ident)| quote! { (#env, #ident) });
     Ok(quote! {
         /// Base URLs of this API per environment, from the spec's `servers` (path stem included).
         pub mod servers {
             #(#items)*
-            /// Every environment as `(name, base URL)`, in the spec's order.
+            /// Every environment a client can be built for as `(name, base URL)`, in the spec's
+            /// order (placeholder hosts left out).
             pub const ALL: &[(&str, &str)] = &[#(#pairs),*];
         }
     })
@@ -497,6 +520,15 @@ fn error_code_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStrea
                 /// Whether the spec lists this code.
                 pub fn is_known(self) -> bool {
                     !matches!(self, ErrorCode::Unlisted(_))
+                }
+
+                /// The code of a refusal by this API ([`ErrorKind::Bank`](::bank_runtime::ErrorKind::Bank)
+                /// with a numeric code); `None` for any other error, or one of another API.
+                pub fn of(error: &::bank_runtime::BankError) -> Option<Self> {
+                    if error.api != super::SPEC.name || error.kind != ::bank_runtime::ErrorKind::Bank {
+                        return None;
+                    }
+                    error.code.as_deref()?.parse::<i64>().ok().map(ErrorCode::from_code)
                 }
             }
 

@@ -26,6 +26,7 @@ pub mod paths;
 pub mod refs;
 pub mod shapes;
 pub mod structure;
+pub mod surface;
 pub mod swagger2;
 pub mod validate;
 
@@ -120,6 +121,10 @@ pub fn generate_api(api: &Api, timings: &mut Timings) -> Result<Vec<OutputFile>>
         if api.config.normalise.tolerant_enums {
             enums::make_tolerant(&mut file);
         }
+        surface::apply(
+            &mut file,
+            doc.get(normalize::CLIENT_ID_PATH_PARAMETER).and_then(Value::as_str),
+        );
         let servers: syn::File = syn::parse2(constants::tokens(&doc_path, &api.name, &doc)?)
             .map_err(|e| Error::Format { path: doc_path.clone(), message: e.to_string() })?;
         file.items.extend(servers.items);

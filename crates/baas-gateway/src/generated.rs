@@ -8,6 +8,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 pub mod types {
     ///`ApplicationIdParams`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ApplicationIdParams {
         ///Идентификатор заявки
         #[serde(rename = "applicationId")]
@@ -28,6 +29,7 @@ pub mod types {
     ///
     /// Values this client does not know yet are kept in `Unknown`, as received.
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum ApplicationStatus {
         ///`NEW`
         New,
@@ -121,6 +123,7 @@ pub mod types {
     }
     ///`Card`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Card {
         ///Карта привязана
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -147,6 +150,7 @@ pub mod types {
     }
     ///`CardApplication`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct CardApplication {
         ///Идентификатор заявки
         #[serde(rename = "applicationId")]
@@ -166,6 +170,7 @@ pub mod types {
     }
     ///`CardApplicationCreateParams`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct CardApplicationCreateParams {
         ///Тип карты
         #[serde(rename = "cardType")]
@@ -181,6 +186,7 @@ pub mod types {
     ///
     /// Values this client does not know yet are kept in `Unknown`, as received.
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum CardApplicationCreateParamsCardType {
         ///`UZCARD`
         Uzcard,
@@ -256,6 +262,7 @@ pub mod types {
     }
     ///`CardAttachConfirmParams`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct CardAttachConfirmParams {
         ///Идентификатор запроса на привязку
         #[serde(rename = "requestId")]
@@ -328,6 +335,7 @@ pub mod types {
     }
     ///`CardAttachSendParams`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct CardAttachSendParams {
         ///Номер карты
         #[serde(rename = "cardNumber")]
@@ -459,6 +467,7 @@ pub mod types {
     }
     ///`CardAttachSendResult`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct CardAttachSendResult {
         ///Время жизни SMS-кода в секундах
         #[serde(rename = "expiresIn")]
@@ -480,6 +489,7 @@ pub mod types {
     }
     ///`CardFindParams`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct CardFindParams {
         ///Маскированный номер карты
         #[serde(
@@ -553,6 +563,7 @@ pub mod types {
     }
     ///`CardList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct CardList {
         ///Найденные карты
         pub cards: ::std::vec::Vec<Card>,
@@ -564,6 +575,7 @@ pub mod types {
     }
     ///Данные клиента.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ClientData {
         ///Дата рождения
         #[serde(rename = "birthDate")]
@@ -698,6 +710,7 @@ pub mod types {
     }
     ///Конверт запроса
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ConfirmCardAttachSmsRequest {
         ///Уникальный идентификатор запроса (UUID)
         pub id: ::uuid::Uuid,
@@ -710,6 +723,7 @@ pub mod types {
     }
     ///Конверт ответа: result или error
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ConfirmCardAttachSmsResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<Error>,
@@ -725,6 +739,7 @@ pub mod types {
     }
     ///Конверт запроса
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct CreateCardApplicationRequest {
         ///Уникальный идентификатор запроса (UUID)
         pub id: ::uuid::Uuid,
@@ -737,6 +752,7 @@ pub mod types {
     }
     ///Конверт ответа: result или error
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct CreateCardApplicationResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<Error>,
@@ -752,6 +768,7 @@ pub mod types {
     }
     ///Конверт запроса
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct CreateMicroCreditApplicationRequest {
         ///Уникальный идентификатор запроса (UUID)
         pub id: ::uuid::Uuid,
@@ -764,6 +781,7 @@ pub mod types {
     }
     ///Конверт ответа: result или error
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct CreateMicroCreditApplicationResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<Error>,
@@ -779,6 +797,7 @@ pub mod types {
     }
     ///Ошибка в конверте ответа; null когда операция успешна. Коды: 1-999 = Системные ошибки, 1000-1999 = Бизнес-ошибки. Код 4 — ошибка валидации (message меняется, код нет). Таблица кодов в x-error-codes, как в документации банка; кода 1010 в таблице банка нет. The `name` of each row is ours (the Rust variant of the generated ErrorCode enum).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Error {
         ///Код ошибки
         pub code: i32,
@@ -792,6 +811,7 @@ pub mod types {
     }
     ///Конверт запроса
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct FindCardsRequest {
         ///Уникальный идентификатор запроса (UUID)
         pub id: ::uuid::Uuid,
@@ -804,6 +824,7 @@ pub mod types {
     }
     ///Конверт ответа: result или error
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct FindCardsResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<Error>,
@@ -819,6 +840,7 @@ pub mod types {
     }
     ///Конверт запроса
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetCardApplicationStatusRequest {
         ///Уникальный идентификатор запроса (UUID)
         pub id: ::uuid::Uuid,
@@ -831,6 +853,7 @@ pub mod types {
     }
     ///Конверт ответа: result или error
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetCardApplicationStatusResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<Error>,
@@ -846,6 +869,7 @@ pub mod types {
     }
     ///Конверт запроса
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetMicroCreditApplicationStatusRequest {
         ///Уникальный идентификатор запроса (UUID)
         pub id: ::uuid::Uuid,
@@ -858,6 +882,7 @@ pub mod types {
     }
     ///Конверт ответа: result или error
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GetMicroCreditApplicationStatusResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<Error>,
@@ -873,6 +898,7 @@ pub mod types {
     }
     ///`MicroCreditApplication`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct MicroCreditApplication {
         ///Одобренная сумма
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -901,6 +927,7 @@ pub mod types {
     }
     ///`MicroCreditApplicationCreateParams`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct MicroCreditApplicationCreateParams {
         ///Сумма микрокредита
         pub amount: ::bank_runtime::Decimal,
@@ -920,6 +947,7 @@ pub mod types {
     ///
     /// Values this client does not know yet are kept in `Unknown`, as received.
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum MicroCreditApplicationCreateParamsCurrency {
         ///`UZS`
         Uzs,
@@ -987,6 +1015,7 @@ pub mod types {
     }
     ///Конверт запроса
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SendCardAttachSmsRequest {
         ///Уникальный идентификатор запроса (UUID)
         pub id: ::uuid::Uuid,
@@ -999,6 +1028,7 @@ pub mod types {
     }
     ///Конверт ответа: result или error
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct SendCardAttachSmsResponse {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error: ::std::option::Option<Error>,
@@ -1014,6 +1044,7 @@ pub mod types {
     }
     ///`TokenRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct TokenRequest {
         ///Тип авторизации, данное поле является константой "password"
         pub grant_type: TokenRequestGrantType,
@@ -1031,6 +1062,7 @@ pub mod types {
     ///
     /// Values this client does not know yet are kept in `Unknown`, as received.
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum TokenRequestGrantType {
         ///`password`
         Password,
@@ -1097,6 +1129,7 @@ pub mod types {
     }
     ///`TokenResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct TokenResponse {
         ///JWT-токен
         pub access_token: ::std::string::String,
@@ -3590,6 +3623,8 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
+    /// Получение JWT-токена
+    ///
     /**Builder for [`Client::get_token`]
 
 [`Client::get_token`]: super::Client::get_token*/
@@ -3669,7 +3704,20 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Получение JWT-токена: send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<types::TokenResponse, ::bank_runtime::BankError> {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
+    /// Заказ карты
+    ///
     /**Builder for [`Client::create_card_application`]
 
 [`Client::create_card_application`]: super::Client::create_card_application*/
@@ -3755,7 +3803,23 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Заказ карты: send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<
+            types::CreateCardApplicationResponse,
+            ::bank_runtime::BankError,
+        > {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
+    /// Статус заявки на карту
+    ///
     /**Builder for [`Client::get_card_application_status`]
 
 [`Client::get_card_application_status`]: super::Client::get_card_application_status*/
@@ -3841,7 +3905,23 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Статус заявки на карту: send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<
+            types::GetCardApplicationStatusResponse,
+            ::bank_runtime::BankError,
+        > {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
+    /// Заявка на микрокредит
+    ///
     /**Builder for [`Client::create_micro_credit_application`]
 
 [`Client::create_micro_credit_application`]: super::Client::create_micro_credit_application*/
@@ -3932,7 +4012,23 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Заявка на микрокредит: send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<
+            types::CreateMicroCreditApplicationResponse,
+            ::bank_runtime::BankError,
+        > {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
+    /// Статус заявки на микрокредит
+    ///
     /**Builder for [`Client::get_micro_credit_application_status`]
 
 [`Client::get_micro_credit_application_status`]: super::Client::get_micro_credit_application_status*/
@@ -4023,7 +4119,23 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Статус заявки на микрокредит: send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<
+            types::GetMicroCreditApplicationStatusResponse,
+            ::bank_runtime::BankError,
+        > {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
+    /// Привязка карты: отправка SMS-кода
+    ///
     /**Builder for [`Client::send_card_attach_sms`]
 
 [`Client::send_card_attach_sms`]: super::Client::send_card_attach_sms*/
@@ -4108,7 +4220,23 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Привязка карты: отправка SMS-кода: send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<
+            types::SendCardAttachSmsResponse,
+            ::bank_runtime::BankError,
+        > {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
+    /// Привязка карты: подтверждение SMS-кода
+    ///
     /**Builder for [`Client::confirm_card_attach_sms`]
 
 [`Client::confirm_card_attach_sms`]: super::Client::confirm_card_attach_sms*/
@@ -4194,7 +4322,23 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Привязка карты: подтверждение SMS-кода: send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<
+            types::ConfirmCardAttachSmsResponse,
+            ::bank_runtime::BankError,
+        > {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
+    /// Поиск карты
+    ///
     /**Builder for [`Client::find_cards`]
 
 [`Client::find_cards`]: super::Client::find_cards*/
@@ -4276,6 +4420,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Поиск карты: send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<types::FindCardsResponse, ::bank_runtime::BankError> {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
 }
 /// Items consumers will typically use such as the Client.
@@ -4290,15 +4445,19 @@ pub const SPEC: ::bank_runtime::ApiSpec = ::bank_runtime::ApiSpec {
     signing: signing::SPEC,
     idempotent_operations: retry::IDEMPOTENT_OPERATIONS,
     refusal: None,
+    client_id_path_parameter: ::std::option::Option::None,
 };
 /// Base URLs of this API per environment, from the spec's `servers` (path stem included).
 pub mod servers {
     /**`production`: https://baas-gateway.invalid
 
-Все API-эндпоинты используют общий base URL системы BaaS Gateway Service (выдается банком).*/
+Все API-эндпоинты используют общий base URL системы BaaS Gateway Service (выдается банком).
+
+A placeholder (`.invalid`): not in [`ALL`]; use the base URL the bank gives.*/
     pub const PRODUCTION: &str = "https://baas-gateway.invalid";
-    /// Every environment as `(name, base URL)`, in the spec's order.
-    pub const ALL: &[(&str, &str)] = &[("production", PRODUCTION)];
+    /// Every environment a client can be built for as `(name, base URL)`, in the spec's
+    /// order (placeholder hosts left out).
+    pub const ALL: &[(&str, &str)] = &[];
 }
 /// Operations whose request body must be signed: none in this spec.
 pub mod signing {
@@ -4594,6 +4753,16 @@ pub mod error_codes {
         /// Whether the spec lists this code.
         pub fn is_known(self) -> bool {
             !matches!(self, ErrorCode::Unlisted(_))
+        }
+        /// The code of a refusal by this API ([`ErrorKind::Bank`](::bank_runtime::ErrorKind::Bank)
+        /// with a numeric code); `None` for any other error, or one of another API.
+        pub fn of(error: &::bank_runtime::BankError) -> Option<Self> {
+            if error.api != super::SPEC.name
+                || error.kind != ::bank_runtime::ErrorKind::Bank
+            {
+                return None;
+            }
+            error.code.as_deref()?.parse::<i64>().ok().map(ErrorCode::from_code)
         }
     }
     impl ::std::fmt::Display for ErrorCode {

@@ -32,6 +32,7 @@ struct Inner {
     refusal: Option<RefusalSpec>,
     basic: Option<HeaderValue>,
     deadline: Option<std::time::Duration>,
+    client_id: Option<String>,
 }
 
 /// Why a request could not be prepared.
@@ -68,6 +69,7 @@ impl Context {
             sleeper: Arc::new(TokioSleep),
             basic: None,
             deadline: None,
+            client_id: None,
         }
     }
 
@@ -84,6 +86,12 @@ impl Context {
     /// The API's name.
     pub fn api(&self) -> &'static str {
         self.inner.api
+    }
+
+    /// The client id the bank issued, when the API puts it in its paths
+    /// ([`ApiSpec::client_id_path_parameter`]): generated builders start with it.
+    pub fn client_id(&self) -> Option<&str> {
+        self.inner.client_id.as_deref()
     }
 
     /// The token cache, when the API authenticates.
@@ -356,9 +364,17 @@ pub struct ContextBuilder {
     sleeper: Arc<dyn Sleeper>,
     basic: Option<HeaderValue>,
     deadline: Option<std::time::Duration>,
+    client_id: Option<String>,
 }
 
 impl ContextBuilder {
+    /// The client id generated builders put in the API's client-id path parameter
+    /// ([`ApiSpec::client_id_path_parameter`], FinancialAPI's `appid`) unless a call sets another.
+    pub fn client_id(mut self, id: impl Into<String>) -> Self {
+        self.client_id = Some(id.into());
+        self
+    }
+
     /// A total deadline per call, every attempt and back-off included (`None`: only the
     /// per-attempt timeout of the HTTP client applies). When it passes, the call ends with an
     /// [`ErrorKind::Transport`](crate::ErrorKind::Transport) error saying so.
@@ -440,6 +456,7 @@ impl ContextBuilder {
                 refusal: self.spec.and_then(|s| s.refusal),
                 basic: self.basic,
                 deadline: self.deadline,
+                client_id: self.client_id,
             }),
         }
     }

@@ -16,6 +16,7 @@ pub const MAX_ERROR_BODY: usize = 4096;
 
 /// Getting a token failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum AuthError {
     /// The token endpoint could not be reached or did not answer in time.
     #[error("token endpoint {url} unreachable: {message}")]
@@ -49,6 +50,7 @@ pub enum AuthError {
 
 /// What kind of failure a [`BankError`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ErrorKind {
     /// No token could be obtained.
     Auth,
@@ -58,7 +60,8 @@ pub enum ErrorKind {
     Transport,
     /// The bank answered with an error status.
     Status,
-    /// The bank answered with a business error inside a successful envelope.
+    /// The bank refused the request in its own terms: `success: false` on HTTP 200 (BCC
+    /// FinancialAPI), an envelope `error` (BaaS Gateway); `code` holds the bank's code.
     Bank,
     /// The answer could not be read as the documented type.
     Decode,
@@ -69,6 +72,7 @@ pub enum ErrorKind {
 /// One error type for every bank call: what happened, with the bank's own code and message, the
 /// request id and the raw body when there is one. `Display` says all of it on one line.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct BankError {
     /// The API (`bcc-financial`).
     pub api: &'static str,

@@ -43,43 +43,14 @@ pub use reqwest as __reqwest;
 pub use serde as __serde;
 
 /// Implement progenitor's `ClientHooks` for a generated `Client` by delegating to its
-/// [`Context`], and define the crate's `API` name (from its generated `SPEC`) and
-/// `SendExt::bank`. It must expand inside the crate that defines `Client` (orphan rule).
+/// [`Context`], and define the crate's `API` name (from its generated `SPEC`). It must expand
+/// inside the crate that defines `Client` (orphan rule). (Each request builder's `bank()` is
+/// generated beside its `send()`.)
 #[macro_export]
 macro_rules! client_hooks {
     ($client:ty) => {
         /// The name of this API in logs and errors (`SPEC.name`).
         pub const API: &str = SPEC.name;
-
-        /// `.bank()` on a generated call: await it and get `Result<T, BankError>`.
-        pub trait SendExt<T, E>:
-            ::std::future::Future<
-                Output = ::std::result::Result<
-                    $crate::__progenitor_client::ResponseValue<T>,
-                    $crate::__progenitor_client::Error<E>,
-                >,
-            > + Sized
-        {
-            /// Await the call; a failure of any kind becomes one [`BankError`]($crate::BankError).
-            fn bank(
-                self,
-            ) -> impl ::std::future::Future<Output = ::std::result::Result<T, $crate::BankError>>
-            where
-                E: $crate::__serde::Serialize,
-            {
-                $crate::call::call(API, self)
-            }
-        }
-
-        impl<T, E, F> SendExt<T, E> for F where
-            F: ::std::future::Future<
-                    Output = ::std::result::Result<
-                        $crate::__progenitor_client::ResponseValue<T>,
-                        $crate::__progenitor_client::Error<E>,
-                    >,
-                >
-        {
-        }
 
         impl $crate::__progenitor_client::ClientHooks<$crate::Context> for $client {
             async fn pre<E>(

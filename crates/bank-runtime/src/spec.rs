@@ -18,6 +18,10 @@ pub struct ApiSpec {
     pub idempotent_operations: &'static [&'static str],
     /// How the bank refuses inside a successful answer (`x-refusal`), when it does.
     pub refusal: Option<RefusalSpec>,
+    /// The path parameter that carries the client id (`x-client-id-path-parameter`;
+    /// FinancialAPI: `appid`). Generated builders start with the [`Context`](crate::Context)'s
+    /// client id in it.
+    pub client_id_path_parameter: Option<&'static str>,
 }
 
 /// A refusal inside a 2xx answer: the top-level `property` of the JSON body equals `equals`

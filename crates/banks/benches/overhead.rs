@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use banks::bcc::financial::SendExt;
 use banks::{ClientCredentials, Environment};
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::json;
@@ -40,7 +39,7 @@ fn overhead(c: &mut Criterion) {
         )
     };
     let facade = banks::bcc::Financial::builder()
-        .credentials(ClientCredentials::new("id", "secret"))
+        .credentials(ClientCredentials::new("APP", "secret"))
         .environment(Environment::Custom(uri.clone()))
         .token_url(format!("{uri}/token"))
         .signer(signer)
@@ -61,15 +60,8 @@ fn overhead(c: &mut Criterion) {
         })
     });
     group.bench_function("banks facade", |b| {
-        b.to_async(&runtime).iter(|| async {
-            facade
-                .get_accounts()
-                .appid("APP")
-                .send()
-                .bank()
-                .await
-                .expect("ok")
-        })
+        b.to_async(&runtime)
+            .iter(|| async { facade.get_accounts().bank().await.expect("ok") })
     });
     group.finish();
 }

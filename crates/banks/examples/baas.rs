@@ -10,8 +10,9 @@ pub mod common;
 
 use std::time::Duration;
 
+use banks::Environment;
+use banks::baas::ErrorCode;
 use banks::baas::gateway::types as t;
-use banks::{ClientCredentials, Environment};
 
 const USAGE: &str = "usage: baas --base-url URL [--consumer-key K] [--consumer-secret S] [--user U] [--password P] [--sms-code 111111]";
 
@@ -23,27 +24,29 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// The whole flow; `Ok` only when every step succeeded (a test runs it against the sandbox).
 pub async fn run(args: common::Args) -> Result<(), Box<dyn std::error::Error>> {
     let baas = banks::baas::Baas::builder()
-        .consumer(ClientCredentials::new(
+        .credentials(banks::baas::Credentials::new(
             args.get("consumer-key", "sandbox-consumer"),
             args.get("consumer-secret", "sandbox-consumer-secret"),
-        ))
-        .user(
             args.get("user", "sandbox-user"),
             args.get("password", "sandbox-password"),
-        )
+        ))
         .environment(Environment::Custom(args.base_url()))
         .build()?;
     let pinfl = format!("301019{:08}", std::process::id() % 100_000_000);
-    let client: t::ClientData = serde_json::from_value(serde_json::json!({
-        "phone": "998901234567", "pinfl": pinfl, "passportSeries": "AA", "passportNumber": "1234567", "birthDate": "1990-01-01"
-    }))?;
+    let client = t::ClientData::builder()
+        .phone("998901234567")
+        .pinfl(pinfl.as_str())
+        .passport_series("AA")
+        .passport_number("1234567")
+        .birth_date(chrono::NaiveDate::from_ymd_opt(1990, 1, 1).ok_or("date")?);
 
     common::step(1, "order a card");
     let app = baas
-        .create_card_application(t::CardApplicationCreateParams {
-            card_type: "UZCARD".parse()?,
-            client: client.clone(),
-        })
+        .create_card_application(
+            t::CardApplicationCreateParams::builder()
+                .card_type("UZCARD")
+                .client(client.clone()),
+        )
         .await?;
     println!(
         "   application {}: {}",
@@ -53,9 +56,9 @@ pub async fn run(args: common::Args) -> Result<(), Box<dyn std::error::Error>> {
     common::step(2, "follow the application");
     loop {
         let app = baas
-            .get_card_application_status(t::ApplicationIdParams {
-                application_id: app.application_id,
-            })
+            .get_card_application_status(
+                t::ApplicationIdParams::builder().application_id(app.application_id),
+            )
             .await?;
         println!("   {}", app.status.as_str());
         if !matches!(
@@ -68,18 +71,31 @@ pub async fn run(args: common::Args) -> Result<(), Box<dyn std::error::Error>> {
     }
 
     common::step(3, "attach an existing card by SMS code");
-    let sent = baas.send_card_attach_sms(serde_json::from_value(serde_json::json!({"cardNumber": "8600123412341234", "expiry": "12/29", "phone": "998901234567"}))?).await?;
+    let sent = baas
+        .send_card_attach_sms(
+            t::CardAttachSendParams::builder()
+                .card_number("8600123412341234")
+                .expiry("12/29")
+                .phone("998901234567"),
+        )
+        .await?;
     println!(
         "   code sent to {} (valid {} s)",
         sent.masked_phone.unwrap_or_default(),
         sent.expires_in
     );
-    let card = baas.confirm_card_attach_sms(serde_json::from_value(serde_json::json!({"requestId": sent.request_id, "smsCode": args.get("sms-code", "111111")}))?).await?;
+    let card = baas
+        .confirm_card_attach_sms(
+            t::CardAttachConfirmParams::builder()
+                .request_id(sent.request_id)
+                .sms_code(args.get("sms-code", "111111")),
+        )
+        .await?;
     println!("   attached {}", card.masked_pan);
 
     common::step(4, "find the client's cards");
     let cards = baas
-        .find_cards(serde_json::from_value(serde_json::json!({"pinfl": pinfl}))?)
+        .find_cards(t::CardFindParams::builder().pinfl(pinfl.as_str()))
         .await?;
     for c in &cards.cards {
         println!(
@@ -95,12 +111,13 @@ pub async fn run(args: common::Args) -> Result<(), Box<dyn std::error::Error>> {
         "apply for a micro-credit of 1 200 000 UZS over 12 months",
     );
     match baas
-        .create_micro_credit_application(t::MicroCreditApplicationCreateParams {
-            amount: banks::Decimal::from(1_200_000),
-            client,
-            currency: "UZS".parse()?,
-            term_months: std::num::NonZeroU32::new(12).ok_or("term")?,
-        })
+        .create_micro_credit_application(
+            t::MicroCreditApplicationCreateParams::builder()
+                .amount(banks::Decimal::from(1_200_000))
+                .client(client)
+                .currency("UZS")
+                .term_months(std::num::NonZeroU32::new(12).ok_or("term")?),
+        )
         .await
     {
         Ok(credit) => println!(
@@ -111,7 +128,7 @@ pub async fn run(args: common::Args) -> Result<(), Box<dyn std::error::Error>> {
                 .map(|m| m.to_string())
                 .unwrap_or_default()
         ),
-        Err(e) => println!("   refused: {e} (code {:?})", e.code()),
+        Err(e) => println!("   refused: {e} (code {:?})", ErrorCode::of(&e)),
     }
     Ok(())
 }

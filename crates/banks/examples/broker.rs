@@ -9,7 +9,6 @@
 
 pub mod common;
 
-use banks::bcc::broker::SendExt;
 use banks::bcc::broker::types::OrdersRequestBody;
 use banks::{ClientCredentials, Environment};
 
@@ -41,7 +40,6 @@ pub async fn run(args: common::Args) -> Result<(), Box<dyn std::error::Error>> {
         .get_products()
         .partner(&partner)
         .amount(&amount)
-        .send()
         .bank()
         .await?;
     for p in &products.products {
@@ -80,7 +78,7 @@ pub async fn run(args: common::Args) -> Result<(), Box<dyn std::error::Error>> {
         .pos_name("Магазин".to_owned())
         .product_code(chosen.product_code.clone())
         .post_link(Some(post_link_url.clone()));
-    let created = broker.orders().body(order).send().bank().await?;
+    let created = broker.orders().body(order).bank().await?;
     println!("   send the customer to {}", created.redirect_link);
     println!(
         "   (pre-approval {}, valid until {})",

@@ -10,7 +10,6 @@
 
 pub mod common;
 
-use banks::bcc::financial::SendExt;
 use banks::bcc::financial::types::{PaymentBeneficiary, PaymentBody, PaymentSender};
 use banks::jws::{JwsSigner, KeySigner, Profile};
 use banks::{ClientCredentials, Environment};
@@ -48,20 +47,9 @@ pub async fn run(args: common::Args) -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
 
     common::step(1, "accounts and balances");
-    let accounts = financial
-        .get_accounts()
-        .appid(&client_id)
-        .send()
-        .bank()
-        .await?;
+    let accounts = financial.get_accounts().bank().await?;
     for a in &accounts.accounts.0 {
-        let info = financial
-            .get_account()
-            .appid(&client_id)
-            .iban(&a.iban)
-            .send()
-            .bank()
-            .await?;
+        let info = financial.get_account().iban(&a.iban).bank().await?;
         println!(
             "   {} {:<22} {} {}",
             a.iban,
@@ -97,27 +85,16 @@ pub async fn run(args: common::Args) -> Result<(), Box<dyn std::error::Error>> {
                 .name(Some("ТОО Получатель".to_owned()))
                 .try_into()?,
         ));
-    let answer = financial
-        .create_payment()
-        .appid(&client_id)
-        .body(body)
-        .send()
-        .bank()
-        .await?;
+    let answer = financial.create_payment().body(body).bank().await?;
     println!("   {}", answer.description);
-    let reference = answer
-        .description
-        .rsplit(' ')
-        .next()
-        .unwrap_or_default()
+    let reference = banks::bcc::payment_reference(&answer)
+        .ok_or("the bank's answer carries no referenceId")?
         .to_owned();
 
     common::step(3, &format!("payment {reference}"));
     let payment = financial
         .get_payment()
-        .appid(&client_id)
         .reference_id(&reference)
-        .send()
         .bank()
         .await?;
     println!(
@@ -132,11 +109,9 @@ pub async fn run(args: common::Args) -> Result<(), Box<dyn std::error::Error>> {
     common::step(4, &format!("statement of {} for {today}", from.iban));
     let statement = financial
         .get_statement_v2()
-        .appid(&client_id)
         .iban(&from.iban)
         .date_from(&today)
         .date_to(&today)
-        .send()
         .bank()
         .await?;
     for t in &statement.transactions {

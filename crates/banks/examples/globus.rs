@@ -12,7 +12,6 @@ use std::time::Duration;
 
 use banks::Environment;
 use banks::globus::{MerchantAction, SUGGESTED_POLL_INTERVAL, cfront};
-use cfront::SendExt;
 use cfront::types::{ClientValidateRequest, Good, OrderCreateRequest, OrderIdRequest};
 
 const USAGE: &str = "usage: globus --base-url URL [--login L] [--password P] [--phone 380501234567] [--amount 24999.90]";
@@ -25,10 +24,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// The whole flow; `Ok` only when every step succeeded (a test runs it against the sandbox).
 pub async fn run(args: common::Args) -> Result<(), Box<dyn std::error::Error>> {
     let client = banks::globus::Cfront::builder()
-        .credentials(
+        .credentials(banks::globus::Credentials::new(
             args.get("login", "sandbox-merchant"),
             args.get("password", "sandbox-password"),
-        )
+        ))
         .environment(Environment::Custom(args.base_url()))
         .build()?;
     let phone = args.get("phone", "380501234567");
@@ -38,7 +37,6 @@ pub async fn run(args: common::Args) -> Result<(), Box<dyn std::error::Error>> {
     let person = client
         .validate_client()
         .body(ClientValidateRequest::builder().phone_number(phone.clone()))
-        .send()
         .bank()
         .await?;
     println!("   {} ({})", person.full_name, person.identification_code);
@@ -53,12 +51,14 @@ pub async fn run(args: common::Args) -> Result<(), Box<dyn std::error::Error>> {
         .credit_product_name("Розстрочка 0% 6 міс".to_owned())
         .credit_term(std::num::NonZeroU32::new(6).ok_or("term")?)
         .total_amount(amount)
-        .goods(vec![Good {
-            name: "Смартфон".into(),
-            price: amount,
-            quantity: std::num::NonZeroU32::new(1).ok_or("quantity")?,
-        }]);
-    let state = client.create_order().body(order).send().bank().await?;
+        .goods(vec![
+            Good::builder()
+                .name("Смартфон")
+                .price(amount)
+                .quantity(std::num::NonZeroU32::new(1).ok_or("quantity")?)
+                .try_into()?,
+        ]);
+    let state = client.create_order().body(order).bank().await?;
     let id = state.order_id.clone();
     println!("   order {id}: {}", state.status.as_str());
 
@@ -71,10 +71,7 @@ pub async fn run(args: common::Args) -> Result<(), Box<dyn std::error::Error>> {
     for n in 3.. {
         let state = client
             .get_order_state()
-            .body(OrderIdRequest {
-                order_id: id.clone(),
-            })
-            .send()
+            .body(OrderIdRequest::builder().order_id(id.clone()))
             .bank()
             .await?;
         let action = MerchantAction::for_status(&state.status);
@@ -87,10 +84,7 @@ pub async fn run(args: common::Args) -> Result<(), Box<dyn std::error::Error>> {
             MerchantAction::ConfirmOrReject if !confirmed => {
                 let state = client
                     .confirm_order()
-                    .body(OrderIdRequest {
-                        order_id: id.clone(),
-                    })
-                    .send()
+                    .body(OrderIdRequest::builder().order_id(id.clone()))
                     .bank()
                     .await?;
                 println!("   confirmed: {}", state.status.as_str());
@@ -106,10 +100,7 @@ pub async fn run(args: common::Args) -> Result<(), Box<dyn std::error::Error>> {
     }
     let paid = client
         .check_order_paid()
-        .body(OrderIdRequest {
-            order_id: id.clone(),
-        })
-        .send()
+        .body(OrderIdRequest::builder().order_id(id.clone()))
         .bank()
         .await?;
     println!(
@@ -119,8 +110,7 @@ pub async fn run(args: common::Args) -> Result<(), Box<dyn std::error::Error>> {
     );
     let letter = client
         .get_guarantee_letter_data()
-        .body(OrderIdRequest { order_id: id })
-        .send()
+        .body(OrderIdRequest::builder().order_id(id))
         .bank()
         .await?;
     println!(

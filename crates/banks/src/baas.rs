@@ -1,12 +1,13 @@
 //! BaaS Gateway (Ipoteka Bank, Uzbekistan): the password grant with the consumer key and secret
 //! as HTTP Basic, a Bearer token on every call, and the `{id, params}` / `{id, result, error}`
 //! envelope handled here, so that a call takes its params and returns its result or a
-//! [`BaasError`] carrying the bank's error code.
+//! [`BankError`]; a gateway `error` is [`ErrorKind::Bank`] with the bank's code, typed by
+//! [`ErrorCode::of`].
 
 use std::time::Duration;
 
 use bank_runtime::{
-    BankError, ClientCredentials, Context, ErrorKind, PasswordGrant, Secret, TokenCache,
+    ApiSpec, BankError, ClientCredentials, Context, ErrorKind, PasswordGrant, Secret, TokenCache,
 };
 use progenitor_client::{ClientInfo, ResponseValue};
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
@@ -14,97 +15,111 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
-use crate::config::{BuildError, Environment, HttpConfig};
+use crate::builder::{Api, Builder, Sealed};
+use crate::config::BuildError;
 
-/// The BaaS Gateway client crate (types, builders, `SendExt`).
+/// The BaaS Gateway client crate (types, request builders).
 pub use baas_gateway as gateway;
-/// The bank's error codes (generated from the spec's `x-error-codes` table).
+/// The bank's error codes (generated from the spec's `x-error-codes` table):
+/// `ErrorCode::of(&error)` on a [`BankError`].
 pub use baas_gateway::error_codes::ErrorCode;
 
 /// Refresh tokens this long before they expire.
 const TOKEN_MARGIN: Duration = Duration::from_secs(30);
 
-/// Builds a BaaS Gateway client.
-#[derive(Debug, Default)]
-pub struct Baas {
-    consumer: Option<ClientCredentials>,
-    user: Option<(String, Secret)>,
-    environment: Environment,
-    token_url: Option<String>,
-    http: HttpConfig,
+/// What the bank issues: a consumer key and secret (HTTP Basic at the token endpoint) and a user
+/// login and password (the password grant).
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    /// The consumer key and secret.
+    pub consumer: ClientCredentials,
+    /// The user login.
+    pub username: String,
+    /// The user password.
+    pub password: Secret,
 }
 
-impl Baas {
-    /// Start building.
-    pub fn builder() -> Self {
-        Baas::default()
+impl Credentials {
+    /// The consumer key and secret, and the user login and password issued with them.
+    pub fn new(
+        consumer_key: impl Into<String>,
+        consumer_secret: impl Into<Secret>,
+        username: impl Into<String>,
+        password: impl Into<Secret>,
+    ) -> Self {
+        Credentials {
+            consumer: ClientCredentials::new(consumer_key, consumer_secret),
+            username: username.into(),
+            password: password.into(),
+        }
+    }
+}
+
+/// BaaS Gateway: `Baas::builder()` or `Baas::from_env()` (variables `BAAS_GATEWAY_*`). The bank
+/// publishes no host: the environment is `Environment::Custom` with the base URL it gave.
+#[derive(Debug)]
+pub enum Baas {}
+
+impl Sealed for Baas {}
+
+impl Api for Baas {
+    type Credentials = Credentials;
+    type Client = BaasClient;
+    const SPEC: &'static ApiSpec = &gateway::SPEC;
+    const CREDENTIAL_VARIABLES: &'static [(&'static str, &'static str)] = &[
+        ("CONSUMER_KEY", "the consumer key the bank issued"),
+        ("CONSUMER_SECRET", "the consumer secret the bank issued"),
+        ("USERNAME", "the user login the bank issued"),
+        ("PASSWORD", "the user password the bank issued"),
+    ];
+
+    fn credentials_from(values: Vec<String>) -> Credentials {
+        let mut values = values.into_iter();
+        let mut next = || values.next().unwrap_or_default();
+        let (key, secret, user, password) = (next(), next(), next(), next());
+        Credentials::new(key, secret, user, password)
     }
 
-    /// The consumer key and secret the bank issued (sent as HTTP Basic to the token endpoint).
-    pub fn consumer(mut self, consumer: ClientCredentials) -> Self {
-        self.consumer = Some(consumer);
-        self
-    }
-
-    /// The user login and password the bank issued with them (the password grant).
-    pub fn user(mut self, username: impl Into<String>, password: impl Into<Secret>) -> Self {
-        self.user = Some((username.into(), password.into()));
-        self
-    }
-
-    /// The base URL the bank gave: `Environment::Custom(url)` (the bank publishes no host).
-    pub fn environment(mut self, environment: Environment) -> Self {
-        self.environment = environment;
-        self
-    }
-
-    /// Another token endpoint than the spec's (`/oauth2/token` on the base URL).
-    pub fn token_url(mut self, url: impl Into<String>) -> Self {
-        self.token_url = Some(url.into());
-        self
-    }
-
-    /// Timeouts and retries (the spec's read-only lookups are added to the safe list).
-    pub fn http(mut self, http: HttpConfig) -> Self {
-        self.http = http;
-        self
-    }
-
-    /// The client.
-    pub fn build(self) -> Result<BaasClient, BuildError> {
-        let api = gateway::API;
-        let consumer = self.consumer.ok_or(BuildError::Missing {
-            api,
-            what: "the consumer key and secret",
-        })?;
-        let (username, password) = self.user.ok_or(BuildError::Missing {
-            api,
-            what: "the user login and password",
-        })?;
-        let base = match &self.environment {
-            Environment::Custom(_) => self.environment.base_url(&gateway::SPEC)?,
-            _ => {
-                return Err(BuildError::Missing {
-                    api,
-                    what: "the base URL the bank gave (Environment::Custom)",
-                });
-            }
-        };
-        let oauth2 = gateway::SPEC.oauth2.ok_or(BuildError::Missing {
+    fn build(builder: Builder<Self>) -> Result<BaasClient, BuildError> {
+        let api = Self::SPEC.name;
+        let credentials = builder.credentials_or_error()?;
+        let base = builder.environment_or_error()?.base_url(Self::SPEC)?;
+        let oauth2 = Self::SPEC.oauth2.ok_or(BuildError::Missing {
             api,
             what: "an OAuth2 flow in the spec",
         })?;
-        let token_url = self.token_url.unwrap_or_else(|| oauth2.token_url_on(&base));
-        let http = self.http.client()?;
-        let grant = PasswordGrant::new(http.clone(), token_url, consumer, username, password);
-        let context = Context::for_api(&gateway::SPEC)
+        let token_url = builder
+            .token_url
+            .clone()
+            .unwrap_or_else(|| oauth2.token_url_on(&base));
+        let http = builder.http.client()?;
+        let grant = PasswordGrant::new(
+            http.clone(),
+            token_url,
+            credentials.consumer,
+            credentials.username,
+            credentials.password,
+        );
+        let context = Context::for_api(Self::SPEC)
             .auth(TokenCache::new(grant, TOKEN_MARGIN))
-            .retry(self.http.retry.clone())
-            .deadline(self.http.deadline)
+            .retry(builder.http.retry.clone())
+            .deadline(builder.http.deadline)
             .build();
         Ok(BaasClient {
             client: gateway::Client::new_with_client(&base, http, context),
         })
+    }
+}
+
+impl Baas {
+    /// Start building a BaaS Gateway client.
+    pub fn builder() -> Builder<Baas> {
+        Builder::default()
+    }
+
+    /// A builder from the `BAAS_GATEWAY_*` environment variables ([`Builder::from_lookup`]).
+    pub fn from_env() -> Result<Builder<Baas>, BuildError> {
+        Builder::from_env()
     }
 }
 
@@ -113,37 +128,6 @@ impl Baas {
 #[derive(Debug, Clone)]
 pub struct BaasClient {
     client: gateway::Client,
-}
-
-/// A BaaS call failed.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum BaasError {
-    /// The gateway answered with an `error` in the envelope (on HTTP 200 or an error status).
-    #[error("{api}: error {code}: {message} (HTTP {status}{})", id.map(|id| format!(", envelope id {id}")).unwrap_or_default(), api = gateway::API)]
-    Gateway {
-        /// The bank's code; codes the spec does not list are kept in `ErrorCode::Unlisted`.
-        code: ErrorCode,
-        /// The bank's message, as sent (it often names the offending field).
-        message: String,
-        /// The envelope's `id`, when the answer had one.
-        id: Option<Uuid>,
-        /// The HTTP status of the answer.
-        status: u16,
-    },
-    /// Everything else: no token, no answer, an error status without an envelope, or an answer
-    /// that is not a well-formed envelope.
-    #[error(transparent)]
-    Call(#[from] BankError),
-}
-
-impl BaasError {
-    /// The bank's error code, when the gateway sent one.
-    pub fn code(&self) -> Option<ErrorCode> {
-        match self {
-            BaasError::Gateway { code, .. } => Some(*code),
-            BaasError::Call(_) => None,
-        }
-    }
 }
 
 /// The `error` member of an envelope.
@@ -187,11 +171,22 @@ macro_rules! operations {
         impl BaasClient {
             $(
                 $(#[$doc])*
-                pub async fn $method(
-                    &self,
-                    params: gateway::types::$params,
-                ) -> Result<gateway::types::$result, BaasError> {
-                    let body = gateway::types::$request { id: Uuid::new_v4(), params };
+                ///
+                /// `params` is the typed value or its builder
+                #[doc = concat!("(`gateway::types::", stringify!($params), "::builder()`),")]
+                /// whose fields take plain strings and numbers; a value the document forbids is an
+                /// [`ErrorKind::InvalidRequest`] naming the field, before anything is sent.
+                pub async fn $method<P>(&self, params: P) -> Result<gateway::types::$result, BankError>
+                where
+                    P: TryInto<gateway::types::$params>,
+                    P::Error: std::fmt::Display,
+                {
+                    let params = params.try_into().map_err(|e| {
+                        BankError::new(gateway::API, ErrorKind::InvalidRequest, format!("params: {e}"))
+                    })?;
+                    let body = gateway::types::$request::builder()
+                        .id(Uuid::new_v4())
+                        .params(params);
                     let outcome = bank_runtime::call::send(self.client.$method().body(body).send()).await;
                     unwrap_typed(outcome).await
                 }
@@ -238,7 +233,7 @@ impl BaasClient {
         &self,
         path: &str,
         params: &P,
-    ) -> Result<R, BaasError> {
+    ) -> Result<R, BankError> {
         let api = gateway::API;
         let id = Uuid::new_v4();
         #[derive(Serialize)]
@@ -285,57 +280,74 @@ impl BaasClient {
             let mut err = bank_runtime::call::from_response(api, status, request_id, &bytes);
             err.kind = ErrorKind::Decode;
             err.message = format!("`result` is not the expected type: {e}");
-            err.into()
+            err
         })
     }
 }
 
-/// Read an envelope from a whole answer: its `error` becomes [`BaasError::Gateway`] whatever the
+/// Read an envelope from a whole answer: its `error` becomes an [`ErrorKind::Bank`] error whatever the
 /// status; an error status without one, or a body that is no envelope, a [`BankError`].
 fn read_envelope(
     status: u16,
     request_id: Option<String>,
     bytes: &[u8],
-) -> Result<RawEnvelope, BaasError> {
+) -> Result<RawEnvelope, BankError> {
     match serde_json::from_slice::<RawEnvelope>(bytes) {
         Ok(RawEnvelope {
             id,
             error: Some(error),
             ..
-        }) => Err(gateway_error(status, id, error)),
-        _ if !(200..300).contains(&status) => {
-            Err(bank_runtime::call::from_response(gateway::API, status, request_id, bytes).into())
-        }
+        }) => Err(gateway_error(
+            status,
+            request_id,
+            id,
+            error.code,
+            error.message.unwrap_or_default(),
+        )),
+        _ if !(200..300).contains(&status) => Err(bank_runtime::call::from_response(
+            gateway::API,
+            status,
+            request_id,
+            bytes,
+        )),
         Ok(envelope) => Ok(envelope),
         Err(e) => {
             let mut err =
                 bank_runtime::call::from_response(gateway::API, status, request_id, bytes);
             err.message = format!("the answer is not a {{id, result, error}} envelope: {e}");
-            Err(err.into())
+            Err(err)
         }
     }
 }
 
-fn gateway_error(status: u16, id: Option<Uuid>, error: EnvelopeError) -> BaasError {
-    BaasError::Gateway {
-        code: ErrorCode::from_code(error.code),
-        message: error.message.unwrap_or_default(),
-        id,
-        status,
-    }
+/// The error for an envelope's `error`: a refusal by the bank ([`ErrorKind::Bank`]) with its
+/// numeric code (typed by [`ErrorCode::of`]), its message, and the request id of the answer's
+/// headers or else the envelope's `id`.
+fn gateway_error(
+    status: u16,
+    request_id: Option<String>,
+    id: Option<Uuid>,
+    code: i64,
+    message: String,
+) -> BankError {
+    let mut error = BankError::new(gateway::API, ErrorKind::Bank, message);
+    error.status = Some(status);
+    error.code = Some(code.to_string());
+    error.request_id = request_id.or_else(|| id.map(|id| id.to_string()));
+    error
 }
 
-fn no_result(status: u16, request_id: Option<String>, bytes: &[u8]) -> BaasError {
+fn no_result(status: u16, request_id: Option<String>, bytes: &[u8]) -> BankError {
     let mut err = bank_runtime::call::from_response(gateway::API, status, request_id, bytes);
     err.kind = ErrorKind::Decode;
     err.message = "the envelope has neither `result` nor `error`".into();
-    err.into()
+    err
 }
 
 /// Unwrap what a generated envelope call returned.
 async fn unwrap_typed<T: Envelope, E: Serialize>(
     outcome: Result<ResponseValue<T>, bank_runtime::call::Failure<E>>,
-) -> Result<T::Result, BaasError> {
+) -> Result<T::Result, BankError> {
     use bank_runtime::call::Failure;
     let api = gateway::API;
     match outcome {
@@ -344,12 +356,13 @@ async fn unwrap_typed<T: Envelope, E: Serialize>(
             let request_id = bank_runtime::error::request_id(value.headers());
             let (id, result, error) = value.into_inner().into_parts();
             if let Some(error) = error {
-                return Err(BaasError::Gateway {
-                    code: ErrorCode::from(error.code),
-                    message: error.message,
-                    id: Some(id),
+                return Err(gateway_error(
                     status,
-                });
+                    request_id,
+                    Some(id),
+                    i64::from(error.code),
+                    error.message,
+                ));
             }
             result.ok_or_else(|| {
                 let mut err = BankError::new(
@@ -359,7 +372,7 @@ async fn unwrap_typed<T: Envelope, E: Serialize>(
                 );
                 err.status = Some(status);
                 err.request_id = request_id;
-                err.into()
+                err
             })
         }
         Err(Failure::Call(progenitor_client::Error::UnexpectedResponse(response))) => {
@@ -368,15 +381,13 @@ async fn unwrap_typed<T: Envelope, E: Serialize>(
             let bytes = response.bytes().await.unwrap_or_default();
             match read_envelope(status, request_id.clone(), &bytes) {
                 Err(e) => Err(e),
-                Ok(_) => {
-                    Err(bank_runtime::call::from_response(api, status, request_id, &bytes).into())
-                }
+                Ok(_) => Err(bank_runtime::call::from_response(
+                    api, status, request_id, &bytes,
+                )),
             }
         }
-        Err(Failure::Prepare(e)) => Err(bank_runtime::call::from_prepare(api, &e).into()),
-        Err(Failure::Refused(e) | Failure::Deadline(e)) => Err(e.into()),
-        Err(Failure::Call(other)) => {
-            Err(bank_runtime::call::into_bank_error(api, other).await.into())
-        }
+        Err(Failure::Prepare(e)) => Err(bank_runtime::call::from_prepare(api, &e)),
+        Err(Failure::Refused(e) | Failure::Deadline(e)) => Err(e),
+        Err(Failure::Call(other)) => Err(bank_runtime::call::into_bank_error(api, other).await),
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! Both authenticate with OAuth2 client credentials at the bank's token URL with the API's scope
 //! (from the spec; overridable), cache the token, and retry only what is safe. FinancialAPI signs
-//! payment bodies into `x-jws-signature` with the signer you give.
+//! payment bodies into `x-jws-signature` with the signer you give, and its `appid` path
+//! parameter («ClientId») is the client id of the credentials unless a call sets another.
 
 #[cfg(feature = "bcc-financial")]
 use std::sync::Arc;
@@ -10,120 +11,87 @@ use std::time::Duration;
 
 #[cfg(feature = "bcc-financial")]
 use bank_runtime::BodySigner;
-#[cfg(feature = "bcc-broker")]
-use bank_runtime::CallbackError;
 use bank_runtime::{ApiSpec, ClientCredentials, ClientCredentialsGrant, Context, TokenCache};
 
-use crate::config::{BuildError, Environment, HttpConfig};
+use crate::builder::{Api, Builder, Sealed};
+use crate::config::BuildError;
 
-/// The Smart Online Broker client crate (types, builders, `SendExt`).
+/// The Smart Online Broker client crate (types, request builders).
 #[cfg(feature = "bcc-broker")]
 pub use bcc_broker as broker;
-/// The FinancialAPI client crate (types, builders, `SendExt`).
+/// The FinancialAPI client crate (types, request builders).
 #[cfg(feature = "bcc-financial")]
 pub use bcc_financial as financial;
+
+/// What BCC issues on developer.bcc.kz: a client id and secret.
+pub type Credentials = ClientCredentials;
 
 /// Refresh tokens this long before they expire.
 const TOKEN_MARGIN: Duration = Duration::from_secs(30);
 
-/// Settings shared by both BCC builders.
-#[derive(Debug, Default)]
-struct Settings {
-    credentials: Option<ClientCredentials>,
-    environment: Environment,
-    token_url: Option<String>,
-    scope: Option<String>,
-    http: HttpConfig,
-}
+/// The credential variables of both BCC APIs.
+const CLIENT_VARIABLES: &[(&str, &str)] = &[
+    ("CLIENT_ID", "the client id BCC issued"),
+    ("CLIENT_SECRET", "the client secret BCC issued"),
+];
 
-impl Settings {
-    /// The base URL and the context for `api` (a generated crate's `SPEC`: servers, OAuth2 flow,
-    /// idempotent and signed operations all come from it).
-    fn context(
-        &self,
-        api: &'static ApiSpec,
-        http: &reqwest::Client,
-    ) -> Result<(String, bank_runtime::ContextBuilder), BuildError> {
-        let credentials = self.credentials.clone().ok_or(BuildError::Missing {
-            api: api.name,
-            what: "credentials",
-        })?;
-        let base = self.environment.base_url(api)?;
-        let oauth2 = api.oauth2.ok_or(BuildError::Missing {
-            api: api.name,
-            what: "an OAuth2 flow in the spec",
-        })?;
-        let token_url = self
-            .token_url
-            .clone()
-            .unwrap_or_else(|| oauth2.token_url_on(&base));
-        let scope = self
-            .scope
-            .clone()
-            .unwrap_or_else(|| oauth2.scopes.join(" "));
-        let grant = ClientCredentialsGrant::new(http.clone(), token_url, scope, credentials);
-        let context = Context::for_api(api)
-            .auth(TokenCache::new(grant, TOKEN_MARGIN))
-            .retry(self.http.retry.clone())
-            .deadline(self.http.deadline);
-        Ok((base, context))
+/// The base URL, HTTP client and context of a BCC builder (OAuth2 client credentials; `api` is a
+/// generated crate's `SPEC`: servers, OAuth2 flow, idempotent and signed operations).
+fn context<A: Api<Credentials = ClientCredentials>>(
+    builder: &Builder<A>,
+    api: &'static ApiSpec,
+) -> Result<(String, reqwest::Client, bank_runtime::ContextBuilder), BuildError> {
+    let credentials = builder.credentials_or_error()?;
+    let base = builder.environment_or_error()?.base_url(api)?;
+    let oauth2 = api.oauth2.ok_or(BuildError::Missing {
+        api: api.name,
+        what: "an OAuth2 flow in the spec",
+    })?;
+    let http = builder.http.client()?;
+    let token_url = builder
+        .token_url
+        .clone()
+        .unwrap_or_else(|| oauth2.token_url_on(&base));
+    let scope = builder
+        .scope
+        .clone()
+        .unwrap_or_else(|| oauth2.scopes.join(" "));
+    let mut context = Context::for_api(api)
+        .retry(builder.http.retry.clone())
+        .deadline(builder.http.deadline);
+    if api.client_id_path_parameter.is_some() {
+        context = context.client_id(credentials.client_id.clone());
     }
+    let grant = ClientCredentialsGrant::new(http.clone(), token_url, scope, credentials);
+    Ok((
+        base,
+        http,
+        context.auth(TokenCache::new(grant, TOKEN_MARGIN)),
+    ))
 }
 
-macro_rules! settings_methods {
-    () => {
-        /// The client id and secret the bank issued (developer.bcc.kz).
-        pub fn credentials(mut self, credentials: ClientCredentials) -> Self {
-            self.settings.credentials = Some(credentials);
-            self
-        }
-
-        /// Which environment to call (production by default).
-        pub fn environment(mut self, environment: Environment) -> Self {
-            self.settings.environment = environment;
-            self
-        }
-
-        /// Another token endpoint than the spec's.
-        pub fn token_url(mut self, url: impl Into<String>) -> Self {
-            self.settings.token_url = Some(url.into());
-            self
-        }
-
-        /// Another scope than the spec's.
-        pub fn scope(mut self, scope: impl Into<String>) -> Self {
-            self.settings.scope = Some(scope.into());
-            self
-        }
-
-        /// Timeouts and retries.
-        pub fn http(mut self, http: HttpConfig) -> Self {
-            self.settings.http = http;
-            self
-        }
-    };
-}
+/// Smart Online Broker (installments, pre-approved loans): `Broker::builder()` or
+/// `Broker::from_env()` (variables `BCC_BROKER_*`).
+#[cfg(feature = "bcc-broker")]
+#[derive(Debug)]
+pub enum Broker {}
 
 #[cfg(feature = "bcc-broker")]
-/// Builds a Smart Online Broker client.
-#[derive(Debug, Default)]
-pub struct Broker {
-    settings: Settings,
-}
+impl Sealed for Broker {}
 
 #[cfg(feature = "bcc-broker")]
-impl Broker {
-    /// Start building.
-    pub fn builder() -> Self {
-        Broker::default()
+impl Api for Broker {
+    type Credentials = ClientCredentials;
+    type Client = bcc_broker::Client;
+    const SPEC: &'static ApiSpec = &bcc_broker::SPEC;
+    const CREDENTIAL_VARIABLES: &'static [(&'static str, &'static str)] = CLIENT_VARIABLES;
+
+    fn credentials_from(values: Vec<String>) -> ClientCredentials {
+        credentials_from(values)
     }
 
-    settings_methods!();
-
-    /// The client.
-    pub fn build(self) -> Result<bcc_broker::Client, BuildError> {
-        let http = self.settings.http.client()?;
-        let (base, context) = self.settings.context(&bcc_broker::SPEC, &http)?;
+    fn build(builder: Builder<Self>) -> Result<bcc_broker::Client, BuildError> {
+        let (base, http, context) = context(&builder, Self::SPEC)?;
         Ok(bcc_broker::Client::new_with_client(
             &base,
             http,
@@ -132,38 +100,45 @@ impl Broker {
     }
 }
 
-#[cfg(feature = "bcc-financial")]
-/// Builds a FinancialAPI client.
-#[derive(Debug, Default)]
-pub struct Financial {
-    settings: Settings,
-    signer: Option<Arc<dyn BodySigner>>,
+#[cfg(feature = "bcc-broker")]
+impl Broker {
+    /// Start building a Smart Online Broker client.
+    pub fn builder() -> Builder<Broker> {
+        Builder::default()
+    }
+
+    /// A builder from the `BCC_BROKER_*` environment variables ([`Builder::from_lookup`]).
+    pub fn from_env() -> Result<Builder<Broker>, BuildError> {
+        Builder::from_env()
+    }
 }
 
+/// FinancialAPI (accounts, statements, signed payments, bank messages, taxpayer lookup):
+/// `Financial::builder()` or `Financial::from_env()` (variables `BCC_FINANCIAL_*`).
 #[cfg(feature = "bcc-financial")]
-impl Financial {
-    /// Start building.
-    pub fn builder() -> Self {
-        Financial::default()
+#[derive(Debug)]
+pub enum Financial {}
+
+#[cfg(feature = "bcc-financial")]
+impl Sealed for Financial {}
+
+#[cfg(feature = "bcc-financial")]
+impl Api for Financial {
+    type Credentials = ClientCredentials;
+    type Client = bcc_financial::Client;
+    const SPEC: &'static ApiSpec = &bcc_financial::SPEC;
+    const CREDENTIAL_VARIABLES: &'static [(&'static str, &'static str)] = CLIENT_VARIABLES;
+
+    fn credentials_from(values: Vec<String>) -> ClientCredentials {
+        credentials_from(values)
     }
 
-    settings_methods!();
-
-    /// The signer of payment bodies (`x-jws-signature`), e.g. a [`JwsSigner`](crate::jws::JwsSigner).
-    /// Required: without it the bank refuses every payment.
-    pub fn signer(mut self, signer: impl BodySigner + 'static) -> Self {
-        self.signer = Some(Arc::new(signer));
-        self
-    }
-
-    /// The client.
-    pub fn build(self) -> Result<bcc_financial::Client, BuildError> {
-        let signer = self.signer.ok_or(BuildError::Missing {
-            api: bcc_financial::API,
-            what: "a payment signer",
+    fn build(builder: Builder<Self>) -> Result<bcc_financial::Client, BuildError> {
+        let signer = builder.signer.clone().ok_or(BuildError::Missing {
+            api: Self::SPEC.name,
+            what: "a payment signer (Builder::signer, or BCC_FINANCIAL_SIGNING_KEY and _CERT)",
         })?;
-        let http = self.settings.http.client()?;
-        let (base, context) = self.settings.context(&bcc_financial::SPEC, &http)?;
+        let (base, http, context) = context(&builder, Self::SPEC)?;
         Ok(bcc_financial::Client::new_with_client(
             &base,
             http,
@@ -172,13 +147,54 @@ impl Financial {
     }
 }
 
+#[cfg(feature = "bcc-financial")]
+impl Financial {
+    /// Start building a FinancialAPI client.
+    pub fn builder() -> Builder<Financial> {
+        Builder::default()
+    }
+
+    /// A builder from the `BCC_FINANCIAL_*` environment variables ([`Builder::from_lookup`]).
+    pub fn from_env() -> Result<Builder<Financial>, BuildError> {
+        Builder::from_env()
+    }
+}
+
+#[cfg(feature = "bcc-financial")]
+impl Builder<Financial> {
+    /// The signer of payment bodies (`x-jws-signature`), e.g. a
+    /// [`JwsSigner`](crate::jws::JwsSigner). Required: without it the bank refuses every payment.
+    pub fn signer(mut self, signer: impl BodySigner + 'static) -> Self {
+        self.signer = Some(Arc::new(signer));
+        self
+    }
+}
+
+fn credentials_from(values: Vec<String>) -> ClientCredentials {
+    let mut values = values.into_iter();
+    let id = values.next().unwrap_or_default();
+    let secret = values.next().unwrap_or_default();
+    ClientCredentials::new(id, secret)
+}
+
+/// The reference BCC gives a payment it accepted (`referenceId`, one of the attributes the
+/// document says its `Response` may carry beside `success`, `code` and `description`): what
+/// [`get_payment`](bcc_financial::Client::get_payment) takes. `None` when the answer has none.
+#[cfg(feature = "bcc-financial")]
+pub fn payment_reference(answer: &bcc_financial::types::Response) -> Option<&str> {
+    answer
+        .extra
+        .get("referenceId")
+        .and_then(serde_json::Value::as_str)
+}
+
 #[cfg(feature = "bcc-broker")]
 /// Parse the postLink webhook BCC sends to the merchant's `postLink` URL (given in `orders`): the
 /// order's new state (`MerchantRequestBody`: referenceId, state, stateTitle, productCode,
 /// loanLength). Takes the raw body bytes; bodies over 64 KiB, empty or not matching the schema are
-/// a typed [`CallbackError`].
+/// a typed [`CallbackError`](bank_runtime::CallbackError).
 pub fn parse_post_link(
     body: &[u8],
-) -> Result<bcc_broker::types::MerchantRequestBody, CallbackError> {
+) -> Result<bcc_broker::types::MerchantRequestBody, bank_runtime::CallbackError> {
     bank_runtime::parse_callback(bcc_broker::API, body, bank_runtime::DEFAULT_MAX_CALLBACK)
 }

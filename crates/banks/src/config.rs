@@ -2,11 +2,11 @@
 
 use std::time::Duration;
 
-/// Which of the bank's environments to call.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// Which of the bank's environments to call. Named environments take their base URL from the
+/// API's document; banks that publish no host need `Custom` with the URL they gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Environment {
     /// The production endpoint.
-    #[default]
     Production,
     /// The bank's alternative production endpoint (BCC: port 10443).
     AlternativeProduction,
@@ -26,6 +26,22 @@ impl Environment {
             Environment::AlternativeProduction => Some(env::ALTERNATIVE_PRODUCTION),
             Environment::Test => Some(env::TEST),
             Environment::Custom(_) => None,
+        }
+    }
+
+    /// An environment by its `x-environment` name (`production`, `alternative-production`,
+    /// `test`) or an `http://` / `https://` base URL; `None` for anything else.
+    pub fn parse(text: &str) -> Option<Environment> {
+        use bank_openapi::environments as env;
+        let text = text.trim();
+        match text {
+            t if t == env::PRODUCTION => Some(Environment::Production),
+            t if t == env::ALTERNATIVE_PRODUCTION => Some(Environment::AlternativeProduction),
+            t if t == env::TEST => Some(Environment::Test),
+            t if t.starts_with("https://") || t.starts_with("http://") => {
+                Some(Environment::Custom(t.to_owned()))
+            }
+            _ => None,
         }
     }
 
@@ -86,26 +102,18 @@ impl HttpConfig {
     pub fn client(&self) -> Result<reqwest::Client, BuildError> {
         match &self.client {
             Some(client) => Ok(client.clone()),
-            None => self.client_with_headers(reqwest::header::HeaderMap::new()),
+            None => reqwest::Client::builder()
+                .connect_timeout(self.connect_timeout)
+                .timeout(self.timeout)
+                .build()
+                .map_err(|e| BuildError::Http(e.to_string())),
         }
-    }
-
-    /// The same client, sending `headers` on every request (e.g. a Basic `Authorization`).
-    pub fn client_with_headers(
-        &self,
-        headers: reqwest::header::HeaderMap,
-    ) -> Result<reqwest::Client, BuildError> {
-        reqwest::Client::builder()
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.timeout)
-            .default_headers(headers)
-            .build()
-            .map_err(|e| BuildError::Http(e.to_string()))
     }
 }
 
 /// A client could not be built.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum BuildError {
     /// A required setting was not given.
     #[error("{api}: {what} is required")]
@@ -116,12 +124,30 @@ pub enum BuildError {
         what: &'static str,
     },
     /// The spec has no server for that environment.
-    #[error("{api}: the spec names no `{environment}` server; use Environment::Custom")]
+    #[error(
+        "{api}: the document names no `{environment}` server; use Environment::Custom with the base URL the bank gave"
+    )]
     NoSuchEnvironment {
         /// The API.
         api: &'static str,
         /// The environment asked for.
         environment: &'static str,
+    },
+    /// A required environment variable is not set (or empty).
+    #[error("environment variable {variable} is not set: {what}")]
+    MissingVariable {
+        /// The variable.
+        variable: String,
+        /// What it holds.
+        what: &'static str,
+    },
+    /// An environment variable holds something unusable.
+    #[error("environment variable {variable}: {message}")]
+    InvalidVariable {
+        /// The variable.
+        variable: String,
+        /// What is wrong.
+        message: String,
     },
     /// The HTTP client could not be built.
     #[error("HTTP client: {0}")]

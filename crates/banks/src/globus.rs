@@ -3,73 +3,84 @@
 
 use std::time::Duration;
 
-use bank_runtime::{CallbackError, Context, Secret};
+use bank_runtime::{ApiSpec, CallbackError, Context, Secret};
 use globus_cfront::types::OrderState;
 
-use crate::config::{BuildError, Environment, HttpConfig};
+use crate::builder::{Api, Builder, Sealed};
+use crate::config::BuildError;
 
-/// The CFRONT client crate (types, builders, `SendExt`).
+/// The CFRONT client crate (types, request builders).
 pub use globus_cfront as cfront;
 
-/// Builds a CFRONT client. Authentication is HTTP Basic with the merchant login and password the
-/// bank issues (inferred: the bank's text does not say; see `specs/globus-cfront/SOURCE.md`).
-#[derive(Debug, Default)]
-pub struct Cfront {
-    login: Option<(String, Secret)>,
-    environment: Environment,
-    http: HttpConfig,
+/// The merchant login and password the bank issues. Authentication is HTTP Basic (inferred: the
+/// bank's text does not say; see `specs/globus-cfront/SOURCE.md`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// The merchant login.
+    pub login: String,
+    /// The password.
+    pub password: Secret,
 }
 
-impl Cfront {
-    /// Start building.
-    pub fn builder() -> Self {
-        Cfront::default()
+impl Credentials {
+    /// A merchant login and its password.
+    pub fn new(login: impl Into<String>, password: impl Into<Secret>) -> Self {
+        Credentials {
+            login: login.into(),
+            password: password.into(),
+        }
+    }
+}
+
+/// CFRONT: `Cfront::builder()` or `Cfront::from_env()` (variables `GLOBUS_CFRONT_*`). The bank
+/// publishes no host: the environment is `Environment::Custom` with the base URL it gave.
+#[derive(Debug)]
+pub enum Cfront {}
+
+impl Sealed for Cfront {}
+
+impl Api for Cfront {
+    type Credentials = Credentials;
+    type Client = cfront::Client;
+    const SPEC: &'static ApiSpec = &cfront::SPEC;
+    const CREDENTIAL_VARIABLES: &'static [(&'static str, &'static str)] = &[
+        ("LOGIN", "the merchant login the bank issued"),
+        ("PASSWORD", "the merchant password the bank issued"),
+    ];
+
+    fn credentials_from(values: Vec<String>) -> Credentials {
+        let mut values = values.into_iter();
+        Credentials::new(
+            values.next().unwrap_or_default(),
+            values.next().unwrap_or_default(),
+        )
     }
 
-    /// Merchant login and password.
-    pub fn credentials(mut self, login: impl Into<String>, password: impl Into<Secret>) -> Self {
-        self.login = Some((login.into(), password.into()));
-        self
-    }
-
-    /// The base URL the bank gave at onboarding: `Environment::Custom(url)` (the spec has no host).
-    pub fn environment(mut self, environment: Environment) -> Self {
-        self.environment = environment;
-        self
-    }
-
-    /// Timeouts and retries (the read-only POSTs are added to the retry policy's safe list).
-    pub fn http(mut self, http: HttpConfig) -> Self {
-        self.http = http;
-        self
-    }
-
-    /// The client.
-    pub fn build(self) -> Result<cfront::Client, BuildError> {
-        let api = cfront::API;
-        let (login, password) = self.login.ok_or(BuildError::Missing {
-            api,
-            what: "credentials",
-        })?;
-        let base = match self.environment {
-            Environment::Custom(url) => url.trim_end_matches('/').to_owned(),
-            _ => {
-                return Err(BuildError::Missing {
-                    api,
-                    what: "the base URL the bank gave (Environment::Custom)",
-                });
-            }
-        };
-        let http = self.http.client()?;
+    fn build(builder: Builder<Self>) -> Result<cfront::Client, BuildError> {
+        let credentials = builder.credentials_or_error()?;
+        let base = builder.environment_or_error()?.base_url(Self::SPEC)?;
+        let http = builder.http.client()?;
         Ok(cfront::Client::new_with_client(
             &base,
             http,
-            Context::for_api(&cfront::SPEC)
-                .basic_auth(&login, &password)
-                .retry(self.http.retry.clone())
-                .deadline(self.http.deadline)
+            Context::for_api(Self::SPEC)
+                .basic_auth(&credentials.login, &credentials.password)
+                .retry(builder.http.retry.clone())
+                .deadline(builder.http.deadline)
                 .build(),
         ))
+    }
+}
+
+impl Cfront {
+    /// Start building a CFRONT client.
+    pub fn builder() -> Builder<Cfront> {
+        Builder::default()
+    }
+
+    /// A builder from the `GLOBUS_CFRONT_*` environment variables ([`Builder::from_lookup`]).
+    pub fn from_env() -> Result<Builder<Cfront>, BuildError> {
+        Builder::from_env()
     }
 }
 

@@ -3,7 +3,6 @@
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use banks::bcc::financial::SendExt;
 //! use banks::{ClientCredentials, Environment};
 //!
 //! let key = std::fs::read("key.pem")?;
@@ -13,7 +12,7 @@
 //!     .environment(Environment::Test)
 //!     .signer(banks::jws::JwsSigner::new(banks::jws::KeySigner::from_pem(&key, &cert)?, banks::jws::Profile::default()))
 //!     .build()?;
-//! let accounts = financial.get_accounts().appid("my-client-id").send().bank().await?;
+//! let accounts = financial.get_accounts().bank().await?;
 //! # let _ = accounts; Ok(()) }
 //! ```
 //!
@@ -27,6 +26,7 @@
 pub mod baas;
 #[cfg(any(feature = "bcc-broker", feature = "bcc-financial"))]
 pub mod bcc;
+mod builder;
 mod config;
 #[cfg(feature = "globus")]
 pub mod globus;
@@ -36,6 +36,7 @@ pub use bank_runtime::{
     DateTimeDmyHms, DateTimeDmyHmsDots, DateTimeYmdHms, Decimal, ErrorKind, RetryPolicy, Secret,
     SignError,
 };
+pub use builder::{Api, Builder, env_prefix};
 pub use config::{BuildError, Environment, HttpConfig};
 
 /// JWS signing (RS256, ES256, external signers). The default profile is the message form BCC's

@@ -6,8 +6,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use banks::baas::{BaasClient, BaasError, ErrorCode, gateway};
-use banks::{ClientCredentials, Environment, ErrorKind};
+use banks::baas::{BaasClient, ErrorCode, gateway};
+use banks::{Environment, ErrorKind};
 use gateway::types::{ApplicationIdParams, ApplicationStatus, CardApplicationCreateParams};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_partial_json, header, method, path};
@@ -19,8 +19,12 @@ const APPLICATION: &str = "b0c1d2e3-f405-4617-8829-3a4b5c6d7e8f";
 
 fn client(server: &MockServer) -> BaasClient {
     banks::baas::Baas::builder()
-        .consumer(ClientCredentials::new("consumer-key", "consumer-secret"))
-        .user("merchant-user", "user-p4ss")
+        .credentials(banks::baas::Credentials::new(
+            "consumer-key",
+            "consumer-secret",
+            "merchant-user",
+            "user-p4ss",
+        ))
         .environment(Environment::Custom(server.uri()))
         .build()
         .expect("builds")
@@ -158,31 +162,31 @@ async fn envelope_errors_become_typed_codes_on_200_and_on_error_statuses() {
         .get_card_application_status(status_params())
         .await
         .expect_err("not found");
-    assert_eq!(err.code(), Some(ErrorCode::ApplicationNotFound));
+    assert_eq!(ErrorCode::of(&err), Some(ErrorCode::ApplicationNotFound));
     assert_eq!(ErrorCode::ApplicationNotFound.group(), Some("business"));
 
     let err = baas
         .create_card_application(create_params())
         .await
         .expect_err("invalid");
-    let BaasError::Gateway {
-        code,
-        message,
-        status,
-        id,
-    } = &err
-    else {
-        panic!("expected a gateway error, got {err:?}");
-    };
-    assert_eq!((*code, *status), (ErrorCode::Validation, 400));
-    assert!(message.contains("params.client.pinfl"), "{message}");
+    assert_eq!(err.kind, ErrorKind::Bank, "{err}");
     assert_eq!(
-        id.map(|i| i.to_string()).as_deref(),
-        Some("e20ba72f-bc54-449f-ae13-7458afef64c6")
+        (ErrorCode::of(&err), err.status),
+        (Some(ErrorCode::Validation), Some(400))
+    );
+    assert!(err.message.contains("params.client.pinfl"), "{err}");
+    assert_eq!(
+        err.request_id.as_deref(),
+        Some("e20ba72f-bc54-449f-ae13-7458afef64c6"),
+        "the envelope id, when no header carries one"
+    );
+    assert!(
+        !err.is_transient(),
+        "a validation refusal is not worth repeating"
     );
     let line = err.to_string();
     assert!(
-        line.contains("error 4 (Validation)") && line.contains("HTTP 400"),
+        line.contains("bank error, HTTP 400, code 4") && line.starts_with("baas-gateway"),
         "{line}"
     );
 
@@ -190,7 +194,7 @@ async fn envelope_errors_become_typed_codes_on_200_and_on_error_statuses() {
         .get_micro_credit_application_status(status_params())
         .await
         .expect_err("unlisted");
-    assert_eq!(err.code(), Some(ErrorCode::Unlisted(1999)));
+    assert_eq!(ErrorCode::of(&err), Some(ErrorCode::Unlisted(1999)));
     assert!(
         err.to_string()
             .contains("Something the table does not list"),
@@ -307,9 +311,6 @@ async fn a_token_rejected_again_after_the_refresh_is_a_typed_401() {
         .find_cards(find_params())
         .await
         .expect_err("still 401");
-    let BaasError::Call(err) = err else {
-        panic!("expected a call error, got {err:?}")
-    };
     assert_eq!((err.kind, err.status), (ErrorKind::Status, Some(401)));
     assert_eq!(tokens.0.load(Ordering::SeqCst), 2, "exactly one refresh");
 }
@@ -333,9 +334,6 @@ async fn the_token_endpoint_refusing_is_a_typed_auth_error_and_nothing_else_is_s
         .create_card_application(create_params())
         .await
         .expect_err("no token");
-    let BaasError::Call(err) = err else {
-        panic!("expected a call error, got {err:?}")
-    };
     assert_eq!(err.kind, ErrorKind::Auth);
     assert!(err.to_string().contains("invalid_grant"), "{err}");
 }
@@ -372,9 +370,6 @@ async fn read_only_lookups_are_retried_and_creating_calls_are_sent_once() {
         .create_card_application(create_params())
         .await
         .expect_err("503");
-    let BaasError::Call(err) = err else {
-        panic!("expected a call error, got {err:?}")
-    };
     assert_eq!((err.kind, err.status), (ErrorKind::Status, Some(503)));
     assert!(
         err.body
@@ -446,7 +441,7 @@ async fn the_generic_call_covers_operations_the_spec_does_not_list() {
         )
         .await
         .expect_err("not found");
-    assert_eq!(err.code(), Some(ErrorCode::CardNotFound));
+    assert_eq!(ErrorCode::of(&err), Some(ErrorCode::CardNotFound));
 }
 
 #[tokio::test]
@@ -498,9 +493,6 @@ async fn malformed_answers_are_typed_errors() {
             .call::<_, Blocked>(route, &json!({}))
             .await
             .expect_err(route);
-        let BaasError::Call(err) = err else {
-            panic!("{route}: expected a call error, got {err:?}")
-        };
         assert_eq!(err.kind, kind, "{route}: {err}");
     }
 
@@ -513,38 +505,75 @@ async fn malformed_answers_are_typed_errors() {
         .mount(&server)
         .await;
     let err = baas.find_cards(find_params()).await.expect_err("HTML");
-    let BaasError::Call(err) = err else {
-        panic!("expected a call error, got {err:?}")
-    };
     assert_eq!(err.kind, ErrorKind::Decode, "{err}");
 }
 
 #[test]
 fn builders_say_what_is_missing_and_hide_secrets() {
+    let credentials = || {
+        banks::baas::Credentials::new(
+            "consumer-key",
+            "consumer-secret",
+            "merchant-user",
+            "user-p4ss",
+        )
+    };
     let missing = banks::baas::Baas::builder()
-        .consumer(ClientCredentials::new("consumer-key", "consumer-secret"))
-        .user("merchant-user", "user-p4ss")
+        .credentials(credentials())
         .build()
-        .expect_err("no base URL");
+        .expect_err("no environment");
     assert!(
-        missing.to_string().contains("Environment::Custom"),
+        missing.to_string().contains("the environment") && missing.to_string().contains("required"),
         "{missing}"
     );
-    let builder = banks::baas::Baas::builder()
-        .consumer(ClientCredentials::new("consumer-key", "consumer-secret"))
-        .user("merchant-user", "user-p4ss");
+    let no_host = banks::baas::Baas::builder()
+        .credentials(credentials())
+        .environment(Environment::Production)
+        .build()
+        .expect_err("the bank publishes no host");
+    assert!(
+        no_host.to_string().contains("Environment::Custom"),
+        "{no_host}"
+    );
+    let builder = banks::baas::Baas::builder().credentials(credentials());
     let debug = format!("{builder:?}");
     assert!(
         !debug.contains("consumer-secret") && !debug.contains("user-p4ss"),
         "{debug}"
     );
-    let no_user = banks::baas::Baas::builder()
-        .consumer(ClientCredentials::new("consumer-key", "consumer-secret"))
+    let no_credentials = banks::baas::Baas::builder()
         .environment(Environment::Custom("http://127.0.0.1:1".into()))
         .build()
-        .expect_err("no user");
+        .expect_err("no credentials");
     assert!(
-        no_user.to_string().contains("login and password"),
-        "{no_user}"
+        no_credentials.to_string().contains("credentials"),
+        "{no_credentials}"
     );
+}
+
+#[tokio::test]
+async fn params_from_plain_values_and_a_forbidden_value_is_refused_before_sending() {
+    let server = MockServer::start().await;
+    mount_token(&server, "jwt-1").await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/card/find"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "id": "e20ba72f-bc54-449f-ae13-7458afef64c6", "result": {"cards": []}
+        })))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let baas = client(&server);
+    let found = baas
+        .find_cards(gateway::types::CardFindParams::builder().pinfl("30101901234567"))
+        .await
+        .expect("a plain string where the document wants 14 digits");
+    assert!(found.cards.is_empty());
+    let err = baas
+        .find_cards(gateway::types::CardFindParams::builder().pinfl("12"))
+        .await
+        .expect_err("not 14 digits");
+    assert_eq!(err.kind, ErrorKind::InvalidRequest, "{err}");
+    assert!(err.to_string().contains("pinfl"), "{err}");
+    // The one request the mock saw is the valid one (`expect(1)` is checked when it drops).
 }

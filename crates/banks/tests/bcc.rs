@@ -1,7 +1,6 @@
 //! The facade's BCC builders against a mock bank on 127.0.0.1: credentials, environment, token,
 //! and payments signed over the exact bytes sent.
 
-use banks::bcc::financial::SendExt;
 use banks::jws::{JwsSigner, Profile};
 use banks::{BuildError, ClientCredentials, Environment};
 use base64::Engine;
@@ -17,7 +16,7 @@ fn signer() -> JwsSigner {
 /// A FinancialAPI client of the mock bank at `server` (token at `/token`).
 fn financial(server: &MockServer) -> banks::bcc::financial::Client {
     banks::bcc::Financial::builder()
-        .credentials(ClientCredentials::new("id", "secret"))
+        .credentials(ClientCredentials::new("APP", "secret"))
         .environment(Environment::Custom(server.uri()))
         .token_url(format!("{}/token", server.uri()))
         .signer(signer())
@@ -53,9 +52,7 @@ async fn a_payment_goes_out_with_a_token_and_a_signature_over_the_bytes_sent() {
         .currency("KZT".to_owned());
     let result = financial
         .create_payment()
-        .appid("APP")
         .body(body)
-        .send()
         .bank()
         .await
         .expect("paid");
@@ -88,13 +85,7 @@ async fn a_payment_goes_out_with_a_token_and_a_signature_over_the_bytes_sent() {
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"accounts": []})))
         .mount(&server)
         .await;
-    financial
-        .get_accounts()
-        .appid("APP")
-        .send()
-        .bank()
-        .await
-        .expect("accounts");
+    financial.get_accounts().bank().await.expect("accounts");
     let requests = server.received_requests().await.expect("recorded");
     let get = requests
         .iter()
@@ -118,9 +109,19 @@ fn builders_say_what_is_missing_and_use_the_specs_base_urls() {
     );
     let err = banks::bcc::Financial::builder()
         .credentials(ClientCredentials::new("a", "b"))
+        .environment(Environment::Test)
         .build()
         .expect_err("no signer");
     assert!(err.to_string().contains("signer"), "{err}");
+    // No silent production: the environment is an explicit choice.
+    let err = banks::bcc::Broker::builder()
+        .credentials(ClientCredentials::new("a", "b"))
+        .build()
+        .expect_err("no environment");
+    assert!(
+        matches!(err, BuildError::Missing { api: "bcc-broker", what } if what.starts_with("the environment")),
+        "{err}"
+    );
     let broker = banks::bcc::Broker::builder()
         .credentials(ClientCredentials::new("a", "b"))
         .environment(Environment::Test)
@@ -186,13 +187,11 @@ async fn a_refusal_on_http_200_is_a_bank_error_not_ok() {
         .await;
     let err = financial(&server)
         .create_payment()
-        .appid("APP")
         .body(
             banks::bcc::financial::types::PaymentBody::builder()
                 .amount(banks::Decimal::from(100))
                 .currency("KZT".to_owned()),
         )
-        .send()
         .bank()
         .await
         .expect_err("refused");
@@ -202,4 +201,58 @@ async fn a_refusal_on_http_200_is_a_bank_error_not_ok() {
         (Some(200), Some("17"), "Недостаточно средств")
     );
     assert!(!err.is_transient());
+}
+
+#[tokio::test]
+async fn appid_is_the_client_id_unless_a_call_sets_another_and_the_reference_is_typed() {
+    let server = MockServer::start().await;
+    bank_testkit::mock::token_endpoint(&server, "/token", "tkn").await;
+    for (app, iban) in [("APP", "KZ-OWN"), ("OTHER", "KZ-OTHER")] {
+        Mock::given(method("GET"))
+            .and(path(format!("/{app}/accounts")))
+            .respond_with(
+                ResponseTemplate::new(200).set_body_json(json!({"accounts": [{"iban": iban}]})),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+    }
+    Mock::given(method("GET"))
+        .and(path("/healthcheck"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"status": "UP"})))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/APP/payments"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"success": true, "code": 0, "description": "Принят", "referenceId": "PAY-77"}),
+        ))
+        .mount(&server)
+        .await;
+    let financial = financial(&server);
+    let own = financial.get_accounts().bank().await.expect("own accounts");
+    assert_eq!(own.accounts[0].iban, "KZ-OWN");
+    let other = financial
+        .get_accounts()
+        .appid("OTHER")
+        .bank()
+        .await
+        .expect("another application's accounts");
+    assert_eq!(other.accounts[0].iban, "KZ-OTHER");
+    financial
+        .healthcheck()
+        .bank()
+        .await
+        .expect("no appid in this path");
+    let body = banks::bcc::financial::types::PaymentBody::builder()
+        .amount(banks::Decimal::from(1))
+        .currency("KZT".to_owned());
+    let accepted = financial
+        .create_payment()
+        .body(body)
+        .bank()
+        .await
+        .expect("accepted");
+    assert_eq!(banks::bcc::payment_reference(&accepted), Some("PAY-77"));
+    assert_eq!(accepted.description, "Принят", "nothing else is lost");
 }

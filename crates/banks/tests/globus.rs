@@ -3,7 +3,6 @@
 
 use banks::globus::{MerchantAction, cfront};
 use banks::{Environment, ErrorKind};
-use cfront::SendExt;
 use cfront::types::{Good, OrderCreateRequest, OrderIdRequest, OrderStatus};
 use serde_json::json;
 use wiremock::matchers::{body_partial_json, header, method, path};
@@ -18,7 +17,7 @@ fn state(status: &str) -> ResponseTemplate {
 
 fn client(server: &MockServer) -> cfront::Client {
     banks::globus::Cfront::builder()
-        .credentials("merchant", "p4ss")
+        .credentials(banks::globus::Credentials::new("merchant", "p4ss"))
         .environment(Environment::Custom(server.uri()))
         .build()
         .expect("builds")
@@ -63,7 +62,6 @@ async fn the_merchant_flow_runs_end_to_end() {
         .body(
             cfront::types::ClientValidateRequest::builder().phone_number("380501234567".to_owned()),
         )
-        .send()
         .bank()
         .await
         .expect("found");
@@ -76,30 +74,21 @@ async fn the_merchant_flow_runs_end_to_end() {
         .credit_product_name("Розстрочка 0% 6 міс".to_owned())
         .credit_term(6)
         .total_amount("24999.9".parse::<banks::Decimal>().expect("decimal"))
-        .goods(vec![Good {
-            name: "Смартфон".into(),
-            quantity: std::num::NonZeroU32::MIN,
-            price: "24999.9".parse().expect("decimal"),
-        }]);
-    let created = c
-        .create_order()
-        .body(order)
-        .send()
-        .bank()
-        .await
-        .expect("created");
+        .goods(vec![
+            Good::builder()
+                .name("Смартфон")
+                .quantity(std::num::NonZeroU32::MIN)
+                .price("24999.9".parse::<banks::Decimal>().expect("decimal"))
+                .try_into()
+                .expect("a good"),
+        ]);
+    let created = c.create_order().body(order).bank().await.expect("created");
     assert_eq!(
         MerchantAction::for_status(&created.status),
         MerchantAction::Wait
     );
     let id = || OrderIdRequest::builder().order_id(created.order_id.clone());
-    let now = c
-        .get_order_state()
-        .body(id())
-        .send()
-        .bank()
-        .await
-        .expect("state");
+    let now = c.get_order_state().body(id()).bank().await.expect("state");
     assert_eq!(
         MerchantAction::for_status(&now.status),
         MerchantAction::ConfirmOrReject
@@ -107,7 +96,6 @@ async fn the_merchant_flow_runs_end_to_end() {
     let confirmed = c
         .confirm_order()
         .body(id())
-        .send()
         .bank()
         .await
         .expect("confirmed");
@@ -115,7 +103,6 @@ async fn the_merchant_flow_runs_end_to_end() {
     assert!(
         c.check_order_paid()
             .body(id())
-            .send()
             .bank()
             .await
             .expect("paid")
@@ -143,7 +130,6 @@ async fn only_read_only_posts_are_retried() {
     let s = c
         .get_order_state()
         .body(OrderIdRequest::builder().order_id("ORD-1".to_owned()))
-        .send()
         .bank()
         .await
         .expect("retried");
@@ -158,13 +144,7 @@ async fn only_read_only_posts_are_retried() {
         .credit_term(6)
         .total_amount(banks::Decimal::from(1))
         .goods(vec![]);
-    let err = c
-        .create_order()
-        .body(order)
-        .send()
-        .bank()
-        .await
-        .expect_err("503");
+    let err = c.create_order().body(order).bank().await.expect_err("503");
     assert_eq!((err.kind, err.status), (ErrorKind::Status, Some(503)));
     let creates = server
         .received_requests()
@@ -225,13 +205,15 @@ fn the_merchant_action_table_is_the_specs() {
 #[test]
 fn the_base_url_is_required_and_credentials_stay_out_of_debug() {
     let err = banks::globus::Cfront::builder()
-        .credentials("m", "p4ss")
+        .credentials(banks::globus::Credentials::new("m", "p4ss"))
+        .environment(Environment::Production)
         .build()
         .expect_err("no base URL");
-    assert!(err.to_string().contains("base URL"), "{err}");
+    assert!(err.to_string().contains("Environment::Custom"), "{err}");
     let text = format!(
         "{:?}",
-        banks::globus::Cfront::builder().credentials("m", "s3cr3t")
+        banks::globus::Cfront::builder()
+            .credentials(banks::globus::Credentials::new("m", "s3cr3t"))
     );
     assert!(!text.contains("s3cr3t"), "{text}");
 }
@@ -259,17 +241,14 @@ async fn your_own_reqwest_client_carries_the_merchant_login_too() {
         .build()
         .expect("client");
     let c = banks::globus::Cfront::builder()
-        .credentials("merchant", "p4ss")
+        .credentials(banks::globus::Credentials::new("merchant", "p4ss"))
         .environment(Environment::Custom(server.uri()))
         .http(banks::HttpConfig::default().with_client(own))
         .build()
         .expect("builds");
     let s = c
         .get_order_state()
-        .body(OrderIdRequest {
-            order_id: "ORD-1".into(),
-        })
-        .send()
+        .body(OrderIdRequest::builder().order_id("ORD-1"))
         .bank()
         .await
         .expect("state");

@@ -4,7 +4,6 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use banks::bcc::financial::SendExt;
 use banks::{BodySigner, ClientCredentials, Environment, ErrorKind};
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -56,7 +55,7 @@ async fn bank() -> MockServer {
         .mount(&server)
         .await;
     Mock::given(method("POST"))
-        .and(path("/APP/payments"))
+        .and(path("/client-id/payments"))
         .respond_with(
             ResponseTemplate::new(200)
                 .set_body_json(json!({"success": true, "code": 0, "description": "OK"})),
@@ -103,9 +102,7 @@ async fn every_call_has_a_span_with_bank_operation_and_status_and_no_secret() {
     let client = financial(&server, FixedSigner("signature-do-not-log"));
     client
         .create_payment()
-        .appid("APP")
         .body(payment())
-        .send()
         .bank()
         .await
         .expect("paid");
@@ -142,9 +139,7 @@ async fn a_signer_that_fails_is_a_typed_signing_error_and_nothing_is_sent() {
     let server = bank().await;
     let err = financial(&server, BrokenSigner)
         .create_payment()
-        .appid("APP")
         .body(payment())
-        .send()
         .bank()
         .await
         .expect_err("unsigned");
@@ -152,7 +147,7 @@ async fn a_signer_that_fails_is_a_typed_signing_error_and_nothing_is_sent() {
     assert!(err.to_string().contains("the HSM does not answer"), "{err}");
     let sent = server.received_requests().await.expect("recorded");
     assert!(
-        sent.iter().all(|r| r.url.path() != "/APP/payments"),
+        sent.iter().all(|r| r.url.path() != "/client-id/payments"),
         "an unsigned payment must not leave the client"
     );
 }

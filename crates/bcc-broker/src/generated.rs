@@ -8,6 +8,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 pub mod types {
     ///`Address`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Address {
         ///Адрес доставки товара
         pub delivery: ::std::string::String,
@@ -22,6 +23,7 @@ pub mod types {
     }
     ///`Contact`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Contact {
         pub email: ::std::string::String,
         #[serde(rename = "mobileNumber")]
@@ -34,6 +36,7 @@ pub mod types {
     }
     ///`Customer`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Customer {
         pub contact: Contact,
         #[serde(rename = "firstName")]
@@ -53,6 +56,7 @@ pub mod types {
     }
     ///`Good`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Good {
         pub brand: ::std::string::String,
         pub category: ::std::string::String,
@@ -68,6 +72,7 @@ pub mod types {
     }
     ///`HttperrorDetails`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct HttperrorDetails {
         ///Код ответа
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -86,6 +91,7 @@ pub mod types {
     }
     ///`MerchantRequestBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct MerchantRequestBody {
         ///Срок кредита в месяцах
         #[serde(rename = "loanLength")]
@@ -109,6 +115,7 @@ pub mod types {
     }
     ///`MerchantResponseBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct MerchantResponseBody {
         ///Код ответа
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -127,6 +134,7 @@ pub mod types {
     }
     ///`OrderResponseBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct OrderResponseBody {
         ///Дата и время истечения срока действия
         #[serde(rename = "expiresAt")]
@@ -152,6 +160,7 @@ pub mod types {
     ///`OrdersRequestBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(deny_unknown_fields)]
+    #[non_exhaustive]
     pub struct OrdersRequestBody {
         ///Сумма заказа
         pub amount: ::bank_runtime::Decimal,
@@ -221,6 +230,7 @@ pub mod types {
     }
     ///`Product`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Product {
         ///Ежемесячный платеж
         #[serde(rename = "monthlyPayment")]
@@ -240,6 +250,7 @@ pub mod types {
     }
     ///`ProductList`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ProductList {
         ///Список продуктов
         pub products: ::std::vec::Vec<Product>,
@@ -251,6 +262,7 @@ pub mod types {
     }
     ///`ProductListResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ProductListResponse {
         ///Сообщение ответа
         pub message: ::std::string::String,
@@ -266,6 +278,7 @@ pub mod types {
     }
     ///`RequestBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct RequestBody {
         pub address: Address,
         pub channel: ::std::string::String,
@@ -301,6 +314,7 @@ pub mod types {
     }
     ///Создание заявки и отправка продуктов
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct ResponseBody {
         ///Код ответа
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2264,6 +2278,8 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
+    /// PreApproved
+    ///
     /**Builder for [`Client::pre_approved`]
 
 [`Client::pre_approved`]: super::Client::pre_approved*/
@@ -2341,7 +2357,20 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// PreApproved: send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<types::ResponseBody, ::bank_runtime::BankError> {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
+    /// Merchant postLink
+    ///
     /**Builder for [`Client::merchant_post_link`]
 
 [`Client::merchant_post_link`]: super::Client::merchant_post_link*/
@@ -2422,6 +2451,20 @@ pub mod builder {
                 200u16 => ResponseValue::from_response(response).await,
                 _ => Err(Error::UnexpectedResponse(response)),
             }
+        }
+        /// Merchant postLink: send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<
+            types::MerchantResponseBody,
+            ::bank_runtime::BankError,
+        > {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
         }
     }
     /**Builder for [`Client::orders`]
@@ -2505,6 +2548,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<types::OrderResponseBody, ::bank_runtime::BankError> {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
     /**Builder for [`Client::get_products`]
 
@@ -2587,6 +2641,20 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<
+            types::ProductListResponse,
+            ::bank_runtime::BankError,
+        > {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
 }
 /// Items consumers will typically use such as the Client.
@@ -2601,6 +2669,7 @@ pub const SPEC: ::bank_runtime::ApiSpec = ::bank_runtime::ApiSpec {
     signing: signing::SPEC,
     idempotent_operations: retry::IDEMPOTENT_OPERATIONS,
     refusal: None,
+    client_id_path_parameter: ::std::option::Option::None,
 };
 /// Base URLs of this API per environment, from the spec's `servers` (path stem included).
 pub mod servers {
@@ -2616,7 +2685,8 @@ pub mod servers {
 
 Точка подключения для вызова сервиса в продуктивной среде. Зарегистрированное на портале developer.bcc.kz приложение должно быть в режиме "PRODUCTION"*/
     pub const PRODUCTION: &str = "https://api.bcc.kz/bcc/production/v1/broker";
-    /// Every environment as `(name, base URL)`, in the spec's order.
+    /// Every environment a client can be built for as `(name, base URL)`, in the spec's
+    /// order (placeholder hosts left out).
     pub const ALL: &[(&str, &str)] = &[
         ("alternative-production", ALTERNATIVE_PRODUCTION),
         ("test", TEST),
@@ -2712,6 +2782,16 @@ pub mod error_codes {
         /// Whether the spec lists this code.
         pub fn is_known(self) -> bool {
             !matches!(self, ErrorCode::Unlisted(_))
+        }
+        /// The code of a refusal by this API ([`ErrorKind::Bank`](::bank_runtime::ErrorKind::Bank)
+        /// with a numeric code); `None` for any other error, or one of another API.
+        pub fn of(error: &::bank_runtime::BankError) -> Option<Self> {
+            if error.api != super::SPEC.name
+                || error.kind != ::bank_runtime::ErrorKind::Bank
+            {
+                return None;
+            }
+            error.code.as_deref()?.parse::<i64>().ok().map(ErrorCode::from_code)
         }
     }
     impl ::std::fmt::Display for ErrorCode {

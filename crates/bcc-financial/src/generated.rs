@@ -8,6 +8,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 pub mod types {
     ///Информация о счете
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Account {
         ///Описание счета
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -22,6 +23,7 @@ pub mod types {
     }
     ///Информация о балансе счета
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct AccountBalanceInformation {
         ///Доступные средства
         #[serde(
@@ -47,6 +49,7 @@ pub mod types {
     }
     ///Информация о счете
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct AccountInformation {
         #[serde(rename = "balanceAccount")]
         pub balance_account: AccountBalanceInformation,
@@ -108,6 +111,7 @@ pub mod types {
     }
     ///Результат выполения запроса о счетах доступных для обслуживания в канале API
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct AccountsResponse {
         pub accounts: AccountsList,
     }
@@ -118,6 +122,7 @@ pub mod types {
     }
     ///`BalanceV2Info`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct BalanceV2Info {
         ///Баланс в валюте
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -145,6 +150,7 @@ pub mod types {
     }
     ///`Details`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct Details {
         ///Для валютного платежа
         #[serde(
@@ -246,6 +252,7 @@ pub mod types {
     }
     ///Для валютного платежа
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct DetailsBeneficiary {
         ///Адрес получателя
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -274,6 +281,7 @@ pub mod types {
     }
     ///Для валютного платежа
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct DetailsBeneficiarybank {
         ///Данные получателя
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -295,6 +303,7 @@ pub mod types {
     }
     ///Для валютного платежа
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct DetailsSender {
         ///Адрес отправителя
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -316,6 +325,7 @@ pub mod types {
     }
     ///`FactPayment`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct FactPayment {
         ///Налоговый идентификатор
         pub bin: ::std::string::String,
@@ -334,6 +344,7 @@ pub mod types {
     ///Описывает цифровую подпись примененную при подписании сообщения. Дополнительные сведения приведены в раздел 4 RFC 7515 ( https://tools.ietf.org/html/rfc7515#page-9 )
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[serde(deny_unknown_fields)]
+    #[non_exhaustive]
     pub struct JoseHeader {
         ///Используемый криптографический алгоритм. Дополнителные сведения RFC 7515 раздел 4.1.2.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -350,6 +361,7 @@ pub mod types {
     ///Сообщение для шлюза подписанное в соответствии с стандартом JSON Web Signature (https://tools.ietf.org/html/rfc7515)
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(deny_unknown_fields)]
+    #[non_exhaustive]
     pub struct JwsMessage {
         ///Исходное сообщение JSON закодированное в Base64 которое требуется подписать ЭЦП
         pub payload: ::std::string::String,
@@ -363,6 +375,7 @@ pub mod types {
     ///Определяет параметры подписи и саму подпись для подписанного сообщения (JWS Payload) и защищенных заголовков сообщения. Дополнительная информация RFC 7515 раздел 7.2.1.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(deny_unknown_fields)]
+    #[non_exhaustive]
     pub struct JwsSignature {
         pub header: JoseHeader,
         ///Электронная подпись сообщения.
@@ -395,6 +408,7 @@ pub mod types {
     }
     ///Описание структуры сообщения от Банка
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Message {
         ///Сотрудник Банка опубликовавший сообщение
         pub clerk: ::std::string::String,
@@ -412,6 +426,7 @@ pub mod types {
     }
     ///Список сообщений от банка
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct MessagesList {
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
         pub messages: ::std::vec::Vec<Message>,
@@ -423,6 +438,7 @@ pub mod types {
     }
     ///Описание банка бенифициара платежа
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct PaymentBank {
         ///БИК банка бенифициара
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -439,6 +455,7 @@ pub mod types {
     ///Проведение платежа в виде строки base64
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
     #[serde(deny_unknown_fields)]
+    #[non_exhaustive]
     pub struct PaymentBase64 {
         ///Содержимое PaymentBody
         pub payload: ::std::string::String,
@@ -450,6 +467,7 @@ pub mod types {
     }
     ///`PaymentBeneficiary`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct PaymentBeneficiary {
         ///ИИН/БИН получателя
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -474,6 +492,7 @@ pub mod types {
     }
     ///`PaymentBody`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct PaymentBody {
         ///Сумма платежа
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -553,6 +572,7 @@ pub mod types {
     }
     ///Описание платежа
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct PaymentInformationResponse {
         ///Сумма платежа
         pub amount: ::bank_runtime::Decimal,
@@ -625,6 +645,7 @@ pub mod types {
     }
     ///Описание участника платежа
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct PaymentMember {
         ///БИН участника платежа
         pub bin: ::std::string::String,
@@ -641,6 +662,7 @@ pub mod types {
     ///Описание структуры сообщения для отправки платежных поручений в формате МТ
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
     #[serde(deny_unknown_fields)]
+    #[non_exhaustive]
     pub struct PaymentMt {
         ///Платежное поручение в формате МТ100
         #[serde(
@@ -656,6 +678,7 @@ pub mod types {
     }
     ///`PaymentSender`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct PaymentSender {
         ///ИИН/БИН отправителя
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -680,6 +703,7 @@ pub mod types {
     }
     ///Описание должностного лица от имени которого проводится платеж
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct PaymentSignatory {
         ///ФИО подписывающего лица
         pub name: ::std::string::String,
@@ -691,6 +715,7 @@ pub mod types {
     }
     ///Описание статуса платежа
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct PaymentStatus {
         ///Код статуса платежа в системе Банка
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -709,6 +734,7 @@ pub mod types {
     }
     ///`PaymentType`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct PaymentType {
         ///Тип платежа
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -745,6 +771,7 @@ pub mod types {
     }
     ///Список платежей за период указанный в запросе
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct PaymentsResponse {
         pub payments: PaymentsArray,
     }
@@ -755,6 +782,7 @@ pub mod types {
     }
     ///Реестр платежа
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct RegistryRecord {
         ///Назначение
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -822,6 +850,7 @@ pub mod types {
     }
     ///Информация о результате выполнения операции, может содержать дополнительные не описанные в документации атрибуты специфичные для разных API
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Response {
         ///Код ответа
         pub code: i32,
@@ -829,6 +858,8 @@ pub mod types {
         pub description: ::std::string::String,
         ///Результат выполнения операции
         pub success: bool,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl Response {
         pub fn builder() -> builder::Response {
@@ -837,6 +868,7 @@ pub mod types {
     }
     ///Описание данных одной транзации в выписке
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Statement {
         ///Счет получателя
         #[serde(rename = "beneficiarAccount")]
@@ -932,6 +964,7 @@ pub mod types {
     }
     ///Структура ответа при вызове операции получения выписки по счету
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct StatementResponse {
         ///Остаток на начала периода
         #[serde(
@@ -991,6 +1024,7 @@ pub mod types {
     }
     ///`StatementV2Info`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct StatementV2Info {
         ///Адрес клиента
         #[serde(
@@ -1141,6 +1175,7 @@ pub mod types {
     }
     ///Структура выписки по счету.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct StatementV2Response {
         #[serde(
             rename = "inBalance",
@@ -1164,6 +1199,7 @@ pub mod types {
     }
     ///Информация о налогоплательщике по ИИН из справочника налогоплательщиков РК
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct TaxpayerInformation {
         ///Признак бездействующего налогоплательщика. 0 — действующий, 1 — бездействующий
         pub inactive: i32,
@@ -1201,6 +1237,7 @@ pub mod types {
     }
     ///`Transaction`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
+    #[non_exhaustive]
     pub struct Transaction {
         ///Сумма транзакции
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -4889,6 +4926,10 @@ pub mod types {
                 ::std::string::String,
             >,
             success: ::std::result::Result<bool, ::std::string::String>,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for Response {
             fn default() -> Self {
@@ -4896,6 +4937,7 @@ pub mod types {
                     code: Err("no value supplied for code".to_string()),
                     description: Err("no value supplied for description".to_string()),
                     success: Err("no value supplied for success".to_string()),
+                    extra: Err("no value supplied for extra".to_string()),
                 }
             }
         }
@@ -4936,6 +4978,20 @@ pub mod types {
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<Response> for super::Response {
             type Error = super::error::ConversionError;
@@ -4946,6 +5002,7 @@ pub mod types {
                     code: value.code?,
                     description: value.description?,
                     success: value.success?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -4955,6 +5012,7 @@ pub mod types {
                     code: Ok(value.code),
                     description: Ok(value.description),
                     success: Ok(value.success),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -7430,6 +7488,8 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
+    /// Получение списка счетов
+    ///
     /**Builder for [`Client::get_accounts`]
 
 [`Client::get_accounts`]: super::Client::get_accounts*/
@@ -7442,7 +7502,12 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                appid: Err("appid was not initialized".to_string()),
+                appid: ::bank_runtime::Context::client_id(ClientInfo::inner(client))
+                    .map(::std::borrow::ToOwned::to_owned)
+                    .ok_or_else(|| {
+                        "appid was not initialized (and the client has no client id)"
+                            .to_string()
+                    }),
             }
         }
         pub fn appid<V>(mut self, value: V) -> Self
@@ -7496,7 +7561,20 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Получение списка счетов: send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<types::AccountsResponse, ::bank_runtime::BankError> {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
+    /// Получение информации о счете (остаток, состояние и т.п.)
+    ///
     /**Builder for [`Client::get_account`]
 
 [`Client::get_account`]: super::Client::get_account*/
@@ -7510,7 +7588,12 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                appid: Err("appid was not initialized".to_string()),
+                appid: ::bank_runtime::Context::client_id(ClientInfo::inner(client))
+                    .map(::std::borrow::ToOwned::to_owned)
+                    .ok_or_else(|| {
+                        "appid was not initialized (and the client has no client id)"
+                            .to_string()
+                    }),
                 iban: Err("iban was not initialized".to_string()),
             }
         }
@@ -7579,7 +7662,23 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Получение информации о счете (остаток, состояние и т.п.): send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<
+            types::AccountInformation,
+            ::bank_runtime::BankError,
+        > {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
+    /// Получение выписки по операциям проведенным по балансу счета
+    ///
     /**Builder for [`Client::get_statement`]
 
 [`Client::get_statement`]: super::Client::get_statement*/
@@ -7596,7 +7695,12 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                appid: Err("appid was not initialized".to_string()),
+                appid: ::bank_runtime::Context::client_id(ClientInfo::inner(client))
+                    .map(::std::borrow::ToOwned::to_owned)
+                    .ok_or_else(|| {
+                        "appid was not initialized (and the client has no client id)"
+                            .to_string()
+                    }),
                 iban: Err("iban was not initialized".to_string()),
                 currency: Ok(None),
                 date_from: Err("date_from was not initialized".to_string()),
@@ -7711,7 +7815,20 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Получение выписки по операциям проведенным по балансу счета: send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<types::StatementResponse, ::bank_runtime::BankError> {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
+    /// Получение выписки по операциям проведенным по балансу счета
+    ///
     /**Builder for [`Client::get_statement_v2`]
 
 [`Client::get_statement_v2`]: super::Client::get_statement_v2*/
@@ -7728,7 +7845,12 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                appid: Err("appid was not initialized".to_string()),
+                appid: ::bank_runtime::Context::client_id(ClientInfo::inner(client))
+                    .map(::std::borrow::ToOwned::to_owned)
+                    .ok_or_else(|| {
+                        "appid was not initialized (and the client has no client id)"
+                            .to_string()
+                    }),
                 iban: Err("iban was not initialized".to_string()),
                 currency: Ok(None),
                 date_from: Err("date_from was not initialized".to_string()),
@@ -7843,7 +7965,23 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Получение выписки по операциям проведенным по балансу счета: send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<
+            types::StatementV2Response,
+            ::bank_runtime::BankError,
+        > {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
+    /// Получение информации о платежах
+    ///
     /**Builder for [`Client::get_payments`]
 
 [`Client::get_payments`]: super::Client::get_payments*/
@@ -7858,7 +7996,12 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                appid: Err("appid was not initialized".to_string()),
+                appid: ::bank_runtime::Context::client_id(ClientInfo::inner(client))
+                    .map(::std::borrow::ToOwned::to_owned)
+                    .ok_or_else(|| {
+                        "appid was not initialized (and the client has no client id)"
+                            .to_string()
+                    }),
                 date_from: Err("date_from was not initialized".to_string()),
                 date_to: Err("date_to was not initialized".to_string()),
             }
@@ -7942,7 +8085,20 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Получение информации о платежах: send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<types::PaymentsResponse, ::bank_runtime::BankError> {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
+    /// Создание платежа
+    ///
     /**Builder for [`Client::create_payment`]
 
 [`Client::create_payment`]: super::Client::create_payment*/
@@ -7957,7 +8113,12 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                appid: Err("appid was not initialized".to_string()),
+                appid: ::bank_runtime::Context::client_id(ClientInfo::inner(client))
+                    .map(::std::borrow::ToOwned::to_owned)
+                    .ok_or_else(|| {
+                        "appid was not initialized (and the client has no client id)"
+                            .to_string()
+                    }),
                 type_: Ok(None),
                 body: Ok(::std::default::Default::default()),
             }
@@ -8052,7 +8213,20 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Создание платежа: send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<types::Response, ::bank_runtime::BankError> {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
+    /// Просмотр информации по платежу
+    ///
     /**Builder for [`Client::get_payment`]
 
 [`Client::get_payment`]: super::Client::get_payment*/
@@ -8066,7 +8240,12 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                appid: Err("appid was not initialized".to_string()),
+                appid: ::bank_runtime::Context::client_id(ClientInfo::inner(client))
+                    .map(::std::borrow::ToOwned::to_owned)
+                    .ok_or_else(|| {
+                        "appid was not initialized (and the client has no client id)"
+                            .to_string()
+                    }),
                 reference_id: Err("reference_id was not initialized".to_string()),
             }
         }
@@ -8135,7 +8314,23 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Просмотр информации по платежу: send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<
+            types::PaymentInformationResponse,
+            ::bank_runtime::BankError,
+        > {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
+    /// Оправка платежа в формате МТ100
+    ///
     /**Builder for [`Client::create_payment_mt`]
 
 [`Client::create_payment_mt`]: super::Client::create_payment_mt*/
@@ -8149,7 +8344,12 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                appid: Err("appid was not initialized".to_string()),
+                appid: ::bank_runtime::Context::client_id(ClientInfo::inner(client))
+                    .map(::std::borrow::ToOwned::to_owned)
+                    .ok_or_else(|| {
+                        "appid was not initialized (and the client has no client id)"
+                            .to_string()
+                    }),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -8226,7 +8426,20 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Оправка платежа в формате МТ100: send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<types::Response, ::bank_runtime::BankError> {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
+    /// Операция создания платежа упакованного в формат Base64. Добавлен для совместимости
+    ///
     /**Builder for [`Client::create_payment_base64`]
 
 [`Client::create_payment_base64`]: super::Client::create_payment_base64*/
@@ -8241,7 +8454,12 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                appid: Err("appid was not initialized".to_string()),
+                appid: ::bank_runtime::Context::client_id(ClientInfo::inner(client))
+                    .map(::std::borrow::ToOwned::to_owned)
+                    .ok_or_else(|| {
+                        "appid was not initialized (and the client has no client id)"
+                            .to_string()
+                    }),
                 type_: Ok(None),
                 body: Ok(::std::default::Default::default()),
             }
@@ -8338,7 +8556,20 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Операция создания платежа упакованного в формат Base64. Добавлен для совместимости: send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<types::Response, ::bank_runtime::BankError> {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
+    /// Получение списка сообщений от банка
+    ///
     /**Builder for [`Client::get_messages`]
 
 [`Client::get_messages`]: super::Client::get_messages*/
@@ -8351,7 +8582,12 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                appid: Err("appid was not initialized".to_string()),
+                appid: ::bank_runtime::Context::client_id(ClientInfo::inner(client))
+                    .map(::std::borrow::ToOwned::to_owned)
+                    .ok_or_else(|| {
+                        "appid was not initialized (and the client has no client id)"
+                            .to_string()
+                    }),
             }
         }
         pub fn appid<V>(mut self, value: V) -> Self
@@ -8405,7 +8641,20 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Получение списка сообщений от банка: send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<types::MessagesList, ::bank_runtime::BankError> {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
+    /// Получение данных о налогоплательщике по ИИН из справочника налогоплательщиков РК
+    ///
     /**Builder for [`Client::get_taxpayer`]
 
 [`Client::get_taxpayer`]: super::Client::get_taxpayer*/
@@ -8419,7 +8668,12 @@ pub mod builder {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                appid: Err("appid was not initialized".to_string()),
+                appid: ::bank_runtime::Context::client_id(ClientInfo::inner(client))
+                    .map(::std::borrow::ToOwned::to_owned)
+                    .ok_or_else(|| {
+                        "appid was not initialized (and the client has no client id)"
+                            .to_string()
+                    }),
                 iin: Err("iin was not initialized".to_string()),
             }
         }
@@ -8488,7 +8742,23 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Получение данных о налогоплательщике по ИИН из справочника налогоплательщиков РК: send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<
+            types::TaxpayerInformation,
+            ::bank_runtime::BankError,
+        > {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
+    /// Проверка доступности сервиса
+    ///
     /**Builder for [`Client::healthcheck`]
 
 [`Client::healthcheck`]: super::Client::healthcheck*/
@@ -8526,6 +8796,15 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Проверка доступности сервиса: send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(self) -> ::std::result::Result<(), ::bank_runtime::BankError> {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
 }
 /// Items consumers will typically use such as the Client.
@@ -8543,6 +8822,7 @@ pub const SPEC: ::bank_runtime::ApiSpec = ::bank_runtime::ApiSpec {
         property: "success",
         equals: false,
     }),
+    client_id_path_parameter: ::std::option::Option::Some("appid"),
 };
 /// Base URLs of this API per environment, from the spec's `servers` (path stem included).
 pub mod servers {
@@ -8558,7 +8838,8 @@ pub mod servers {
 
 Точка подключения для вызова сервиса в продуктивной среде. Зарегистрированное на портале developer.bcc.kz приложение должно быть в режиме "PRODUCTION"*/
     pub const PRODUCTION: &str = "https://api.bcc.kz/bcc/production/v1/financial";
-    /// Every environment as `(name, base URL)`, in the spec's order.
+    /// Every environment a client can be built for as `(name, base URL)`, in the spec's
+    /// order (placeholder hosts left out).
     pub const ALL: &[(&str, &str)] = &[
         ("alternative-production", ALTERNATIVE_PRODUCTION),
         ("test", TEST),
@@ -8697,6 +8978,16 @@ pub mod error_codes {
         /// Whether the spec lists this code.
         pub fn is_known(self) -> bool {
             !matches!(self, ErrorCode::Unlisted(_))
+        }
+        /// The code of a refusal by this API ([`ErrorKind::Bank`](::bank_runtime::ErrorKind::Bank)
+        /// with a numeric code); `None` for any other error, or one of another API.
+        pub fn of(error: &::bank_runtime::BankError) -> Option<Self> {
+            if error.api != super::SPEC.name
+                || error.kind != ::bank_runtime::ErrorKind::Bank
+            {
+                return None;
+            }
+            error.code.as_deref()?.parse::<i64>().ok().map(ErrorCode::from_code)
         }
     }
     impl ::std::fmt::Display for ErrorCode {

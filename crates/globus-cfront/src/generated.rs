@@ -8,6 +8,7 @@ use progenitor_client::{encode_path, ClientHooks, OperationInfo, RequestBuilderE
 pub mod types {
     ///ФИО и идентификационный код клиента.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ClientInfo {
         ///ФИО клиента
         #[serde(rename = "fullName")]
@@ -29,6 +30,7 @@ pub mod types {
     }
     ///`ClientValidateRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct ClientValidateRequest {
         ///Номер телефона клиента (цифры, с кодом страны)
         #[serde(rename = "phoneNumber")]
@@ -99,6 +101,7 @@ pub mod types {
     }
     ///Ошибка сервиса.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Error {
         ///Код ошибки
         pub code: ::std::string::String,
@@ -112,6 +115,7 @@ pub mod types {
     }
     ///Товар в заявке.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct Good {
         ///Наименование товара
         pub name: ::std::string::String,
@@ -127,6 +131,7 @@ pub mod types {
     }
     ///Данные договора, оформленного в банке (дата, номер, реквизиты).
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct GuaranteeLetterData {
         ///Сумма кредита
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -166,6 +171,7 @@ pub mod types {
     }
     ///`OrderCreateRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct OrderCreateRequest {
         ///URL, на который банк пришлет колбек о смене статуса
         #[serde(
@@ -207,6 +213,7 @@ pub mod types {
     }
     ///`OrderIdRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct OrderIdRequest {
         ///Идентификатор заявки, полученный от банка
         #[serde(rename = "orderId")]
@@ -219,6 +226,7 @@ pub mod types {
     }
     ///`OrderRejectRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct OrderRejectRequest {
         ///Идентификатор заявки, полученный от банка
         #[serde(rename = "orderId")]
@@ -234,6 +242,7 @@ pub mod types {
     }
     ///Статус заявки; тот же формат у ответа /api/order/state и у колбека.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct OrderState {
         ///Сумма заявки
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -282,6 +291,7 @@ pub mod types {
     ///
     /// Values this client does not know yet are kept in `Unknown`, as received.
     #[derive(Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
+    #[non_exhaustive]
     pub enum OrderStatus {
         ///`NEW`
         New,
@@ -400,6 +410,7 @@ pub mod types {
     }
     ///Состояние выплаты магазину и возможность оформления возврата.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
+    #[non_exhaustive]
     pub struct PaymentCheck {
         ///Сумма выплаты
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1721,6 +1732,8 @@ pub mod builder {
         encode_path, ByteStream, ClientInfo, ClientHooks, Error, OperationInfo,
         RequestBuilderExt, ResponseValue,
     };
+    /// Поиск данных клиента по номеру телефона
+    ///
     /**Builder for [`Client::validate_client`]
 
 [`Client::validate_client`]: super::Client::validate_client*/
@@ -1802,7 +1815,20 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Поиск данных клиента по номеру телефона: send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<types::ClientInfo, ::bank_runtime::BankError> {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
+    /// Создание кредитной заявки
+    ///
     /**Builder for [`Client::create_order`]
 
 [`Client::create_order`]: super::Client::create_order*/
@@ -1882,7 +1908,20 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Создание кредитной заявки: send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<types::OrderState, ::bank_runtime::BankError> {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
+    /// Текущий статус заявки
+    ///
     /**Builder for [`Client::get_order_state`]
 
 [`Client::get_order_state`]: super::Client::get_order_state*/
@@ -1962,7 +2001,20 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Текущий статус заявки: send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<types::OrderState, ::bank_runtime::BankError> {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
+    /// Подтверждение продажи магазином
+    ///
     /**Builder for [`Client::confirm_order`]
 
 [`Client::confirm_order`]: super::Client::confirm_order*/
@@ -2042,7 +2094,20 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Подтверждение продажи магазином: send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<types::OrderState, ::bank_runtime::BankError> {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
+    /// Отказ магазина от продажи
+    ///
     /**Builder for [`Client::reject_order`]
 
 [`Client::reject_order`]: super::Client::reject_order*/
@@ -2122,7 +2187,20 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Отказ магазина от продажи: send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<types::OrderState, ::bank_runtime::BankError> {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
+    /// Данные договора для гарантийного письма
+    ///
     /**Builder for [`Client::get_guarantee_letter_data`]
 
 [`Client::get_guarantee_letter_data`]: super::Client::get_guarantee_letter_data*/
@@ -2204,7 +2282,23 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Данные договора для гарантийного письма: send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<
+            types::GuaranteeLetterData,
+            ::bank_runtime::BankError,
+        > {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
+    /// Состояние выплаты магазину
+    ///
     /**Builder for [`Client::check_order_paid`]
 
 [`Client::check_order_paid`]: super::Client::check_order_paid*/
@@ -2286,6 +2380,17 @@ pub mod builder {
                 _ => Err(Error::UnexpectedResponse(response)),
             }
         }
+        /// Состояние выплаты магазину: send the request and await the answer.
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(
+            self,
+        ) -> ::std::result::Result<types::PaymentCheck, ::bank_runtime::BankError> {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
     }
 }
 /// Items consumers will typically use such as the Client.
@@ -2300,15 +2405,19 @@ pub const SPEC: ::bank_runtime::ApiSpec = ::bank_runtime::ApiSpec {
     signing: signing::SPEC,
     idempotent_operations: retry::IDEMPOTENT_OPERATIONS,
     refusal: None,
+    client_id_path_parameter: ::std::option::Option::None,
 };
 /// Base URLs of this API per environment, from the spec's `servers` (path stem included).
 pub mod servers {
     /**`production`: https://cfront.globus.invalid
 
-The bank gives the merchant the base URL at onboarding.*/
+The bank gives the merchant the base URL at onboarding.
+
+A placeholder (`.invalid`): not in [`ALL`]; use the base URL the bank gives.*/
     pub const PRODUCTION: &str = "https://cfront.globus.invalid";
-    /// Every environment as `(name, base URL)`, in the spec's order.
-    pub const ALL: &[(&str, &str)] = &[("production", PRODUCTION)];
+    /// Every environment a client can be built for as `(name, base URL)`, in the spec's
+    /// order (placeholder hosts left out).
+    pub const ALL: &[(&str, &str)] = &[];
 }
 /// Operations whose request body must be signed: none in this spec.
 pub mod signing {
@@ -2410,6 +2519,16 @@ pub mod error_codes {
         /// Whether the spec lists this code.
         pub fn is_known(self) -> bool {
             !matches!(self, ErrorCode::Unlisted(_))
+        }
+        /// The code of a refusal by this API ([`ErrorKind::Bank`](::bank_runtime::ErrorKind::Bank)
+        /// with a numeric code); `None` for any other error, or one of another API.
+        pub fn of(error: &::bank_runtime::BankError) -> Option<Self> {
+            if error.api != super::SPEC.name
+                || error.kind != ::bank_runtime::ErrorKind::Bank
+            {
+                return None;
+            }
+            error.code.as_deref()?.parse::<i64>().ok().map(ErrorCode::from_code)
         }
     }
     impl ::std::fmt::Display for ErrorCode {

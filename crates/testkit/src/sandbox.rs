@@ -16,7 +16,10 @@ pub async fn start(config: Config) -> Sandbox {
 /// A Globus CFRONT client for the sandbox's merchant.
 pub fn globus(s: &Sandbox) -> banks::globus::cfront::Client {
     banks::globus::Cfront::builder()
-        .credentials("sandbox-merchant", "sandbox-password")
+        .credentials(banks::globus::Credentials::new(
+            "sandbox-merchant",
+            "sandbox-password",
+        ))
         .environment(Environment::Custom(s.base_url(Bank::Globus)))
         .build()
         .expect("builds")
@@ -46,11 +49,12 @@ pub fn broker(s: &Sandbox) -> banks::bcc::broker::Client {
 /// A BaaS Gateway client for the sandbox's consumer and user.
 pub fn baas(s: &Sandbox) -> banks::baas::BaasClient {
     banks::baas::Baas::builder()
-        .consumer(ClientCredentials::new(
+        .credentials(banks::baas::Credentials::new(
             "sandbox-consumer",
             "sandbox-consumer-secret",
+            "sandbox-user",
+            "sandbox-password",
         ))
-        .user("sandbox-user", "sandbox-password")
         .environment(Environment::Custom(s.base_url(Bank::Baas)))
         .build()
         .expect("builds")

@@ -5,6 +5,7 @@
 
 use baas_gateway::operations as ops;
 use std::collections::BTreeMap;
+use std::fmt::Display;
 
 use baas_gateway::error_codes::ErrorCode;
 use baas_gateway::types as t;
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::banks::{BuildError, build};
 use crate::host::Host;
 use crate::sim::{BankSim, Call, Outcome, Reply, field_message, is_uuid, money};
 
@@ -169,6 +171,14 @@ fn ok<T: Serialize>(id: &Value, result: &T) -> Reply {
     )
 }
 
+/// [`ok`] with a generated type `T` made by its builder, or the 500 of its [`BuildError`].
+fn ok_built<T: Serialize>(id: &Value, builder: impl TryInto<T, Error: Display>) -> Reply {
+    match build::<T>(builder) {
+        Ok(result) => ok(id, &result),
+        Err(e) => e.into(),
+    }
+}
+
 fn fail(id: &Value, code: ErrorCode, detail: &str) -> Reply {
     let message = match code.documented_message() {
         Some(m) if m.contains("%s") => m.replace("%s", detail),
@@ -227,26 +237,35 @@ fn settle(
     }
 }
 
-fn card_application(id: &Uuid, app: &Application) -> t::CardApplication {
-    t::CardApplication {
-        application_id: *id,
-        created_at: chrono::DateTime::parse_from_rfc3339(&app.created_at)
-            .ok()
-            .map(Into::into),
-        status: t::ApplicationStatus::from(app.status.as_str()),
-    }
+fn card_application(id: &Uuid, app: &Application) -> t::builder::CardApplication {
+    t::CardApplication::builder()
+        .application_id(*id)
+        .created_at(
+            chrono::DateTime::parse_from_rfc3339(&app.created_at)
+                .ok()
+                .map(Into::into),
+        )
+        .status(t::ApplicationStatus::from(app.status.as_str()))
 }
 
-fn micro_credit(id: &Uuid, app: &Application) -> t::MicroCreditApplication {
+fn micro_credit(id: &Uuid, app: &Application) -> t::builder::MicroCreditApplication {
     let amount = app.amount.unwrap_or_default();
     let term = app.term_months.unwrap_or(1).max(1);
-    t::MicroCreditApplication {
-        amount: Some(amount.into()),
-        application_id: *id,
-        monthly_payment: Some(money(amount / Decimal::from(term)).into()),
-        status: t::ApplicationStatus::from(app.status.as_str()),
-        term_months: i32::try_from(term).ok(),
-    }
+    t::MicroCreditApplication::builder()
+        .amount(Some(amount.into()))
+        .application_id(*id)
+        .monthly_payment(Some(money(amount / Decimal::from(term)).into()))
+        .status(t::ApplicationStatus::from(app.status.as_str()))
+        .term_months(i32::try_from(term).ok())
+}
+
+/// A sandbox card as the bank's `Card`, to build.
+fn card_of(c: &StoredCard) -> t::builder::Card {
+    t::Card::builder()
+        .attached(Some(c.attached))
+        .card_id(c.card_id)
+        .expiry(c.expiry.clone())
+        .masked_pan(c.masked_pan.clone())
 }
 
 /// Parse `{id, params}` as the generated request type.
@@ -332,8 +351,12 @@ fn answer(call: &Call<'_>) -> Reply {
             });
             match created {
                 None => fail(&id, ErrorCode::ApplicationInProgress, ""),
-                Some(app_id) if card => ok(&id, &card_application(&app_id, &app)),
-                Some(app_id) => ok(&id, &micro_credit(&app_id, &app)),
+                Some(app_id) if card => {
+                    ok_built::<t::CardApplication>(&id, card_application(&app_id, &app))
+                }
+                Some(app_id) => {
+                    ok_built::<t::MicroCreditApplication>(&id, micro_credit(&app_id, &app))
+                }
             }
         }
         ops::GET_CARD_APPLICATION_STATUS | ops::GET_MICRO_CREDIT_APPLICATION_STATUS => {
@@ -363,8 +386,13 @@ fn answer(call: &Call<'_>) -> Reply {
             });
             match app {
                 None => fail(&id, ErrorCode::ApplicationNotFound, ""),
-                Some(app) if kind == "card" => ok(&id, &card_application(&p.application_id, &app)),
-                Some(app) => ok(&id, &micro_credit(&p.application_id, &app)),
+                Some(app) if kind == "card" => {
+                    ok_built::<t::CardApplication>(&id, card_application(&p.application_id, &app))
+                }
+                Some(app) => ok_built::<t::MicroCreditApplication>(
+                    &id,
+                    micro_credit(&p.application_id, &app),
+                ),
             }
         }
         ops::SEND_CARD_ATTACH_SMS => {
@@ -405,13 +433,12 @@ fn answer(call: &Call<'_>) -> Reply {
                     .iter()
                     .collect::<String>()
             );
-            ok(
+            ok_built::<t::CardAttachSendResult>(
                 &id,
-                &t::CardAttachSendResult {
-                    expires_in: i32::try_from(lifetime).unwrap_or(i32::MAX),
-                    masked_phone: Some(masked),
-                    request_id,
-                },
+                t::CardAttachSendResult::builder()
+                    .expires_in(i32::try_from(lifetime).unwrap_or(i32::MAX))
+                    .masked_phone(Some(masked))
+                    .request_id(request_id),
             )
         }
         ops::CONFIRM_CARD_ATTACH_SMS => {
@@ -455,16 +482,7 @@ fn answer(call: &Call<'_>) -> Reply {
             });
             match card {
                 Err(()) => fail(&id, ErrorCode::CardAlreadyAttached, ""),
-                Ok(c) => ok(
-                    &id,
-                    &t::Card {
-                        attached: Some(c.attached),
-                        card_id: c.card_id,
-                        expiry: c.expiry,
-                        holder_name: None,
-                        masked_pan: c.masked_pan,
-                    },
-                ),
+                Ok(c) => ok_built::<t::Card>(&id, card_of(&c)),
             }
         }
         ops::FIND_CARDS => {
@@ -473,25 +491,23 @@ fn answer(call: &Call<'_>) -> Reply {
                 Err(r) => return r,
             };
             let pinfl = p.pinfl.to_string();
-            let cards: Vec<t::Card> = shared.read(|s: &State| {
+            let cards: Result<Vec<t::Card>, BuildError> = shared.read(|s: &State| {
                 s.cards
                     .get(&pinfl)
                     .into_iter()
                     .flatten()
                     .filter(|c| p.masked_pan.as_ref().is_none_or(|m| *m == c.masked_pan))
-                    .map(|c| t::Card {
-                        attached: Some(c.attached),
-                        card_id: c.card_id,
-                        expiry: c.expiry.clone(),
-                        holder_name: None,
-                        masked_pan: c.masked_pan.clone(),
-                    })
+                    .map(|c| build(card_of(c)))
                     .collect()
             });
+            let cards = match cards {
+                Ok(cards) => cards,
+                Err(e) => return e.into(),
+            };
             if cards.is_empty() {
                 return fail(&id, ErrorCode::CardNotFound, &format!("pinfl={pinfl}"));
             }
-            ok(&id, &t::CardList { cards })
+            ok_built::<t::CardList>(&id, t::CardList::builder().cards(cards))
         }
         other => Reply::internal(&format!("operation {other} is not simulated")),
     }

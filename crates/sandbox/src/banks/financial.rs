@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::auth::Denied;
+use crate::banks::{BuildError, build, build_json};
 use crate::host::Host;
 use crate::sim::{BankSim, Call, Outcome, Reply, field_message, refusal};
 use crate::spec::Bank;
@@ -312,59 +313,58 @@ fn execute(call: &Call<'_>, order: Order, form: &str) -> Reply {
         Ok(())
     });
     match outcome {
-        Ok(()) => Reply::json(
-            200,
-            &t::Response {
-                code: 0,
-                description: format!("Платёж принят, referenceId {reference}"),
-                success: true,
-            },
-        ),
+        Ok(()) => {
+            // Inferred: the bank's Response «может содержать дополнительные не описанные в документации атрибуты»; the reference is named `referenceId` as everywhere else in the document (PaymentInformationResponse.referenceId, the path parameter).
+            let extra = serde_json::Map::from_iter([("referenceId".to_owned(), json!(reference))]);
+            build_json::<t::Response>(
+                200,
+                t::Response::builder()
+                    .code(0)
+                    .description("Платёж принят")
+                    .success(true)
+                    .extra(extra),
+            )
+        }
         Err(message) => err(400, &message),
     }
 }
 
-fn information(p: &Payment) -> t::PaymentInformationResponse {
-    let member = |(iban, name, bin): &(String, String, String)| t::PaymentMember {
-        bin: bin.clone(),
-        iban: iban.clone(),
-        name: name.clone(),
+fn information(p: &Payment) -> Result<t::PaymentInformationResponse, BuildError> {
+    let member = |(iban, name, bin): &(String, String, String)| {
+        t::PaymentMember::builder()
+            .bin(bin.clone())
+            .iban(iban.clone())
+            .name(name.clone())
     };
     let at = DateTimeYmdHms(p.executed);
-    t::PaymentInformationResponse {
-        amount: p.amount.into(),
-        ben_country: Some("KZ".into()),
-        beneficiary_bank: None,
-        currency: p.currency.clone(),
-        date_created: at,
-        date_last_change: at,
-        date_payment: at,
-        document_id: p.reference.clone(),
-        document_number: p.document_number.clone(),
-        fact_payment_beneficiary: None,
-        fact_payment_sender: None,
-        jurfl: None,
-        payment_beneficiary: member(&p.beneficiary),
-        payment_details: p.details.clone(),
-        payment_payer: member(&p.payer),
-        reference_id: p.reference.clone(),
-        signatory_a: t::PaymentSignatory {
-            name: "Руководитель".into(),
-        },
-        signatory_b: t::PaymentSignatory {
-            name: "Главный бухгалтер".into(),
-        },
-        status: t::PaymentStatus {
-            code: Some("EXECUTED".into()),
-            description: Some("Исполнен".into()),
-            reason: None,
-        },
-        type_: t::PaymentType {
-            code: Some(p.form.to_uppercase()),
-            description: "Платёжное поручение".into(),
-        },
-        value_date: at,
-    }
+    build(
+        t::PaymentInformationResponse::builder()
+            .amount(p.amount)
+            .ben_country(Some("KZ".to_owned()))
+            .currency(p.currency.clone())
+            .date_created(at)
+            .date_last_change(at)
+            .date_payment(at)
+            .document_id(p.reference.clone())
+            .document_number(p.document_number.clone())
+            .payment_beneficiary(member(&p.beneficiary))
+            .payment_details(p.details.clone())
+            .payment_payer(member(&p.payer))
+            .reference_id(p.reference.clone())
+            .signatory_a(t::PaymentSignatory::builder().name("Руководитель"))
+            .signatory_b(t::PaymentSignatory::builder().name("Главный бухгалтер"))
+            .status(
+                t::PaymentStatus::builder()
+                    .code(Some("EXECUTED".to_owned()))
+                    .description(Some("Исполнен".to_owned())),
+            )
+            .type_(
+                t::PaymentType::builder()
+                    .code(Some(p.form.to_uppercase()))
+                    .description("Платёжное поручение"),
+            )
+            .value_date(at),
+    )
 }
 
 /// Answer a FinancialAPI call.
@@ -382,45 +382,47 @@ fn answer(call: &Call<'_>) -> Reply {
     match call.operation {
         ops::HEALTHCHECK => Reply::empty(200),
         ops::GET_ACCOUNTS => {
-            let accounts = call.host.read(|s: &State| {
+            let accounts: Result<Vec<t::Account>, BuildError> = call.host.read(|s: &State| {
                 s.accounts
                     .iter()
-                    .map(|(iban, a)| t::Account {
-                        description: Some(a.description.clone()),
-                        iban: iban.clone(),
+                    .map(|(iban, a)| {
+                        build(
+                            t::Account::builder()
+                                .description(Some(a.description.clone()))
+                                .iban(iban.clone()),
+                        )
                     })
                     .collect()
             });
-            Reply::json(
-                200,
-                &t::AccountsResponse {
-                    accounts: t::AccountsList(accounts),
-                },
-            )
+            match accounts {
+                Ok(accounts) => build_json::<t::AccountsResponse>(
+                    200,
+                    t::AccountsResponse::builder().accounts(t::AccountsList(accounts)),
+                ),
+                Err(e) => e.into(),
+            }
         }
         ops::GET_ACCOUNT => {
             let iban = call.path.get("iban").cloned().unwrap_or_default();
             let Some(a) = account(&iban) else {
                 return err(404, &format!("account {iban} not found"));
             };
-            Reply::json(
+            build_json::<t::AccountInformation>(
                 200,
-                &t::AccountInformation {
-                    balance_account: t::AccountBalanceInformation {
-                        available_funds: Some(a.balance.into()),
-                        balance: a.balance.into(),
-                        blocked_balance: Some(Decimal::ZERO.into()),
-                        currency: a.currency.clone(),
-                    },
-                    balance_national: None,
-                    currency: Some(a.currency.clone()),
-                    date_last_statement: None,
-                    date_opened: NaiveDate::from_ymd_opt(2024, 1, 15).map(DateDmy),
-                    description: Some(a.description.clone()),
-                    iban,
-                    status: "OPEN".into(),
-                    type_: "CURRENT".into(),
-                },
+                t::AccountInformation::builder()
+                    .balance_account(
+                        t::AccountBalanceInformation::builder()
+                            .available_funds(Some(a.balance.into()))
+                            .balance(a.balance)
+                            .blocked_balance(Some(Decimal::ZERO.into()))
+                            .currency(a.currency.clone()),
+                    )
+                    .currency(Some(a.currency.clone()))
+                    .date_opened(NaiveDate::from_ymd_opt(2024, 1, 15).map(DateDmy))
+                    .description(Some(a.description.clone()))
+                    .iban(iban)
+                    .status("OPEN")
+                    .type_("CURRENT"),
             )
         }
         ops::GET_STATEMENT | ops::GET_STATEMENT_V2 => {
@@ -473,24 +475,19 @@ fn answer(call: &Call<'_>) -> Reply {
                         .document_number(Some(p.document_number.clone()))
                         .purpose_code(Some(p.knp.clone()))
                         .description(Some(p.details.clone()));
-                    match t::Statement::try_from(row) {
+                    match build::<t::Statement>(row) {
                         Ok(r) => rows.push(r),
-                        Err(e) => return Reply::internal(&e.to_string()),
+                        Err(e) => return e.into(),
                     }
                 }
-                return Reply::json(
+                return build_json::<t::StatementResponse>(
                     200,
-                    &t::StatementResponse {
-                        balance_in: Some(balance_in.into()),
-                        balance_in_curr: Some(a.currency.clone()),
-                        balance_in_eq: None,
-                        balance_in_rate: None,
-                        balance_out: Some(balance_out.into()),
-                        balance_out_curr: Some(a.currency.clone()),
-                        balance_out_eq: None,
-                        balance_out_rate: None,
-                        statement: rows,
-                    },
+                    t::StatementResponse::builder()
+                        .balance_in(Some(balance_in.into()))
+                        .balance_in_curr(Some(a.currency.clone()))
+                        .balance_out(Some(balance_out.into()))
+                        .balance_out_curr(Some(a.currency.clone()))
+                        .statement(rows),
                 );
             }
             let mut transactions = Vec::new();
@@ -514,9 +511,9 @@ fn answer(call: &Call<'_>) -> Reply {
                     .party_account(Some(party.clone()))
                     .party_name(Some(name.clone()))
                     .purpose(Some(p.details.clone()));
-                match t::Transaction::try_from(row) {
+                match build::<t::Transaction>(row) {
                     Ok(r) => transactions.push(r),
-                    Err(e) => return Reply::internal(&e.to_string()),
+                    Err(e) => return e.into(),
                 }
             }
             let (debits, credits): (Vec<&&Payment>, Vec<&&Payment>) =
@@ -535,44 +532,52 @@ fn answer(call: &Call<'_>) -> Reply {
                 .turnover_debit(Some(turnover_debit.into()))
                 .turnover_credit(Some(turnover_credit.into()))
                 .turnover(Some((turnover_credit - turnover_debit).into()));
-            let balance = |date: NaiveDate, amount: Decimal| t::BalanceV2Info {
-                amount: Some(amount.into()),
-                currency: Some(a.currency.clone()),
-                date: Some(DateDmy(date)),
-                eq_amount: Some(amount.into()),
-                rate: Some(Decimal::ONE.into()),
+            let balance = |date: NaiveDate, amount: Decimal| {
+                build::<t::BalanceV2Info>(
+                    t::BalanceV2Info::builder()
+                        .amount(Some(amount.into()))
+                        .currency(Some(a.currency.clone()))
+                        .date(Some(DateDmy(date)))
+                        .eq_amount(Some(amount.into()))
+                        .rate(Some(Decimal::ONE.into())),
+                )
             };
-            match t::StatementV2Info::try_from(info) {
-                Ok(info) => Reply::json(
-                    200,
-                    &t::StatementV2Response {
-                        in_balance: Some(balance(from, balance_in)),
-                        info: Some(info),
-                        out_balance: Some(balance(to, balance_out)),
-                        transactions,
-                    },
-                ),
-                Err(e) => Reply::internal(&e.to_string()),
-            }
+            let (info, in_balance, out_balance) = match (
+                build::<t::StatementV2Info>(info),
+                balance(from, balance_in),
+                balance(to, balance_out),
+            ) {
+                (Ok(info), Ok(i), Ok(o)) => (info, i, o),
+                (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return e.into(),
+            };
+            build_json::<t::StatementV2Response>(
+                200,
+                t::StatementV2Response::builder()
+                    .in_balance(Some(in_balance))
+                    .info(Some(info))
+                    .out_balance(Some(out_balance))
+                    .transactions(transactions),
+            )
         }
         ops::GET_PAYMENTS => {
             let (from, to) = match (date_param(call, "dateFrom"), date_param(call, "dateTo")) {
                 (Ok(f), Ok(t)) => (f, t),
                 (Err(r), _) | (_, Err(r)) => return r,
             };
-            let payments = call.host.read(|s: &State| {
+            let payments: Result<Vec<_>, BuildError> = call.host.read(|s: &State| {
                 s.payments
                     .iter()
                     .filter(|p| p.executed.date() >= from && p.executed.date() <= to)
                     .map(information)
                     .collect()
             });
-            Reply::json(
-                200,
-                &t::PaymentsResponse {
-                    payments: t::PaymentsArray(payments),
-                },
-            )
+            match payments {
+                Ok(payments) => build_json::<t::PaymentsResponse>(
+                    200,
+                    t::PaymentsResponse::builder().payments(t::PaymentsArray(payments)),
+                ),
+                Err(e) => e.into(),
+            }
         }
         ops::GET_PAYMENT => {
             let reference = call.path.get("referenceId").cloned().unwrap_or_default();
@@ -582,7 +587,8 @@ fn answer(call: &Call<'_>) -> Reply {
                     .find(|p| p.reference == reference)
                     .map(information)
             }) {
-                Some(p) => Reply::json(200, &p),
+                Some(Ok(p)) => Reply::json(200, &p),
+                Some(Err(e)) => e.into(),
                 None => err(404, &format!("payment {reference} not found")),
             }
         }
@@ -629,17 +635,18 @@ fn answer(call: &Call<'_>) -> Reply {
         }
         ops::GET_MESSAGES => {
             let at = DateTimeYmdHms(call.host.now_rfc3339().naive_local());
-            Reply::json(
-                200,
-                &t::MessagesList {
-                    messages: vec![t::Message {
-                        clerk: "Sandbox".into(),
-                        id: "1".into(),
-                        msg: "Добро пожаловать в песочницу FinancialAPI".into(),
-                        tm: at,
-                    }],
-                },
-            )
+            let message = t::Message::builder()
+                .clerk("Sandbox")
+                .id("1")
+                .msg("Добро пожаловать в песочницу FinancialAPI")
+                .tm(at);
+            match build::<t::Message>(message) {
+                Ok(message) => build_json::<t::MessagesList>(
+                    200,
+                    t::MessagesList::builder().messages(vec![message]),
+                ),
+                Err(e) => e.into(),
+            }
         }
         ops::GET_TAXPAYER => {
             let iin = call.path.get("iin").cloned().unwrap_or_default();
@@ -650,21 +657,19 @@ fn answer(call: &Call<'_>) -> Reply {
                 );
             }
             let legal = matches!(iin.as_bytes()[4], b'4'..=b'6');
-            Reply::json(
+            build_json::<t::TaxpayerInformation>(
                 200,
-                &t::TaxpayerInformation {
-                    inactive: 0,
-                    not_resident: 0,
-                    person_type: Some(if legal { 2 } else { 1 }),
-                    self_employed_title: None,
-                    tax_authority_code: Some(6001),
-                    tax_payer_type: if legal { 2 } else { 1 },
-                    title: if legal {
+                t::TaxpayerInformation::builder()
+                    .inactive(0)
+                    .not_resident(0)
+                    .person_type(Some(if legal { 2 } else { 1 }))
+                    .tax_authority_code(Some(6001))
+                    .tax_payer_type(if legal { 2 } else { 1 })
+                    .title(if legal {
                         format!("ТОО «Песочница {}»", &iin[8..])
                     } else {
                         format!("ИП Тестов {}", &iin[8..])
-                    },
-                },
+                    }),
             )
         }
         other => Reply::internal(&format!("operation {other} is not simulated")),

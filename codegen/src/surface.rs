@@ -1,0 +1,218 @@
+//! The surface a service programs against, added to progenitor's output.
+//!
+//! - Every request builder gets an inherent `bank()`: send, await, and get `Result<T, BankError>`
+//!   labelled with the API the builder belongs to (`SPEC.name` of its own crate). Being inherent,
+//!   it needs no import, several banks can be called from one module, and the label cannot come
+//!   from another bank.
+//! - Every builder's doc starts with its operation's summary.
+//! - Every struct with named fields and every enum of `types` is `#[non_exhaustive]`, so that a
+//!   new optional property or enum value (non-breaking by the diff's rules) does not break a
+//!   user's struct literal or exhaustive `match`; users build values with the generated builders.
+
+use std::collections::BTreeMap;
+
+use quote::quote;
+use syn::{Attribute, Fields, ImplItem, Item, ReturnType, Type};
+
+/// Apply every change of this module to a generated file. `client_id` is the path parameter that
+/// carries the client id (`x-client-id-path-parameter`), when the API has one.
+pub fn apply(file: &mut syn::File, client_id: Option<&str>) {
+    let summaries = summaries(file);
+    for item in &mut file.items {
+        let Item::Mod(module) = item else { continue };
+        let Some((_, items)) = module.content.as_mut() else {
+            continue;
+        };
+        match module.ident.to_string().as_str() {
+            "builder" => {
+                for item in items.iter_mut() {
+                    match item {
+                        Item::Struct(s) => {
+                            let method =
+                                heck::ToSnakeCase::to_snake_case(s.ident.to_string().as_str());
+                            if let Some(summary) = summaries.get(&method) {
+                                s.attrs.insert(0, doc(summary));
+                                s.attrs.insert(1, doc(""));
+                            }
+                        }
+                        Item::Impl(imp) => {
+                            add_bank_call(imp, &summaries);
+                            if let Some(name) = client_id {
+                                default_client_id(imp, name);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            "types" => {
+                for item in items.iter_mut() {
+                    match item {
+                        Item::Struct(s) if matches!(s.fields, Fields::Named(_)) => {
+                            s.attrs.push(syn::parse_quote!(#[non_exhaustive]));
+                        }
+                        Item::Enum(e) => e.attrs.push(syn::parse_quote!(#[non_exhaustive])),
+                        _ => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A `#[doc = "…"]` attribute.
+fn doc(text: &str) -> Attribute {
+    let text = if text.is_empty() {
+        String::new()
+    } else {
+        format!(" {text}")
+    };
+    syn::parse_quote!(#[doc = #text])
+}
+
+/// The first paragraph of each `Client` method's doc (progenitor puts the operation's summary
+/// there), by method name.
+fn summaries(file: &syn::File) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for item in &file.items {
+        let Item::Impl(imp) = item else { continue };
+        if imp.trait_.is_some() || !is_client(&imp.self_ty) {
+            continue;
+        }
+        for item in &imp.items {
+            let ImplItem::Fn(f) = item else { continue };
+            let text = doc_text(&f.attrs);
+            let summary = text
+                .split("\n\n")
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .replace('\n', " ");
+            if !summary.is_empty() && !summary.starts_with("Sends a") {
+                out.insert(f.sig.ident.to_string(), summary);
+            }
+        }
+    }
+    out
+}
+
+fn is_client(ty: &Type) -> bool {
+    matches!(ty, Type::Path(p) if p.path.is_ident("Client"))
+}
+
+/// The text of an item's doc attributes.
+fn doc_text(attrs: &[Attribute]) -> String {
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("doc"))
+        .filter_map(|a| match &a.meta {
+            syn::Meta::NameValue(nv) => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Beside a builder's `send`, an inherent `bank` that converts its result.
+fn add_bank_call(imp: &mut syn::ItemImpl, summaries: &BTreeMap<String, String>) {
+    let Some(send) = imp.items.iter().find_map(|item| match item {
+        ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
+        _ => None,
+    }) else {
+        return;
+    };
+    let ReturnType::Type(_, ty) = &send.sig.output else {
+        return;
+    };
+    let Some(value) = result_value(ty) else {
+        return;
+    };
+    let builder = match imp.self_ty.as_ref() {
+        Type::Path(p) => p
+            .path
+            .segments
+            .last()
+            .map(|s| s.ident.to_string())
+            .unwrap_or_default(),
+        _ => return,
+    };
+    let method = heck::ToSnakeCase::to_snake_case(builder.as_str());
+    let summary = summaries
+        .get(&method)
+        .map(|s| format!(" {s}: send the request and await the answer."))
+        .unwrap_or_else(|| " Send the request and await the answer.".to_owned());
+    let body = quote! {
+        #[doc = #summary]
+        ///
+        /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
+        /// status, a refusal inside a successful answer, or an answer that does not match the
+        /// document.
+        pub async fn bank(self) -> ::std::result::Result<#value, ::bank_runtime::BankError> {
+            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+        }
+    };
+    let item: ImplItem = syn::parse2(body).expect("a well-formed method");
+    imp.items.push(item);
+}
+
+/// In a builder's `new`, start the client-id parameter with the client's id (`Context::client_id`)
+/// instead of "not initialized"; the setter still overrides it.
+fn default_client_id(imp: &mut syn::ItemImpl, name: &str) {
+    let field = heck::ToSnakeCase::to_snake_case(name);
+    for item in &mut imp.items {
+        let ImplItem::Fn(f) = item else { continue };
+        if f.sig.ident != "new" {
+            continue;
+        }
+        let Some(syn::Stmt::Expr(syn::Expr::Struct(init), None)) = f.block.stmts.last_mut() else {
+            continue;
+        };
+        for value in &mut init.fields {
+            if matches!(&value.member, syn::Member::Named(ident) if ident == &field) {
+                let missing =
+                    format!("{field} was not initialized (and the client has no client id)");
+                value.expr = syn::parse_quote! {
+                    ::bank_runtime::Context::client_id(ClientInfo::inner(client))
+                        .map(::std::borrow::ToOwned::to_owned)
+                        .ok_or_else(|| #missing.to_string())
+                };
+            }
+        }
+    }
+}
+
+/// `T` of `Result<ResponseValue<T>, Error<E>>`.
+fn result_value(ty: &Type) -> Option<Type> {
+    let args = |ty: &Type, name: &str| -> Option<Vec<Type>> {
+        let Type::Path(p) = ty else { return None };
+        let last = p.path.segments.last()?;
+        if last.ident != name {
+            return None;
+        }
+        let syn::PathArguments::AngleBracketed(a) = &last.arguments else {
+            return None;
+        };
+        Some(
+            a.args
+                .iter()
+                .filter_map(|a| match a {
+                    syn::GenericArgument::Type(t) => Some(t.clone()),
+                    _ => None,
+                })
+                .collect(),
+        )
+    };
+    let outer = args(ty, "Result")?;
+    let [ok, _] = outer.as_slice() else {
+        return None;
+    };
+    args(ok, "ResponseValue")?.into_iter().next()
+}

@@ -1,0 +1,258 @@
+//! One builder shape for every bank: `builder()` → `credentials(…)` → `environment(…)` →
+//! `build()`, or `from_env()` to read the same settings from environment variables.
+
+use std::fmt;
+use std::sync::Arc;
+
+use bank_runtime::{ApiSpec, BodySigner};
+
+use crate::config::{BuildError, Environment, HttpConfig};
+
+mod sealed {
+    /// Only this crate's bank markers are [`Api`](super::Api)s.
+    pub trait Sealed {}
+}
+
+/// One bank API the facade can build a client for (a marker type: [`bcc::Financial`],
+/// [`globus::Cfront`], …). Sealed.
+///
+/// [`bcc::Financial`]: crate::bcc::Financial
+/// [`globus::Cfront`]: crate::globus::Cfront
+pub trait Api: sealed::Sealed + Sized {
+    /// What the bank issues to authenticate (client id and secret, a merchant login, …).
+    type Credentials: Clone + fmt::Debug;
+    /// The client [`Builder::build`] returns.
+    type Client;
+    /// The API's facts, generated from its document.
+    const SPEC: &'static ApiSpec;
+    /// The environment variables [`Builder::from_env`] reads for the credentials, as
+    /// `(suffix, what)`; each is `<PREFIX>_<suffix>` with the prefix of [`env_prefix`].
+    const CREDENTIAL_VARIABLES: &'static [(&'static str, &'static str)];
+    /// The credentials from the values of [`CREDENTIAL_VARIABLES`](Self::CREDENTIAL_VARIABLES),
+    /// in the same order.
+    #[doc(hidden)]
+    fn credentials_from(values: Vec<String>) -> Self::Credentials;
+    /// Build the client.
+    #[doc(hidden)]
+    fn build(builder: Builder<Self>) -> Result<Self::Client, BuildError>;
+}
+
+pub(crate) use sealed::Sealed;
+
+/// The prefix of an API's environment variables: its name in capitals, `-` as `_`
+/// (`bcc-financial` → `BCC_FINANCIAL`).
+pub fn env_prefix(spec: &ApiSpec) -> String {
+    spec.name.to_ascii_uppercase().replace('-', "_")
+}
+
+/// Builds a client of the bank API `A`. Every bank has the same required steps — credentials and
+/// environment — and the same optional ones; FinancialAPI also requires a payment signer.
+pub struct Builder<A: Api> {
+    pub(crate) credentials: Option<A::Credentials>,
+    pub(crate) environment: Option<Environment>,
+    pub(crate) token_url: Option<String>,
+    pub(crate) scope: Option<String>,
+    pub(crate) http: HttpConfig,
+    pub(crate) signer: Option<Arc<dyn BodySigner>>,
+}
+
+impl<A: Api> fmt::Debug for Builder<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("api", &A::SPEC.name)
+            .field("credentials", &self.credentials)
+            .field("environment", &self.environment)
+            .field("token_url", &self.token_url)
+            .field("scope", &self.scope)
+            .field("http", &self.http)
+            .field("signer", &self.signer.as_ref().map(|_| "set"))
+            .finish()
+    }
+}
+
+impl<A: Api> Default for Builder<A> {
+    fn default() -> Self {
+        Builder {
+            credentials: None,
+            environment: None,
+            token_url: None,
+            scope: None,
+            http: HttpConfig::default(),
+            signer: None,
+        }
+    }
+}
+
+impl<A: Api> Builder<A> {
+    /// What the bank issued to authenticate this client. Required.
+    pub fn credentials(mut self, credentials: A::Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// Which of the bank's environments to call. Required: there is no default, so a client
+    /// never reaches production by omission.
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = Some(environment);
+        self
+    }
+
+    /// Another token endpoint than the one the API's document gives (OAuth2 APIs only).
+    pub fn token_url(mut self, url: impl Into<String>) -> Self {
+        self.token_url = Some(url.into());
+        self
+    }
+
+    /// Another scope than the one the API's document gives (OAuth2 APIs only).
+    pub fn scope(mut self, scope: impl Into<String>) -> Self {
+        self.scope = Some(scope.into());
+        self
+    }
+
+    /// Timeouts, a total deadline, retries, or your own reqwest client.
+    pub fn http(mut self, http: HttpConfig) -> Self {
+        self.http = http;
+        self
+    }
+
+    /// The client, or which required setting is missing.
+    pub fn build(self) -> Result<A::Client, BuildError> {
+        A::build(self)
+    }
+
+    /// A builder with the settings of environment variables, from the process environment (see
+    /// [`from_lookup`](Self::from_lookup) for the variables).
+    pub fn from_env() -> Result<Self, BuildError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// A builder with the settings of environment variables, read through `lookup` (a name to
+    /// its value). With `P` the API's prefix ([`env_prefix`]: `BCC_FINANCIAL`, `GLOBUS_CFRONT`,
+    /// …):
+    ///
+    /// - the credentials: `P_CLIENT_ID` and `P_CLIENT_SECRET` (BCC), `P_LOGIN` and `P_PASSWORD`
+    ///   (Globus), `P_CONSUMER_KEY`, `P_CONSUMER_SECRET`, `P_USERNAME` and `P_PASSWORD` (BaaS);
+    /// - `P_ENVIRONMENT`: `production`, `alternative-production`, `test`, or a base URL;
+    /// - optional: `P_TOKEN_URL`, `P_SCOPE`, `P_TIMEOUT_SECS`, `P_DEADLINE_SECS`;
+    /// - FinancialAPI, optional: `P_SIGNING_KEY` and `P_SIGNING_CERT`, PEM files of the payment
+    ///   signing key and its certificate (otherwise give [`signer`](Builder::signer)).
+    ///
+    /// A missing or unreadable variable is a [`BuildError`] naming it.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, BuildError> {
+        let prefix = env_prefix(A::SPEC);
+        let var = |suffix: &str| -> (String, Option<String>) {
+            let name = format!("{prefix}_{suffix}");
+            let value = lookup(&name).filter(|v| !v.is_empty());
+            (name, value)
+        };
+        let required = |suffix: &str, what: &'static str| -> Result<String, BuildError> {
+            match var(suffix) {
+                (_, Some(value)) => Ok(value),
+                (variable, None) => Err(BuildError::MissingVariable { variable, what }),
+            }
+        };
+        let mut values = Vec::new();
+        for (suffix, what) in A::CREDENTIAL_VARIABLES {
+            values.push(required(suffix, what)?);
+        }
+        let text = required(
+            "ENVIRONMENT",
+            "the environment (production, alternative-production, test or a base URL)",
+        )?;
+        let environment = Environment::parse(&text).ok_or_else(|| BuildError::InvalidVariable {
+            variable: format!("{prefix}_ENVIRONMENT"),
+            message: format!(
+                "{text:?} is neither production, alternative-production, test nor an http(s) URL"
+            ),
+        })?;
+        let seconds = |suffix: &str| -> Result<Option<std::time::Duration>, BuildError> {
+            match var(suffix) {
+                (_, None) => Ok(None),
+                (variable, Some(text)) => text
+                    .trim()
+                    .parse::<u64>()
+                    .map(|s| Some(std::time::Duration::from_secs(s)))
+                    .map_err(|e| BuildError::InvalidVariable {
+                        variable,
+                        message: format!("{text:?} is not a whole number of seconds: {e}"),
+                    }),
+            }
+        };
+        let mut http = HttpConfig::default();
+        if let Some(timeout) = seconds("TIMEOUT_SECS")? {
+            http.timeout = timeout;
+        }
+        http.deadline = seconds("DEADLINE_SECS")?;
+        let mut builder = Builder::<A>::default()
+            .credentials(A::credentials_from(values))
+            .environment(environment)
+            .http(http);
+        builder.token_url = var("TOKEN_URL").1;
+        builder.scope = var("SCOPE").1;
+        #[cfg(feature = "jws")]
+        if A::SPEC.signing.is_some() {
+            builder.signer = signer_from_env(&var("SIGNING_KEY"), &var("SIGNING_CERT"))?;
+        }
+        Ok(builder)
+    }
+
+    /// The environment, or the error that says it is missing.
+    pub(crate) fn environment_or_error(&self) -> Result<&Environment, BuildError> {
+        self.environment.as_ref().ok_or(BuildError::Missing {
+            api: A::SPEC.name,
+            what: "the environment (Environment::Production, ::Test, ::AlternativeProduction or ::Custom(url))",
+        })
+    }
+
+    /// The credentials, or the error that says they are missing.
+    pub(crate) fn credentials_or_error(&self) -> Result<A::Credentials, BuildError> {
+        self.credentials.clone().ok_or(BuildError::Missing {
+            api: A::SPEC.name,
+            what: "credentials",
+        })
+    }
+}
+
+/// A PEM key and certificate signer from two file variables, when both are set.
+#[cfg(feature = "jws")]
+fn signer_from_env(
+    key: &(String, Option<String>),
+    cert: &(String, Option<String>),
+) -> Result<Option<Arc<dyn BodySigner>>, BuildError> {
+    let read =
+        |(variable, path): &(String, Option<String>)| -> Result<Option<Vec<u8>>, BuildError> {
+            match path {
+                None => Ok(None),
+                Some(path) => {
+                    std::fs::read(path)
+                        .map(Some)
+                        .map_err(|e| BuildError::InvalidVariable {
+                            variable: variable.clone(),
+                            message: format!("reading {path}: {e}"),
+                        })
+                }
+            }
+        };
+    match (read(key)?, read(cert)?) {
+        (None, None) => Ok(None),
+        (Some(k), Some(c)) => {
+            let signer =
+                bank_jws::KeySigner::from_pem(&k, &c).map_err(|e| BuildError::InvalidVariable {
+                    variable: key.0.clone(),
+                    message: format!("the key and certificate do not make a signer: {e}"),
+                })?;
+            Ok(Some(Arc::new(bank_jws::JwsSigner::new(
+                signer,
+                bank_jws::Profile::default(),
+            ))))
+        }
+        (Some(_), None) => Err(BuildError::MissingVariable {
+            variable: cert.0.clone(),
+            what: "the certificate of the signing key (PEM file)",
+        }),
+        (None, Some(_)) => Err(BuildError::MissingVariable {
+            variable: key.0.clone(),
+            what: "the signing key (PEM file)",
+        }),
+    }
+}
