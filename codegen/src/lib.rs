@@ -124,6 +124,7 @@ pub fn generate_api(api: &Api, timings: &mut Timings) -> Result<Vec<OutputFile>>
         surface::apply(
             &mut file,
             doc.get(normalize::CLIENT_ID_PATH_PARAMETER).and_then(Value::as_str),
+            constants::refusal_schema(&doc).map(|name| generate::rust_type_name(&name)).as_deref(),
         );
         let servers: syn::File = syn::parse2(constants::tokens(&doc_path, &api.name, &doc)?)
             .map_err(|e| Error::Format { path: doc_path.clone(), message: e.to_string() })?;

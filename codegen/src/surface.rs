@@ -16,7 +16,9 @@ use syn::{Attribute, Fields, ImplItem, Item, ReturnType, Type};
 
 /// Apply every change of this module to a generated file. `client_id` is the path parameter that
 /// carries the client id (`x-client-id-path-parameter`), when the API has one.
-pub fn apply(file: &mut syn::File, client_id: Option<&str>) {
+/// `refusal` is the Rust name of the type the API refuses in (`x-refusal`), when it has one:
+/// `bank()` of the operations answering it checks the refusal.
+pub fn apply(file: &mut syn::File, client_id: Option<&str>, refusal: Option<&str>) {
     let summaries = summaries(file);
     for item in &mut file.items {
         let Item::Mod(module) = item else { continue };
@@ -36,7 +38,7 @@ pub fn apply(file: &mut syn::File, client_id: Option<&str>) {
                             }
                         }
                         Item::Impl(imp) => {
-                            add_bank_call(imp, &summaries);
+                            add_bank_call(imp, &summaries, refusal);
                             if let Some(name) = client_id {
                                 default_client_id(imp, name);
                             }
@@ -121,7 +123,11 @@ fn doc_text(attrs: &[Attribute]) -> String {
 }
 
 /// Beside a builder's `send`, an inherent `bank` that converts its result.
-fn add_bank_call(imp: &mut syn::ItemImpl, summaries: &BTreeMap<String, String>) {
+fn add_bank_call(
+    imp: &mut syn::ItemImpl,
+    summaries: &BTreeMap<String, String>,
+    refusal: Option<&str>,
+) {
     let Some(send) = imp.items.iter().find_map(|item| match item {
         ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
         _ => None,
@@ -148,6 +154,16 @@ fn add_bank_call(imp: &mut syn::ItemImpl, summaries: &BTreeMap<String, String>) 
         .get(&method)
         .map(|s| format!(" {s}: send the request and await the answer."))
         .unwrap_or_else(|| " Send the request and await the answer.".to_owned());
+    let refusable = refusal.is_some_and(|name| {
+        matches!(&value, Type::Path(p) if p.path.segments.len() == 2
+            && p.path.segments[0].ident == "types"
+            && p.path.segments[1].ident == name)
+    });
+    let call = if refusable {
+        quote! { ::bank_runtime::call::call_refusable(super::SPEC.name, super::SPEC.refusal, ::std::boxed::Box::pin(self.send())).await }
+    } else {
+        quote! { ::bank_runtime::call::call(super::SPEC.name, ::std::boxed::Box::pin(self.send())).await }
+    };
     let body = quote! {
         #[doc = #summary]
         ///
@@ -156,7 +172,7 @@ fn add_bank_call(imp: &mut syn::ItemImpl, summaries: &BTreeMap<String, String>) 
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
         pub async fn bank(self) -> ::std::result::Result<#value, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            #call
         }
     };
     let item: ImplItem = syn::parse2(body).expect("a well-formed method");

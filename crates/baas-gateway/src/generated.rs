@@ -3713,7 +3713,11 @@ pub mod builder {
         pub async fn bank(
             self,
         ) -> ::std::result::Result<types::TokenResponse, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call(
+                    super::SPEC.name,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
     /// Заказ карты
@@ -3815,7 +3819,11 @@ pub mod builder {
             types::CreateCardApplicationResponse,
             ::bank_runtime::BankError,
         > {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call(
+                    super::SPEC.name,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
     /// Статус заявки на карту
@@ -3917,7 +3925,11 @@ pub mod builder {
             types::GetCardApplicationStatusResponse,
             ::bank_runtime::BankError,
         > {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call(
+                    super::SPEC.name,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
     /// Заявка на микрокредит
@@ -4024,7 +4036,11 @@ pub mod builder {
             types::CreateMicroCreditApplicationResponse,
             ::bank_runtime::BankError,
         > {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call(
+                    super::SPEC.name,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
     /// Статус заявки на микрокредит
@@ -4131,7 +4147,11 @@ pub mod builder {
             types::GetMicroCreditApplicationStatusResponse,
             ::bank_runtime::BankError,
         > {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call(
+                    super::SPEC.name,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
     /// Привязка карты: отправка SMS-кода
@@ -4232,7 +4252,11 @@ pub mod builder {
             types::SendCardAttachSmsResponse,
             ::bank_runtime::BankError,
         > {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call(
+                    super::SPEC.name,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
     /// Привязка карты: подтверждение SMS-кода
@@ -4334,7 +4358,11 @@ pub mod builder {
             types::ConfirmCardAttachSmsResponse,
             ::bank_runtime::BankError,
         > {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call(
+                    super::SPEC.name,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
     /// Поиск карты
@@ -4429,7 +4457,11 @@ pub mod builder {
         pub async fn bank(
             self,
         ) -> ::std::result::Result<types::FindCardsResponse, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call(
+                    super::SPEC.name,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
 }

@@ -17,8 +17,6 @@ use crate::error::{BankError, ErrorKind, code_and_message, request_id, truncate_
 enum Handoff {
     /// The request could not be prepared.
     Prepare(PrepareError),
-    /// The bank answered 2xx with a refusal (`x-refusal`), already read into an error.
-    Refused(BankError),
     /// The call's total deadline passed before an answer.
     Deadline(BankError),
 }
@@ -34,8 +32,6 @@ tokio::task_local! {
 pub enum Failure<E> {
     /// No token, or the body could not be signed.
     Prepare(PrepareError),
-    /// The bank's refusal on a 2xx answer (`success: false`): an [`ErrorKind::Bank`] error.
-    Refused(BankError),
     /// No answer within the call's total deadline (attempts and back-off included): an
     /// [`ErrorKind::Transport`] error.
     Deadline(BankError),
@@ -44,7 +40,7 @@ pub enum Failure<E> {
 }
 
 /// Await a generated call; a refusal by its hooks comes back as [`Failure::Prepare`] and a
-/// refusal by the bank inside a 2xx answer as [`Failure::Refused`], typed.
+/// passed total deadline as [`Failure::Deadline`], typed.
 pub async fn send<T, E>(
     future: impl Future<Output = Result<ResponseValue<T>, Error<E>>>,
 ) -> Result<ResponseValue<T>, Failure<E>> {
@@ -53,7 +49,6 @@ pub async fn send<T, E>(
             let result = future.await;
             let handoff = HANDOFF.with(|slot| slot.borrow_mut().take());
             match (result, handoff) {
-                (Ok(_), Some(Handoff::Refused(error))) => Err(Failure::Refused(error)),
                 (_, Some(Handoff::Deadline(error))) => Err(Failure::Deadline(error)),
                 (Ok(value), _) => Ok(value),
                 (Err(Error::Custom(_)), Some(Handoff::Prepare(refusal))) => {
@@ -71,12 +66,6 @@ pub fn refuse<E>(api: &'static str, error: PrepareError) -> Error<E> {
     let message = format!("{api}: {error}");
     let _ = HANDOFF.try_with(|slot| *slot.borrow_mut() = Some(Handoff::Prepare(error)));
     Error::Custom(message)
-}
-
-/// Hand the bank's refusal found in a 2xx answer to the surrounding [`send`] (when there is
-/// one); the answer itself still goes to progenitor unchanged.
-pub(crate) fn refused_by_bank(error: BankError) {
-    let _ = HANDOFF.try_with(|slot| *slot.borrow_mut() = Some(Handoff::Refused(error)));
 }
 
 /// Hand a passed deadline to the surrounding [`send`] (when there is one).
@@ -180,7 +169,36 @@ pub async fn call<T, E: Serialize>(
     match send(future).await {
         Ok(value) => Ok(value.into_inner()),
         Err(Failure::Prepare(e)) => Err(from_prepare(api, &e)),
-        Err(Failure::Refused(e) | Failure::Deadline(e)) => Err(e),
+        Err(Failure::Deadline(e)) => Err(e),
+        Err(Failure::Call(e)) => Err(into_bank_error(api, e).await),
+    }
+}
+
+/// Await a generated call whose answer type is the one the API refuses in (`x-refusal`, generated
+/// into `SPEC.refusal`): a 2xx answer that carries the refusal (FinancialAPI: `success: false`)
+/// is an [`ErrorKind::Bank`] error with the bank's code and message, not `Ok`. Only the answers of
+/// such operations are looked at, after they were read as their type; nothing is buffered twice.
+pub async fn call_refusable<T: Serialize, E: Serialize>(
+    api: &'static str,
+    refusal: Option<crate::RefusalSpec>,
+    future: impl Future<Output = Result<ResponseValue<T>, Error<E>>>,
+) -> Result<T, BankError> {
+    match send(future).await {
+        Ok(value) => {
+            if let Some(refusal) = refusal {
+                let body = serde_json::to_vec(&*value).unwrap_or_default();
+                if refusal.refuses(&body) {
+                    let status = value.status().as_u16();
+                    let mut error = from_response(api, status, request_id(value.headers()), &body);
+                    error.kind = ErrorKind::Bank;
+                    tracing::info!(api, status, "the bank refused in a successful answer");
+                    return Err(error);
+                }
+            }
+            Ok(value.into_inner())
+        }
+        Err(Failure::Prepare(e)) => Err(from_prepare(api, &e)),
+        Err(Failure::Deadline(e)) => Err(e),
         Err(Failure::Call(e)) => Err(into_bank_error(api, e).await),
     }
 }

@@ -13,7 +13,7 @@ use crate::error::AuthError;
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::signing::{BodySigner, SignError, Signing};
-use crate::spec::{ApiSpec, RefusalSpec};
+use crate::spec::ApiSpec;
 use crate::time::{Sleeper, TokioSleep};
 use crate::token::TokenCache;
 
@@ -29,7 +29,6 @@ struct Inner {
     retry: RetryPolicy,
     signing: Option<Signing>,
     sleeper: Arc<dyn Sleeper>,
-    refusal: Option<RefusalSpec>,
     basic: Option<HeaderValue>,
     deadline: Option<std::time::Duration>,
     client_id: Option<String>,
@@ -163,7 +162,7 @@ impl Context {
         let work = self
             .send_with_retries(client, request, operation_id, &attempts_so_far)
             .instrument(span.clone());
-        let (mut result, attempts) = match self.inner.deadline {
+        let (result, attempts) = match self.inner.deadline {
             None => work.await,
             Some(deadline) => match tokio::time::timeout(deadline, work).await {
                 Ok(done) => done,
@@ -183,14 +182,6 @@ impl Context {
                 }
             },
         };
-        if let (Some(refusal), Ok(response)) = (self.inner.refusal, &result)
-            && response.status().is_success()
-        {
-            result = match result {
-                Ok(response) => self.check_refusal(refusal, response).await,
-                err => err,
-            };
-        }
         span.record("attempts", attempts);
         span.record("elapsed_ms", started.elapsed().as_millis() as u64);
         span.in_scope(|| match &result {
@@ -205,36 +196,6 @@ impl Context {
             }
         });
         result
-    }
-
-    /// Read a 2xx answer of an API that refuses inside successful answers: a refusal is handed
-    /// to the caller as an [`ErrorKind::Bank`](crate::ErrorKind::Bank) error; the answer goes on
-    /// to progenitor with the same status, headers and bytes.
-    async fn check_refusal(
-        &self,
-        refusal: RefusalSpec,
-        response: reqwest::Response,
-    ) -> reqwest::Result<reqwest::Response> {
-        let status = response.status();
-        let version = response.version();
-        let headers = response.headers().clone();
-        let bytes = response.bytes().await?;
-        if refusal.refuses(&bytes) {
-            let request_id = crate::error::request_id(&headers);
-            let mut error =
-                crate::call::from_response(self.inner.api, status.as_u16(), request_id, &bytes);
-            error.kind = crate::ErrorKind::Bank;
-            tracing::info!(
-                status = status.as_u16(),
-                "the bank refused in a successful answer"
-            );
-            crate::call::refused_by_bank(error);
-        }
-        let mut rebuilt = http::Response::new(bytes);
-        *rebuilt.status_mut() = status;
-        *rebuilt.version_mut() = version;
-        *rebuilt.headers_mut() = headers;
-        Ok(reqwest::Response::from(rebuilt))
     }
 
     async fn send_with_retries(
@@ -453,7 +414,6 @@ impl ContextBuilder {
                 retry,
                 signing: self.signing,
                 sleeper: self.sleeper,
-                refusal: self.spec.and_then(|s| s.refusal),
                 basic: self.basic,
                 deadline: self.deadline,
                 client_id: self.client_id,

@@ -35,12 +35,19 @@ pub struct RefusalSpec {
 }
 
 impl RefusalSpec {
-    /// Whether a 2xx body is a refusal.
+    /// Whether a 2xx body is a refusal. Reads only the top-level `property`: the other values
+    /// are skipped, not built (this runs on every successful answer of the API).
     pub fn refuses(&self, body: &[u8]) -> bool {
-        serde_json::from_slice::<serde_json::Value>(body)
-            .ok()
-            .and_then(|v| v.get(self.property).and_then(serde_json::Value::as_bool))
-            == Some(self.equals)
+        let mut deserializer = serde_json::Deserializer::from_slice(body);
+        let found =
+            match serde::Deserializer::deserialize_any(&mut deserializer, Probe(self.property)) {
+                Ok(found) => found,
+                // Keys with escapes cannot be borrowed: read the whole value instead.
+                Err(_) => serde_json::from_slice::<serde_json::Value>(body)
+                    .ok()
+                    .and_then(|v| v.get(self.property).and_then(serde_json::Value::as_bool)),
+            };
+        found == Some(self.equals)
     }
 }
 
@@ -91,5 +98,89 @@ impl ApiSpec {
             .iter()
             .find(|(env, _)| *env == name)
             .map(|(_, url)| *url)
+    }
+}
+
+/// Finds the boolean value of one top-level property of a JSON object, skipping the rest.
+struct Probe(&'static str);
+
+impl<'de> serde::de::Visitor<'de> for Probe {
+    type Value = Option<bool>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a JSON object")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Option<bool>, A::Error> {
+        let mut found = None;
+        while let Some(key) = map.next_key::<&'de str>()? {
+            if key == self.0 {
+                found = map.next_value::<Option<bool>>().unwrap_or(None);
+                if found.is_none() {
+                    return Ok(None);
+                }
+            } else {
+                map.next_value::<serde::de::IgnoredAny>()?;
+            }
+        }
+        Ok(found)
+    }
+
+    fn visit_unit<E>(self) -> Result<Option<bool>, E> {
+        Ok(None)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Option<bool>, E> {
+        Ok(None)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Option<bool>, E> {
+        Ok(None)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Option<bool>, E> {
+        Ok(None)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Option<bool>, E> {
+        Ok(None)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Option<bool>, E> {
+        Ok(None)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, _: A) -> Result<Option<bool>, A::Error> {
+        Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RefusalSpec;
+
+    #[test]
+    fn a_refusal_is_read_from_the_top_level_property_only() {
+        let spec = RefusalSpec {
+            property: "success",
+            equals: false,
+        };
+        for (body, refused) in [
+            (r#"{"success": false, "code": 1}"#, true),
+            (
+                r#"{"code": 1, "nested": {"success": false}, "success": false}"#,
+                true,
+            ),
+            (r#"{"success": true}"#, false),
+            (r#"{"nested": {"success": false}}"#, false),
+            (r#"{"success": "false"}"#, false),
+            (r#"{"succ\u0065ss": false}"#, true),
+            (r#"[{"success": false}]"#, false),
+            ("not json", false),
+            ("", false),
+            (r#"{"success": false"#, false),
+        ] {
+            assert_eq!(spec.refuses(body.as_bytes()), refused, "{body}");
+        }
     }
 }

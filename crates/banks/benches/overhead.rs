@@ -1,6 +1,10 @@
 //! The facade's overhead per call over a bare reqwest call, on loopback: the same GET against the
 //! same mock server, once through `banks` (token from the cache, hooks, typed decoding, retry
-//! bookkeeping) and once with reqwest + serde_json by hand. Target: within 5% at the median.
+//! bookkeeping) and once with reqwest + serde_json by hand. Target: within 5%.
+//!
+//! First a paired measurement: rounds of `CALLS` bare calls and `CALLS` facade calls, the order
+//! alternating between rounds, so that machine drift hits both sides alike; it prints the median
+//! of the per-round ratios (facade / bare) with its spread. Then criterion's two groups.
 
 use std::time::Duration;
 
@@ -10,8 +14,15 @@ use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-fn overhead(c: &mut Criterion) {
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+/// The mock bank, a facade client and a bare client calling the same URL.
+struct Setup {
+    server: MockServer,
+    facade: banks::bcc::financial::Client,
+    bare: reqwest::Client,
+    url: String,
+}
+
+fn setup(runtime: &tokio::runtime::Runtime) -> Setup {
     let body = json!({"accounts": [{"iban": "KZ100100100100100100", "description": "Счет"}, {"iban": "KZ200200200200200200"}]});
     let server = runtime.block_on(async {
         let server = MockServer::start().await;
@@ -50,14 +61,120 @@ fn overhead(c: &mut Criterion) {
         .build()
         .expect("client");
     let url = format!("{uri}/APP/accounts");
+    Setup {
+        server,
+        facade,
+        bare,
+        url,
+    }
+}
+
+async fn bare_call(bare: &reqwest::Client, url: &str) -> serde_json::Value {
+    let response = bare.get(url).bearer_auth("t").send().await.expect("sent");
+    response.json().await.expect("json")
+}
+
+/// Rounds of bare calls, facade calls through `.send()` (progenitor + the runtime's hooks) and
+/// through `.bank()` (plus the typed error conversion), the order rotating between rounds; prints
+/// the median per-round ratio of each facade path to the bare call.
+fn paired(runtime: &tokio::runtime::Runtime, setup: &Setup) {
+    const ROUNDS: usize = 60;
+    const CALLS: u32 = 200;
+    const PATHS: [&str; 3] = ["bare", "send", "bank"];
+    let time = |which: usize| {
+        runtime.block_on(async {
+            let started = std::time::Instant::now();
+            for _ in 0..CALLS {
+                match which {
+                    0 => drop(std::hint::black_box(
+                        bare_call(&setup.bare, &setup.url).await,
+                    )),
+                    1 => drop(std::hint::black_box(
+                        setup.facade.get_accounts().send().await.expect("ok"),
+                    )),
+                    _ => drop(std::hint::black_box(
+                        setup.facade.get_accounts().bank().await.expect("ok"),
+                    )),
+                }
+            }
+            started.elapsed() / CALLS
+        })
+    };
+    println!(
+        "future sizes: .send() {} bytes, .bank() {} bytes",
+        std::mem::size_of_val(&setup.facade.get_accounts().send()),
+        std::mem::size_of_val(&setup.facade.get_accounts().bank())
+    );
+    // Warm up every path (connections, token).
+    for which in 0..PATHS.len() {
+        time(which);
+    }
+    let mut ratios = [Vec::with_capacity(ROUNDS), Vec::with_capacity(ROUNDS)];
+    let mut totals = [Duration::ZERO; 3];
+    for round in 0..ROUNDS {
+        let mut took = [Duration::ZERO; 3];
+        for k in 0..PATHS.len() {
+            let which = (round + k) % PATHS.len();
+            took[which] = time(which);
+        }
+        for which in 0..PATHS.len() {
+            totals[which] += took[which];
+        }
+        ratios[0].push(took[1].as_secs_f64() / took[0].as_secs_f64());
+        ratios[1].push(took[2].as_secs_f64() / took[0].as_secs_f64());
+    }
+    let mean = |which: usize| totals[which].as_secs_f64() * 1e6 / ROUNDS as f64;
+    println!(
+        "paired overhead over {ROUNDS} rounds of {CALLS} calls per path; mean per call: bare {:.1} µs, .send() {:.1} µs, .bank() {:.1} µs",
+        mean(0),
+        mean(1),
+        mean(2)
+    );
+    for (name, mut r) in ["facade .send() / bare", "facade .bank() / bare"]
+        .into_iter()
+        .zip(ratios)
+    {
+        r.sort_by(f64::total_cmp);
+        let at = |q: f64| r[((r.len() - 1) as f64 * q).round() as usize];
+        println!(
+            "  {name}: median {:.3} (quartiles {:.3}–{:.3})",
+            at(0.5),
+            at(0.25),
+            at(0.75)
+        );
+    }
+}
+
+fn overhead(c: &mut Criterion) {
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let setup = setup(&runtime);
+    // `OVERHEAD_LOOP=bare|send|bank`: only that path, 20,000 times (for `perf stat`).
+    if let Ok(path) = std::env::var("OVERHEAD_LOOP") {
+        runtime.block_on(async {
+            for _ in 0..20_000 {
+                match path.as_str() {
+                    "bare" => drop(bare_call(&setup.bare, &setup.url).await),
+                    "send" => drop(setup.facade.get_accounts().send().await.expect("ok")),
+                    _ => drop(setup.facade.get_accounts().bank().await.expect("ok")),
+                }
+            }
+        });
+        return;
+    }
+    paired(&runtime, &setup);
+    if std::env::var_os("OVERHEAD_PAIRED_ONLY").is_some() {
+        return;
+    }
+    let Setup {
+        server: _server,
+        facade,
+        bare,
+        url,
+    } = setup;
 
     let mut group = c.benchmark_group("GET accounts on loopback");
     group.bench_function("bare reqwest + serde_json", |b| {
-        b.to_async(&runtime).iter(|| async {
-            let response = bare.get(&url).bearer_auth("t").send().await.expect("sent");
-            let value: serde_json::Value = response.json().await.expect("json");
-            value
-        })
+        b.to_async(&runtime).iter(|| bare_call(&bare, &url))
     });
     group.bench_function("banks facade", |b| {
         b.to_async(&runtime)

@@ -387,7 +387,7 @@ async fn unwrap_typed<T: Envelope, E: Serialize>(
             }
         }
         Err(Failure::Prepare(e)) => Err(bank_runtime::call::from_prepare(api, &e)),
-        Err(Failure::Refused(e) | Failure::Deadline(e)) => Err(e),
+        Err(Failure::Deadline(e)) => Err(e),
         Err(Failure::Call(other)) => Err(bank_runtime::call::into_bank_error(api, other).await),
     }
 }

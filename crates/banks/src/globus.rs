@@ -91,6 +91,32 @@ pub fn parse_callback(body: &[u8]) -> Result<OrderState, CallbackError> {
     bank_runtime::parse_callback(cfront::API, body, bank_runtime::DEFAULT_MAX_CALLBACK)
 }
 
+/// The order's state as the bank reports it now, for a callback just received: act on this, not
+/// on the callback (the bank does not sign callbacks, so their content is a hint to re-read).
+/// Fails with the bank's error, or with [`ErrorKind::Decode`](bank_runtime::ErrorKind::Decode)
+/// when the bank answers for another order than the callback's.
+pub async fn recheck(
+    client: &cfront::Client,
+    callback: &OrderState,
+) -> Result<OrderState, bank_runtime::BankError> {
+    let current = client
+        .get_order_state()
+        .body(cfront::types::OrderIdRequest::builder().order_id(callback.order_id.clone()))
+        .bank()
+        .await?;
+    if current.order_id != callback.order_id {
+        return Err(bank_runtime::BankError::new(
+            cfront::API,
+            bank_runtime::ErrorKind::Decode,
+            format!(
+                "order/state for {} answered for order {}",
+                callback.order_id, current.order_id
+            ),
+        ));
+    }
+    Ok(current)
+}
+
 /// What the merchant may do with an order in a given status, generated from the spec's
 /// `OrderStatus.x-merchant-actions` (`MerchantAction::for_status`).
 pub use globus_cfront::MerchantAction;

@@ -17,6 +17,8 @@ mod broker;
 mod financial;
 #[path = "../examples/globus.rs"]
 mod globus;
+#[path = "../examples/service.rs"]
+mod service;
 
 fn args(base: String) -> Vec<String> {
     vec!["--base-url".into(), base]
@@ -38,6 +40,12 @@ async fn each_example_runs_its_whole_flow_against_the_sandbox() {
     ))
     .await
     .expect("the Globus flow");
+    service::run(service::common::Args::from(
+        args(sandbox.base_url(Bank::Globus)),
+        "service",
+    ))
+    .await
+    .expect("the callback-driven Globus service");
     broker::run(broker::common::Args::from(
         args(sandbox.base_url(Bank::Broker)),
         "broker",
@@ -60,8 +68,8 @@ async fn each_example_runs_its_whole_flow_against_the_sandbox() {
         sandbox.inspect(|s| (s.globus.orders.len(), s.financial.payments.len()));
     assert_eq!(
         (orders, payments),
-        (1, 1),
-        "each flow left its trace in the sandbox"
+        (2, 1),
+        "each flow left its trace in the sandbox (two Globus orders: polled, and driven by callbacks)"
     );
     let exchanges = sandbox.exchanges();
     sandbox.stop().await;

@@ -2366,7 +2366,11 @@ pub mod builder {
         pub async fn bank(
             self,
         ) -> ::std::result::Result<types::ResponseBody, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call(
+                    super::SPEC.name,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
     /// Merchant postLink
@@ -2464,7 +2468,11 @@ pub mod builder {
             types::MerchantResponseBody,
             ::bank_runtime::BankError,
         > {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call(
+                    super::SPEC.name,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
     /**Builder for [`Client::orders`]
@@ -2557,7 +2565,11 @@ pub mod builder {
         pub async fn bank(
             self,
         ) -> ::std::result::Result<types::OrderResponseBody, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call(
+                    super::SPEC.name,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
     /**Builder for [`Client::get_products`]
@@ -2653,7 +2665,11 @@ pub mod builder {
             types::ProductListResponse,
             ::bank_runtime::BankError,
         > {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call(
+                    super::SPEC.name,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
 }

@@ -7570,7 +7570,11 @@ pub mod builder {
         pub async fn bank(
             self,
         ) -> ::std::result::Result<types::AccountsResponse, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call(
+                    super::SPEC.name,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
     /// Получение информации о счете (остаток, состояние и т.п.)
@@ -7674,7 +7678,11 @@ pub mod builder {
             types::AccountInformation,
             ::bank_runtime::BankError,
         > {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call(
+                    super::SPEC.name,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
     /// Получение выписки по операциям проведенным по балансу счета
@@ -7824,7 +7832,11 @@ pub mod builder {
         pub async fn bank(
             self,
         ) -> ::std::result::Result<types::StatementResponse, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call(
+                    super::SPEC.name,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
     /// Получение выписки по операциям проведенным по балансу счета
@@ -7977,7 +7989,11 @@ pub mod builder {
             types::StatementV2Response,
             ::bank_runtime::BankError,
         > {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call(
+                    super::SPEC.name,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
     /// Получение информации о платежах
@@ -8094,7 +8110,11 @@ pub mod builder {
         pub async fn bank(
             self,
         ) -> ::std::result::Result<types::PaymentsResponse, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call(
+                    super::SPEC.name,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
     /// Создание платежа
@@ -8222,7 +8242,12 @@ pub mod builder {
         pub async fn bank(
             self,
         ) -> ::std::result::Result<types::Response, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call_refusable(
+                    super::SPEC.name,
+                    super::SPEC.refusal,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
     /// Просмотр информации по платежу
@@ -8326,7 +8351,11 @@ pub mod builder {
             types::PaymentInformationResponse,
             ::bank_runtime::BankError,
         > {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call(
+                    super::SPEC.name,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
     /// Оправка платежа в формате МТ100
@@ -8435,7 +8464,12 @@ pub mod builder {
         pub async fn bank(
             self,
         ) -> ::std::result::Result<types::Response, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call_refusable(
+                    super::SPEC.name,
+                    super::SPEC.refusal,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
     /// Операция создания платежа упакованного в формат Base64. Добавлен для совместимости
@@ -8565,7 +8599,12 @@ pub mod builder {
         pub async fn bank(
             self,
         ) -> ::std::result::Result<types::Response, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call_refusable(
+                    super::SPEC.name,
+                    super::SPEC.refusal,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
     /// Получение списка сообщений от банка
@@ -8650,7 +8689,11 @@ pub mod builder {
         pub async fn bank(
             self,
         ) -> ::std::result::Result<types::MessagesList, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call(
+                    super::SPEC.name,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
     /// Получение данных о налогоплательщике по ИИН из справочника налогоплательщиков РК
@@ -8754,7 +8797,11 @@ pub mod builder {
             types::TaxpayerInformation,
             ::bank_runtime::BankError,
         > {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call(
+                    super::SPEC.name,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
     /// Проверка доступности сервиса
@@ -8803,7 +8850,11 @@ pub mod builder {
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
         pub async fn bank(self) -> ::std::result::Result<(), ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call(
+                    super::SPEC.name,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
 }

@@ -1824,7 +1824,11 @@ pub mod builder {
         pub async fn bank(
             self,
         ) -> ::std::result::Result<types::ClientInfo, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call(
+                    super::SPEC.name,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
     /// Создание кредитной заявки
@@ -1917,7 +1921,11 @@ pub mod builder {
         pub async fn bank(
             self,
         ) -> ::std::result::Result<types::OrderState, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call(
+                    super::SPEC.name,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
     /// Текущий статус заявки
@@ -2010,7 +2018,11 @@ pub mod builder {
         pub async fn bank(
             self,
         ) -> ::std::result::Result<types::OrderState, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call(
+                    super::SPEC.name,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
     /// Подтверждение продажи магазином
@@ -2103,7 +2115,11 @@ pub mod builder {
         pub async fn bank(
             self,
         ) -> ::std::result::Result<types::OrderState, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call(
+                    super::SPEC.name,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
     /// Отказ магазина от продажи
@@ -2196,7 +2212,11 @@ pub mod builder {
         pub async fn bank(
             self,
         ) -> ::std::result::Result<types::OrderState, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call(
+                    super::SPEC.name,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
     /// Данные договора для гарантийного письма
@@ -2294,7 +2314,11 @@ pub mod builder {
             types::GuaranteeLetterData,
             ::bank_runtime::BankError,
         > {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call(
+                    super::SPEC.name,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
     /// Состояние выплаты магазину
@@ -2389,7 +2413,11 @@ pub mod builder {
         pub async fn bank(
             self,
         ) -> ::std::result::Result<types::PaymentCheck, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(super::SPEC.name, self.send()).await
+            ::bank_runtime::call::call(
+                    super::SPEC.name,
+                    ::std::boxed::Box::pin(self.send()),
+                )
+                .await
         }
     }
 }
