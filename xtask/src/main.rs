@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 mod bench;
 mod diff;
+mod probe;
 
 #[global_allocator]
 static ALLOCATOR: bench::Counting = bench::Counting;
@@ -15,7 +16,8 @@ usage:
   cargo xtask check [API...]                  fail with a diff when generated files are stale
   cargo xtask list                            the APIs under specs/
   cargo xtask diff ...                        what changed between two spec versions (diff --help)
-  cargo xtask bench-diff [--paths N]          time and peak memory of diff on a large synthetic spec";
+  cargo xtask bench-diff [--paths N]          time and peak memory of diff on a large synthetic spec
+  cargo xtask semver-probe                    the diff's rules judged by compiling user code before/after";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -35,6 +37,9 @@ fn main() -> ExitCode {
     }
     if command == "bench-diff" {
         return bench::run(&root, rest);
+    }
+    if command == "semver-probe" {
+        return probe::run(&root, rest);
     }
     let timings = rest.iter().any(|a| a == "--timings");
     let names: Vec<String> = rest

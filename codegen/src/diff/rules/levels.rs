@@ -74,10 +74,8 @@ impl RuleId {
             Schema(_, _, S::FormatChanged) => Breaking,
             Schema(_, _, S::EnumValueAdded) => NonBreaking,
             Schema(_, _, S::EnumValueRemoved) => Breaking,
-            Schema(Request, _, S::BecameNullable) => NonBreaking,
-            Schema(Response, _, S::BecameNullable) => Breaking,
-            Schema(Request, _, S::BecameNotNullable) => Breaking,
-            Schema(Response, _, S::BecameNotNullable) => NonBreaking,
+            Schema(_, _, S::BecameNullable) => Breaking,
+            Schema(_, _, S::BecameNotNullable) => Breaking,
             Schema(_, _, S::EnumRestricted) => Breaking,
             Schema(_, _, S::EnumUnrestricted) => Breaking,
             Schema(_, _, S::CompositionChanged) => Breaking,
@@ -86,6 +84,7 @@ impl RuleId {
             Schema(_, _, S::DefaultChanged) => Info,
             Schema(_, _, S::Deprecated) => Info,
             Schema(_, _, S::KeywordChanged) => Info,
+            Schema(_, _, S::Tightened(c) | S::Loosened(c)) if c.shapes_rust_type() => Breaking,
             Schema(Request, _, S::Tightened(_)) => Breaking,
             Schema(Response, _, S::Tightened(_)) => Info,
             Schema(_, _, S::Loosened(_)) => NonBreaking,
@@ -94,7 +93,7 @@ impl RuleId {
             Property(_, P::Added) => NonBreaking,
             Property(_, P::Removed) => Breaking,
             Property(_, P::BecameRequired) => Breaking,
-            Property(Request, P::BecameOptional) => NonBreaking,
+            Property(Request, P::BecameOptional) => Breaking,
             Property(Response, P::BecameOptional) => Breaking,
         }
     }
@@ -212,12 +211,21 @@ impl RuleId {
             Schema(Response, _, S::EnumValueRemoved) => {
                 "the variant disappears from the generated enum; code naming it stops compiling"
             }
-            Schema(Request, _, S::BecameNullable) => "null is now accepted as well",
+            Schema(Request, _, S::BecameNullable) => {
+                "null is now accepted, and the generated type becomes `Option<T>`: builder setters take \
+                 `TryInto<Option<T>>`, so an owned `T` still converts but a `&str` (or anything that only \
+                 converts into `T`) stops compiling"
+            }
             Schema(Response, _, S::BecameNullable) => {
                 "the field becomes `Option<T>` (or may be null); code reading `T` must handle `None`"
             }
-            Schema(Request, _, S::BecameNotNullable) => "sending null is refused",
-            Schema(Response, _, S::BecameNotNullable) => "null no longer arrives",
+            Schema(Request, _, S::BecameNotNullable) => {
+                "sending null is refused, and the generated type changes from `Option<T>` to `T`"
+            }
+            Schema(Response, _, S::BecameNotNullable) => {
+                "null no longer arrives, but the generated type changes from `Option<T>` to `T`: \
+                 code handling `None` stops compiling"
+            }
             Schema(_, _, S::EnumRestricted) => {
                 "the value is now limited to listed values: the generated type changes from a string to an enum"
             }
@@ -237,6 +245,15 @@ impl RuleId {
             Schema(_, _, S::Deprecated) => "documentation only",
             Schema(_, _, S::KeywordChanged) => {
                 "a keyword the generator does not turn into code (readOnly, xml, an extension)"
+            }
+            Schema(_, _, S::Tightened(c) | S::Loosened(c)) if c.shapes_rust_type() => {
+                return format!(
+                    "`{}` decides the generated Rust type (a validating string newtype, the integer type, \
+                     the collection): code naming the old type may stop compiling, and values may be \
+                     refused or no longer fit",
+                    c.keyword()
+                )
+                .into();
             }
             Schema(Request, _, S::Tightened(c)) => {
                 return format!(
@@ -260,7 +277,8 @@ impl RuleId {
                 .into();
             }
             Property(Request, P::AddedRequired) => {
-                "a new required field: builders report it missing and struct literals stop compiling"
+                "a new required field: builders report it missing when the request is built (generated \
+                 structs are `#[non_exhaustive]`, so there are no struct literals to break)"
             }
             Property(Response, P::AddedRequired) => {
                 "a new field to read; unknown fields were already tolerated"
@@ -280,7 +298,8 @@ impl RuleId {
                 "the field changes from `Option<T>` to `T`: code matching on `Some` stops compiling"
             }
             Property(Request, P::BecameOptional) => {
-                "calls that set it still work (builders take `T` for `Option<T>`)"
+                "the field becomes `Option<T>`: builder setters take `TryInto<Option<T>>`, so an owned `T` \
+                 still converts but a `&str` (or anything that only converts into `T`) stops compiling"
             }
             Property(Response, P::BecameOptional) => {
                 "the field changes from `T` to `Option<T>`: code reading `T` stops compiling"

@@ -125,6 +125,27 @@ impl Constraint {
         }
     }
 
+    /// Whether the generator turns the keyword into the Rust type itself: a string with
+    /// `maxLength`, `minLength` or `pattern` is a validating newtype (a plain `String` without
+    /// them), integer bounds choose the integer type (`minimum: 1` gives `NonZeroU32`,
+    /// `minimum: 0` an unsigned type, bounds without a `format` the smallest type that fits), and
+    /// `uniqueItems` changes the collection. Adding, removing or moving such a keyword can change
+    /// the type user code names; the others only validate values. `cargo xtask semver-probe`
+    /// checks this against the generator.
+    pub fn shapes_rust_type(self) -> bool {
+        matches!(
+            self,
+            Constraint::MaxLength
+                | Constraint::MinLength
+                | Constraint::Pattern
+                | Constraint::Maximum
+                | Constraint::Minimum
+                | Constraint::ExclusiveMaximum
+                | Constraint::ExclusiveMinimum
+                | Constraint::UniqueItems
+        )
+    }
+
     /// The keyword as it appears in rule ids (`max-length`).
     pub fn id_part(self) -> &'static str {
         match self {
