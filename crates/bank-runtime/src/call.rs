@@ -22,8 +22,9 @@ enum Handoff {
 }
 
 tokio::task_local! {
-    /// Where a hook leaves what it found, typed, for [`send`] to pick up.
-    static HANDOFF: RefCell<Option<Handoff>>;
+    /// Where a hook leaves what it found, typed, for [`send`] to pick up. Boxed: the scope
+    /// moves the slot in and out of the thread on every poll, so it is kept one pointer wide.
+    static HANDOFF: RefCell<Option<Box<Handoff>>>;
 }
 
 /// Why a call failed: its hooks refused to prepare it (typed), the bank refused inside a
@@ -47,7 +48,7 @@ pub async fn send<T, E>(
     HANDOFF
         .scope(RefCell::new(None), async move {
             let result = future.await;
-            let handoff = HANDOFF.with(|slot| slot.borrow_mut().take());
+            let handoff = HANDOFF.with(|slot| slot.borrow_mut().take()).map(|h| *h);
             match (result, handoff) {
                 (_, Some(Handoff::Deadline(error))) => Err(Failure::Deadline(error)),
                 (Ok(value), _) => Ok(value),
@@ -64,13 +65,13 @@ pub async fn send<T, E>(
 /// surrounding [`send`] (when there is one), the text into progenitor's `Error::Custom`.
 pub fn refuse<E>(api: &'static str, error: PrepareError) -> Error<E> {
     let message = format!("{api}: {error}");
-    let _ = HANDOFF.try_with(|slot| *slot.borrow_mut() = Some(Handoff::Prepare(error)));
+    let _ = HANDOFF.try_with(|slot| *slot.borrow_mut() = Some(Box::new(Handoff::Prepare(error))));
     Error::Custom(message)
 }
 
 /// Hand a passed deadline to the surrounding [`send`] (when there is one).
 pub(crate) fn deadline_passed(error: BankError) {
-    let _ = HANDOFF.try_with(|slot| *slot.borrow_mut() = Some(Handoff::Deadline(error)));
+    let _ = HANDOFF.try_with(|slot| *slot.borrow_mut() = Some(Box::new(Handoff::Deadline(error))));
 }
 
 /// Convert progenitor's error for one call into a [`BankError`]. Reads the body of undocumented
@@ -170,7 +171,8 @@ pub async fn call<T, E: Serialize>(
         Ok(value) => Ok(value.into_inner()),
         Err(Failure::Prepare(e)) => Err(from_prepare(api, &e)),
         Err(Failure::Deadline(e)) => Err(e),
-        Err(Failure::Call(e)) => Err(into_bank_error(api, e).await),
+        // Boxed: the error path's future stays out of every call's own future.
+        Err(Failure::Call(e)) => Err(Box::pin(into_bank_error(api, e)).await),
     }
 }
 
@@ -199,7 +201,8 @@ pub async fn call_refusable<T: Serialize, E: Serialize>(
         }
         Err(Failure::Prepare(e)) => Err(from_prepare(api, &e)),
         Err(Failure::Deadline(e)) => Err(e),
-        Err(Failure::Call(e)) => Err(into_bank_error(api, e).await),
+        // Boxed: the error path's future stays out of every call's own future.
+        Err(Failure::Call(e)) => Err(Box::pin(into_bank_error(api, e)).await),
     }
 }
 

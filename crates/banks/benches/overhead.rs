@@ -100,11 +100,6 @@ fn paired(runtime: &tokio::runtime::Runtime, setup: &Setup) {
             started.elapsed() / CALLS
         })
     };
-    println!(
-        "future sizes: .send() {} bytes, .bank() {} bytes",
-        std::mem::size_of_val(&setup.facade.get_accounts().send()),
-        std::mem::size_of_val(&setup.facade.get_accounts().bank())
-    );
     // Warm up every path (connections, token).
     for which in 0..PATHS.len() {
         time(which);
@@ -148,10 +143,20 @@ fn paired(runtime: &tokio::runtime::Runtime, setup: &Setup) {
 fn overhead(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     let setup = setup(&runtime);
-    // `OVERHEAD_LOOP=bare|send|bank`: only that path, 20,000 times (for `perf stat`).
+    println!(
+        "future sizes: .send() {} bytes, .bank() {} bytes",
+        std::mem::size_of_val(&setup.facade.get_accounts().send()),
+        std::mem::size_of_val(&setup.facade.get_accounts().bank())
+    );
+    // `OVERHEAD_LOOP=bare|send|bank`: only that path, `OVERHEAD_CALLS` times (20,000 by
+    // default), for `perf stat` or `valgrind --tool=callgrind` (instruction counts).
     if let Ok(path) = std::env::var("OVERHEAD_LOOP") {
+        let calls: usize = std::env::var("OVERHEAD_CALLS")
+            .ok()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(20_000);
         runtime.block_on(async {
-            for _ in 0..20_000 {
+            for _ in 0..calls {
                 match path.as_str() {
                     "bare" => drop(bare_call(&setup.bare, &setup.url).await),
                     "send" => drop(setup.facade.get_accounts().send().await.expect("ok")),
