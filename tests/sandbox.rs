@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use bank_sandbox::spec::Bank;
+use bank_sandbox::steer::Fault;
 use bank_sandbox::{Config, Sandbox};
 use banks::baas::ErrorCode;
 use banks::globus::{MerchantAction, cfront};
@@ -892,57 +893,55 @@ async fn expiring_tokens_and_injected_faults_exercise_the_clients_recovery() {
         "one refresh after the bank's 401, one resend"
     );
 
-    // `expired-token` on every request: one refresh, one resend, then a typed 401.
-    let faulty = |fault: &'static str, timeout: Duration| {
-        let mut headers = reqwest::header::HeaderMap::new();
-        headers.insert(
-            "x-sandbox-fault",
-            reqwest::header::HeaderValue::from_static(fault),
-        );
-        // Faults on the API's requests only: the token comes from a plain client.
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .default_headers(headers)
-            .build()
-            .expect("client");
-        let context = banks::Context::for_api(&banks::bcc::financial::SPEC)
-            .client_id("sandbox-client")
-            .auth(bank_runtime::TokenCache::new(
-                bank_runtime::ClientCredentialsGrant::new(
-                    reqwest::Client::new(),
-                    s.token_url(Bank::Financial).expect("a token route"),
-                    "",
-                    ClientCredentials::new("sandbox-client", "sandbox-secret"),
-                ),
-                Duration::ZERO,
-            ))
-            .build();
-        banks::bcc::financial::Client::new_with_client(&s.base_url(Bank::Financial), http, context)
+    // Faults steered from the test for the API's requests (the token route is another
+    // operation, so tokens still come): `expired-token` on every request gives one refresh, one
+    // resend, then a typed 401.
+    let steered = |fault: Fault| {
+        s.steer().clear();
+        s.steer()
+            .fault(fault.operation("get_accounts"))
+            .expect("a valid fault")
     };
-    let err = faulty("expired-token", Duration::from_secs(10))
-        .get_accounts()
-        .bank()
-        .await
-        .expect_err("401");
+    steered(Fault::on(Bank::Financial).expired_token());
+    let err = f.get_accounts().bank().await.expect_err("401");
     assert_eq!((err.kind, err.status), (ErrorKind::Status, Some(401)));
-    let err = faulty("malformed", Duration::from_secs(10))
-        .get_accounts()
-        .bank()
-        .await
-        .expect_err("truncated");
+    steered(Fault::on(Bank::Financial).malformed());
+    let err = f.get_accounts().bank().await.expect_err("truncated");
     assert_eq!(err.kind, ErrorKind::Decode);
-    let err = faulty("latency=500", Duration::from_millis(100))
-        .get_accounts()
-        .bank()
-        .await
-        .expect_err("timeout");
+    steered(Fault::on(Bank::Financial).latency(Duration::from_millis(500)));
+    let impatient = banks::bcc::Financial::builder()
+        .credentials(ClientCredentials::new("sandbox-client", "sandbox-secret"))
+        .environment(Environment::Custom(s.base_url(Bank::Financial)))
+        .token_url(s.token_url(Bank::Financial).expect("a token route"))
+        .signer(signer(Profile::default()))
+        .http(banks::HttpConfig {
+            timeout: Duration::from_millis(100),
+            ..banks::HttpConfig::default()
+        })
+        .build()
+        .expect("builds");
+    let err = impatient.get_accounts().bank().await.expect_err("timeout");
     assert_eq!(err.kind, ErrorKind::Transport);
-    let err = faulty("status=503", Duration::from_secs(10))
-        .get_accounts()
-        .bank()
-        .await
-        .expect_err("503");
+    let fault = steered(Fault::on(Bank::Financial).status(503));
+    let err = f.get_accounts().bank().await.expect_err("503");
     assert_eq!(err.status, Some(503));
+    assert!(
+        s.steer().hits(fault) > 1,
+        "a GET is retried on 503 (every attempt was struck)"
+    );
+    s.steer().clear();
+    // The raw header still works for clients in other languages.
+    let raw = reqwest::Client::new()
+        .get(format!(
+            "{}/sandbox-client/accounts",
+            s.base_url(Bank::Financial)
+        ))
+        .bearer_auth(bcc_token(&s, Bank::Financial).await)
+        .header("x-sandbox-fault", "status=502")
+        .send()
+        .await
+        .expect("sent");
+    assert_eq!(raw.status(), 502);
     s.stop().await;
 
     // Every second request answered 429 with Retry-After: a GET is retried and succeeds.

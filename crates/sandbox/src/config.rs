@@ -24,6 +24,8 @@ pub struct Config {
     pub baas: BaasConfig,
     /// Faults applied to every request (a request's `x-sandbox-fault` header adds its own).
     pub faults: FaultConfig,
+    /// How callbacks and postLinks are delivered.
+    pub callbacks: CallbackConfig,
     /// Keep every request and answer in memory ([`Sandbox::exchanges`](crate::Sandbox::exchanges)),
     /// for tests that hold them to the banks' documents. Off by default: memory grows with use.
     pub record_exchanges: bool,
@@ -38,6 +40,7 @@ impl Default for Config {
             globus: GlobusConfig::default(),
             baas: BaasConfig::default(),
             faults: FaultConfig::default(),
+            callbacks: CallbackConfig::default(),
             record_exchanges: false,
         }
     }
@@ -218,6 +221,28 @@ pub struct FaultConfig {
     pub every_nth: u64,
     /// Faults on every `every_nth` request (e.g. `status=503` or `expired-token`).
     pub nth: String,
+}
+
+/// Delivery of callbacks (Globus) and postLinks (broker) to merchant URLs.
+///
+/// Neither bank documents retries (marked inference: one attempt by default, as a merchant must
+/// expect); set `attempts` above 1 to test a service against a bank that retries.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CallbackConfig {
+    /// Attempts per callback, the first included (at least 1).
+    pub attempts: u32,
+    /// Wait between attempts, in milliseconds.
+    pub retry_delay_ms: u64,
+}
+
+impl Default for CallbackConfig {
+    fn default() -> Self {
+        CallbackConfig {
+            attempts: 1,
+            retry_delay_ms: 1000,
+        }
+    }
 }
 
 /// The configuration could not be read.

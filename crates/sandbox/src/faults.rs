@@ -43,6 +43,14 @@ impl Faults {
         Ok(out)
     }
 
+    /// Add `other`'s faults to these (its latency and status win where both have one).
+    pub fn merge(&mut self, other: Faults) {
+        self.latency = other.latency.or(self.latency);
+        self.status = other.status.or(self.status);
+        self.expired_token |= other.expired_token;
+        self.malformed |= other.malformed;
+    }
+
     /// Parse a comma-separated list of faults into these; `source` names where it came from.
     pub fn add(&mut self, list: &str, source: &str) -> Result<(), String> {
         for fault in list.split(',').map(str::trim).filter(|f| !f.is_empty()) {

@@ -16,6 +16,12 @@ pub trait Host: Send + Sync {
     /// The sandbox's "now", Unix milliseconds: the system clock plus any advance.
     fn now_ms(&self) -> u64;
 
+    /// Whether a test declined one of `keys` (an order id, a phone, a PINFL) of `bank`
+    /// ([`crate::steer::Steering::decline`]): the simulation then declines when it decides.
+    fn declined(&self, _bank: crate::spec::Bank, _keys: &[&str]) -> bool {
+        false
+    }
+
     /// Run `f` on the part of the state whose type is `part`, under the state's lock (hold it
     /// only to read or change the state, never across an await); `changed`: mark the state for
     /// saving and wake whoever waits for a change. `f` is not run when no part has that type.

@@ -23,6 +23,7 @@
 
 #![warn(missing_docs)]
 
+pub mod admin;
 pub mod auth;
 pub mod banks;
 pub mod config;
@@ -34,6 +35,7 @@ pub mod published;
 pub mod sim;
 pub mod spec;
 pub mod state;
+pub mod steer;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -126,6 +128,7 @@ impl Sandbox {
             exchanges: std::sync::Mutex::new(Vec::new()),
             clock_offset_ms: AtomicU64::new(0),
             changes: tokio::sync::watch::Sender::new(0),
+            steering: steer::Steering::default(),
         });
         for bank in Bank::ALL {
             run(&shared, bank.sim().resume(&*shared));
@@ -198,11 +201,7 @@ impl Sandbox {
     /// Move the sandbox's clock forward: tokens, SMS codes and applications age by `by` at once
     /// (tests of expiry without waiting).
     pub fn advance_clock(&self, by: std::time::Duration) {
-        let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
-        self.shared
-            .clock_offset_ms
-            .fetch_add(ms, std::sync::atomic::Ordering::AcqRel);
-        self.shared.changes.send_modify(|n| *n = n.wrapping_add(1));
+        self.shared.advance_clock(by);
     }
 
     /// Wait until `ready` finds what it looks for in the state, re-checking after every change
@@ -218,6 +217,30 @@ impl Sandbox {
             // channel cannot close while we wait.
             let _ = changes.changed().await;
         }
+    }
+
+    /// Steer the sandbox from a test: faults for the next requests of an operation or a client,
+    /// forced declines, failing callbacks ([`steer::Steering`]; the same over HTTP under
+    /// `/_sandbox/`, see [`admin`]).
+    ///
+    /// ```no_run
+    /// # async fn run(sandbox: &bank_sandbox::Sandbox) -> Result<(), Box<dyn std::error::Error>> {
+    /// use bank_sandbox::spec::Bank;
+    /// use bank_sandbox::steer::Fault;
+    /// let fault = sandbox.steer().fault(Fault::on(Bank::Financial).operation("create_payment").status(503).once())?;
+    /// sandbox.steer().decline(Bank::Globus, "380501234567")?;
+    /// sandbox.steer().fail_callbacks("http://127.0.0.1:3000/callback", 2)?;
+    /// // … run the service under test …
+    /// assert_eq!(sandbox.steer().hits(fault), 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn steer(&self) -> &steer::Steering {
+        &self.shared.steering
+    }
+
+    /// Every callback and postLink attempt so far (URL, merchant's status, attempt number).
+    pub fn deliveries(&self) -> Vec<state::Delivery> {
+        self.shared.read(|s| s.deliveries.clone())
     }
 
     /// Every request received and answer given so far (empty unless `record_exchanges` is on).
@@ -278,7 +301,10 @@ async fn handle(
         .split_once('/')
         .map(|(p, r)| (p.to_owned(), format!("/{r}")))
         .unwrap_or((path.trim_start_matches('/').to_owned(), "/".into()));
-    let Some(bank) = Bank::ALL.into_iter().find(|b| b.prefix() == prefix) else {
+    if prefix == admin::PREFIX {
+        return admin::handle(&shared, &parts.method, &rest, body).await;
+    }
+    let Some(bank) = Bank::from_prefix(&prefix) else {
         let known: Vec<&str> = Bank::ALL.iter().map(|b| b.prefix()).collect();
         return respond(
             Reply::json(
@@ -289,27 +315,21 @@ async fn handle(
         );
     };
     let sim = bank.sim();
-    let faults = match Faults::of(&shared, &parts.headers) {
+    let mut faults = match Faults::of(&shared, &parts.headers) {
         Ok(f) => f,
         Err(message) => {
             return respond(sim.validation(faults::HEADER, &message, None), false);
         }
     };
+    let operation = bank
+        .spec()
+        .route(parts.method.as_str(), &rest)
+        .map(|(op, _)| op.id.as_str());
+    faults.merge(shared.steering.strike(bank, operation, || {
+        sim.authenticate(&*shared, bank, &parts.headers, false).ok()
+    }));
     if let Some(latency) = faults.latency {
         tokio::time::sleep(latency).await;
-    }
-    if let Some(status) = faults.status {
-        let mut reply = sim.error(
-            status,
-            &status.to_string(),
-            None,
-            "fault injected by the sandbox",
-            None,
-        );
-        if status == 429 {
-            reply = reply.with_header("retry-after", "1".into());
-        }
-        return respond(reply, false);
     }
     let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
@@ -327,37 +347,56 @@ async fn handle(
         }
     };
     let method = parts.method.as_str().to_owned();
-    let origin = parts
-        .headers
-        .get("host")
-        .and_then(|h| h.to_str().ok())
-        .map(|h| format!("http://{h}"))
-        .unwrap_or_default();
-    // A bug in a simulation must not drop the client's connection: it becomes a 500 naming it.
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        dispatch(
-            &shared,
-            bank,
-            &method,
-            &rest,
-            parts.uri.query(),
-            &parts.headers,
-            &bytes,
-            &faults,
-            &origin,
-        )
-    }))
-    .unwrap_or_else(|panic| {
-        let what = panic
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-            .unwrap_or_default();
-        tracing::error!(%method, path = %rest, panic = %what, "sandbox bug");
-        Outcome::from(Reply::internal(&format!(
-            "sandbox bug while answering {method} {rest}: {what}"
-        )))
-    });
+    let outcome = match faults.status {
+        // An injected status answers instead of the bank (and is recorded like any answer).
+        Some(status) => {
+            let mut reply = sim.error(
+                status,
+                &status.to_string(),
+                None,
+                "fault injected by the sandbox",
+                None,
+            );
+            if status == 429 {
+                reply = reply.with_header("retry-after", "1".into());
+            }
+            Outcome::from(reply)
+        }
+        None => {
+            let origin = parts
+                .headers
+                .get("host")
+                .and_then(|h| h.to_str().ok())
+                .map(|h| format!("http://{h}"))
+                .unwrap_or_default();
+            // A bug in a simulation must not drop the client's connection: it becomes a 500
+            // naming it.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                dispatch(
+                    &shared,
+                    bank,
+                    &method,
+                    &rest,
+                    parts.uri.query(),
+                    &parts.headers,
+                    &bytes,
+                    &faults,
+                    &origin,
+                )
+            }))
+            .unwrap_or_else(|panic| {
+                let what = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                    .unwrap_or_default();
+                tracing::error!(%method, path = %rest, panic = %what, "sandbox bug");
+                Outcome::from(Reply::internal(&format!(
+                    "sandbox bug while answering {method} {rest}: {what}"
+                )))
+            })
+        }
+    };
     let Outcome { reply, effects } = outcome;
     run(&shared, effects);
     if shared.config.record_exchanges {
@@ -525,13 +564,44 @@ fn run(shared: &Arc<Shared>, effects: Vec<Effect>) {
     }
 }
 
-/// POST a JSON body to a merchant's URL; failures are logged, not fatal.
+/// POST a JSON body to a merchant's URL, as many times as `[callbacks] attempts` allows until the
+/// merchant answers 2xx; every attempt is recorded in the state's `deliveries`. Failures are
+/// logged, not fatal. An attempt a test made fail ([`steer::Steering::fail_callbacks`]) is not
+/// sent and counts as unanswered.
 async fn notify(shared: Arc<Shared>, url: String, body: Vec<u8>, what: &'static str) {
-    let status = match shared
+    let attempts = shared.config.callbacks.attempts.max(1);
+    let delay = std::time::Duration::from_millis(shared.config.callbacks.retry_delay_ms);
+    for attempt in 1..=attempts {
+        if attempt > 1 {
+            tokio::time::sleep(delay).await;
+        }
+        let status = if shared.steering.callback_fails(&url) {
+            tracing::info!(%url, attempt, "{what}: failed as a test asked");
+            None
+        } else {
+            deliver(&shared, &url, &body, what).await
+        };
+        shared.update(|s| {
+            s.deliveries.push(state::Delivery {
+                what,
+                url: url.clone(),
+                status,
+                attempt,
+            })
+        });
+        if status.is_some_and(|s| (200..300).contains(&s)) {
+            return;
+        }
+    }
+}
+
+/// One delivery attempt: the merchant's status, or `None` without an answer.
+async fn deliver(shared: &Shared, url: &str, body: &[u8], what: &'static str) -> Option<u16> {
+    match shared
         .http
-        .post(&url)
+        .post(url)
         .header("content-type", "application/json")
-        .body(body)
+        .body(body.to_vec())
         .send()
         .await
     {
@@ -547,8 +617,7 @@ async fn notify(shared: Arc<Shared>, url: String, body: Vec<u8>, what: &'static 
             tracing::warn!(%url, error = %e, "{what}: not delivered");
             None
         }
-    };
-    shared.update(|s| s.deliveries.push(state::Delivery { what, url, status }));
+    }
 }
 
 /// The answer as the bank's published document declares it ([`published::conform`]); an answer

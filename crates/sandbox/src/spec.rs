@@ -41,6 +41,11 @@ impl Bank {
         }
     }
 
+    /// The bank served under `prefix` (`globus-cfront`).
+    pub fn from_prefix(prefix: &str) -> Option<Bank> {
+        Bank::ALL.into_iter().find(|b| b.prefix() == prefix)
+    }
+
     /// The path prefix it is served under (also the API's crate name).
     pub fn prefix(self) -> &'static str {
         match self {

@@ -53,14 +53,17 @@ impl State {
 }
 
 /// One callback or postLink the sandbox sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Delivery {
     /// What it was (`Globus callback`, `broker postLink`).
     pub what: &'static str,
     /// Where it went.
     pub url: String,
-    /// The merchant's HTTP status, or `None` when it got no answer.
+    /// The merchant's HTTP status, or `None` when it got no answer (or a test made the attempt
+    /// fail: [`crate::steer::Steering::fail_callbacks`]).
     pub status: Option<u16>,
+    /// Which attempt this was (1 for the first; retries as `[callbacks] attempts` allows).
+    pub attempt: u32,
 }
 
 /// Milliseconds since the Unix epoch, by the system clock (the sandbox reads
@@ -94,6 +97,8 @@ pub struct Shared {
     pub clock_offset_ms: AtomicU64,
     /// Bumped on every change of the state, for waiters (`Sandbox::until`).
     pub changes: tokio::sync::watch::Sender<u64>,
+    /// What tests steered (faults, declines, failing callbacks).
+    pub steering: crate::steer::Steering,
 }
 
 impl Shared {
@@ -135,6 +140,13 @@ impl Shared {
         std::fs::rename(&tmp, path)
     }
 
+    /// Move the sandbox's clock forward by `by` and wake whoever waits for a change.
+    pub fn advance_clock(&self, by: Duration) {
+        let ms = u64::try_from(by.as_millis()).unwrap_or(u64::MAX);
+        self.clock_offset_ms.fetch_add(ms, Ordering::AcqRel);
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
     /// The delay between automatic status changes.
     pub fn step(&self) -> Duration {
         self.config.step_delay()
@@ -148,6 +160,10 @@ impl Host for Shared {
 
     fn now_ms(&self) -> u64 {
         Shared::now_ms(self)
+    }
+
+    fn declined(&self, bank: crate::spec::Bank, keys: &[&str]) -> bool {
+        self.steering.declined(bank, keys)
     }
 
     fn visit(&self, part: TypeId, changed: bool, f: &mut dyn FnMut(&mut dyn Any)) {

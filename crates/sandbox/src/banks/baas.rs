@@ -17,6 +17,7 @@ use uuid::Uuid;
 use crate::banks::{BuildError, build};
 use crate::host::Host;
 use crate::sim::{BankSim, Call, Outcome, Reply, field_message, is_uuid, money};
+use crate::spec::Bank;
 
 /// BaaS Gateway's simulation: every error in the `{id, result, error: {code, message}}` envelope
 /// with the bank's numbered codes ([`ErrorCode`]); the password grant is the spec's `getToken`.
@@ -369,9 +370,10 @@ fn answer(call: &Call<'_>) -> Reply {
             } else {
                 "microcredit"
             };
-            let declined = |pinfl: &str, amount: Option<Decimal>| {
+            let declined = |app_id: &str, pinfl: &str, amount: Option<Decimal>| {
                 config.decline_pinfls.iter().any(|d| d == pinfl)
                     || amount.is_some_and(|a| a > config.microcredit_max_amount)
+                    || shared.declined(Bank::Baas, &[app_id, pinfl])
             };
             let now = shared.now_ms();
             let app = shared.update(|s: &mut State| {
@@ -380,7 +382,7 @@ fn answer(call: &Call<'_>) -> Reply {
                     .applications
                     .get_mut(&p.application_id)
                     .filter(|a| a.kind == kind)?;
-                let no = declined(&app.pinfl, app.amount);
+                let no = declined(&p.application_id.to_string(), &app.pinfl, app.amount);
                 settle(now, app, step, no, &mut baas.cards);
                 Some(app.clone())
             });

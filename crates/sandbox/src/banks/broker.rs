@@ -102,7 +102,8 @@ fn decide(host: &dyn Host, preapp_id: String) -> Effect {
         let max = host.config().bcc.broker_max_amount;
         let Some(order) = host.update(|s: &mut State| {
             let o = s.orders.get_mut(&preapp_id)?;
-            o.state = if o.amount <= max {
+            let declined = host.declined(Bank::Broker, &[preapp_id.as_str(), &o.partner_order_id]);
+            o.state = if o.amount <= max && !declined {
                 "APPROVED".into()
             } else {
                 "REJECTED".into()

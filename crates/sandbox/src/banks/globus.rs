@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use crate::banks::{build, build_json};
 use crate::host::Host;
 use crate::sim::{BankSim, Call, Effect, Outcome, Reply, field_message};
+use crate::spec::Bank;
 
 /// Globus CFRONT's simulation: errors as `{code, message}`, HTTP Basic (no token route).
 pub struct Globus;
@@ -180,8 +181,10 @@ fn decide(host: &dyn Host, id: String) -> Effect {
                     return effects;
                 };
                 let config = &host.config().globus;
+                let steered = [order.id.as_str(), &order.merchant_order_id, &order.phone];
                 let approved = order.amount <= config.approve_max_amount
-                    && !config.decline_phones.contains(&order.phone);
+                    && !config.decline_phones.contains(&order.phone)
+                    && !host.declined(Bank::Globus, &steered);
                 let next = if approved {
                     "WAITING_FOR_STORE_CONFIRM"
                 } else {

@@ -1,0 +1,134 @@
+//! The admin endpoint under `/_sandbox/`: what [`Sandbox::steer`](crate::Sandbox::steer) does,
+//! over HTTP, for tests written in other languages (documented in the sandbox's README).
+//!
+//! | request | does |
+//! |---|---|
+//! | `POST /_sandbox/faults` [`Fault`] | set a fault; `201 {"id": N}` |
+//! | `GET /_sandbox/faults/N` | the fault with its `hits` and `remaining` |
+//! | `POST /_sandbox/declines` [`Decline`] | decline an order, application or client |
+//! | `POST /_sandbox/callback-failures` [`CallbackFailure`] | make callbacks to a URL fail |
+//! | `GET /_sandbox/steering` | everything steered ([`Report`](crate::steer::Report)) |
+//! | `DELETE /_sandbox/steering` | clear it |
+//! | `GET /_sandbox/deliveries` | every callback and postLink attempt |
+//! | `POST /_sandbox/clock` `{"advance_ms": N}` | move the sandbox's clock forward |
+//!
+//! A bad request is a 400 `{"error": "…"}` naming what is wrong.
+
+use axum::body::Body;
+use axum::http::{Method, Response, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::json;
+
+use crate::state::Shared;
+use crate::steer::{CallbackFailure, Decline, Fault, FaultId};
+
+/// The path prefix of the admin endpoint.
+pub const PREFIX: &str = "_sandbox";
+
+/// The endpoints, for the 404 that lists them.
+const ENDPOINTS: &str = "POST /_sandbox/faults, GET /_sandbox/faults/{id}, POST /_sandbox/declines, \
+     POST /_sandbox/callback-failures, GET|DELETE /_sandbox/steering, GET /_sandbox/deliveries, \
+     POST /_sandbox/clock";
+
+/// Answer one admin request (`path` below `/_sandbox`).
+pub async fn handle(shared: &Shared, method: &Method, path: &str, body: Body) -> Response<Body> {
+    let bytes = match axum::body::to_bytes(body, 64 * 1024).await {
+        Ok(b) => b,
+        Err(_) => return error(StatusCode::PAYLOAD_TOO_LARGE, "the body exceeds 64 KiB"),
+    };
+    let steering = &shared.steering;
+    match (method.as_str(), path.trim_end_matches('/')) {
+        ("POST", "/faults") => match parse::<Fault>(&bytes)
+            .and_then(|f| steering.fault(f).map_err(|e| e.to_string()))
+        {
+            Ok(id) => reply(StatusCode::CREATED, &json!({ "id": id })),
+            Err(message) => error(StatusCode::BAD_REQUEST, &message),
+        },
+        ("GET", faults) if faults.starts_with("/faults/") => {
+            let id = faults.trim_start_matches("/faults/");
+            let found = id.parse().ok().and_then(|id: u64| {
+                steering
+                    .report()
+                    .faults
+                    .into_iter()
+                    .find(|f| f.id == FaultId(id))
+            });
+            match found {
+                Some(fault) => reply(StatusCode::OK, &fault),
+                None => error(StatusCode::NOT_FOUND, &format!("no fault {id}")),
+            }
+        }
+        ("POST", "/declines") => match parse::<Decline>(&bytes)
+            .and_then(|d| steering.decline(d.bank, d.key).map_err(|e| e.to_string()))
+        {
+            Ok(()) => no_content(),
+            Err(message) => error(StatusCode::BAD_REQUEST, &message),
+        },
+        ("POST", "/callback-failures") => match parse::<CallbackFailure>(&bytes).and_then(|c| {
+            steering
+                .fail_callbacks(c.url, c.times)
+                .map_err(|e| e.to_string())
+        }) {
+            Ok(()) => no_content(),
+            Err(message) => error(StatusCode::BAD_REQUEST, &message),
+        },
+        ("GET", "/steering") => reply(StatusCode::OK, &steering.report()),
+        ("DELETE", "/steering") => {
+            steering.clear();
+            no_content()
+        }
+        ("GET", "/deliveries") => reply(StatusCode::OK, &shared.read(|s| s.deliveries.clone())),
+        ("POST", "/clock") => {
+            #[derive(serde::Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Advance {
+                advance_ms: u64,
+            }
+            match parse::<Advance>(&bytes) {
+                Ok(a) => {
+                    shared.advance_clock(std::time::Duration::from_millis(a.advance_ms));
+                    no_content()
+                }
+                Err(message) => error(StatusCode::BAD_REQUEST, &message),
+            }
+        }
+        (_, other) => error(
+            StatusCode::NOT_FOUND,
+            &format!("no admin endpoint {method} /_sandbox{other}; there are: {ENDPOINTS}"),
+        ),
+    }
+}
+
+/// The body as `T`, or a message naming the field that is wrong.
+fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let at = e.path().to_string();
+        if at == "." {
+            e.inner().to_string()
+        } else {
+            format!("{at}: {}", e.inner())
+        }
+    })
+}
+
+fn reply<T: Serialize>(status: StatusCode, value: &T) -> Response<Body> {
+    let bytes = serde_json::to_vec(value).unwrap_or_default();
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(Body::from(bytes))
+        .unwrap_or_else(|_| Response::new(Body::empty()))
+}
+
+fn error(status: StatusCode, message: &str) -> Response<Body> {
+    reply(status, &json!({ "error": message }))
+}
+
+fn no_content() -> Response<Body> {
+    Response::builder()
+        .status(StatusCode::NO_CONTENT)
+        .body(Body::empty())
+        .unwrap_or_else(|_| Response::new(Body::empty()))
+}

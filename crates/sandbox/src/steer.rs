@@ -1,0 +1,623 @@
+//! Steering the sandbox from a test: faults for the next requests of one operation or one client,
+//! a decision forced for an order, an application or a client, and callbacks that fail a number of
+//! times. Set from Rust ([`Sandbox::steer`](crate::Sandbox::steer)) or over HTTP under
+//! `/_sandbox/` ([`crate::admin`]) for tests written in other languages; cleared with
+//! [`Steering::clear`].
+//!
+//! Beside these, the configuration's `[faults]` and the `x-sandbox-fault` request header still
+//! apply; a steered fault adds to them.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::faults::Faults;
+use crate::spec::Bank;
+
+/// A fault for the requests a test picks: every request to one API, or only one operation's, or
+/// only one client's, for a number of times or until cleared.
+///
+/// ```
+/// use bank_sandbox::spec::Bank;
+/// use bank_sandbox::steer::Fault;
+/// // The next `create_payment` of the FinancialAPI gets a 503.
+/// let fault = Fault::on(Bank::Financial).operation("create_payment").status(503).once();
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    /// The API (`"bank": "bcc-financial"` over HTTP).
+    #[serde(with = "bank_prefix")]
+    pub bank: Bank,
+    /// Only this operation: the generated client's method name (`create_payment`) or the
+    /// document's operationId (`createPayment`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operation: Option<String>,
+    /// Only this client: the BCC client id, the Globus merchant login, or the BaaS user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client: Option<String>,
+    /// How many matching requests get it; none: every one until cleared.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub times: Option<u32>,
+    /// Answer with this 4xx or 5xx status (429 comes with `Retry-After: 1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Wait this long before answering, in milliseconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<u64>,
+    /// Treat the request's token as expired (the bank's 401 `invalid_token`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub expired_token: bool,
+    /// Cut the answer's body in half.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub malformed: bool,
+}
+
+impl Fault {
+    /// A fault on every request to `bank`'s API (narrow it with the other methods).
+    pub fn on(bank: Bank) -> Self {
+        Fault {
+            bank,
+            operation: None,
+            client: None,
+            times: None,
+            status: None,
+            latency_ms: None,
+            expired_token: false,
+            malformed: false,
+        }
+    }
+
+    /// Only requests of this operation: the client's method name (`create_payment`) or the
+    /// operationId (`createPayment`).
+    pub fn operation(mut self, id: impl Into<String>) -> Self {
+        self.operation = Some(id.into());
+        self
+    }
+
+    /// Only requests of this client (BCC client id, Globus login, BaaS user).
+    pub fn client(mut self, id: impl Into<String>) -> Self {
+        self.client = Some(id.into());
+        self
+    }
+
+    /// Only the next `n` matching requests.
+    pub fn times(mut self, n: u32) -> Self {
+        self.times = Some(n);
+        self
+    }
+
+    /// Only the next matching request.
+    pub fn once(self) -> Self {
+        self.times(1)
+    }
+
+    /// Answer with this status (4xx or 5xx).
+    pub fn status(mut self, code: u16) -> Self {
+        self.status = Some(code);
+        self
+    }
+
+    /// Wait before answering.
+    pub fn latency(mut self, by: Duration) -> Self {
+        self.latency_ms = Some(u64::try_from(by.as_millis()).unwrap_or(u64::MAX));
+        self
+    }
+
+    /// Treat the token as expired.
+    pub fn expired_token(mut self) -> Self {
+        self.expired_token = true;
+        self
+    }
+
+    /// Cut the answer's body in half.
+    pub fn malformed(mut self) -> Self {
+        self.malformed = true;
+        self
+    }
+
+    /// What is wrong with it, if anything: no effect, a status that is not an error, an
+    /// operation the API does not have (with the closest ones). A method name becomes the
+    /// operationId it stands for.
+    fn check(&mut self) -> Result<(), SteerError> {
+        if self.status.is_none()
+            && self.latency_ms.is_none()
+            && !self.expired_token
+            && !self.malformed
+        {
+            return Err(SteerError::NoEffect);
+        }
+        if let Some(code) = self.status
+            && !(400..600).contains(&code)
+        {
+            return Err(SteerError::Status(code));
+        }
+        if self.times == Some(0) {
+            return Err(SteerError::ZeroTimes);
+        }
+        if let Some(given) = &self.operation {
+            let operations = &self.bank.spec().operations;
+            match operations
+                .iter()
+                .find(|o| o.id == *given || snake_case(&o.id) == *given)
+            {
+                Some(op) => self.operation = Some(op.id.clone()),
+                None => {
+                    let methods: Vec<String> =
+                        operations.iter().map(|o| snake_case(&o.id)).collect();
+                    let methods: Vec<&str> = methods.iter().map(String::as_str).collect();
+                    return Err(SteerError::UnknownOperation {
+                        api: self.bank.prefix(),
+                        operation: given.clone(),
+                        closest: closest(given, &methods),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A steering request the sandbox cannot carry out.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SteerError {
+    /// The operation is not one of the API's.
+    #[error("{api} has no operation `{operation}`{}", suggestion(closest))]
+    UnknownOperation {
+        /// The API's prefix.
+        api: &'static str,
+        /// What was asked for.
+        operation: String,
+        /// The API's operations closest to it.
+        closest: Vec<String>,
+    },
+    /// The status is not a 4xx or 5xx code.
+    #[error("status {0} is not a 4xx or 5xx code")]
+    Status(u16),
+    /// The fault changes nothing.
+    #[error("the fault has no effect: give a status, a latency, expired_token or malformed")]
+    NoEffect,
+    /// `times: 0`.
+    #[error("times must be at least 1 (leave it out for every request)")]
+    ZeroTimes,
+    /// An API prefix the sandbox does not serve.
+    #[error(
+        "no API `{0}` (the sandbox serves bcc-broker, bcc-financial, globus-cfront, baas-gateway)"
+    )]
+    UnknownApi(String),
+    /// An empty key or URL.
+    #[error("{0} must not be empty")]
+    Empty(&'static str),
+}
+
+fn suggestion(closest: &[String]) -> String {
+    if closest.is_empty() {
+        String::new()
+    } else {
+        format!(" (closest: {})", closest.join(", "))
+    }
+}
+
+/// The known names closest to `name` (edit distance at most a third of its length, or sharing a
+/// word), best first, at most three.
+pub fn closest(name: &str, known: &[&str]) -> Vec<String> {
+    let words: BTreeSet<&str> = name.split(['_', '-']).filter(|w| w.len() > 2).collect();
+    let mut scored: Vec<(usize, &str)> = known
+        .iter()
+        .map(|k| (distance(name, k), *k))
+        .filter(|(d, k)| {
+            *d <= name.len().max(3) / 3 || k.split(['_', '-']).any(|w| words.contains(w))
+        })
+        .collect();
+    scored.sort();
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, k)| k.to_owned())
+        .collect()
+}
+
+/// An operationId as the generated client's method name (`createPaymentMt` → `create_payment_mt`).
+fn snake_case(id: &str) -> String {
+    let mut out = String::with_capacity(id.len() + 4);
+    let mut previous_lower = false;
+    for c in id.chars() {
+        if c.is_uppercase() {
+            if previous_lower {
+                out.push('_');
+            }
+            out.extend(c.to_lowercase());
+            previous_lower = false;
+        } else {
+            out.push(if c == '-' { '_' } else { c });
+            previous_lower = c.is_lowercase() || c.is_ascii_digit();
+        }
+    }
+    out
+}
+
+/// Levenshtein distance over chars.
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// The id of a fault set, to ask how often it struck.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct FaultId(pub u64);
+
+/// A fault set and how it has been used.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FaultReport {
+    /// Its id.
+    pub id: FaultId,
+    /// The fault.
+    pub fault: Fault,
+    /// How many requests it struck.
+    pub hits: u32,
+    /// How many more it will strike (none: every one).
+    pub remaining: Option<u32>,
+}
+
+/// Callbacks and postLinks to one URL that fail, as if the merchant could not be reached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallbackFailure {
+    /// The merchant URL, exactly as the order gave it.
+    pub url: String,
+    /// How many attempts fail before deliveries go through again.
+    pub times: u32,
+}
+
+/// A decision forced: the order, application or client with this key is declined.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Decline {
+    /// The API.
+    #[serde(with = "bank_prefix")]
+    pub bank: Bank,
+    /// Globus: the bank's order id, the merchant's order id or the client's phone; broker: the
+    /// partner's order id; BaaS: the application id or the client's PINFL.
+    pub key: String,
+}
+
+/// Everything a test has steered, as the admin endpoint shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// Faults, in the order they were set.
+    pub faults: Vec<FaultReport>,
+    /// Forced declines.
+    pub declines: Vec<Decline>,
+    /// Failing callback URLs, with the failures still to come.
+    pub callback_failures: Vec<CallbackFailure>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    next: u64,
+    faults: Vec<FaultReport>,
+    declines: BTreeMap<Bank, BTreeSet<String>>,
+    callbacks: BTreeMap<String, u32>,
+}
+
+/// What tests steered, shared by every request.
+#[derive(Debug, Default)]
+pub struct Steering {
+    inner: Mutex<Inner>,
+}
+
+impl Steering {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Set a fault; its id tells how often it struck ([`hits`](Self::hits)).
+    pub fn fault(&self, mut fault: Fault) -> Result<FaultId, SteerError> {
+        fault.check()?;
+        let mut inner = self.lock();
+        inner.next += 1;
+        let id = FaultId(inner.next);
+        let remaining = fault.times;
+        inner.faults.push(FaultReport {
+            id,
+            fault,
+            hits: 0,
+            remaining,
+        });
+        Ok(id)
+    }
+
+    /// How many requests the fault struck (0 for an unknown id).
+    pub fn hits(&self, id: FaultId) -> u32 {
+        self.lock()
+            .faults
+            .iter()
+            .find(|f| f.id == id)
+            .map_or(0, |f| f.hits)
+    }
+
+    /// Decline the order, application or client `key` of `bank` when the bank decides.
+    pub fn decline(&self, bank: Bank, key: impl Into<String>) -> Result<(), SteerError> {
+        let key = key.into();
+        if key.is_empty() {
+            return Err(SteerError::Empty("key"));
+        }
+        self.lock().declines.entry(bank).or_default().insert(key);
+        Ok(())
+    }
+
+    /// Whether a test declined any of `keys` of `bank`.
+    pub fn declined(&self, bank: Bank, keys: &[&str]) -> bool {
+        self.lock()
+            .declines
+            .get(&bank)
+            .is_some_and(|set| keys.iter().any(|k| set.contains(*k)))
+    }
+
+    /// Make the next `times` callbacks or postLinks to `url` fail.
+    pub fn fail_callbacks(&self, url: impl Into<String>, times: u32) -> Result<(), SteerError> {
+        let url = url.into();
+        if url.is_empty() {
+            return Err(SteerError::Empty("url"));
+        }
+        if times == 0 {
+            return Err(SteerError::ZeroTimes);
+        }
+        *self.lock().callbacks.entry(url).or_default() += times;
+        Ok(())
+    }
+
+    /// Whether this delivery attempt to `url` is to fail (counting it).
+    pub fn callback_fails(&self, url: &str) -> bool {
+        let mut inner = self.lock();
+        match inner.callbacks.get_mut(url) {
+            Some(left) if *left > 0 => {
+                *left -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Forget every fault, decline and failing URL.
+    pub fn clear(&self) {
+        *self.lock() = Inner::default();
+    }
+
+    /// What is steered now.
+    pub fn report(&self) -> Report {
+        let inner = self.lock();
+        Report {
+            faults: inner.faults.clone(),
+            declines: inner
+                .declines
+                .iter()
+                .flat_map(|(bank, keys)| {
+                    keys.iter().map(|key| Decline {
+                        bank: *bank,
+                        key: key.clone(),
+                    })
+                })
+                .collect(),
+            callback_failures: inner
+                .callbacks
+                .iter()
+                .map(|(url, times)| CallbackFailure {
+                    url: url.clone(),
+                    times: *times,
+                })
+                .collect(),
+        }
+    }
+
+    /// The faults for one request to `bank`: every active fault whose operation and client
+    /// match (the client is asked for only when a fault names one), each counted.
+    pub fn strike(
+        &self,
+        bank: Bank,
+        operation: Option<&str>,
+        client: impl FnOnce() -> Option<String>,
+    ) -> Faults {
+        let mut out = Faults::default();
+        let mut inner = self.lock();
+        if !inner.faults.iter().any(|f| f.fault.bank == bank) {
+            return out;
+        }
+        let needs_client = inner
+            .faults
+            .iter()
+            .any(|f| f.fault.bank == bank && f.fault.client.is_some());
+        let client = if needs_client { client() } else { None };
+        for report in inner.faults.iter_mut() {
+            let fault = &report.fault;
+            let matches = fault.bank == bank
+                && report.remaining != Some(0)
+                && fault
+                    .operation
+                    .as_deref()
+                    .is_none_or(|op| Some(op) == operation)
+                && fault
+                    .client
+                    .as_deref()
+                    .is_none_or(|c| Some(c) == client.as_deref());
+            if !matches {
+                continue;
+            }
+            report.hits += 1;
+            if let Some(left) = report.remaining.as_mut() {
+                *left -= 1;
+            }
+            if let Some(ms) = fault.latency_ms {
+                out.latency = Some(Duration::from_millis(ms));
+            }
+            out.status = fault.status.or(out.status);
+            out.expired_token |= fault.expired_token;
+            out.malformed |= fault.malformed;
+        }
+        out
+    }
+}
+
+/// `Bank` as its API prefix (`"globus-cfront"`), for the admin endpoint's JSON.
+mod bank_prefix {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::spec::Bank;
+
+    pub fn serialize<S: Serializer>(bank: &Bank, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(bank.prefix())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Bank, D::Error> {
+        let text = String::deserialize(d)?;
+        Bank::from_prefix(&text).ok_or_else(|| {
+            serde::de::Error::custom(super::SteerError::UnknownApi(text).to_string())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_counted_fault_strikes_that_many_matching_requests_then_stops() {
+        let steering = Steering::default();
+        let id = steering
+            .fault(
+                Fault::on(Bank::Financial)
+                    .operation("create_payment")
+                    .status(503)
+                    .times(2),
+            )
+            .expect("valid");
+        // Requests carry the operationId; the fault named the method.
+        let strike = |op| steering.strike(Bank::Financial, Some(op), || None).status;
+        assert_eq!(strike("getAccounts"), None, "another operation");
+        assert_eq!(
+            steering
+                .strike(Bank::Globus, Some("createPayment"), || None)
+                .status,
+            None,
+            "another API"
+        );
+        assert_eq!(strike("createPayment"), Some(503));
+        assert_eq!(strike("createPayment"), Some(503));
+        assert_eq!(strike("createPayment"), None, "used up");
+        assert_eq!(steering.hits(id), 2);
+    }
+
+    #[test]
+    fn a_client_fault_asks_for_the_client_only_when_needed() {
+        let steering = Steering::default();
+        steering
+            .fault(Fault::on(Bank::Globus).expired_token())
+            .expect("valid");
+        let faults = steering.strike(Bank::Globus, None, || panic!("not needed"));
+        assert!(faults.expired_token);
+        steering
+            .fault(Fault::on(Bank::Globus).client("merchant-a").malformed())
+            .expect("valid");
+        assert!(
+            !steering
+                .strike(Bank::Globus, None, || Some("merchant-b".into()))
+                .malformed
+        );
+        assert!(
+            steering
+                .strike(Bank::Globus, None, || Some("merchant-a".into()))
+                .malformed
+        );
+    }
+
+    #[test]
+    fn bad_faults_are_refused_naming_what_is_wrong() {
+        let steering = Steering::default();
+        let err = steering
+            .fault(
+                Fault::on(Bank::Financial)
+                    .operation("create_paymnt")
+                    .status(503),
+            )
+            .expect_err("unknown operation");
+        assert!(
+            err.to_string().contains(
+                "bcc-financial has no operation `create_paymnt` (closest: create_payment"
+            ),
+            "{err}"
+        );
+        assert_eq!(
+            steering.fault(Fault::on(Bank::Globus)),
+            Err(SteerError::NoEffect)
+        );
+        assert_eq!(
+            steering.fault(Fault::on(Bank::Globus).status(200)),
+            Err(SteerError::Status(200))
+        );
+        assert_eq!(
+            steering.fault(Fault::on(Bank::Globus).status(503).times(0)),
+            Err(SteerError::ZeroTimes)
+        );
+        let err = serde_json::from_str::<Fault>(r#"{"bank": "globus", "status": 503}"#)
+            .expect_err("unknown API");
+        assert!(err.to_string().contains("no API `globus`"), "{err}");
+        let err = serde_json::from_str::<Fault>(r#"{"bank": "globus-cfront", "stat": 503}"#)
+            .expect_err("unknown field");
+        assert!(err.to_string().contains("unknown field `stat`"), "{err}");
+    }
+
+    #[test]
+    fn method_names_are_the_operation_ids_in_snake_case() {
+        assert_eq!(snake_case("createPaymentMt"), "create_payment_mt");
+        assert_eq!(snake_case("getStatementV2"), "get_statement_v2");
+        assert_eq!(snake_case("order_create"), "order_create");
+        for bank in Bank::ALL {
+            for op in &bank.spec().operations {
+                let steering = Steering::default();
+                let id = steering
+                    .fault(Fault::on(bank).operation(snake_case(&op.id)).status(500))
+                    .expect("every method name is accepted");
+                assert_eq!(
+                    steering.report().faults[0].fault.operation.as_deref(),
+                    Some(op.id.as_str()),
+                    "{id:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn callbacks_fail_the_number_of_times_asked() {
+        let steering = Steering::default();
+        steering
+            .fail_callbacks("http://127.0.0.1:9/cb", 2)
+            .expect("valid");
+        assert!(steering.callback_fails("http://127.0.0.1:9/cb"));
+        assert!(!steering.callback_fails("http://127.0.0.1:9/other"));
+        assert!(steering.callback_fails("http://127.0.0.1:9/cb"));
+        assert!(!steering.callback_fails("http://127.0.0.1:9/cb"));
+        steering
+            .decline(Bank::Globus, "380501112233")
+            .expect("valid");
+        assert!(steering.declined(Bank::Globus, &["o-1", "380501112233"]));
+        assert!(!steering.declined(Bank::Baas, &["380501112233"]));
+        steering.clear();
+        assert_eq!(steering.report(), Report::default());
+    }
+}
