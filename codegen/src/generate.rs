@@ -17,13 +17,30 @@ use crate::normalize::{RUNTIME_CRATE, RUNTIME_VERSION};
 
 /// Run progenitor on an OpenAPI 3.0 document and return the generated items (unformatted).
 pub fn client_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> {
-    let spec: openapiv3::OpenAPI = serde_json::from_value(doc.clone()).map_err(|e| {
+    let spec = openapi(path, doc)?;
+    guarded(path, || Generator::new(&settings()).generate_tokens(&spec))
+}
+
+/// Run progenitor's httpmock generator on the same document: per-operation `When` / `Then`
+/// wrappers and a `MockServerExt` trait (unformatted; `crate::mocks` reshapes them).
+pub fn mock_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> {
+    let spec = openapi(path, doc)?;
+    guarded(path, || {
+        Generator::new(&settings()).httpmock(&spec, "crate")
+    })
+}
+
+fn openapi(path: &Path, doc: &Value) -> Result<openapiv3::OpenAPI> {
+    serde_json::from_value(doc.clone()).map_err(|e| {
         Error::invalid(
             path,
             "/",
             format!("the normalised document is not OpenAPI 3.0 as openapiv3 reads it: {e}"),
         )
-    })?;
+    })
+}
+
+fn settings() -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Builder)
@@ -37,7 +54,14 @@ pub fn client_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStrea
             CrateVers::parse(RUNTIME_VERSION).unwrap_or(CrateVers::Any),
             None,
         );
+    settings
+}
 
+/// Run a progenitor generator, turning its errors and panics into located errors.
+fn guarded<T>(
+    path: &Path,
+    run: impl FnOnce() -> std::result::Result<T, progenitor_impl::Error>,
+) -> Result<T> {
     let message = PANIC_MESSAGE.get_or_init(|| Mutex::new(None));
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(|info| {
@@ -55,9 +79,7 @@ pub fn client_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStrea
             *m.lock().unwrap_or_else(|p| p.into_inner()) = Some(format!("{text}{location}"));
         }
     }));
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        Generator::new(&settings).generate_tokens(&spec)
-    }));
+    let result = catch_unwind(AssertUnwindSafe(run));
     std::panic::set_hook(previous);
     match result {
         Ok(Ok(tokens)) => Ok(tokens),

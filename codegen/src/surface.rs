@@ -8,6 +8,8 @@
 //! - Every struct with named fields and every enum of `types` is `#[non_exhaustive]`, so that a
 //!   new optional property or enum value (non-breaking by the diff's rules) does not break a
 //!   user's struct literal or exhaustive `match`; users build values with the generated builders.
+//! - A type builder's flattened map of extra keys (`extra`, from `additionalProperties`) starts
+//!   empty instead of required, so a builder needs only the document's own fields.
 
 use std::collections::BTreeMap;
 
@@ -54,6 +56,11 @@ pub fn apply(file: &mut syn::File, client_id: Option<&str>, refusal: Option<&str
                             s.attrs.push(syn::parse_quote!(#[non_exhaustive]));
                         }
                         Item::Enum(e) => e.attrs.push(syn::parse_quote!(#[non_exhaustive])),
+                        Item::Mod(m) if m.ident == "builder" => {
+                            if let Some((_, builders)) = m.content.as_mut() {
+                                builders.iter_mut().for_each(extras_start_empty);
+                            }
+                        }
                         _ => {}
                     }
                 }
@@ -64,6 +71,33 @@ pub fn apply(file: &mut syn::File, client_id: Option<&str>, refusal: Option<&str
 }
 
 /// A `#[doc = "…"]` attribute.
+/// In a type builder's `Default`, `extra: Err("no value supplied for extra")` (typify's flattened
+/// map of additional properties) becomes `extra: Ok(Default::default())`.
+fn extras_start_empty(item: &mut Item) {
+    let Item::Impl(imp) = item else { return };
+    let is_default = imp
+        .trait_
+        .as_ref()
+        .and_then(|(path, _)| path.segments.last())
+        .is_some_and(|s| s.ident == "Default");
+    if !is_default {
+        return;
+    }
+    for item in &mut imp.items {
+        let ImplItem::Fn(f) = item else { continue };
+        for stmt in &mut f.block.stmts {
+            let syn::Stmt::Expr(syn::Expr::Struct(init), _) = stmt else {
+                continue;
+            };
+            for field in &mut init.fields {
+                if matches!(&field.member, syn::Member::Named(name) if name == "extra") {
+                    field.expr = syn::parse_quote!(Ok(Default::default()));
+                }
+            }
+        }
+    }
+}
+
 fn doc(text: &str) -> Attribute {
     let text = if text.is_empty() {
         String::new()

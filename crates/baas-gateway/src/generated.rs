@@ -4813,6 +4813,976 @@ pub mod error_codes {
         }
     }
 }
+/// Typed mocks of this API for tests of a service (feature `test-util`): start a
+/// [`MockServer`], set per-operation expectations with [`MockServerExt`], point the
+/// client at [`MockServer::base_url`]. An expectation not met when the server is dropped
+/// (or at [`MockServer::verify`]) fails the test naming the operation, with the closest
+/// request received and its difference.
+#[cfg(feature = "test-util")]
+pub mod mock {
+    pub use ::bank_runtime::mock::{Expectation, MockServer};
+    pub mod operations {
+        //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)
+        //! wrappers for each operation. Each can be converted to
+        //! its inner type with a call to `into_inner()`. This can
+        //! be used to explicitly deviate from permitted values.
+        use crate::*;
+        pub struct GetTokenWhen(::bank_runtime::mock::httpmock::When);
+        impl GetTokenWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::POST)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new("^/oauth2/token$")
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn body(self, value: &types::TokenRequest) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct GetTokenThen(::bank_runtime::mock::httpmock::Then);
+        impl GetTokenThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::TokenResponse) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct CreateCardApplicationWhen(::bank_runtime::mock::httpmock::When);
+        impl CreateCardApplicationWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::POST)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new(
+                                    "^/api/v1/card/application/create$",
+                                )
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn body(self, value: &types::CreateCardApplicationRequest) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct CreateCardApplicationThen(::bank_runtime::mock::httpmock::Then);
+        impl CreateCardApplicationThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::CreateCardApplicationResponse) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct GetCardApplicationStatusWhen(::bank_runtime::mock::httpmock::When);
+        impl GetCardApplicationStatusWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::POST)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new(
+                                    "^/api/v1/card/application/status$",
+                                )
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn body(self, value: &types::GetCardApplicationStatusRequest) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct GetCardApplicationStatusThen(::bank_runtime::mock::httpmock::Then);
+        impl GetCardApplicationStatusThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::GetCardApplicationStatusResponse) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct CreateMicroCreditApplicationWhen(
+            ::bank_runtime::mock::httpmock::When,
+        );
+        impl CreateMicroCreditApplicationWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::POST)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new(
+                                    "^/api/v1/microcredit/application/create$",
+                                )
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn body(
+                self,
+                value: &types::CreateMicroCreditApplicationRequest,
+            ) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct CreateMicroCreditApplicationThen(
+            ::bank_runtime::mock::httpmock::Then,
+        );
+        impl CreateMicroCreditApplicationThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(
+                self,
+                value: &types::CreateMicroCreditApplicationResponse,
+            ) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct GetMicroCreditApplicationStatusWhen(
+            ::bank_runtime::mock::httpmock::When,
+        );
+        impl GetMicroCreditApplicationStatusWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::POST)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new(
+                                    "^/api/v1/microcredit/application/status$",
+                                )
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn body(
+                self,
+                value: &types::GetMicroCreditApplicationStatusRequest,
+            ) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct GetMicroCreditApplicationStatusThen(
+            ::bank_runtime::mock::httpmock::Then,
+        );
+        impl GetMicroCreditApplicationStatusThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(
+                self,
+                value: &types::GetMicroCreditApplicationStatusResponse,
+            ) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct SendCardAttachSmsWhen(::bank_runtime::mock::httpmock::When);
+        impl SendCardAttachSmsWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::POST)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new(
+                                    "^/api/v1/card/attach/sms/send$",
+                                )
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn body(self, value: &types::SendCardAttachSmsRequest) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct SendCardAttachSmsThen(::bank_runtime::mock::httpmock::Then);
+        impl SendCardAttachSmsThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::SendCardAttachSmsResponse) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct ConfirmCardAttachSmsWhen(::bank_runtime::mock::httpmock::When);
+        impl ConfirmCardAttachSmsWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::POST)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new(
+                                    "^/api/v1/card/attach/sms/confirm$",
+                                )
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn body(self, value: &types::ConfirmCardAttachSmsRequest) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct ConfirmCardAttachSmsThen(::bank_runtime::mock::httpmock::Then);
+        impl ConfirmCardAttachSmsThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::ConfirmCardAttachSmsResponse) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct FindCardsWhen(::bank_runtime::mock::httpmock::When);
+        impl FindCardsWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::POST)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new(
+                                    "^/api/v1/card/find$",
+                                )
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn body(self, value: &types::FindCardsRequest) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct FindCardsThen(::bank_runtime::mock::httpmock::Then);
+        impl FindCardsThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::FindCardsResponse) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        impl GetTokenWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+        }
+        impl GetTokenThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+        impl CreateCardApplicationWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+            /// The envelope's `params` are these (its fresh `id` is not compared).
+            pub fn params(self, value: &types::CardApplicationCreateParams) -> Self {
+                let body = ::serde_json::json!({ "params" : value });
+                Self(self.0.json_body_includes(body.to_string()))
+            }
+        }
+        impl CreateCardApplicationThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+            /// Answer 200 with an envelope carrying `value` as its `result`.
+            pub fn result(self, value: &types::CardApplication) -> Self {
+                let body = ::serde_json::json!(
+                    { "id" : "00000000-0000-0000-0000-000000000000", "result" : value, }
+                );
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+            /// Answer 200 with an envelope carrying the bank's error `code` and `message`.
+            pub fn envelope_error(self, code: i64, message: &str) -> Self {
+                let body = ::serde_json::json!(
+                    { "id" : "00000000-0000-0000-0000-000000000000", "error" : { "code" :
+                    code, "message" : message }, }
+                );
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+        impl GetCardApplicationStatusWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+            /// The envelope's `params` are these (its fresh `id` is not compared).
+            pub fn params(self, value: &types::ApplicationIdParams) -> Self {
+                let body = ::serde_json::json!({ "params" : value });
+                Self(self.0.json_body_includes(body.to_string()))
+            }
+        }
+        impl GetCardApplicationStatusThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+            /// Answer 200 with an envelope carrying `value` as its `result`.
+            pub fn result(self, value: &types::CardApplication) -> Self {
+                let body = ::serde_json::json!(
+                    { "id" : "00000000-0000-0000-0000-000000000000", "result" : value, }
+                );
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+            /// Answer 200 with an envelope carrying the bank's error `code` and `message`.
+            pub fn envelope_error(self, code: i64, message: &str) -> Self {
+                let body = ::serde_json::json!(
+                    { "id" : "00000000-0000-0000-0000-000000000000", "error" : { "code" :
+                    code, "message" : message }, }
+                );
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+        impl CreateMicroCreditApplicationWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+            /// The envelope's `params` are these (its fresh `id` is not compared).
+            pub fn params(
+                self,
+                value: &types::MicroCreditApplicationCreateParams,
+            ) -> Self {
+                let body = ::serde_json::json!({ "params" : value });
+                Self(self.0.json_body_includes(body.to_string()))
+            }
+        }
+        impl CreateMicroCreditApplicationThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+            /// Answer 200 with an envelope carrying `value` as its `result`.
+            pub fn result(self, value: &types::MicroCreditApplication) -> Self {
+                let body = ::serde_json::json!(
+                    { "id" : "00000000-0000-0000-0000-000000000000", "result" : value, }
+                );
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+            /// Answer 200 with an envelope carrying the bank's error `code` and `message`.
+            pub fn envelope_error(self, code: i64, message: &str) -> Self {
+                let body = ::serde_json::json!(
+                    { "id" : "00000000-0000-0000-0000-000000000000", "error" : { "code" :
+                    code, "message" : message }, }
+                );
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+        impl GetMicroCreditApplicationStatusWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+            /// The envelope's `params` are these (its fresh `id` is not compared).
+            pub fn params(self, value: &types::ApplicationIdParams) -> Self {
+                let body = ::serde_json::json!({ "params" : value });
+                Self(self.0.json_body_includes(body.to_string()))
+            }
+        }
+        impl GetMicroCreditApplicationStatusThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+            /// Answer 200 with an envelope carrying `value` as its `result`.
+            pub fn result(self, value: &types::MicroCreditApplication) -> Self {
+                let body = ::serde_json::json!(
+                    { "id" : "00000000-0000-0000-0000-000000000000", "result" : value, }
+                );
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+            /// Answer 200 with an envelope carrying the bank's error `code` and `message`.
+            pub fn envelope_error(self, code: i64, message: &str) -> Self {
+                let body = ::serde_json::json!(
+                    { "id" : "00000000-0000-0000-0000-000000000000", "error" : { "code" :
+                    code, "message" : message }, }
+                );
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+        impl SendCardAttachSmsWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+            /// The envelope's `params` are these (its fresh `id` is not compared).
+            pub fn params(self, value: &types::CardAttachSendParams) -> Self {
+                let body = ::serde_json::json!({ "params" : value });
+                Self(self.0.json_body_includes(body.to_string()))
+            }
+        }
+        impl SendCardAttachSmsThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+            /// Answer 200 with an envelope carrying `value` as its `result`.
+            pub fn result(self, value: &types::CardAttachSendResult) -> Self {
+                let body = ::serde_json::json!(
+                    { "id" : "00000000-0000-0000-0000-000000000000", "result" : value, }
+                );
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+            /// Answer 200 with an envelope carrying the bank's error `code` and `message`.
+            pub fn envelope_error(self, code: i64, message: &str) -> Self {
+                let body = ::serde_json::json!(
+                    { "id" : "00000000-0000-0000-0000-000000000000", "error" : { "code" :
+                    code, "message" : message }, }
+                );
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+        impl ConfirmCardAttachSmsWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+            /// The envelope's `params` are these (its fresh `id` is not compared).
+            pub fn params(self, value: &types::CardAttachConfirmParams) -> Self {
+                let body = ::serde_json::json!({ "params" : value });
+                Self(self.0.json_body_includes(body.to_string()))
+            }
+        }
+        impl ConfirmCardAttachSmsThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+            /// Answer 200 with an envelope carrying `value` as its `result`.
+            pub fn result(self, value: &types::Card) -> Self {
+                let body = ::serde_json::json!(
+                    { "id" : "00000000-0000-0000-0000-000000000000", "result" : value, }
+                );
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+            /// Answer 200 with an envelope carrying the bank's error `code` and `message`.
+            pub fn envelope_error(self, code: i64, message: &str) -> Self {
+                let body = ::serde_json::json!(
+                    { "id" : "00000000-0000-0000-0000-000000000000", "error" : { "code" :
+                    code, "message" : message }, }
+                );
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+        impl FindCardsWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+            /// The envelope's `params` are these (its fresh `id` is not compared).
+            pub fn params(self, value: &types::CardFindParams) -> Self {
+                let body = ::serde_json::json!({ "params" : value });
+                Self(self.0.json_body_includes(body.to_string()))
+            }
+        }
+        impl FindCardsThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+            /// Answer 200 with an envelope carrying `value` as its `result`.
+            pub fn result(self, value: &types::CardList) -> Self {
+                let body = ::serde_json::json!(
+                    { "id" : "00000000-0000-0000-0000-000000000000", "result" : value, }
+                );
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+            /// Answer 200 with an envelope carrying the bank's error `code` and `message`.
+            pub fn envelope_error(self, code: i64, message: &str) -> Self {
+                let body = ::serde_json::json!(
+                    { "id" : "00000000-0000-0000-0000-000000000000", "error" : { "code" :
+                    code, "message" : message }, }
+                );
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+    }
+    /// One method per operation on [`MockServer`]: a type-checked expectation.
+    pub trait MockServerExt {
+        /// Expect a `get_token` request: set what it must carry on `when`, the answer on `then`.
+        fn get_token<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::GetTokenWhen, operations::GetTokenThen);
+        /// Expect a `create_card_application` request: set what it must carry on `when`, the answer on `then`.
+        fn create_card_application<F>(
+            &self,
+            config: F,
+        ) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(
+                operations::CreateCardApplicationWhen,
+                operations::CreateCardApplicationThen,
+            );
+        /// Expect a `get_card_application_status` request: set what it must carry on `when`, the answer on `then`.
+        fn get_card_application_status<F>(
+            &self,
+            config: F,
+        ) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(
+                operations::GetCardApplicationStatusWhen,
+                operations::GetCardApplicationStatusThen,
+            );
+        /// Expect a `create_micro_credit_application` request: set what it must carry on `when`, the answer on `then`.
+        fn create_micro_credit_application<F>(
+            &self,
+            config: F,
+        ) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(
+                operations::CreateMicroCreditApplicationWhen,
+                operations::CreateMicroCreditApplicationThen,
+            );
+        /// Expect a `get_micro_credit_application_status` request: set what it must carry on `when`, the answer on `then`.
+        fn get_micro_credit_application_status<F>(
+            &self,
+            config: F,
+        ) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(
+                operations::GetMicroCreditApplicationStatusWhen,
+                operations::GetMicroCreditApplicationStatusThen,
+            );
+        /// Expect a `send_card_attach_sms` request: set what it must carry on `when`, the answer on `then`.
+        fn send_card_attach_sms<F>(
+            &self,
+            config: F,
+        ) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(
+                operations::SendCardAttachSmsWhen,
+                operations::SendCardAttachSmsThen,
+            );
+        /// Expect a `confirm_card_attach_sms` request: set what it must carry on `when`, the answer on `then`.
+        fn confirm_card_attach_sms<F>(
+            &self,
+            config: F,
+        ) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(
+                operations::ConfirmCardAttachSmsWhen,
+                operations::ConfirmCardAttachSmsThen,
+            );
+        /// Expect a `find_cards` request: set what it must carry on `when`, the answer on `then`.
+        fn find_cards<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::FindCardsWhen, operations::FindCardsThen);
+    }
+    impl MockServerExt for ::bank_runtime::mock::MockServer {
+        fn get_token<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::GetTokenWhen, operations::GetTokenThen),
+        {
+            self.expect(
+                "get_token",
+                |when, then| {
+                    config(
+                        operations::GetTokenWhen::new(when),
+                        operations::GetTokenThen::new(then),
+                    )
+                },
+            )
+        }
+        fn create_card_application<F>(
+            &self,
+            config: F,
+        ) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(
+                operations::CreateCardApplicationWhen,
+                operations::CreateCardApplicationThen,
+            ),
+        {
+            self.expect(
+                "create_card_application",
+                |when, then| {
+                    config(
+                        operations::CreateCardApplicationWhen::new(when),
+                        operations::CreateCardApplicationThen::new(then),
+                    )
+                },
+            )
+        }
+        fn get_card_application_status<F>(
+            &self,
+            config: F,
+        ) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(
+                operations::GetCardApplicationStatusWhen,
+                operations::GetCardApplicationStatusThen,
+            ),
+        {
+            self.expect(
+                "get_card_application_status",
+                |when, then| {
+                    config(
+                        operations::GetCardApplicationStatusWhen::new(when),
+                        operations::GetCardApplicationStatusThen::new(then),
+                    )
+                },
+            )
+        }
+        fn create_micro_credit_application<F>(
+            &self,
+            config: F,
+        ) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(
+                operations::CreateMicroCreditApplicationWhen,
+                operations::CreateMicroCreditApplicationThen,
+            ),
+        {
+            self.expect(
+                "create_micro_credit_application",
+                |when, then| {
+                    config(
+                        operations::CreateMicroCreditApplicationWhen::new(when),
+                        operations::CreateMicroCreditApplicationThen::new(then),
+                    )
+                },
+            )
+        }
+        fn get_micro_credit_application_status<F>(
+            &self,
+            config: F,
+        ) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(
+                operations::GetMicroCreditApplicationStatusWhen,
+                operations::GetMicroCreditApplicationStatusThen,
+            ),
+        {
+            self.expect(
+                "get_micro_credit_application_status",
+                |when, then| {
+                    config(
+                        operations::GetMicroCreditApplicationStatusWhen::new(when),
+                        operations::GetMicroCreditApplicationStatusThen::new(then),
+                    )
+                },
+            )
+        }
+        fn send_card_attach_sms<F>(
+            &self,
+            config: F,
+        ) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(
+                operations::SendCardAttachSmsWhen,
+                operations::SendCardAttachSmsThen,
+            ),
+        {
+            self.expect(
+                "send_card_attach_sms",
+                |when, then| {
+                    config(
+                        operations::SendCardAttachSmsWhen::new(when),
+                        operations::SendCardAttachSmsThen::new(then),
+                    )
+                },
+            )
+        }
+        fn confirm_card_attach_sms<F>(
+            &self,
+            config: F,
+        ) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(
+                operations::ConfirmCardAttachSmsWhen,
+                operations::ConfirmCardAttachSmsThen,
+            ),
+        {
+            self.expect(
+                "confirm_card_attach_sms",
+                |when, then| {
+                    config(
+                        operations::ConfirmCardAttachSmsWhen::new(when),
+                        operations::ConfirmCardAttachSmsThen::new(then),
+                    )
+                },
+            )
+        }
+        fn find_cards<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::FindCardsWhen, operations::FindCardsThen),
+        {
+            self.expect(
+                "find_cards",
+                |when, then| {
+                    config(
+                        operations::FindCardsWhen::new(when),
+                        operations::FindCardsThen::new(then),
+                    )
+                },
+            )
+        }
+    }
+}
 /// Every example of the normalised spec (`openapi.json`) deserialises into its generated
 /// type and serialises back to equal JSON.
 #[cfg(test)]

@@ -18,6 +18,21 @@ pub use external::CommandSigner;
 pub use keys::{KeyError, KeySigner};
 pub use message::{JwsSigner, Profile};
 
+/// A signer with this crate's published EC test key and certificate (`tests/keys/ec.*.pem`),
+/// for tests of a service against mocks or the sandbox (feature `test-util`). Its key is public:
+/// never use it with a bank.
+#[cfg(feature = "test-util")]
+pub fn test_signer(profile: Profile) -> JwsSigner {
+    const KEY: &[u8] = include_bytes!("../tests/keys/ec.key.pem");
+    const CERT: &[u8] = include_bytes!("../tests/keys/ec.cert.pem");
+    match KeySigner::from_pem(KEY, CERT) {
+        Ok(key) => JwsSigner::new(key, profile),
+        // The files ship with the crate and are read at compile time; a test of this crate
+        // parses them, so this cannot happen in a released build.
+        Err(e) => unreachable!("the bundled test key does not parse: {e}"),
+    }
+}
+
 use bank_runtime::SignError;
 
 /// Something that signs bytes for a JWS.

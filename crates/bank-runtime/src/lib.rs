@@ -12,6 +12,8 @@ mod context;
 mod dates;
 mod decimal;
 pub mod error;
+#[cfg(feature = "test-util")]
+pub mod mock;
 pub mod oauth;
 pub mod retry;
 mod secret;

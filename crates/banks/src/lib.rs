@@ -102,6 +102,8 @@ pub mod callbacks;
 mod config;
 #[cfg(feature = "globus")]
 pub mod globus;
+#[cfg(feature = "test-util")]
+pub mod testing;
 
 pub use bank_runtime::{
     BankError, BodySigner, CallbackError, ClientCredentials, Context, DateDmy, DateTime,

@@ -2826,6 +2826,351 @@ pub mod error_codes {
         }
     }
 }
+/// Typed mocks of this API for tests of a service (feature `test-util`): start a
+/// [`MockServer`], set per-operation expectations with [`MockServerExt`], point the
+/// client at [`MockServer::base_url`]. An expectation not met when the server is dropped
+/// (or at [`MockServer::verify`]) fails the test naming the operation, with the closest
+/// request received and its difference.
+#[cfg(feature = "test-util")]
+pub mod mock {
+    pub use ::bank_runtime::mock::{Expectation, MockServer};
+    pub mod operations {
+        //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)
+        //! wrappers for each operation. Each can be converted to
+        //! its inner type with a call to `into_inner()`. This can
+        //! be used to explicitly deviate from permitted values.
+        use crate::*;
+        pub struct PreApprovedWhen(::bank_runtime::mock::httpmock::When);
+        impl PreApprovedWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::POST)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new("^/pre-approved$")
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn body(self, value: &types::RequestBody) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct PreApprovedThen(::bank_runtime::mock::httpmock::Then);
+        impl PreApprovedThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::ResponseBody) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct MerchantPostLinkWhen(::bank_runtime::mock::httpmock::When);
+        impl MerchantPostLinkWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::POST)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new(
+                                    "^/merchant-post-link$",
+                                )
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn body(self, value: &types::MerchantRequestBody) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct MerchantPostLinkThen(::bank_runtime::mock::httpmock::Then);
+        impl MerchantPostLinkThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::MerchantResponseBody) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct OrdersWhen(::bank_runtime::mock::httpmock::When);
+        impl OrdersWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::POST)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new("^/orders$").unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn body(self, value: &types::OrdersRequestBody) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct OrdersThen(::bank_runtime::mock::httpmock::Then);
+        impl OrdersThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::OrderResponseBody) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct GetProductsWhen(::bank_runtime::mock::httpmock::When);
+        impl GetProductsWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::GET)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new("^/products$")
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn amount(self, value: &str) -> Self {
+                Self(self.0.query_param("amount", value.to_string()))
+            }
+            pub fn partner(self, value: &str) -> Self {
+                Self(self.0.query_param("partner", value.to_string()))
+            }
+        }
+        pub struct GetProductsThen(::bank_runtime::mock::httpmock::Then);
+        impl GetProductsThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::ProductListResponse) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        impl PreApprovedWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+        }
+        impl PreApprovedThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+        impl MerchantPostLinkWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+        }
+        impl MerchantPostLinkThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+        impl OrdersWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+        }
+        impl OrdersThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+        impl GetProductsWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+        }
+        impl GetProductsThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+    }
+    /// One method per operation on [`MockServer`]: a type-checked expectation.
+    pub trait MockServerExt {
+        /// Expect a `pre_approved` request: set what it must carry on `when`, the answer on `then`.
+        fn pre_approved<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::PreApprovedWhen, operations::PreApprovedThen);
+        /// Expect a `merchant_post_link` request: set what it must carry on `when`, the answer on `then`.
+        fn merchant_post_link<F>(
+            &self,
+            config: F,
+        ) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(
+                operations::MerchantPostLinkWhen,
+                operations::MerchantPostLinkThen,
+            );
+        /// Expect a `orders` request: set what it must carry on `when`, the answer on `then`.
+        fn orders<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::OrdersWhen, operations::OrdersThen);
+        /// Expect a `get_products` request: set what it must carry on `when`, the answer on `then`.
+        fn get_products<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::GetProductsWhen, operations::GetProductsThen);
+    }
+    impl MockServerExt for ::bank_runtime::mock::MockServer {
+        fn pre_approved<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::PreApprovedWhen, operations::PreApprovedThen),
+        {
+            self.expect(
+                "pre_approved",
+                |when, then| {
+                    config(
+                        operations::PreApprovedWhen::new(when),
+                        operations::PreApprovedThen::new(then),
+                    )
+                },
+            )
+        }
+        fn merchant_post_link<F>(
+            &self,
+            config: F,
+        ) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(
+                operations::MerchantPostLinkWhen,
+                operations::MerchantPostLinkThen,
+            ),
+        {
+            self.expect(
+                "merchant_post_link",
+                |when, then| {
+                    config(
+                        operations::MerchantPostLinkWhen::new(when),
+                        operations::MerchantPostLinkThen::new(then),
+                    )
+                },
+            )
+        }
+        fn orders<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::OrdersWhen, operations::OrdersThen),
+        {
+            self.expect(
+                "orders",
+                |when, then| {
+                    config(
+                        operations::OrdersWhen::new(when),
+                        operations::OrdersThen::new(then),
+                    )
+                },
+            )
+        }
+        fn get_products<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::GetProductsWhen, operations::GetProductsThen),
+        {
+            self.expect(
+                "get_products",
+                |when, then| {
+                    config(
+                        operations::GetProductsWhen::new(when),
+                        operations::GetProductsThen::new(then),
+                    )
+                },
+            )
+        }
+    }
+}
 /// Every example of the normalised spec (`openapi.json`) deserialises into its generated
 /// type and serialises back to equal JSON.
 #[cfg(test)]

@@ -4937,7 +4937,7 @@ pub mod types {
                     code: Err("no value supplied for code".to_string()),
                     description: Err("no value supplied for description".to_string()),
                     success: Err("no value supplied for success".to_string()),
-                    extra: Err("no value supplied for extra".to_string()),
+                    extra: Ok(Default::default()),
                 }
             }
         }
@@ -9054,6 +9054,1132 @@ pub mod error_codes {
     impl From<i32> for ErrorCode {
         fn from(code: i32) -> Self {
             ErrorCode::from_code(i64::from(code))
+        }
+    }
+}
+/// Typed mocks of this API for tests of a service (feature `test-util`): start a
+/// [`MockServer`], set per-operation expectations with [`MockServerExt`], point the
+/// client at [`MockServer::base_url`]. An expectation not met when the server is dropped
+/// (or at [`MockServer::verify`]) fails the test naming the operation, with the closest
+/// request received and its difference.
+#[cfg(feature = "test-util")]
+pub mod mock {
+    pub use ::bank_runtime::mock::{Expectation, MockServer};
+    pub mod operations {
+        //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)
+        //! wrappers for each operation. Each can be converted to
+        //! its inner type with a call to `into_inner()`. This can
+        //! be used to explicitly deviate from permitted values.
+        use crate::*;
+        pub struct GetAccountsWhen(::bank_runtime::mock::httpmock::When);
+        impl GetAccountsWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::GET)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new("^/[^/]*/accounts$")
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn appid(self, value: &str) -> Self {
+                let re = ::bank_runtime::mock::regex::Regex::new(
+                        &format!("^/{}/accounts$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+        }
+        pub struct GetAccountsThen(::bank_runtime::mock::httpmock::Then);
+        impl GetAccountsThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::AccountsResponse) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct GetAccountWhen(::bank_runtime::mock::httpmock::When);
+        impl GetAccountWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::GET)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new(
+                                    "^/[^/]*/accounts/[^/]*$",
+                                )
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn appid(self, value: &str) -> Self {
+                let re = ::bank_runtime::mock::regex::Regex::new(
+                        &format!("^/{}/accounts/.*$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn iban(self, value: &str) -> Self {
+                let re = ::bank_runtime::mock::regex::Regex::new(
+                        &format!("^/.*/accounts/{}$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+        }
+        pub struct GetAccountThen(::bank_runtime::mock::httpmock::Then);
+        impl GetAccountThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::AccountInformation) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct GetStatementWhen(::bank_runtime::mock::httpmock::When);
+        impl GetStatementWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::GET)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new(
+                                    "^/[^/]*/accounts/[^/]*/statement$",
+                                )
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn appid(self, value: &str) -> Self {
+                let re = ::bank_runtime::mock::regex::Regex::new(
+                        &format!("^/{}/accounts/.*/statement$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn iban(self, value: &str) -> Self {
+                let re = ::bank_runtime::mock::regex::Regex::new(
+                        &format!("^/.*/accounts/{}/statement$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn currency<'a, T>(self, value: T) -> Self
+            where
+                T: Into<Option<&'a str>>,
+            {
+                if let Some(value) = value.into() {
+                    Self(self.0.query_param("currency", value.to_string()))
+                } else {
+                    Self(self.0.query_param_missing("currency"))
+                }
+            }
+            pub fn date_from(self, value: &str) -> Self {
+                Self(self.0.query_param("dateFrom", value.to_string()))
+            }
+            pub fn date_to(self, value: &str) -> Self {
+                Self(self.0.query_param("dateTo", value.to_string()))
+            }
+        }
+        pub struct GetStatementThen(::bank_runtime::mock::httpmock::Then);
+        impl GetStatementThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::StatementResponse) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct GetStatementV2When(::bank_runtime::mock::httpmock::When);
+        impl GetStatementV2When {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::GET)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new(
+                                    "^/[^/]*/accounts/[^/]*/statement/v2$",
+                                )
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn appid(self, value: &str) -> Self {
+                let re = ::bank_runtime::mock::regex::Regex::new(
+                        &format!("^/{}/accounts/.*/statement/v2$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn iban(self, value: &str) -> Self {
+                let re = ::bank_runtime::mock::regex::Regex::new(
+                        &format!("^/.*/accounts/{}/statement/v2$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn currency<'a, T>(self, value: T) -> Self
+            where
+                T: Into<Option<&'a str>>,
+            {
+                if let Some(value) = value.into() {
+                    Self(self.0.query_param("currency", value.to_string()))
+                } else {
+                    Self(self.0.query_param_missing("currency"))
+                }
+            }
+            pub fn date_from(self, value: &str) -> Self {
+                Self(self.0.query_param("dateFrom", value.to_string()))
+            }
+            pub fn date_to(self, value: &str) -> Self {
+                Self(self.0.query_param("dateTo", value.to_string()))
+            }
+        }
+        pub struct GetStatementV2Then(::bank_runtime::mock::httpmock::Then);
+        impl GetStatementV2Then {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::StatementV2Response) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct GetPaymentsWhen(::bank_runtime::mock::httpmock::When);
+        impl GetPaymentsWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::GET)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new("^/[^/]*/payments$")
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn appid(self, value: &str) -> Self {
+                let re = ::bank_runtime::mock::regex::Regex::new(
+                        &format!("^/{}/payments$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn date_from(self, value: &str) -> Self {
+                Self(self.0.query_param("dateFrom", value.to_string()))
+            }
+            pub fn date_to(self, value: &str) -> Self {
+                Self(self.0.query_param("dateTo", value.to_string()))
+            }
+        }
+        pub struct GetPaymentsThen(::bank_runtime::mock::httpmock::Then);
+        impl GetPaymentsThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::PaymentsResponse) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct CreatePaymentWhen(::bank_runtime::mock::httpmock::When);
+        impl CreatePaymentWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::POST)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new("^/[^/]*/payments$")
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn appid(self, value: &str) -> Self {
+                let re = ::bank_runtime::mock::regex::Regex::new(
+                        &format!("^/{}/payments$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn type_<'a, T>(self, value: T) -> Self
+            where
+                T: Into<Option<&'a str>>,
+            {
+                if let Some(value) = value.into() {
+                    Self(self.0.query_param("type", value.to_string()))
+                } else {
+                    Self(self.0.query_param_missing("type"))
+                }
+            }
+            pub fn body(self, value: &types::PaymentBody) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct CreatePaymentThen(::bank_runtime::mock::httpmock::Then);
+        impl CreatePaymentThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::Response) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct GetPaymentWhen(::bank_runtime::mock::httpmock::When);
+        impl GetPaymentWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::GET)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new(
+                                    "^/[^/]*/payments/[^/]*$",
+                                )
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn appid(self, value: &str) -> Self {
+                let re = ::bank_runtime::mock::regex::Regex::new(
+                        &format!("^/{}/payments/.*$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn reference_id(self, value: &str) -> Self {
+                let re = ::bank_runtime::mock::regex::Regex::new(
+                        &format!("^/.*/payments/{}$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+        }
+        pub struct GetPaymentThen(::bank_runtime::mock::httpmock::Then);
+        impl GetPaymentThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::PaymentInformationResponse) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct CreatePaymentMtWhen(::bank_runtime::mock::httpmock::When);
+        impl CreatePaymentMtWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::POST)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new(
+                                    "^/[^/]*/payments/mt$",
+                                )
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn appid(self, value: &str) -> Self {
+                let re = ::bank_runtime::mock::regex::Regex::new(
+                        &format!("^/{}/payments/mt$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn body(self, value: &types::PaymentMt) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct CreatePaymentMtThen(::bank_runtime::mock::httpmock::Then);
+        impl CreatePaymentMtThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::Response) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct CreatePaymentBase64When(::bank_runtime::mock::httpmock::When);
+        impl CreatePaymentBase64When {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::POST)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new(
+                                    "^/[^/]*/payments/base$",
+                                )
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn appid(self, value: &str) -> Self {
+                let re = ::bank_runtime::mock::regex::Regex::new(
+                        &format!("^/{}/payments/base$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn type_<'a, T>(self, value: T) -> Self
+            where
+                T: Into<Option<&'a str>>,
+            {
+                if let Some(value) = value.into() {
+                    Self(self.0.query_param("type", value.to_string()))
+                } else {
+                    Self(self.0.query_param_missing("type"))
+                }
+            }
+            pub fn body(self, value: &types::PaymentBase64) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct CreatePaymentBase64Then(::bank_runtime::mock::httpmock::Then);
+        impl CreatePaymentBase64Then {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::Response) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct GetMessagesWhen(::bank_runtime::mock::httpmock::When);
+        impl GetMessagesWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::GET)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new("^/[^/]*/messages$")
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn appid(self, value: &str) -> Self {
+                let re = ::bank_runtime::mock::regex::Regex::new(
+                        &format!("^/{}/messages$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+        }
+        pub struct GetMessagesThen(::bank_runtime::mock::httpmock::Then);
+        impl GetMessagesThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::MessagesList) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct GetTaxpayerWhen(::bank_runtime::mock::httpmock::When);
+        impl GetTaxpayerWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::GET)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new(
+                                    "^/[^/]*/information/taxpayer/[^/]*$",
+                                )
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn appid(self, value: &str) -> Self {
+                let re = ::bank_runtime::mock::regex::Regex::new(
+                        &format!("^/{}/information/taxpayer/.*$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+            pub fn iin(self, value: &str) -> Self {
+                let re = ::bank_runtime::mock::regex::Regex::new(
+                        &format!("^/.*/information/taxpayer/{}$", value.to_string()),
+                    )
+                    .unwrap();
+                Self(self.0.path_matches(re))
+            }
+        }
+        pub struct GetTaxpayerThen(::bank_runtime::mock::httpmock::Then);
+        impl GetTaxpayerThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::TaxpayerInformation) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct HealthcheckWhen(::bank_runtime::mock::httpmock::When);
+        impl HealthcheckWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::GET)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new("^/healthcheck$")
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+        }
+        pub struct HealthcheckThen(::bank_runtime::mock::httpmock::Then);
+        impl HealthcheckThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self) -> Self {
+                Self(self.0.status(200u16))
+            }
+        }
+        impl GetAccountsWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+        }
+        impl GetAccountsThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+        impl GetAccountWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+        }
+        impl GetAccountThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+        impl GetStatementWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+        }
+        impl GetStatementThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+        impl GetStatementV2When {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+        }
+        impl GetStatementV2Then {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+        impl GetPaymentsWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+        }
+        impl GetPaymentsThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+        impl CreatePaymentWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+            /// The body arrives signed: a `x-jws-signature` header is present.
+            pub fn signed(self) -> Self {
+                Self(self.0.header_exists("x-jws-signature"))
+            }
+        }
+        impl CreatePaymentThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+        impl GetPaymentWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+        }
+        impl GetPaymentThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+        impl CreatePaymentMtWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+            /// The body arrives signed: a `x-jws-signature` header is present.
+            pub fn signed(self) -> Self {
+                Self(self.0.header_exists("x-jws-signature"))
+            }
+        }
+        impl CreatePaymentMtThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+        impl CreatePaymentBase64When {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+            /// The body arrives signed: a `x-jws-signature` header is present.
+            pub fn signed(self) -> Self {
+                Self(self.0.header_exists("x-jws-signature"))
+            }
+        }
+        impl CreatePaymentBase64Then {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+        impl GetMessagesWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+        }
+        impl GetMessagesThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+        impl GetTaxpayerWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+        }
+        impl GetTaxpayerThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+        impl HealthcheckWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+        }
+        impl HealthcheckThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+    }
+    /// One method per operation on [`MockServer`]: a type-checked expectation.
+    pub trait MockServerExt {
+        /// Expect a `get_accounts` request: set what it must carry on `when`, the answer on `then`.
+        fn get_accounts<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::GetAccountsWhen, operations::GetAccountsThen);
+        /// Expect a `get_account` request: set what it must carry on `when`, the answer on `then`.
+        fn get_account<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::GetAccountWhen, operations::GetAccountThen);
+        /// Expect a `get_statement` request: set what it must carry on `when`, the answer on `then`.
+        fn get_statement<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::GetStatementWhen, operations::GetStatementThen);
+        /// Expect a `get_statement_v2` request: set what it must carry on `when`, the answer on `then`.
+        fn get_statement_v2<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::GetStatementV2When, operations::GetStatementV2Then);
+        /// Expect a `get_payments` request: set what it must carry on `when`, the answer on `then`.
+        fn get_payments<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::GetPaymentsWhen, operations::GetPaymentsThen);
+        /// Expect a `create_payment` request: set what it must carry on `when`, the answer on `then`.
+        fn create_payment<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::CreatePaymentWhen, operations::CreatePaymentThen);
+        /// Expect a `get_payment` request: set what it must carry on `when`, the answer on `then`.
+        fn get_payment<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::GetPaymentWhen, operations::GetPaymentThen);
+        /// Expect a `create_payment_mt` request: set what it must carry on `when`, the answer on `then`.
+        fn create_payment_mt<F>(
+            &self,
+            config: F,
+        ) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::CreatePaymentMtWhen, operations::CreatePaymentMtThen);
+        /// Expect a `create_payment_base64` request: set what it must carry on `when`, the answer on `then`.
+        fn create_payment_base64<F>(
+            &self,
+            config: F,
+        ) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(
+                operations::CreatePaymentBase64When,
+                operations::CreatePaymentBase64Then,
+            );
+        /// Expect a `get_messages` request: set what it must carry on `when`, the answer on `then`.
+        fn get_messages<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::GetMessagesWhen, operations::GetMessagesThen);
+        /// Expect a `get_taxpayer` request: set what it must carry on `when`, the answer on `then`.
+        fn get_taxpayer<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::GetTaxpayerWhen, operations::GetTaxpayerThen);
+        /// Expect a `healthcheck` request: set what it must carry on `when`, the answer on `then`.
+        fn healthcheck<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::HealthcheckWhen, operations::HealthcheckThen);
+    }
+    impl MockServerExt for ::bank_runtime::mock::MockServer {
+        fn get_accounts<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::GetAccountsWhen, operations::GetAccountsThen),
+        {
+            self.expect(
+                "get_accounts",
+                |when, then| {
+                    config(
+                        operations::GetAccountsWhen::new(when),
+                        operations::GetAccountsThen::new(then),
+                    )
+                },
+            )
+        }
+        fn get_account<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::GetAccountWhen, operations::GetAccountThen),
+        {
+            self.expect(
+                "get_account",
+                |when, then| {
+                    config(
+                        operations::GetAccountWhen::new(when),
+                        operations::GetAccountThen::new(then),
+                    )
+                },
+            )
+        }
+        fn get_statement<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::GetStatementWhen, operations::GetStatementThen),
+        {
+            self.expect(
+                "get_statement",
+                |when, then| {
+                    config(
+                        operations::GetStatementWhen::new(when),
+                        operations::GetStatementThen::new(then),
+                    )
+                },
+            )
+        }
+        fn get_statement_v2<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::GetStatementV2When, operations::GetStatementV2Then),
+        {
+            self.expect(
+                "get_statement_v2",
+                |when, then| {
+                    config(
+                        operations::GetStatementV2When::new(when),
+                        operations::GetStatementV2Then::new(then),
+                    )
+                },
+            )
+        }
+        fn get_payments<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::GetPaymentsWhen, operations::GetPaymentsThen),
+        {
+            self.expect(
+                "get_payments",
+                |when, then| {
+                    config(
+                        operations::GetPaymentsWhen::new(when),
+                        operations::GetPaymentsThen::new(then),
+                    )
+                },
+            )
+        }
+        fn create_payment<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::CreatePaymentWhen, operations::CreatePaymentThen),
+        {
+            self.expect(
+                "create_payment",
+                |when, then| {
+                    config(
+                        operations::CreatePaymentWhen::new(when),
+                        operations::CreatePaymentThen::new(then),
+                    )
+                },
+            )
+        }
+        fn get_payment<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::GetPaymentWhen, operations::GetPaymentThen),
+        {
+            self.expect(
+                "get_payment",
+                |when, then| {
+                    config(
+                        operations::GetPaymentWhen::new(when),
+                        operations::GetPaymentThen::new(then),
+                    )
+                },
+            )
+        }
+        fn create_payment_mt<F>(
+            &self,
+            config: F,
+        ) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::CreatePaymentMtWhen, operations::CreatePaymentMtThen),
+        {
+            self.expect(
+                "create_payment_mt",
+                |when, then| {
+                    config(
+                        operations::CreatePaymentMtWhen::new(when),
+                        operations::CreatePaymentMtThen::new(then),
+                    )
+                },
+            )
+        }
+        fn create_payment_base64<F>(
+            &self,
+            config: F,
+        ) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(
+                operations::CreatePaymentBase64When,
+                operations::CreatePaymentBase64Then,
+            ),
+        {
+            self.expect(
+                "create_payment_base64",
+                |when, then| {
+                    config(
+                        operations::CreatePaymentBase64When::new(when),
+                        operations::CreatePaymentBase64Then::new(then),
+                    )
+                },
+            )
+        }
+        fn get_messages<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::GetMessagesWhen, operations::GetMessagesThen),
+        {
+            self.expect(
+                "get_messages",
+                |when, then| {
+                    config(
+                        operations::GetMessagesWhen::new(when),
+                        operations::GetMessagesThen::new(then),
+                    )
+                },
+            )
+        }
+        fn get_taxpayer<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::GetTaxpayerWhen, operations::GetTaxpayerThen),
+        {
+            self.expect(
+                "get_taxpayer",
+                |when, then| {
+                    config(
+                        operations::GetTaxpayerWhen::new(when),
+                        operations::GetTaxpayerThen::new(then),
+                    )
+                },
+            )
+        }
+        fn healthcheck<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::HealthcheckWhen, operations::HealthcheckThen),
+        {
+            self.expect(
+                "healthcheck",
+                |when, then| {
+                    config(
+                        operations::HealthcheckWhen::new(when),
+                        operations::HealthcheckThen::new(then),
+                    )
+                },
+            )
         }
     }
 }

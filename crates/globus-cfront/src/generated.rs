@@ -2604,6 +2604,590 @@ impl MerchantAction {
         }
     }
 }
+/// Typed mocks of this API for tests of a service (feature `test-util`): start a
+/// [`MockServer`], set per-operation expectations with [`MockServerExt`], point the
+/// client at [`MockServer::base_url`]. An expectation not met when the server is dropped
+/// (or at [`MockServer::verify`]) fails the test naming the operation, with the closest
+/// request received and its difference.
+#[cfg(feature = "test-util")]
+pub mod mock {
+    pub use ::bank_runtime::mock::{Expectation, MockServer};
+    pub mod operations {
+        //! [`When`](::httpmock::When) and [`Then`](::httpmock::Then)
+        //! wrappers for each operation. Each can be converted to
+        //! its inner type with a call to `into_inner()`. This can
+        //! be used to explicitly deviate from permitted values.
+        use crate::*;
+        pub struct ValidateClientWhen(::bank_runtime::mock::httpmock::When);
+        impl ValidateClientWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::POST)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new(
+                                    "^/api/client/validate$",
+                                )
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn body(self, value: &types::ClientValidateRequest) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct ValidateClientThen(::bank_runtime::mock::httpmock::Then);
+        impl ValidateClientThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::ClientInfo) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct CreateOrderWhen(::bank_runtime::mock::httpmock::When);
+        impl CreateOrderWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::POST)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new(
+                                    "^/api/order/create$",
+                                )
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn body(self, value: &types::OrderCreateRequest) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct CreateOrderThen(::bank_runtime::mock::httpmock::Then);
+        impl CreateOrderThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::OrderState) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct GetOrderStateWhen(::bank_runtime::mock::httpmock::When);
+        impl GetOrderStateWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::POST)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new("^/api/order/state$")
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn body(self, value: &types::OrderIdRequest) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct GetOrderStateThen(::bank_runtime::mock::httpmock::Then);
+        impl GetOrderStateThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::OrderState) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct ConfirmOrderWhen(::bank_runtime::mock::httpmock::When);
+        impl ConfirmOrderWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::POST)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new(
+                                    "^/api/order/confirm$",
+                                )
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn body(self, value: &types::OrderIdRequest) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct ConfirmOrderThen(::bank_runtime::mock::httpmock::Then);
+        impl ConfirmOrderThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::OrderState) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct RejectOrderWhen(::bank_runtime::mock::httpmock::When);
+        impl RejectOrderWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::POST)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new(
+                                    "^/api/order/reject$",
+                                )
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn body(self, value: &types::OrderRejectRequest) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct RejectOrderThen(::bank_runtime::mock::httpmock::Then);
+        impl RejectOrderThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::OrderState) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct GetGuaranteeLetterDataWhen(::bank_runtime::mock::httpmock::When);
+        impl GetGuaranteeLetterDataWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::POST)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new(
+                                    "^/api/order/data/for/guarantee/letter$",
+                                )
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn body(self, value: &types::OrderIdRequest) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct GetGuaranteeLetterDataThen(::bank_runtime::mock::httpmock::Then);
+        impl GetGuaranteeLetterDataThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::GuaranteeLetterData) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        pub struct CheckOrderPaidWhen(::bank_runtime::mock::httpmock::When);
+        impl CheckOrderPaidWhen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
+                Self(
+                    inner
+                        .method(::bank_runtime::mock::httpmock::Method::POST)
+                        .path_matches(
+                            ::bank_runtime::mock::regex::Regex::new(
+                                    "^/api/order/check/paid$",
+                                )
+                                .unwrap(),
+                        ),
+                )
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
+                self.0
+            }
+            pub fn body(self, value: &types::OrderIdRequest) -> Self {
+                Self(self.0.json_body_obj(value))
+            }
+        }
+        pub struct CheckOrderPaidThen(::bank_runtime::mock::httpmock::Then);
+        impl CheckOrderPaidThen {
+            pub fn new(inner: ::bank_runtime::mock::httpmock::Then) -> Self {
+                Self(inner)
+            }
+            pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::Then {
+                self.0
+            }
+            pub fn ok(self, value: &types::PaymentCheck) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(200u16)
+                        .header("content-type", "application/json")
+                        .json_body_obj(value),
+                )
+            }
+        }
+        impl ValidateClientWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+        }
+        impl ValidateClientThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+        impl CreateOrderWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+        }
+        impl CreateOrderThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+        impl GetOrderStateWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+        }
+        impl GetOrderStateThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+        impl ConfirmOrderWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+        }
+        impl ConfirmOrderThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+        impl RejectOrderWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+        }
+        impl RejectOrderThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+        impl GetGuaranteeLetterDataWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+        }
+        impl GetGuaranteeLetterDataThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+        impl CheckOrderPaidWhen {
+            /// The request carries header `name` with `value` (e.g. `authorization`).
+            pub fn header(self, name: &str, value: &str) -> Self {
+                Self(self.0.header(name, value))
+            }
+            /// The request carries header `name`, whatever its value.
+            pub fn header_exists(self, name: &str) -> Self {
+                Self(self.0.header_exists(name))
+            }
+        }
+        impl CheckOrderPaidThen {
+            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body(body),
+                )
+            }
+        }
+    }
+    /// One method per operation on [`MockServer`]: a type-checked expectation.
+    pub trait MockServerExt {
+        /// Expect a `validate_client` request: set what it must carry on `when`, the answer on `then`.
+        fn validate_client<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::ValidateClientWhen, operations::ValidateClientThen);
+        /// Expect a `create_order` request: set what it must carry on `when`, the answer on `then`.
+        fn create_order<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::CreateOrderWhen, operations::CreateOrderThen);
+        /// Expect a `get_order_state` request: set what it must carry on `when`, the answer on `then`.
+        fn get_order_state<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::GetOrderStateWhen, operations::GetOrderStateThen);
+        /// Expect a `confirm_order` request: set what it must carry on `when`, the answer on `then`.
+        fn confirm_order<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::ConfirmOrderWhen, operations::ConfirmOrderThen);
+        /// Expect a `reject_order` request: set what it must carry on `when`, the answer on `then`.
+        fn reject_order<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::RejectOrderWhen, operations::RejectOrderThen);
+        /// Expect a `get_guarantee_letter_data` request: set what it must carry on `when`, the answer on `then`.
+        fn get_guarantee_letter_data<F>(
+            &self,
+            config: F,
+        ) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(
+                operations::GetGuaranteeLetterDataWhen,
+                operations::GetGuaranteeLetterDataThen,
+            );
+        /// Expect a `check_order_paid` request: set what it must carry on `when`, the answer on `then`.
+        fn check_order_paid<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::CheckOrderPaidWhen, operations::CheckOrderPaidThen);
+    }
+    impl MockServerExt for ::bank_runtime::mock::MockServer {
+        fn validate_client<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::ValidateClientWhen, operations::ValidateClientThen),
+        {
+            self.expect(
+                "validate_client",
+                |when, then| {
+                    config(
+                        operations::ValidateClientWhen::new(when),
+                        operations::ValidateClientThen::new(then),
+                    )
+                },
+            )
+        }
+        fn create_order<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::CreateOrderWhen, operations::CreateOrderThen),
+        {
+            self.expect(
+                "create_order",
+                |when, then| {
+                    config(
+                        operations::CreateOrderWhen::new(when),
+                        operations::CreateOrderThen::new(then),
+                    )
+                },
+            )
+        }
+        fn get_order_state<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::GetOrderStateWhen, operations::GetOrderStateThen),
+        {
+            self.expect(
+                "get_order_state",
+                |when, then| {
+                    config(
+                        operations::GetOrderStateWhen::new(when),
+                        operations::GetOrderStateThen::new(then),
+                    )
+                },
+            )
+        }
+        fn confirm_order<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::ConfirmOrderWhen, operations::ConfirmOrderThen),
+        {
+            self.expect(
+                "confirm_order",
+                |when, then| {
+                    config(
+                        operations::ConfirmOrderWhen::new(when),
+                        operations::ConfirmOrderThen::new(then),
+                    )
+                },
+            )
+        }
+        fn reject_order<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::RejectOrderWhen, operations::RejectOrderThen),
+        {
+            self.expect(
+                "reject_order",
+                |when, then| {
+                    config(
+                        operations::RejectOrderWhen::new(when),
+                        operations::RejectOrderThen::new(then),
+                    )
+                },
+            )
+        }
+        fn get_guarantee_letter_data<F>(
+            &self,
+            config: F,
+        ) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(
+                operations::GetGuaranteeLetterDataWhen,
+                operations::GetGuaranteeLetterDataThen,
+            ),
+        {
+            self.expect(
+                "get_guarantee_letter_data",
+                |when, then| {
+                    config(
+                        operations::GetGuaranteeLetterDataWhen::new(when),
+                        operations::GetGuaranteeLetterDataThen::new(then),
+                    )
+                },
+            )
+        }
+        fn check_order_paid<F>(&self, config: F) -> ::bank_runtime::mock::Expectation<'_>
+        where
+            F: FnOnce(operations::CheckOrderPaidWhen, operations::CheckOrderPaidThen),
+        {
+            self.expect(
+                "check_order_paid",
+                |when, then| {
+                    config(
+                        operations::CheckOrderPaidWhen::new(when),
+                        operations::CheckOrderPaidThen::new(then),
+                    )
+                },
+            )
+        }
+    }
+}
 /// Every example of the normalised spec (`openapi.json`) deserialises into its generated
 /// type and serialises back to equal JSON.
 #[cfg(test)]
