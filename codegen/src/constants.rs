@@ -41,6 +41,7 @@ pub fn tokens(path: &Path, api: &str, doc: &Value) -> Result<proc_macro2::TokenS
             idempotent_operations: retry::IDEMPOTENT_OPERATIONS,
             refusal: #refusal,
             client_id_path_parameter: #client_id,
+            operations: operations::SPECS,
         };
         #servers #signing #auth #retry #operations #error_codes #merchant_actions
     })
@@ -156,6 +157,7 @@ fn merchant_action_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::Token
 fn operation_tokens(doc: &Value) -> proc_macro2::TokenStream {
     let mut consts = Vec::new();
     let mut rows = Vec::new();
+    let mut specs = Vec::new();
     for op in operations(doc) {
         let Some(id) = op.id() else { continue };
         let ident = format_ident!("{}", heck::ToShoutySnakeCase::to_shouty_snake_case(id));
@@ -176,6 +178,45 @@ fn operation_tokens(doc: &Value) -> proc_macro2::TokenStream {
             pub const #ident: &str = #id;
         });
         rows.push(quote! { (#ident, #name, #method, #route) });
+        let summary = op
+            .op
+            .get("summary")
+            .or_else(|| op.op.get("description"))
+            .and_then(Value::as_str)
+            .and_then(|s| s.lines().next())
+            .unwrap_or_default();
+        let parameters = parameters(doc, op).into_iter().map(|p| {
+            let (name, location, required, description) = p;
+            quote! {
+                ::bank_runtime::ParameterSpec {
+                    name: #name, location: #location, required: #required, description: #description,
+                }
+            }
+        });
+        let body = match op
+            .op
+            .get("requestBody")
+            .filter(|b| b.pointer("/content/application~1json").is_some())
+        {
+            Some(b) => {
+                let required = b.get("required").and_then(Value::as_bool).unwrap_or(false);
+                quote! { ::std::option::Option::Some(#required) }
+            }
+            None => quote! { ::std::option::Option::None },
+        };
+        let envelope = crate::mocks::envelope_types(doc, op.op).is_some();
+        specs.push(quote! {
+            ::bank_runtime::OperationSpec {
+                id: #ident,
+                name: #name,
+                method: #method,
+                path: #route,
+                summary: #summary,
+                parameters: &[#(#parameters),*],
+                body: #body,
+                envelope: #envelope,
+            }
+        });
     }
     quote! {
         /// The operations of this API, from the spec.
@@ -183,8 +224,54 @@ fn operation_tokens(doc: &Value) -> proc_macro2::TokenStream {
             #(#consts)*
             /// Every operation as `(operationId, method name, HTTP method, path template)`.
             pub const ALL: &[(&str, &str, &str, &str)] = &[#(#rows),*];
+            /// Every operation with its parameters and body, for tools calling them by name.
+            pub const SPECS: &[::bank_runtime::OperationSpec] = &[#(#specs),*];
         }
     }
+}
+
+/// An operation's path, query and header parameters (path-item ones first, overridden by the
+/// operation's own of the same name and place), `$ref`s followed: `(name, in, required,
+/// description)`.
+fn parameters(doc: &Value, op: crate::paths::Operation<'_>) -> Vec<(String, String, bool, String)> {
+    let item = doc
+        .pointer(&format!(
+            "/paths/{}",
+            bank_openapi::pointer::escape(op.route)
+        ))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let mut out: Vec<(String, String, bool, String)> = Vec::new();
+    for list in [item.get("parameters"), op.op.get("parameters")] {
+        for p in list.and_then(Value::as_array).into_iter().flatten() {
+            let p = match p.get("$ref").and_then(Value::as_str) {
+                Some(r) => doc
+                    .pointer(r.trim_start_matches('#'))
+                    .cloned()
+                    .unwrap_or(Value::Null),
+                None => p.clone(),
+            };
+            let text = |key: &str| {
+                p.get(key)
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let (name, location) = (text("name"), text("in"));
+            if name.is_empty() || !matches!(location.as_str(), "path" | "query" | "header") {
+                continue;
+            }
+            let required = p.get("required").and_then(Value::as_bool).unwrap_or(false);
+            let description = text("description")
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .to_owned();
+            out.retain(|(n, l, _, _)| !(n == &name && l == &location));
+            out.push((name, location, required, description));
+        }
+    }
+    out
 }
 
 /// `pub mod servers`: one constant per server of the document, named by its `x-environment`

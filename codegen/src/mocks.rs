@@ -130,9 +130,9 @@ fn wrapper_names(sig: &syn::Signature) -> Result<(syn::Ident, syn::Ident), Strin
     }
 }
 
-/// Per method name: the signature header and, for envelope operations (`{id, params}` in,
-/// `{id, result, error}` out), the types of `params` and `result`.
-fn extras(doc: &Value) -> BTreeMap<String, Extras> {
+/// For an envelope operation (`{id, params}` in, `{id, result, error}` out), the Rust types of
+/// its `params` and `result`.
+pub fn envelope_types(doc: &Value, op: &Value) -> Option<(String, String)> {
     // A `$ref`, or an `allOf` of one `$ref` (a nullable reference).
     let component = |schema: &Value| -> Option<(String, Value)> {
         let reference =
@@ -146,29 +146,31 @@ fn extras(doc: &Value) -> BTreeMap<String, Extras> {
         let value = doc.pointer(&format!("/components/schemas/{name}"))?.clone();
         Some((name.to_owned(), value))
     };
-    let property_type = |schema: &Value, property: &str| -> Option<String> {
-        let (_, object) = component(schema)?;
+    let property_type = |schema: Option<&Value>, property: &str| -> Option<String> {
+        let (_, object) = component(schema?)?;
         let (name, _) = component(object.pointer(&format!("/properties/{property}"))?)?;
         Some(crate::generate::rust_type_name(&name))
     };
+    let params = property_type(
+        op.pointer("/requestBody/content/application~1json/schema"),
+        "params",
+    )?;
+    let result = property_type(
+        op.pointer("/responses/200/content/application~1json/schema"),
+        "result",
+    )?;
+    Some((params, result))
+}
+
+/// Per method name: the signature header and, for envelope operations, the types of `params`
+/// and `result`.
+fn extras(doc: &Value) -> BTreeMap<String, Extras> {
     let mut out = BTreeMap::new();
     for op in operations(doc) {
         let Some(id) = op.id() else { continue };
-        let request = op
-            .op
-            .pointer("/requestBody/content/application~1json/schema")
-            .cloned()
-            .unwrap_or(Value::Null);
-        let response = op
-            .op
-            .pointer("/responses/200/content/application~1json/schema")
-            .cloned()
-            .unwrap_or(Value::Null);
-        let params = property_type(&request, "params");
-        let result = property_type(&response, "result");
-        let (params, result) = match (params, result) {
-            (Some(p), Some(r)) => (Some(p), Some(r)),
-            _ => (None, None),
+        let (params, result) = match envelope_types(doc, op.op) {
+            Some((p, r)) => (Some(p), Some(r)),
+            None => (None, None),
         };
         out.insert(
             heck::ToSnakeCase::to_snake_case(id),

@@ -4478,6 +4478,7 @@ pub const SPEC: ::bank_runtime::ApiSpec = ::bank_runtime::ApiSpec {
     idempotent_operations: retry::IDEMPOTENT_OPERATIONS,
     refusal: None,
     client_id_path_parameter: ::std::option::Option::None,
+    operations: operations::SPECS,
 };
 /// Base URLs of this API per environment, from the spec's `servers` (path stem included).
 pub mod servers {
@@ -4578,6 +4579,89 @@ pub mod operations {
             "/api/v1/card/attach/sms/confirm",
         ),
         (FIND_CARDS, "find_cards", "POST", "/api/v1/card/find"),
+    ];
+    /// Every operation with its parameters and body, for tools calling them by name.
+    pub const SPECS: &[::bank_runtime::OperationSpec] = &[
+        ::bank_runtime::OperationSpec {
+            id: GET_TOKEN,
+            name: "get_token",
+            method: "POST",
+            path: "/oauth2/token",
+            summary: "Получение JWT-токена",
+            parameters: &[],
+            body: ::std::option::Option::Some(true),
+            envelope: false,
+        },
+        ::bank_runtime::OperationSpec {
+            id: CREATE_CARD_APPLICATION,
+            name: "create_card_application",
+            method: "POST",
+            path: "/api/v1/card/application/create",
+            summary: "Заказ карты",
+            parameters: &[],
+            body: ::std::option::Option::Some(true),
+            envelope: true,
+        },
+        ::bank_runtime::OperationSpec {
+            id: GET_CARD_APPLICATION_STATUS,
+            name: "get_card_application_status",
+            method: "POST",
+            path: "/api/v1/card/application/status",
+            summary: "Статус заявки на карту",
+            parameters: &[],
+            body: ::std::option::Option::Some(true),
+            envelope: true,
+        },
+        ::bank_runtime::OperationSpec {
+            id: CREATE_MICRO_CREDIT_APPLICATION,
+            name: "create_micro_credit_application",
+            method: "POST",
+            path: "/api/v1/microcredit/application/create",
+            summary: "Заявка на микрокредит",
+            parameters: &[],
+            body: ::std::option::Option::Some(true),
+            envelope: true,
+        },
+        ::bank_runtime::OperationSpec {
+            id: GET_MICRO_CREDIT_APPLICATION_STATUS,
+            name: "get_micro_credit_application_status",
+            method: "POST",
+            path: "/api/v1/microcredit/application/status",
+            summary: "Статус заявки на микрокредит",
+            parameters: &[],
+            body: ::std::option::Option::Some(true),
+            envelope: true,
+        },
+        ::bank_runtime::OperationSpec {
+            id: SEND_CARD_ATTACH_SMS,
+            name: "send_card_attach_sms",
+            method: "POST",
+            path: "/api/v1/card/attach/sms/send",
+            summary: "Привязка карты: отправка SMS-кода",
+            parameters: &[],
+            body: ::std::option::Option::Some(true),
+            envelope: true,
+        },
+        ::bank_runtime::OperationSpec {
+            id: CONFIRM_CARD_ATTACH_SMS,
+            name: "confirm_card_attach_sms",
+            method: "POST",
+            path: "/api/v1/card/attach/sms/confirm",
+            summary: "Привязка карты: подтверждение SMS-кода",
+            parameters: &[],
+            body: ::std::option::Option::Some(true),
+            envelope: true,
+        },
+        ::bank_runtime::OperationSpec {
+            id: FIND_CARDS,
+            name: "find_cards",
+            method: "POST",
+            path: "/api/v1/card/find",
+            summary: "Поиск карты",
+            parameters: &[],
+            body: ::std::option::Option::Some(true),
+            envelope: true,
+        },
     ];
 }
 ///The error codes of `Error`, from the spec's `x-error-codes`.

@@ -22,6 +22,7 @@
 
 pub mod environments;
 pub mod formats;
+pub mod names;
 pub mod operations;
 pub mod pointer;
 pub mod quirks;

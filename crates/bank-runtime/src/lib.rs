@@ -33,7 +33,9 @@ pub use oauth::{ClientCredentials, ClientCredentialsGrant, PasswordGrant};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use signing::{BodySigner, SignError, Signing};
-pub use spec::{ApiSpec, Grant, OAuth2Spec, RefusalSpec, SigningSpec};
+pub use spec::{
+    ApiSpec, Grant, OAuth2Spec, OperationSpec, ParameterSpec, RefusalSpec, SigningSpec,
+};
 pub use time::{Clock, InstantSleep, ManualClock, Sleeper, SystemClock, TokioSleep};
 pub use token::{AccessToken, TokenCache, TokenSource};
 

@@ -22,6 +22,43 @@ pub struct ApiSpec {
     /// FinancialAPI: `appid`). Generated builders start with the [`Context`](crate::Context)'s
     /// client id in it.
     pub client_id_path_parameter: Option<&'static str>,
+    /// Every operation with its parameters, for tools that call operations by name (the CLI).
+    pub operations: &'static [OperationSpec],
+}
+
+/// One operation of the document, as a tool calling it by name needs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OperationSpec {
+    /// The `operationId` (`createOrder`).
+    pub id: &'static str,
+    /// The client's method name (`create_order`).
+    pub name: &'static str,
+    /// `GET`, `POST`, …
+    pub method: &'static str,
+    /// The path template below the base URL (`/{appid}/accounts`).
+    pub path: &'static str,
+    /// The summary (or the first line of the description).
+    pub summary: &'static str,
+    /// Path, query and header parameters, path-item ones included.
+    pub parameters: &'static [ParameterSpec],
+    /// A JSON request body: `Some(required)`, or `None` without one.
+    pub body: Option<bool>,
+    /// An envelope operation: `{id, params}` in, `{id, result, error}` out, where an `error` in a
+    /// 2xx answer is the bank's refusal (BaaS Gateway).
+    pub envelope: bool,
+}
+
+/// One parameter of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParameterSpec {
+    /// Its name in the request (`dateFrom`).
+    pub name: &'static str,
+    /// `path`, `query` or `header`.
+    pub location: &'static str,
+    /// Whether the operation requires it.
+    pub required: bool,
+    /// Its description (may be empty).
+    pub description: &'static str,
 }
 
 /// A refusal inside a 2xx answer: the top-level `property` of the JSON body equals `equals`

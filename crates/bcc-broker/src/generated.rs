@@ -2686,6 +2686,7 @@ pub const SPEC: ::bank_runtime::ApiSpec = ::bank_runtime::ApiSpec {
     idempotent_operations: retry::IDEMPOTENT_OPERATIONS,
     refusal: None,
     client_id_path_parameter: ::std::option::Option::None,
+    operations: operations::SPECS,
 };
 /// Base URLs of this API per environment, from the spec's `servers` (path stem included).
 pub mod servers {
@@ -2750,6 +2751,62 @@ pub mod operations {
         (MERCHANT_POST_LINK, "merchant_post_link", "POST", "/merchant-post-link"),
         (ORDERS, "orders", "POST", "/orders"),
         (GET_PRODUCTS, "get_products", "GET", "/products"),
+    ];
+    /// Every operation with its parameters and body, for tools calling them by name.
+    pub const SPECS: &[::bank_runtime::OperationSpec] = &[
+        ::bank_runtime::OperationSpec {
+            id: PRE_APPROVED,
+            name: "pre_approved",
+            method: "POST",
+            path: "/pre-approved",
+            summary: "PreApproved",
+            parameters: &[],
+            body: ::std::option::Option::Some(true),
+            envelope: false,
+        },
+        ::bank_runtime::OperationSpec {
+            id: MERCHANT_POST_LINK,
+            name: "merchant_post_link",
+            method: "POST",
+            path: "/merchant-post-link",
+            summary: "Merchant postLink",
+            parameters: &[],
+            body: ::std::option::Option::Some(true),
+            envelope: false,
+        },
+        ::bank_runtime::OperationSpec {
+            id: ORDERS,
+            name: "orders",
+            method: "POST",
+            path: "/orders",
+            summary: "",
+            parameters: &[],
+            body: ::std::option::Option::Some(true),
+            envelope: false,
+        },
+        ::bank_runtime::OperationSpec {
+            id: GET_PRODUCTS,
+            name: "get_products",
+            method: "GET",
+            path: "/products",
+            summary: "",
+            parameters: &[
+                ::bank_runtime::ParameterSpec {
+                    name: "partner",
+                    location: "query",
+                    required: true,
+                    description: "Идентификатор мерчанта",
+                },
+                ::bank_runtime::ParameterSpec {
+                    name: "amount",
+                    location: "query",
+                    required: true,
+                    description: "Сумма",
+                },
+            ],
+            body: ::std::option::Option::None,
+            envelope: false,
+        },
     ];
 }
 ///The bank's error codes: the spec has no `x-error-codes` table, so every code is `Unlisted`.

@@ -2434,6 +2434,7 @@ pub const SPEC: ::bank_runtime::ApiSpec = ::bank_runtime::ApiSpec {
     idempotent_operations: retry::IDEMPOTENT_OPERATIONS,
     refusal: None,
     client_id_path_parameter: ::std::option::Option::None,
+    operations: operations::SPECS,
 };
 /// Base URLs of this API per environment, from the spec's `servers` (path stem included).
 pub mod servers {
@@ -2499,6 +2500,79 @@ pub mod operations {
             "/api/order/data/for/guarantee/letter",
         ),
         (CHECK_ORDER_PAID, "check_order_paid", "POST", "/api/order/check/paid"),
+    ];
+    /// Every operation with its parameters and body, for tools calling them by name.
+    pub const SPECS: &[::bank_runtime::OperationSpec] = &[
+        ::bank_runtime::OperationSpec {
+            id: VALIDATE_CLIENT,
+            name: "validate_client",
+            method: "POST",
+            path: "/api/client/validate",
+            summary: "Поиск данных клиента по номеру телефона",
+            parameters: &[],
+            body: ::std::option::Option::Some(true),
+            envelope: false,
+        },
+        ::bank_runtime::OperationSpec {
+            id: CREATE_ORDER,
+            name: "create_order",
+            method: "POST",
+            path: "/api/order/create",
+            summary: "Создание кредитной заявки",
+            parameters: &[],
+            body: ::std::option::Option::Some(true),
+            envelope: false,
+        },
+        ::bank_runtime::OperationSpec {
+            id: GET_ORDER_STATE,
+            name: "get_order_state",
+            method: "POST",
+            path: "/api/order/state",
+            summary: "Текущий статус заявки",
+            parameters: &[],
+            body: ::std::option::Option::Some(true),
+            envelope: false,
+        },
+        ::bank_runtime::OperationSpec {
+            id: CONFIRM_ORDER,
+            name: "confirm_order",
+            method: "POST",
+            path: "/api/order/confirm",
+            summary: "Подтверждение продажи магазином",
+            parameters: &[],
+            body: ::std::option::Option::Some(true),
+            envelope: false,
+        },
+        ::bank_runtime::OperationSpec {
+            id: REJECT_ORDER,
+            name: "reject_order",
+            method: "POST",
+            path: "/api/order/reject",
+            summary: "Отказ магазина от продажи",
+            parameters: &[],
+            body: ::std::option::Option::Some(true),
+            envelope: false,
+        },
+        ::bank_runtime::OperationSpec {
+            id: GET_GUARANTEE_LETTER_DATA,
+            name: "get_guarantee_letter_data",
+            method: "POST",
+            path: "/api/order/data/for/guarantee/letter",
+            summary: "Данные договора для гарантийного письма",
+            parameters: &[],
+            body: ::std::option::Option::Some(true),
+            envelope: false,
+        },
+        ::bank_runtime::OperationSpec {
+            id: CHECK_ORDER_PAID,
+            name: "check_order_paid",
+            method: "POST",
+            path: "/api/order/check/paid",
+            summary: "Состояние выплаты магазину",
+            parameters: &[],
+            body: ::std::option::Option::Some(true),
+            envelope: false,
+        },
     ];
 }
 ///The bank's error codes: the spec has no `x-error-codes` table, so every code is `Unlisted`.

@@ -151,7 +151,7 @@ impl Fault {
                     return Err(SteerError::UnknownOperation {
                         api: self.bank.prefix(),
                         operation: given.clone(),
-                        closest: closest(given, &methods),
+                        closest: bank_openapi::names::closest(given, &methods),
                     });
                 }
             }
@@ -201,25 +201,6 @@ fn suggestion(closest: &[String]) -> String {
     }
 }
 
-/// The known names closest to `name` (edit distance at most a third of its length, or sharing a
-/// word), best first, at most three.
-pub fn closest(name: &str, known: &[&str]) -> Vec<String> {
-    let words: BTreeSet<&str> = name.split(['_', '-']).filter(|w| w.len() > 2).collect();
-    let mut scored: Vec<(usize, &str)> = known
-        .iter()
-        .map(|k| (distance(name, k), *k))
-        .filter(|(d, k)| {
-            *d <= name.len().max(3) / 3 || k.split(['_', '-']).any(|w| words.contains(w))
-        })
-        .collect();
-    scored.sort();
-    scored
-        .into_iter()
-        .take(3)
-        .map(|(_, k)| k.to_owned())
-        .collect()
-}
-
 /// An operationId as the generated client's method name (`createPaymentMt` → `create_payment_mt`).
 fn snake_case(id: &str) -> String {
     let mut out = String::with_capacity(id.len() + 4);
@@ -237,24 +218,6 @@ fn snake_case(id: &str) -> String {
         }
     }
     out
-}
-
-/// Levenshtein distance over chars.
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }
 
 /// The id of a fault set, to ask how often it struck.
