@@ -76,13 +76,63 @@
 //! service that sells through Globus driven by callbacks is `examples/service.rs`
 //! (`cargo run -p banks --features callbacks --example service -- --base-url …`).
 //!
+//! # Testing your integration
+//!
+//! Three levels, from the fastest:
+//!
+//! **Unit tests with typed mocks** (feature `test-util`, for `[dev-dependencies]`). Each bank
+//! crate has a generated `mock` module: per operation, a `when` that takes the request's typed
+//! body and parameters and a `then` that takes the typed answer. [`testing::MockBank`] starts
+//! one on 127.0.0.1, answers the API's token endpoint, and gives a client builder with test
+//! credentials (and, for signed payments, the published test key). An expectation not met fails
+//! the test when the mock drops, naming the operation and showing the closest request received
+//! and how it differs; a request matching nothing gets a 404 saying so.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use banks::bcc::financial::mock::MockServerExt;
+//! use banks::bcc::financial::types::{PaymentBody, Response};
+//! use banks::testing::MockBank;
+//!
+//! let bank = MockBank::<banks::bcc::Financial>::start().await;
+//! let payment: PaymentBody = PaymentBody::builder().amount(banks::Decimal::from(10)).try_into()?;
+//! let authorization = bank.authorization();
+//! bank.create_payment(|when, then| {
+//!     when.appid("sandbox-client").signed().header("authorization", &authorization).body(&payment);
+//!     then.ok(&Response::builder().success(true).code(0).description("OK").try_into().unwrap());
+//! });
+//! let client = bank.builder().build()?;
+//! client.create_payment().body(payment).bank().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! BaaS envelope operations match on `when.params(&…)` (the fresh envelope id is not compared)
+//! and answer with `then.result(&…)` or `then.envelope_error(code, message)`.
+//!
+//! **End-to-end tests with the sandbox** (`bank-sandbox`): the four APIs with the banks' auth,
+//! validation, state and callbacks, started from a test (`Sandbox::start`, port 0). Steer it
+//! without raw headers: `sandbox.steer().fault(Fault::on(Bank::Financial).operation(
+//! "create_payment").status(503).once())`, `decline(Bank::Globus, "ORDER-1")`,
+//! `fail_callbacks(url, 2)`; the same over HTTP under `/_sandbox/` for tests in other languages
+//! (see the sandbox's README). [`testing::credentials`] are the sandbox's default accounts.
+//!
+//! **By hand, with the `bank` CLI** (`cargo run -p bank-cli --`): every operation of every API,
+//! the same variables as [`Builder::from_env`] (or a TOML file), bodies from a file or stdin,
+//! JSON out; `bank <api> --help` lists the operations. Against the sandbox:
+//!
+//! ```sh
+//! export GLOBUS_CFRONT_LOGIN=sandbox-merchant GLOBUS_CFRONT_PASSWORD=sandbox-password
+//! export GLOBUS_CFRONT_ENVIRONMENT=http://127.0.0.1:8080/globus-cfront
+//! echo '{"orderId": "ORD-1"}' | bank globus-cfront get_order_state --body -
+//! ```
+//!
 //! ## Features
 //!
 //! Each bank is a cargo feature (`bcc-broker`, `bcc-financial`, `globus`, `baas`; all on by
 //! default): a service enables only the banks it calls, e.g. `default-features = false,
 //! features = ["rustls", "globus"]` compiles neither ring nor the PKCS#12 stack. `bcc-financial`
 //! brings JWS signing (`jws`, on ring); `pkcs12` adds `.p12` keys; `callbacks` the axum receiver;
-//! `rustls` is the one TLS choice.
+//! `rustls` is the one TLS choice; `test-util` the typed mocks ([`testing`]).
 //!
 //! ```compile_fail
 //! // There is no per-bank trait to import any more (once `SendExt`, whose wrong import labelled a
