@@ -194,9 +194,9 @@ fn add_bank_call(
             && p.path.segments[1].ident == name)
     });
     let call = if refusable {
-        quote! { ::bank_runtime::call::call_refusable(super::SPEC.name, super::SPEC.refusal, ::std::boxed::Box::pin(self.send())).await }
+        quote! { ::bank_runtime::call::call_refusable(super::SPEC.name, super::SPEC.refusal, self.send()) }
     } else {
-        quote! { ::bank_runtime::call::call(super::SPEC.name, ::std::boxed::Box::pin(self.send())).await }
+        quote! { ::bank_runtime::call::call(super::SPEC.name, self.send()) }
     };
     let body = quote! {
         #[doc = #summary]
@@ -205,7 +205,9 @@ fn add_bank_call(
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(self) -> ::std::result::Result<#value, ::bank_runtime::BankError> {
+        pub fn bank(
+            self,
+        ) -> impl ::std::future::Future<Output = ::std::result::Result<#value, ::bank_runtime::BankError>> + 'a {
             #call
         }
     };

@@ -3710,14 +3710,15 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<types::TokenResponse, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(
-                    super::SPEC.name,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::TokenResponse,
+                ::bank_runtime::BankError,
+            >,
+        > + 'a {
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
     /// Заказ карты
@@ -3813,17 +3814,15 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<
-            types::CreateCardApplicationResponse,
-            ::bank_runtime::BankError,
-        > {
-            ::bank_runtime::call::call(
-                    super::SPEC.name,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::CreateCardApplicationResponse,
+                ::bank_runtime::BankError,
+            >,
+        > + 'a {
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
     /// Статус заявки на карту
@@ -3919,17 +3918,15 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<
-            types::GetCardApplicationStatusResponse,
-            ::bank_runtime::BankError,
-        > {
-            ::bank_runtime::call::call(
-                    super::SPEC.name,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::GetCardApplicationStatusResponse,
+                ::bank_runtime::BankError,
+            >,
+        > + 'a {
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
     /// Заявка на микрокредит
@@ -4030,17 +4027,15 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<
-            types::CreateMicroCreditApplicationResponse,
-            ::bank_runtime::BankError,
-        > {
-            ::bank_runtime::call::call(
-                    super::SPEC.name,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::CreateMicroCreditApplicationResponse,
+                ::bank_runtime::BankError,
+            >,
+        > + 'a {
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
     /// Статус заявки на микрокредит
@@ -4141,17 +4136,15 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<
-            types::GetMicroCreditApplicationStatusResponse,
-            ::bank_runtime::BankError,
-        > {
-            ::bank_runtime::call::call(
-                    super::SPEC.name,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::GetMicroCreditApplicationStatusResponse,
+                ::bank_runtime::BankError,
+            >,
+        > + 'a {
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
     /// Привязка карты: отправка SMS-кода
@@ -4246,17 +4239,15 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<
-            types::SendCardAttachSmsResponse,
-            ::bank_runtime::BankError,
-        > {
-            ::bank_runtime::call::call(
-                    super::SPEC.name,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::SendCardAttachSmsResponse,
+                ::bank_runtime::BankError,
+            >,
+        > + 'a {
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
     /// Привязка карты: подтверждение SMS-кода
@@ -4352,17 +4343,15 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<
-            types::ConfirmCardAttachSmsResponse,
-            ::bank_runtime::BankError,
-        > {
-            ::bank_runtime::call::call(
-                    super::SPEC.name,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::ConfirmCardAttachSmsResponse,
+                ::bank_runtime::BankError,
+            >,
+        > + 'a {
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
     /// Поиск карты
@@ -4454,14 +4443,15 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<types::FindCardsResponse, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(
-                    super::SPEC.name,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::FindCardsResponse,
+                ::bank_runtime::BankError,
+            >,
+        > + 'a {
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
 }

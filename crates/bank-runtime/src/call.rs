@@ -6,6 +6,8 @@
 
 use std::cell::RefCell;
 use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use progenitor_client::{Error, ResponseValue};
 use serde::Serialize;
@@ -162,47 +164,119 @@ pub fn from_response(
     }
 }
 
-/// Await a generated call and convert its outcome: `Ok(T)` or a [`BankError`].
-pub async fn call<T, E: Serialize>(
+/// A generated call and convert its outcome: `Ok(T)` or a [`BankError`] (what every builder's
+/// `bank()` returns).
+pub fn call<F, T, E>(api: &'static str, future: F) -> BankCall<F, T>
+where
+    F: Future<Output = Result<ResponseValue<T>, Error<E>>>,
+{
+    BankCall::new(api, None, future)
+}
+
+/// A generated call whose answer type is the one the API refuses in (`x-refusal`, generated into
+/// `SPEC.refusal`): a 2xx answer that carries the refusal (FinancialAPI: `success: false`) is an
+/// [`ErrorKind::Bank`] error with the bank's code and message, not `Ok`. Only the answers of such
+/// operations are looked at, after they were read as their type.
+pub fn call_refusable<F, T, E>(
     api: &'static str,
-    future: impl Future<Output = Result<ResponseValue<T>, Error<E>>>,
-) -> Result<T, BankError> {
-    match send(future).await {
-        Ok(value) => Ok(value.into_inner()),
-        Err(Failure::Prepare(e)) => Err(from_prepare(api, &e)),
-        Err(Failure::Deadline(e)) => Err(e),
-        // Boxed: the error path's future stays out of every call's own future.
-        Err(Failure::Call(e)) => Err(Box::pin(into_bank_error(api, e)).await),
+    refusal: Option<crate::RefusalSpec>,
+    future: F,
+) -> BankCall<F, T>
+where
+    F: Future<Output = Result<ResponseValue<T>, Error<E>>>,
+    T: Serialize,
+{
+    BankCall::new(
+        api,
+        refusal.map(|spec| (spec, refused::<T> as Refused<T>)),
+        future,
+    )
+}
+
+/// The body of an answer the spec's refusal matches, serialised again for the error.
+type Refused<T> = fn(&crate::RefusalSpec, &T) -> Option<Vec<u8>>;
+
+fn refused<T: Serialize>(spec: &crate::RefusalSpec, value: &T) -> Option<Vec<u8>> {
+    let body = serde_json::to_vec(value).unwrap_or_default();
+    spec.refuses(&body).then_some(body)
+}
+
+pin_project_lite::pin_project! {
+    /// The future of a builder's `bank()`: the generated call inside the scope its hooks hand
+    /// typed failures through, then — only for an error answer — reading that answer into a
+    /// [`BankError`]. Written by hand rather than as an `async fn` so that it holds the generated
+    /// call once (an `async` wrapper keeps a second copy) and allocates nothing on success.
+    #[must_use = "futures do nothing unless awaited"]
+    pub struct BankCall<F, T> {
+        api: &'static str,
+        refusal: Option<(crate::RefusalSpec, Refused<T>)>,
+        #[pin]
+        sending: tokio::task::futures::TaskLocalFuture<RefCell<Option<Box<Handoff>>>, F>,
+        converting: Option<Pin<Box<dyn Future<Output = BankError> + Send>>>,
     }
 }
 
-/// Await a generated call whose answer type is the one the API refuses in (`x-refusal`, generated
-/// into `SPEC.refusal`): a 2xx answer that carries the refusal (FinancialAPI: `success: false`)
-/// is an [`ErrorKind::Bank`] error with the bank's code and message, not `Ok`. Only the answers of
-/// such operations are looked at, after they were read as their type; nothing is buffered twice.
-pub async fn call_refusable<T: Serialize, E: Serialize>(
-    api: &'static str,
-    refusal: Option<crate::RefusalSpec>,
-    future: impl Future<Output = Result<ResponseValue<T>, Error<E>>>,
-) -> Result<T, BankError> {
-    match send(future).await {
-        Ok(value) => {
-            if let Some(refusal) = refusal {
-                let body = serde_json::to_vec(&*value).unwrap_or_default();
-                if refusal.refuses(&body) {
+impl<F: Future, T> BankCall<F, T> {
+    fn new(
+        api: &'static str,
+        refusal: Option<(crate::RefusalSpec, Refused<T>)>,
+        future: F,
+    ) -> Self {
+        BankCall {
+            api,
+            refusal,
+            sending: HANDOFF.scope(RefCell::new(None), future),
+            converting: None,
+        }
+    }
+}
+
+impl<F, T, E> Future for BankCall<F, T>
+where
+    F: Future<Output = Result<ResponseValue<T>, Error<E>>>,
+    E: Serialize + Send + 'static,
+{
+    type Output = Result<T, BankError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let mut this = self.project();
+        if let Some(converting) = this.converting.as_mut() {
+            return converting.as_mut().poll(cx).map(Err);
+        }
+        let result = std::task::ready!(this.sending.as_mut().poll(cx));
+        let handoff = this
+            .sending
+            .as_mut()
+            .take_value()
+            .and_then(RefCell::into_inner)
+            .map(|h| *h);
+        let api = *this.api;
+        match (result, handoff) {
+            (_, Some(Handoff::Deadline(error))) => Poll::Ready(Err(error)),
+            (Ok(value), _) => {
+                if let Some((spec, refused)) = this.refusal
+                    && let Some(body) = refused(spec, &value)
+                {
                     let status = value.status().as_u16();
                     let mut error = from_response(api, status, request_id(value.headers()), &body);
                     error.kind = ErrorKind::Bank;
                     tracing::info!(api, status, "the bank refused in a successful answer");
-                    return Err(error);
+                    return Poll::Ready(Err(error));
                 }
+                Poll::Ready(Ok(value.into_inner()))
             }
-            Ok(value.into_inner())
+            (Err(Error::Custom(_)), Some(Handoff::Prepare(refusal))) => {
+                Poll::Ready(Err(from_prepare(api, &refusal)))
+            }
+            (Err(other), _) => {
+                // Boxed: the error path's future stays out of every call's own future.
+                let mut converting: Pin<Box<dyn Future<Output = BankError> + Send>> =
+                    Box::pin(into_bank_error(api, other));
+                let poll = converting.as_mut().poll(cx).map(Err);
+                *this.converting = Some(converting);
+                poll
+            }
         }
-        Err(Failure::Prepare(e)) => Err(from_prepare(api, &e)),
-        Err(Failure::Deadline(e)) => Err(e),
-        // Boxed: the error path's future stays out of every call's own future.
-        Err(Failure::Call(e)) => Err(Box::pin(into_bank_error(api, e)).await),
     }
 }
 

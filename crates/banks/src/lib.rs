@@ -89,6 +89,7 @@
 //! and how it differs; a request matching nothing gets a 404 saying so.
 //!
 //! ```no_run
+//! # #[cfg(feature = "test-util")]
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use banks::bcc::financial::mock::MockServerExt;
 //! use banks::bcc::financial::types::{PaymentBody, Response};

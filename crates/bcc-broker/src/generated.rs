@@ -2363,14 +2363,15 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<types::ResponseBody, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(
-                    super::SPEC.name,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::ResponseBody,
+                ::bank_runtime::BankError,
+            >,
+        > + 'a {
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
     /// Merchant postLink
@@ -2462,17 +2463,15 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<
-            types::MerchantResponseBody,
-            ::bank_runtime::BankError,
-        > {
-            ::bank_runtime::call::call(
-                    super::SPEC.name,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::MerchantResponseBody,
+                ::bank_runtime::BankError,
+            >,
+        > + 'a {
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
     /**Builder for [`Client::orders`]
@@ -2562,14 +2561,15 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<types::OrderResponseBody, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(
-                    super::SPEC.name,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::OrderResponseBody,
+                ::bank_runtime::BankError,
+            >,
+        > + 'a {
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
     /**Builder for [`Client::get_products`]
@@ -2659,17 +2659,15 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<
-            types::ProductListResponse,
-            ::bank_runtime::BankError,
-        > {
-            ::bank_runtime::call::call(
-                    super::SPEC.name,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::ProductListResponse,
+                ::bank_runtime::BankError,
+            >,
+        > + 'a {
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
 }

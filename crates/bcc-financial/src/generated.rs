@@ -7567,14 +7567,15 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<types::AccountsResponse, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(
-                    super::SPEC.name,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::AccountsResponse,
+                ::bank_runtime::BankError,
+            >,
+        > + 'a {
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
     /// Получение информации о счете (остаток, состояние и т.п.)
@@ -7672,17 +7673,15 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<
-            types::AccountInformation,
-            ::bank_runtime::BankError,
-        > {
-            ::bank_runtime::call::call(
-                    super::SPEC.name,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::AccountInformation,
+                ::bank_runtime::BankError,
+            >,
+        > + 'a {
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
     /// Получение выписки по операциям проведенным по балансу счета
@@ -7829,14 +7828,15 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<types::StatementResponse, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(
-                    super::SPEC.name,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::StatementResponse,
+                ::bank_runtime::BankError,
+            >,
+        > + 'a {
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
     /// Получение выписки по операциям проведенным по балансу счета
@@ -7983,17 +7983,15 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<
-            types::StatementV2Response,
-            ::bank_runtime::BankError,
-        > {
-            ::bank_runtime::call::call(
-                    super::SPEC.name,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::StatementV2Response,
+                ::bank_runtime::BankError,
+            >,
+        > + 'a {
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
     /// Получение информации о платежах
@@ -8107,14 +8105,15 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<types::PaymentsResponse, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(
-                    super::SPEC.name,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::PaymentsResponse,
+                ::bank_runtime::BankError,
+            >,
+        > + 'a {
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
     /// Создание платежа
@@ -8239,15 +8238,16 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<types::Response, ::bank_runtime::BankError> {
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Response, ::bank_runtime::BankError>,
+        > + 'a {
             ::bank_runtime::call::call_refusable(
-                    super::SPEC.name,
-                    super::SPEC.refusal,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+                super::SPEC.name,
+                super::SPEC.refusal,
+                self.send(),
+            )
         }
     }
     /// Просмотр информации по платежу
@@ -8345,17 +8345,15 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<
-            types::PaymentInformationResponse,
-            ::bank_runtime::BankError,
-        > {
-            ::bank_runtime::call::call(
-                    super::SPEC.name,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::PaymentInformationResponse,
+                ::bank_runtime::BankError,
+            >,
+        > + 'a {
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
     /// Оправка платежа в формате МТ100
@@ -8461,15 +8459,16 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<types::Response, ::bank_runtime::BankError> {
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Response, ::bank_runtime::BankError>,
+        > + 'a {
             ::bank_runtime::call::call_refusable(
-                    super::SPEC.name,
-                    super::SPEC.refusal,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+                super::SPEC.name,
+                super::SPEC.refusal,
+                self.send(),
+            )
         }
     }
     /// Операция создания платежа упакованного в формат Base64. Добавлен для совместимости
@@ -8596,15 +8595,16 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<types::Response, ::bank_runtime::BankError> {
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::Response, ::bank_runtime::BankError>,
+        > + 'a {
             ::bank_runtime::call::call_refusable(
-                    super::SPEC.name,
-                    super::SPEC.refusal,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+                super::SPEC.name,
+                super::SPEC.refusal,
+                self.send(),
+            )
         }
     }
     /// Получение списка сообщений от банка
@@ -8686,14 +8686,15 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<types::MessagesList, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(
-                    super::SPEC.name,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::MessagesList,
+                ::bank_runtime::BankError,
+            >,
+        > + 'a {
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
     /// Получение данных о налогоплательщике по ИИН из справочника налогоплательщиков РК
@@ -8791,17 +8792,15 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<
-            types::TaxpayerInformation,
-            ::bank_runtime::BankError,
-        > {
-            ::bank_runtime::call::call(
-                    super::SPEC.name,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::TaxpayerInformation,
+                ::bank_runtime::BankError,
+            >,
+        > + 'a {
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
     /// Проверка доступности сервиса
@@ -8849,12 +8848,12 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(self) -> ::std::result::Result<(), ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(
-                    super::SPEC.name,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+        pub fn bank(
+            self,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<(), ::bank_runtime::BankError>,
+        > + 'a {
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
 }

@@ -1821,14 +1821,12 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<types::ClientInfo, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(
-                    super::SPEC.name,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::ClientInfo, ::bank_runtime::BankError>,
+        > + 'a {
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
     /// Создание кредитной заявки
@@ -1918,14 +1916,12 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<types::OrderState, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(
-                    super::SPEC.name,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::OrderState, ::bank_runtime::BankError>,
+        > + 'a {
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
     /// Текущий статус заявки
@@ -2015,14 +2011,12 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<types::OrderState, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(
-                    super::SPEC.name,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::OrderState, ::bank_runtime::BankError>,
+        > + 'a {
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
     /// Подтверждение продажи магазином
@@ -2112,14 +2106,12 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<types::OrderState, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(
-                    super::SPEC.name,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::OrderState, ::bank_runtime::BankError>,
+        > + 'a {
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
     /// Отказ магазина от продажи
@@ -2209,14 +2201,12 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<types::OrderState, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(
-                    super::SPEC.name,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<types::OrderState, ::bank_runtime::BankError>,
+        > + 'a {
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
     /// Данные договора для гарантийного письма
@@ -2308,17 +2298,15 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<
-            types::GuaranteeLetterData,
-            ::bank_runtime::BankError,
-        > {
-            ::bank_runtime::call::call(
-                    super::SPEC.name,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::GuaranteeLetterData,
+                ::bank_runtime::BankError,
+            >,
+        > + 'a {
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
     /// Состояние выплаты магазину
@@ -2410,14 +2398,15 @@ pub mod builder {
         /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
         /// status, a refusal inside a successful answer, or an answer that does not match the
         /// document.
-        pub async fn bank(
+        pub fn bank(
             self,
-        ) -> ::std::result::Result<types::PaymentCheck, ::bank_runtime::BankError> {
-            ::bank_runtime::call::call(
-                    super::SPEC.name,
-                    ::std::boxed::Box::pin(self.send()),
-                )
-                .await
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<
+                types::PaymentCheck,
+                ::bank_runtime::BankError,
+            >,
+        > + 'a {
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
 }
