@@ -27,8 +27,8 @@ pub fn test_signer(profile: Profile) -> JwsSigner {
     const CERT: &[u8] = include_bytes!("../tests/keys/ec.cert.pem");
     match KeySigner::from_pem(KEY, CERT) {
         Ok(key) => JwsSigner::new(key, profile),
-        // The files ship with the crate and are read at compile time; a test of this crate
-        // parses them, so this cannot happen in a released build.
+        // The files ship with the crate and are read at compile time; the end-to-end mock tests
+        // (tests/mocks.rs) sign a payment with them, so this cannot happen in a released build.
         Err(e) => unreachable!("the bundled test key does not parse: {e}"),
     }
 }
