@@ -30,6 +30,15 @@ pub struct ApiSection {
     pub fixes: Option<String>,
     /// Where the document comes from, one line (goes into the generated crate docs).
     pub source: String,
+    /// The generated crate's version, without build metadata: `cargo xtask update` bumps it by
+    /// what the bank's update breaks; the generated `Cargo.toml` adds the document's
+    /// `info.version` as build metadata (`0.2.0+1.3.0`).
+    #[serde(default = "first_version")]
+    pub version: String,
+}
+
+fn first_version() -> String {
+    "0.1.0".to_owned()
 }
 
 /// `[normalise]`: the per-API policy.

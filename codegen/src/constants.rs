@@ -43,6 +43,12 @@ pub fn tokens(path: &Path, api: &str, doc: &Value) -> Result<proc_macro2::TokenS
             client_id_path_parameter: #client_id,
             operations: operations::SPECS,
         };
+        /// The normalised document this crate was generated from (`openapi.json`): what the
+        /// sandbox routes and validates with.
+        pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
+        /// The bank's document as published, in OpenAPI 3.0 form without our fixes
+        /// (`published.json`): what the sandbox's answers are held to.
+        pub const PUBLISHED_JSON: &str = include_str!("../published.json");
         #servers #signing #auth #retry #operations #error_codes #merchant_actions
     })
 }

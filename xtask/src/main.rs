@@ -6,6 +6,7 @@ use std::process::ExitCode;
 mod bench;
 mod diff;
 mod probe;
+mod update;
 
 #[global_allocator]
 static ALLOCATOR: bench::Counting = bench::Counting;
@@ -17,7 +18,9 @@ usage:
   cargo xtask list                            the APIs under specs/
   cargo xtask diff ...                        what changed between two spec versions (diff --help)
   cargo xtask bench-diff [--paths N]          time and peak memory of diff on a large synthetic spec
-  cargo xtask semver-probe                    the diff's rules judged by compiling user code before/after";
+  cargo xtask semver-probe                    the diff's rules judged by compiling user code before/after
+  cargo xtask update <api> <document> ...     a bank's new document → regenerated, bumped, CHANGELOG (update --help)
+  cargo xtask tags                            the release tags (<crate>-v<version>) still to create";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -40,6 +43,16 @@ fn main() -> ExitCode {
     }
     if command == "semver-probe" {
         return probe::run(&root, rest);
+    }
+    if command == "update" {
+        if rest.iter().any(|a| a == "--help" || a == "-h") {
+            println!("{}", update::USAGE);
+            return ExitCode::SUCCESS;
+        }
+        return update::run(&root, rest);
+    }
+    if command == "tags" {
+        return update::tags(&root);
     }
     let timings = rest.iter().any(|a| a == "--timings");
     let names: Vec<String> = rest

@@ -84,6 +84,12 @@ fn probe(root: &Path) -> Result<bool, String> {
                 .ok_or_else(|| format!("{}: no {name} generated", api.name))
         };
         let (generated, manifest) = (file("src/generated.rs")?, file("Cargo.toml")?);
+        for document in ["openapi.json", "published.json"] {
+            write(
+                &scratch.join("crates").join(&api.name).join(document),
+                file(document)?,
+            )?;
+        }
         let (index, _) = api.name[1..]
             .split_once('-')
             .ok_or_else(|| format!("{}: not a probe name", api.name))?;

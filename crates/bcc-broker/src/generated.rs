@@ -2686,6 +2686,12 @@ pub const SPEC: ::bank_runtime::ApiSpec = ::bank_runtime::ApiSpec {
     client_id_path_parameter: ::std::option::Option::None,
     operations: operations::SPECS,
 };
+/// The normalised document this crate was generated from (`openapi.json`): what the
+/// sandbox routes and validates with.
+pub const OPENAPI_JSON: &str = include_str!("../openapi.json");
+/// The bank's document as published, in OpenAPI 3.0 form without our fixes
+/// (`published.json`): what the sandbox's answers are held to.
+pub const PUBLISHED_JSON: &str = include_str!("../published.json");
 /// Base URLs of this API per environment, from the spec's `servers` (path stem included).
 pub mod servers {
     /**`alternative-production`: https://api.bcc.kz:10443/bcc/production/v1/broker

@@ -58,19 +58,19 @@ impl Bank {
 
     fn text(self) -> &'static str {
         match self {
-            Bank::Broker => include_str!("../../bcc-broker/openapi.json"),
-            Bank::Financial => include_str!("../../bcc-financial/openapi.json"),
-            Bank::Globus => include_str!("../../globus-cfront/openapi.json"),
-            Bank::Baas => include_str!("../../baas-gateway/openapi.json"),
+            Bank::Broker => bcc_broker::OPENAPI_JSON,
+            Bank::Financial => bcc_financial::OPENAPI_JSON,
+            Bank::Globus => globus_cfront::OPENAPI_JSON,
+            Bank::Baas => baas_gateway::OPENAPI_JSON,
         }
     }
 
     fn published_text(self) -> &'static str {
         match self {
-            Bank::Broker => include_str!("../../bcc-broker/published.json"),
-            Bank::Financial => include_str!("../../bcc-financial/published.json"),
-            Bank::Globus => include_str!("../../globus-cfront/published.json"),
-            Bank::Baas => include_str!("../../baas-gateway/published.json"),
+            Bank::Broker => bcc_broker::PUBLISHED_JSON,
+            Bank::Financial => bcc_financial::PUBLISHED_JSON,
+            Bank::Globus => globus_cfront::PUBLISHED_JSON,
+            Bank::Baas => baas_gateway::PUBLISHED_JSON,
         }
     }
 
