@@ -7,7 +7,9 @@ use std::process::Command;
 
 #[test]
 fn every_published_crate_packages_with_what_it_needs() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("workspace");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace");
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut checked = 0;
     let mut entries: Vec<_> = std::fs::read_dir(root.join("crates"))
@@ -29,7 +31,14 @@ fn every_published_crate_packages_with_what_it_needs() {
             .to_owned();
         let output = Command::new(&cargo)
             .current_dir(root)
-            .args(["package", "--list", "--allow-dirty", "--offline", "-p", &name])
+            .args([
+                "package",
+                "--list",
+                "--allow-dirty",
+                "--offline",
+                "-p",
+                &name,
+            ])
             .output()
             .expect("cargo runs");
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -39,9 +48,17 @@ fn every_published_crate_packages_with_what_it_needs() {
             .map(str::to_owned)
             .collect();
         let has = |f: &str| files.iter().any(|l| l == f);
-        assert!(has("Cargo.toml") && has("README.md") && has("CHANGELOG.md"), "{name}: {files:?}");
+        assert!(
+            has("Cargo.toml") && has("README.md") && has("CHANGELOG.md"),
+            "{name}: {files:?}"
+        );
         if manifest.starts_with("# @generated") {
-            for f in ["openapi.json", "published.json", "src/generated.rs", "src/lib.rs"] {
+            for f in [
+                "openapi.json",
+                "published.json",
+                "src/generated.rs",
+                "src/lib.rs",
+            ] {
                 assert!(has(f), "{name} ships {f}: {files:?}");
             }
         }

@@ -35,7 +35,10 @@ fn tree() -> tempfile::TempDir {
     copy_dir(&here.join("specs"), &dir.path().join("specs"));
     for entry in std::fs::read_dir(here.join("crates")).expect("crates") {
         let from = entry.expect("entry").path();
-        let to = dir.path().join("crates").join(from.file_name().expect("name"));
+        let to = dir
+            .path()
+            .join("crates")
+            .join(from.file_name().expect("name"));
         std::fs::create_dir_all(to.join("src")).expect("crate dir");
         for file in [
             "Cargo.toml",
@@ -135,21 +138,32 @@ fn an_additive_update_is_a_minor_bump_with_a_changelog_entry() {
     let newest = changelog.find("## 0.1.1+1.2.3").expect("the new entry");
     let first = changelog.find("## 0.1.0+1.2.2").expect("the first release");
     assert!(newest < first, "newest first:\n{changelog}");
-    assert!(changelog.contains("AccountInformation`.nickname added"), "{changelog}");
-    assert!(changelog.contains("`GET /{appid}/accounts/{iban}`"), "{changelog}");
+    assert!(
+        changelog.contains("AccountInformation`.nickname added"),
+        "{changelog}"
+    );
+    assert!(
+        changelog.contains("`GET /{appid}/accounts/{iban}`"),
+        "{changelog}"
+    );
     // The facade re-exports it: a patch bump there too, and every requirement moved.
     assert_eq!(
         version_of(&dir.path().join("crates/banks/Cargo.toml")),
         "0.1.1"
     );
-    let facade = std::fs::read_to_string(dir.path().join("crates/banks/Cargo.toml")).expect("facade");
+    let facade =
+        std::fs::read_to_string(dir.path().join("crates/banks/Cargo.toml")).expect("facade");
     assert!(
         facade.contains(r#"bcc-financial = { path = "../bcc-financial", version = "0.1.1""#),
         "{facade}"
     );
     // The previous document is kept, the new one is in place.
     let previous = dir.path().join("specs/bcc-financial/previous/swagger.yaml");
-    assert!(std::fs::read_to_string(previous).expect("kept").contains("version: 1.2.2"));
+    assert!(
+        std::fs::read_to_string(previous)
+            .expect("kept")
+            .contains("version: 1.2.2")
+    );
     assert!(
         std::fs::read_to_string(dir.path().join("specs/bcc-financial/swagger.yaml"))
             .expect("new")
@@ -197,7 +211,10 @@ fn a_vanished_fix_target_is_refused_and_the_tree_is_unchanged() {
         let mut rest = text[end..].to_owned();
         // Skip the rest of the balance property's lines (deeper indentation).
         while rest.starts_with("        ") {
-            rest = rest.split_once('\n').map(|(_, r)| r.to_owned()).unwrap_or_default();
+            rest = rest
+                .split_once('\n')
+                .map(|(_, r)| r.to_owned())
+                .unwrap_or_default();
         }
         format!("{}{}", &text[..at], rest)
     });
@@ -205,7 +222,10 @@ fn a_vanished_fix_target_is_refused_and_the_tree_is_unchanged() {
     let run = xtask(dir.path(), &["update", "bcc-financial", &update]);
     assert_eq!(run.status.code(), Some(2), "{}", text(&run));
     let out = text(&run);
-    assert!(out.contains("AccountBalanceInformation") && out.contains("nothing was written"), "{out}");
+    assert!(
+        out.contains("AccountBalanceInformation") && out.contains("nothing was written"),
+        "{out}"
+    );
     let mut after = snapshot(dir.path());
     after.retain(|p, _| !p.ends_with("vanished.yaml"));
     let mut before = before;
@@ -218,10 +238,16 @@ fn a_dry_run_writes_nothing() {
     let dir = tree();
     let update = fixture(dir.path(), "additive.yaml", add_optional_field);
     let before = snapshot(dir.path());
-    let run = xtask(dir.path(), &["update", "bcc-financial", &update, "--dry-run"]);
+    let run = xtask(
+        dir.path(),
+        &["update", "bcc-financial", &update, "--dry-run"],
+    );
     assert!(run.status.success(), "{}", text(&run));
     let out = text(&run);
-    assert!(out.contains("dry run: would write") && out.contains("## 0.1.1+1.2.3"), "{out}");
+    assert!(
+        out.contains("dry run: would write") && out.contains("## 0.1.1+1.2.3"),
+        "{out}"
+    );
     assert_eq!(before, snapshot(dir.path()), "nothing written");
 }
 
@@ -235,7 +261,10 @@ fn bad_input_is_refused_naming_the_file_with_status_2() {
         path.display().to_string()
     };
     let cases = [
-        (write("missing.yaml", "").replace("missing", "absent"), "absent.yaml"),
+        (
+            write("missing.yaml", "").replace("missing", "absent"),
+            "absent.yaml",
+        ),
         (write("garbage.yaml", "{ not: [yaml"), "garbage.yaml"),
         (
             write(
@@ -263,10 +292,19 @@ fn bad_input_is_refused_naming_the_file_with_status_2() {
         let run = xtask(dir.path(), &["update", "bcc-financial", file]);
         let out = text(&run);
         assert_eq!(run.status.code(), Some(2), "{file}: {out}");
-        assert!(out.contains(expected), "{file}: expected `{expected}` in {out}");
+        assert!(
+            out.contains(expected),
+            "{file}: expected `{expected}` in {out}"
+        );
     }
     let mut after = snapshot(dir.path());
-    let fixtures = ["missing.yaml", "garbage.yaml", "v31.json", "globus.yaml", "empty.yaml"];
+    let fixtures = [
+        "missing.yaml",
+        "garbage.yaml",
+        "v31.json",
+        "globus.yaml",
+        "empty.yaml",
+    ];
     after.retain(|p, _| !fixtures.iter().any(|f| p.ends_with(f)));
     let mut before = before;
     before.retain(|p, _| !fixtures.iter().any(|f| p.ends_with(f)));
