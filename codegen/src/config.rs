@@ -35,6 +35,11 @@ pub struct ApiSection {
     /// `info.version` as build metadata (`0.2.0+1.3.0`).
     #[serde(default = "first_version")]
     pub version: String,
+    /// The document is `source.txt` with only its layout restored (line breaks, indentation):
+    /// whitespace-collapsed, the two are equal (bcc-broker). `cargo xtask update` then requires
+    /// the bank's material (`--source`) and checks the restored document against it.
+    #[serde(default, rename = "layout-restored")]
+    pub layout_restored: bool,
 }
 
 fn first_version() -> String {

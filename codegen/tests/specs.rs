@@ -84,6 +84,15 @@ fn the_broker_document_is_the_banks_text_with_line_breaks_restored() {
     let dir = workspace_root()
         .expect("the workspace root")
         .join("specs/bcc-broker");
+    let api = bank_codegen::discover(dir.parent().expect("specs"))
+        .expect("specs")
+        .into_iter()
+        .find(|a| a.name == "bcc-broker")
+        .expect("bcc-broker");
+    assert!(
+        api.config.api.layout_restored,
+        "api.toml declares the restoration"
+    );
     let collapse = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
     let restored = std::fs::read_to_string(dir.join("swagger.yaml")).expect("swagger.yaml");
     let published = std::fs::read_to_string(dir.join("source.txt")).expect("source.txt");

@@ -122,8 +122,28 @@ fn update(root: &Path, args: &[String]) -> Result<(), String> {
             new_ops.len()
         ));
     }
-    if let Some(raw) = &args.source {
-        std::fs::metadata(raw).map_err(|e| format!("{}: {e}", raw.display()))?;
+    match (&args.source, api.config.api.layout_restored) {
+        (Some(raw), layout_restored) => {
+            let material =
+                std::fs::read_to_string(raw).map_err(|e| format!("{}: {e}", raw.display()))?;
+            let collapse = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+            if layout_restored && collapse(&material) != collapse(&new_text) {
+                return Err(format!(
+                    "{shown} is not {} with its layout restored: they differ beyond whitespace \
+                     (specs/{}/SOURCE.md describes the restoring step)",
+                    raw.display(),
+                    api.name
+                ));
+            }
+        }
+        (None, true) => {
+            return Err(format!(
+                "{}'s document is the bank's material with its layout restored: give that \
+                 material with --source FILE, so that source.txt and the document stay one text",
+                api.name
+            ));
+        }
+        (None, false) => {}
     }
 
     // 4. The diff and the bump it asks for.
@@ -283,7 +303,7 @@ fn update(root: &Path, args: &[String]) -> Result<(), String> {
     let written = bank_codegen::write(root, &files).map_err(|e| e.to_string())?;
     println!("wrote {written} file(s)");
     if args.semver_checks
-        && let Some(larger) = semver_checks(root, &api.name, &api.config.api.version, bump)?
+        && let Some(larger) = semver_checks(root, &api.name, bump)?
     {
         println!(
             "semver: cargo-semver-checks needs a {} bump where the diff said {}: taking the larger",
@@ -660,26 +680,11 @@ fn civil_date(secs: i64) -> String {
     format!("{year:04}-{month:02}-{day:02}")
 }
 
-/// The level of Cargo's version change for `bump` from `version` (`0.x`: breaking is "minor").
-fn cargo_level(version: &str, bump: Bump) -> &'static str {
-    let zero = version.starts_with("0.");
-    match bump {
-        Bump::Major if zero => "minor",
-        Bump::Major => "major",
-        Bump::Minor if !zero => "minor",
-        Bump::None => "none",
-        _ => "patch",
-    }
-}
-
 /// Cross-check with cargo-semver-checks (installed when missing): the regenerated crate in the
-/// working tree against `HEAD`. The larger bump when it needs more than `bump`.
-fn semver_checks(
-    root: &Path,
-    api: &str,
-    version: &str,
-    bump: Bump,
-) -> Result<Option<Bump>, String> {
+/// working tree against `HEAD`, judged as if it were a patch release so that every lint runs (a
+/// version that already moved to a breaking number would make it skip them). The larger bump
+/// when it needs more than `bump`.
+fn semver_checks(root: &Path, api: &str, bump: Bump) -> Result<Option<Bump>, String> {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let installed = Command::new(&cargo)
         .args(["semver-checks", "--version"])
@@ -704,6 +709,8 @@ fn semver_checks(
             api,
             "--baseline-rev",
             "HEAD",
+            "--release-type",
+            "patch",
         ])
         .output()
         .map_err(|e| format!("cargo semver-checks: {e}"))?;
@@ -713,28 +720,28 @@ fn semver_checks(
         String::from_utf8_lossy(&output.stderr)
     );
     println!("{text}");
-    // "semver requires new major version" / "… new minor version".
-    let required = ["major", "minor"]
-        .into_iter()
-        .find(|level| text.contains(&format!("requires new {level} version")));
-    let ours = cargo_level(version, bump);
-    let rank = |level: &str| match level {
-        "major" => 3,
-        "minor" => 2,
-        "patch" => 1,
-        _ => 0,
+    // "semver requires new major version" / "… new minor version" (semver's terms).
+    let required = if text.contains("requires new major version") {
+        Bump::Major
+    } else if text.contains("requires new minor version") {
+        Bump::Minor
+    } else {
+        Bump::Patch
     };
-    match required {
-        Some(level) if rank(level) > rank(ours) => {
-            println!(
-                "semver: cargo-semver-checks requires a new {level} version; the diff's bump gives {ours}"
-            );
-            Ok(Some(Bump::Major))
-        }
-        _ => {
-            println!("semver: cargo-semver-checks agrees with the diff's bump ({ours})");
-            Ok(None)
-        }
+    if required > bump {
+        println!(
+            "semver: cargo-semver-checks requires {}; the diff said {}",
+            bump_name(required),
+            bump_name(bump)
+        );
+        Ok(Some(required))
+    } else {
+        println!(
+            "semver: cargo-semver-checks agrees: it requires {}, the diff said {}",
+            bump_name(required),
+            bump_name(bump)
+        );
+        Ok(None)
     }
 }
 

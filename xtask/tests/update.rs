@@ -310,3 +310,50 @@ fn bad_input_is_refused_naming_the_file_with_status_2() {
     before.retain(|p, _| !fixtures.iter().any(|f| p.ends_with(f)));
     assert_eq!(before, after, "nothing written");
 }
+
+#[test]
+fn a_layout_restored_document_needs_the_banks_material_and_must_match_it() {
+    let dir = tree();
+    let broker = workspace().join("specs/bcc-broker");
+    let document = std::fs::read_to_string(broker.join("swagger.yaml")).expect("document");
+    let source = std::fs::read_to_string(broker.join("source.txt")).expect("source");
+    let write = |name: &str, content: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, content).expect("fixture");
+        path.display().to_string()
+    };
+    let new_document = write(
+        "broker.yaml",
+        &document.replacen("version: 1.0.0", "version: 1.0.1", 1),
+    );
+    let run = xtask(dir.path(), &["update", "bcc-broker", &new_document]);
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run));
+    assert!(text(&run).contains("--source"), "{}", text(&run));
+    let stale = write("stale.txt", &source);
+    let run = xtask(
+        dir.path(),
+        &["update", "bcc-broker", &new_document, "--source", &stale],
+    );
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run));
+    assert!(
+        text(&run).contains("differ beyond whitespace"),
+        "{}",
+        text(&run)
+    );
+    let matching = write(
+        "matching.txt",
+        &source.replacen("version: 1.0.0", "version: 1.0.1", 1),
+    );
+    let run = xtask(
+        dir.path(),
+        &[
+            "update",
+            "bcc-broker",
+            &new_document,
+            "--source",
+            &matching,
+            "--dry-run",
+        ],
+    );
+    assert!(run.status.success(), "{}", text(&run));
+}
