@@ -156,6 +156,24 @@ fn update(root: &Path, args: &[String]) -> Result<(), String> {
     println!("{}", report.to_text(&title, false));
     let versions = Versions::read(root, &api.name, &api.config.api.version)?;
     let examples_checked = std::cell::Cell::new(false);
+    // The CHANGELOGs as they are before anything is written: a second plan (after the
+    // cross-check) prepends to these, not to the first plan's result.
+    let changelogs: Vec<(String, String)> = [api.name.as_str(), FACADE]
+        .iter()
+        .map(|name| {
+            let path = format!("crates/{name}/CHANGELOG.md");
+            let text = std::fs::read_to_string(root.join(&path))
+                .unwrap_or_else(|_| format!("# Changelog — {name}\n"));
+            (path, text)
+        })
+        .collect();
+    let changelog = |path: &str| {
+        changelogs
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_default()
+    };
     // Everything the update writes, for a bump: the diff's, or a larger one cargo-semver-checks
     // asks for.
     let plan = |bump: Bump| -> Result<Vec<OutputFile>, String> {
@@ -267,17 +285,11 @@ fn update(root: &Path, args: &[String]) -> Result<(), String> {
                 content: text,
             });
         }
-        files.push(prepend(
-            root,
-            &format!("crates/{}/CHANGELOG.md", api.name),
-            &entry,
-        )?);
+        let path = format!("crates/{}/CHANGELOG.md", api.name);
+        files.push(prepend(&path, &changelog(&path), &entry));
         if bump != Bump::None {
-            files.push(prepend(
-                root,
-                &format!("crates/{FACADE}/CHANGELOG.md"),
-                &facade_entry,
-            )?);
+            let path = format!("crates/{FACADE}/CHANGELOG.md");
+            files.push(prepend(&path, &changelog(&path), &facade_entry));
             files.extend(requirements(
                 root,
                 &[
@@ -531,9 +543,8 @@ fn changelog_entry(version: &str, date: &str, intro: &str, report: &Report) -> S
     out
 }
 
-/// The CHANGELOG at `path` with `entry` before its first release heading.
-fn prepend(root: &Path, path: &str, entry: &str) -> Result<OutputFile, String> {
-    let text = std::fs::read_to_string(root.join(path)).unwrap_or_else(|_| "# Changelog\n".into());
+/// The CHANGELOG `text` (at `path`) with `entry` before its first release heading.
+fn prepend(path: &str, text: &str, entry: &str) -> OutputFile {
     let at = text.find("\n## ").map(|i| i + 1).unwrap_or(text.len());
     let mut out = text[..at].to_owned();
     if !out.ends_with("\n\n") {
@@ -542,10 +553,10 @@ fn prepend(root: &Path, path: &str, entry: &str) -> Result<OutputFile, String> {
     out.push_str(entry);
     out.push('\n');
     out.push_str(&text[at..]);
-    Ok(OutputFile {
+    OutputFile {
         path: PathBuf::from(path),
         content: out,
-    })
+    }
 }
 
 /// Every workspace manifest's requirement on the moved crates set to their new versions, and the
