@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 mod bench;
 mod diff;
+mod new;
 mod probe;
 mod update;
 
@@ -20,7 +21,8 @@ usage:
   cargo xtask bench-diff [--paths N]          time and peak memory of diff on a large synthetic spec
   cargo xtask semver-probe                    the diff's rules judged by compiling user code before/after
   cargo xtask update <api> <document> ...     a bank's new document → regenerated, bumped, CHANGELOG (update --help)
-  cargo xtask tags                            the release tags (<crate>-v<version>) still to create";
+  cargo xtask tags                            the release tags (<crate>-v<version>) still to create
+  cargo xtask new <api> <document>            a new bank's document → specs/<api>/ and a compiling crate (new --help)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -50,6 +52,13 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         return update::run(&root, rest);
+    }
+    if command == "new" {
+        if rest.iter().any(|a| a == "--help" || a == "-h") {
+            println!("{}", new::USAGE);
+            return ExitCode::SUCCESS;
+        }
+        return new::run(&root, rest);
     }
     if command == "tags" {
         return update::tags(&root);

@@ -1,0 +1,234 @@
+//! `cargo xtask new <api> <document>`: a new bank's document becomes a crate of the workspace.
+//!
+//! It writes `specs/<api>/` (the document as received, `api.toml`, `SOURCE.md` to fill in, an
+//! empty fixes overlay, `known-quirks.yaml` with the document's own example contradictions) and
+//! `crates/<api>/` (the hand-written `src/lib.rs`, a CHANGELOG, and everything `generate` makes).
+//! Generation runs on a scratch copy first, so a document the generator refuses writes nothing;
+//! after writing, `cargo check -p <api>` must pass, or every new file is removed again (and
+//! `Cargo.lock` restored): the workspace builds before and after, whatever happens.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use bank_codegen::OutputFile;
+use serde_json::Value;
+
+pub const USAGE: &str = "\
+usage: cargo xtask new <api> <document> [--title TITLE] [--no-check]
+  <api>         the folder and crate name: lower case, digits and `-` (e.g. halyk-payments)
+  <document>    the bank's document as received: YAML or JSON, Swagger 2.0 or OpenAPI 3.0
+  --title       the API's title (default: the document's info.title)
+  --no-check    skip `cargo check` of the new crate (it is then your next step)
+exit status: 0 done, 2 refused (nothing written)";
+
+/// Run `new` with its arguments (after the command name).
+pub fn run(root: &Path, args: &[String]) -> ExitCode {
+    match new(root, args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}\nnothing was written");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn new(root: &Path, args: &[String]) -> Result<(), String> {
+    let mut positional = Vec::new();
+    let (mut title, mut check) = (None, true);
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--no-check" => check = false,
+            "--title" => title = Some(it.next().ok_or(format!("--title needs a value\n{USAGE}"))?),
+            flag if flag.starts_with("--") => {
+                return Err(format!("unknown option {flag}\n{USAGE}"));
+            }
+            _ => positional.push(arg.clone()),
+        }
+    }
+    let [name, document] = positional.as_slice() else {
+        return Err(USAGE.to_owned());
+    };
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        || name.starts_with('-')
+        || name.ends_with('-')
+    {
+        return Err(format!(
+            "`{name}` is not an API name: lower case letters, digits and `-`"
+        ));
+    }
+    for taken in [
+        root.join("specs").join(name),
+        root.join("crates").join(name),
+    ] {
+        if taken.exists() {
+            return Err(format!("{} already exists", taken.display()));
+        }
+    }
+    let document = PathBuf::from(document);
+    let shown = document.display().to_string();
+    let text = std::fs::read_to_string(&document).map_err(|e| format!("{shown}: {e}"))?;
+    let loaded = bank_codegen::load::parse(&document, &text).map_err(|e| e.to_string())?;
+    let swagger = loaded.value.get("swagger").is_some();
+    let json = text.trim_start().starts_with('{');
+    let file_name = match (swagger, json) {
+        (true, true) => "swagger.json",
+        (true, false) => "swagger.yaml",
+        (false, true) => "openapi.json",
+        (false, false) => "openapi.yaml",
+    };
+    let title = title.cloned().unwrap_or_else(|| {
+        loaded
+            .value
+            .pointer("/info/title")
+            .and_then(Value::as_str)
+            .unwrap_or(name)
+            .to_owned()
+    });
+    let received = document
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+
+    // The spec folder, staged and generated from before anything is written.
+    let mut specs: Vec<(String, String)> = vec![
+        (file_name.to_owned(), text.clone()),
+        (
+            "api.toml".to_owned(),
+            api_toml(&title, file_name, &received),
+        ),
+        ("fixes.overlay.yaml".to_owned(), overlay(&title, file_name)),
+        ("SOURCE.md".to_owned(), source_md(name, &title, &received)),
+    ];
+    specs.push((
+        "known-quirks.yaml".to_owned(),
+        known_quirks(&bank_codegen::structure::example_violations(&loaded.value)),
+    ));
+    let scratch = root.join("target/xtask-new").join(name);
+    let _ = std::fs::remove_dir_all(&scratch);
+    let staged = scratch.join("specs").join(name);
+    std::fs::create_dir_all(&staged).map_err(|e| format!("{}: {e}", staged.display()))?;
+    for (file, content) in &specs {
+        std::fs::write(staged.join(file), content).map_err(|e| e.to_string())?;
+    }
+    let apis = bank_codegen::discover(&scratch.join("specs")).map_err(|e| e.to_string())?;
+    let api = apis
+        .iter()
+        .find(|a| a.name == *name)
+        .ok_or("the staged API was not found")?;
+    let mut timings = bank_codegen::Timings::default();
+    let mut files = bank_codegen::generate_api(api, &mut timings).map_err(|e| e.to_string())?;
+    let spec_dir = PathBuf::from("specs").join(name);
+    for (file, content) in specs {
+        files.push(OutputFile {
+            path: spec_dir.join(file),
+            content,
+        });
+    }
+    let crate_dir = PathBuf::from("crates").join(name);
+    files.push(OutputFile {
+        path: crate_dir.join("src/lib.rs"),
+        content: lib_rs(name, &title),
+    });
+    let version = files
+        .iter()
+        .find(|f| f.path.ends_with("Cargo.toml"))
+        .and_then(|f| {
+            f.content
+                .lines()
+                .find_map(|l| l.strip_prefix("version = \""))
+                .and_then(|r| r.split('"').next())
+                .map(str::to_owned)
+        })
+        .unwrap_or_else(|| "0.1.0".to_owned());
+    files.push(OutputFile {
+        path: crate_dir.join("CHANGELOG.md"),
+        content: format!(
+            "# Changelog — {name}\n\nEach release of this crate, newest first; `cargo xtask update` adds the entries.\n\n## {version}\n\nFirst release, generated from {title} (`specs/{name}/{file_name}`).\n"
+        ),
+    });
+
+    let lock = std::fs::read(root.join("Cargo.lock")).ok();
+    let written = bank_codegen::write(root, &files).map_err(|e| e.to_string())?;
+    println!("wrote {written} file(s) under specs/{name}/ and crates/{name}/");
+    if check {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let output = Command::new(cargo)
+            .current_dir(root)
+            .args([
+                "check",
+                "-p",
+                name,
+                "--all-targets",
+                "--message-format=short",
+            ])
+            .output()
+            .map_err(|e| format!("running cargo check: {e}"))?;
+        if !output.status.success() {
+            let _ = std::fs::remove_dir_all(root.join("specs").join(name));
+            let _ = std::fs::remove_dir_all(root.join("crates").join(name));
+            if let Some(lock) = lock {
+                let _ = std::fs::write(root.join("Cargo.lock"), lock);
+            }
+            let errors: Vec<String> = String::from_utf8_lossy(&output.stderr)
+                .lines()
+                .filter(|l| l.contains("error"))
+                .take(20)
+                .map(str::to_owned)
+                .collect();
+            return Err(format!(
+                "the generated crate does not compile (removed again):\n{}",
+                errors.join("\n")
+            ));
+        }
+        println!("cargo check -p {name}: the new crate compiles");
+    }
+    println!(
+        "next: fill in specs/{name}/SOURCE.md and api.toml's `source`, declare fixes in \
+         specs/{name}/fixes.overlay.yaml, then cargo test -p {name}"
+    );
+    Ok(())
+}
+
+fn api_toml(title: &str, document: &str, received: &str) -> String {
+    format!(
+        "# {title}: created by `cargo xtask new` from {received}.\n[api]\ntitle = {title:?}\ndocument = \"{document}\"\nfixes = \"fixes.overlay.yaml\"\nsource = \"{received}, as received (say where it comes from in SOURCE.md)\"\n# The generated crate's version (bumped by `cargo xtask update`); build metadata: the document's info.version.\nversion = \"0.1.0\"\n\n[normalise]\nexact-numbers = true\nopen-responses = true\ntolerant-enums = true\nstringify-examples = true\n"
+    )
+}
+
+fn overlay(title: &str, document: &str) -> String {
+    let title = format!("{title} — declared fixes");
+    format!(
+        "# Declared fixes on top of the document (OpenAPI Overlay 1.0). Targets are JSONPath into the\n# document after conversion to OpenAPI 3.0; every action says why. A target that matches nothing\n# fails generation.\noverlay: 1.0.0\ninfo:\n  title: {title:?}\n  version: 1.0.0\nextends: {document}\nactions: []\n"
+    )
+}
+
+fn source_md(name: &str, title: &str, received: &str) -> String {
+    format!(
+        "## {name} — {title}\n\n**Source.** `{received}`, as received. Say who published it, where, when, and in which form.\n\n**What was changed.** Nothing: the document is as received. Fixes, if any, are declared in\n`fixes.overlay.yaml`, each with its reason.\n\n**Inferences.** None yet. List every inference here, item by item.\n"
+    )
+}
+
+fn known_quirks(found: &[(String, String)]) -> String {
+    let mut text = String::from(
+        "# Examples in the bank's document that contradict their own schema, kept as published.\n\
+         # Checked by codegen/tests/specs.rs: a new contradiction fails, and so does one listed here that\n\
+         # has gone. Regenerate with UPDATE_KNOWN_QUIRKS=1 cargo test -p bank-codegen --test specs.\n",
+    );
+    if found.is_empty() {
+        text.push_str("[]\n");
+    }
+    for (at, why) in found {
+        text.push_str(&format!("- at: {at:?}\n  quirk: {why:?}\n"));
+    }
+    text
+}
+
+fn lib_rs(name: &str, title: &str) -> String {
+    format!(
+        "//! Typed client for {title}.\n//!\n//! The client, its builders and the `types` are generated by `cargo xtask generate` from\n//! `specs/{name}/` into `generated.rs`; this file holds what is written by hand. Base URLs\n//! per environment are in [`servers`].\n\n#![warn(missing_docs)]\n\n#[rustfmt::skip]\n#[allow(missing_docs, clippy::all, unused_imports, dead_code, rustdoc::all)]\nmod generated;\n\npub use generated::*;\n\nbank_runtime::client_hooks!(Client);\n"
+    )
+}

@@ -1,0 +1,132 @@
+//! `cargo xtask new` on a full copy of the workspace: a small document becomes a compiling,
+//! tested crate; a document whose generated code does not compile is removed again (the
+//! workspace still builds); refusals write nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("workspace")
+        .to_path_buf()
+}
+
+/// A copy of every file git knows (tracked, or untracked and not ignored).
+fn copy_workspace() -> tempfile::TempDir {
+    let root = workspace();
+    let listed = Command::new("git")
+        .current_dir(&root)
+        .args([
+            "ls-files",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+            "-z",
+        ])
+        .output()
+        .expect("git runs");
+    assert!(listed.status.success(), "git ls-files");
+    let dir = tempfile::tempdir().expect("temp dir");
+    for file in listed.stdout.split(|b| *b == 0).filter(|f| !f.is_empty()) {
+        let rel = Path::new(std::str::from_utf8(file).expect("utf-8 path"));
+        let (from, to) = (root.join(rel), dir.path().join(rel));
+        if !from.is_file() {
+            continue;
+        }
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("dir");
+        std::fs::copy(&from, &to).expect("copy");
+    }
+    dir
+}
+
+fn xtask(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("CARGO_MANIFEST_DIR")
+        // Its own target directory: the outer `cargo test` may hold the workspace's.
+        .env(
+            "CARGO_TARGET_DIR",
+            workspace().join("target/xtask-new-test"),
+        )
+        .output()
+        .expect("xtask runs")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn fixture(name: &str) -> String {
+    workspace()
+        .join("xtask/tests/fixtures")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn a_new_document_becomes_a_compiling_crate_and_a_broken_one_leaves_nothing() {
+    let dir = copy_workspace();
+    let root = dir.path();
+    let lock = std::fs::read(root.join("Cargo.lock")).expect("lock");
+
+    // Refusals first: nothing written.
+    for (args, expected) in [
+        (
+            vec!["new", "Shop", &fixture("new-shop.yaml")],
+            "not an API name",
+        ),
+        (
+            vec!["new", "bcc-financial", &fixture("new-shop.yaml")],
+            "already exists",
+        ),
+        (vec!["new", "shop", "/nonexistent.yaml"], "nonexistent.yaml"),
+    ] {
+        let run = xtask(root, &args);
+        assert_eq!(run.status.code(), Some(2), "{}", text(&run));
+        assert!(text(&run).contains(expected), "{}", text(&run));
+    }
+    assert!(!root.join("specs/shop").exists() && !root.join("crates/shop").exists());
+
+    // Generated code that does not compile (two schemas with one Rust name): removed again.
+    let run = xtask(root, &["new", "colliding", &fixture("new-colliding.yaml")]);
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run));
+    assert!(text(&run).contains("does not compile"), "{}", text(&run));
+    assert!(!root.join("specs/colliding").exists() && !root.join("crates/colliding").exists());
+    assert_eq!(std::fs::read(root.join("Cargo.lock")).expect("lock"), lock);
+
+    // A good document: specs, a hand-written lib.rs, the generated crate, compiling.
+    let run = xtask(root, &["new", "shop-payments", &fixture("new-shop.yaml")]);
+    assert!(run.status.success(), "{}", text(&run));
+    for file in [
+        "specs/shop-payments/openapi.yaml",
+        "specs/shop-payments/api.toml",
+        "specs/shop-payments/SOURCE.md",
+        "specs/shop-payments/fixes.overlay.yaml",
+        "specs/shop-payments/known-quirks.yaml",
+        "crates/shop-payments/src/lib.rs",
+        "crates/shop-payments/src/generated.rs",
+        "crates/shop-payments/Cargo.toml",
+        "crates/shop-payments/CHANGELOG.md",
+    ] {
+        assert!(root.join(file).exists(), "{file}");
+    }
+    assert_eq!(
+        std::fs::read_to_string(root.join("specs/shop-payments/openapi.yaml")).expect("doc"),
+        std::fs::read_to_string(fixture("new-shop.yaml")).expect("fixture"),
+        "the document as received"
+    );
+    let manifest =
+        std::fs::read_to_string(root.join("crates/shop-payments/Cargo.toml")).expect("manifest");
+    assert!(manifest.contains("version = \"0.1.0+2.1.0\""), "{manifest}");
+    // The workspace's tools still work, and the new crate is up to date.
+    let check = xtask(root, &["check"]);
+    assert!(check.status.success(), "{}", text(&check));
+    assert!(text(&check).contains("up to date"), "{}", text(&check));
+}
