@@ -151,6 +151,23 @@ pub fn check_structure(doc: &Document) -> Result<()> {
     Ok(())
 }
 
+/// The text of a `known-quirks.yaml` listing `found` (`(pointer of the example, violation)`, as
+/// [`example_violations`] gives them).
+pub fn known_quirks_yaml(found: &[(String, String)]) -> String {
+    let mut text = String::from(
+        "# Examples in the bank's document that contradict their own schema, kept as published.\n\
+         # Checked by codegen/tests/specs.rs: a new contradiction fails, and so does one listed here that\n\
+         # has gone. Regenerate with UPDATE_KNOWN_QUIRKS=1 cargo test -p bank-codegen --test specs.\n",
+    );
+    if found.is_empty() {
+        text.push_str("[]\n");
+    }
+    for (at, why) in found {
+        text.push_str(&format!("- at: {at:?}\n  quirk: {why:?}\n"));
+    }
+    text
+}
+
 /// Every example of the document checked against the schema it sits in: `(pointer of the
 /// example, violation)`. Media types and parameters check `example` against their `schema`;
 /// schema objects against themselves.

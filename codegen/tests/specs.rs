@@ -32,17 +32,8 @@ fn examples_agree_with_schemas_or_are_known_quirks() {
             .collect();
         let quirks_path = api.dir.join("known-quirks.yaml");
         if std::env::var_os("UPDATE_KNOWN_QUIRKS").is_some() {
-            let mut text = String::from(
-                "# Examples in the bank's document that contradict their own schema, kept as published.\n\
-                 # Checked by codegen/tests/specs.rs: a new contradiction fails, and so does one listed here that\n\
-                 # has gone. Regenerate with UPDATE_KNOWN_QUIRKS=1 cargo test -p bank-codegen --test specs.\n",
-            );
-            if found.is_empty() {
-                text.push_str("[]\n");
-            }
-            for (at, why) in &found {
-                text.push_str(&format!("- at: {at:?}\n  quirk: {why:?}\n"));
-            }
+            let found: Vec<(String, String)> = found.clone().into_iter().collect();
+            let text = structure::known_quirks_yaml(&found);
             std::fs::write(&quirks_path, text).expect("write known-quirks.yaml");
             continue;
         }

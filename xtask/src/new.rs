@@ -105,7 +105,9 @@ fn new(root: &Path, args: &[String]) -> Result<(), String> {
     ];
     specs.push((
         "known-quirks.yaml".to_owned(),
-        known_quirks(&bank_codegen::structure::example_violations(&loaded.value)),
+        bank_codegen::structure::known_quirks_yaml(&bank_codegen::structure::example_violations(
+            &loaded.value,
+        )),
     ));
     let scratch = root.join("target/xtask-new").join(name);
     let _ = std::fs::remove_dir_all(&scratch);
@@ -210,21 +212,6 @@ fn source_md(name: &str, title: &str, received: &str) -> String {
     format!(
         "## {name} — {title}\n\n**Source.** `{received}`, as received. Say who published it, where, when, and in which form.\n\n**What was changed.** Nothing: the document is as received. Fixes, if any, are declared in\n`fixes.overlay.yaml`, each with its reason.\n\n**Inferences.** None yet. List every inference here, item by item.\n"
     )
-}
-
-fn known_quirks(found: &[(String, String)]) -> String {
-    let mut text = String::from(
-        "# Examples in the bank's document that contradict their own schema, kept as published.\n\
-         # Checked by codegen/tests/specs.rs: a new contradiction fails, and so does one listed here that\n\
-         # has gone. Regenerate with UPDATE_KNOWN_QUIRKS=1 cargo test -p bank-codegen --test specs.\n",
-    );
-    if found.is_empty() {
-        text.push_str("[]\n");
-    }
-    for (at, why) in found {
-        text.push_str(&format!("- at: {at:?}\n  quirk: {why:?}\n"));
-    }
-    text
 }
 
 fn lib_rs(name: &str, title: &str) -> String {

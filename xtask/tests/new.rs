@@ -2,15 +2,11 @@
 //! tested crate; a document whose generated code does not compile is removed again (the
 //! workspace still builds); refusals write nothing.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace")
-        .to_path_buf()
-}
+use common::{text, workspace};
+use std::path::Path;
+use std::process::{Command, Output};
 
 /// A copy of every file git knows (tracked, or untracked and not ignored).
 fn copy_workspace() -> tempfile::TempDir {
@@ -52,14 +48,6 @@ fn xtask(dir: &Path, args: &[&str]) -> Output {
         )
         .output()
         .expect("xtask runs")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 fn fixture(name: &str) -> String {

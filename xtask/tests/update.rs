@@ -3,16 +3,12 @@
 //! major, a vanished fix target refused with the tree unchanged, `--dry-run` writing nothing,
 //! and bad input refused with exit status 2.
 
+mod common;
+
+use common::{text, workspace};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("workspace")
-        .to_path_buf()
-}
 
 /// A copy of what `update` reads and writes: the root manifest, `specs/`, and every crate's
 /// manifest, CHANGELOG and generated files.
@@ -83,14 +79,6 @@ fn xtask(dir: &Path, args: &[&str]) -> Output {
         .env("SOURCE_DATE_EPOCH", "1796256000")
         .output()
         .expect("xtask runs")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 /// The FinancialAPI document with `edit` applied, written to `name` in `dir`.
