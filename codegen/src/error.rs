@@ -87,6 +87,9 @@ pub enum Error {
         /// What progenitor cannot handle and how to fix it.
         reason: String,
     },
+    /// Several problems of one document, all found in one run (each located).
+    #[error("{} problems:\n{}", .0.len(), .0.iter().map(|e| format!("  - {e}")).collect::<Vec<_>>().join("\n"))]
+    Several(Vec<Error>),
     /// progenitor or typify returned an error.
     #[error("{}: code generation failed: {message}", path.display())]
     Generate {

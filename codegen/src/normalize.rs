@@ -26,6 +26,7 @@ use crate::paths::{METHODS, operations};
 /// Apply the policy to a converted, fixed OpenAPI 3.0 document.
 pub fn normalise(path: &Path, doc: &mut Value, policy: &Policy) -> Result<()> {
     reject_numeric_parameters(path, doc)?;
+    choose_json_media(doc);
     if policy.exact_numbers {
         mark_numbers(doc);
     }
@@ -44,6 +45,111 @@ pub fn normalise(path: &Path, doc: &mut Value, policy: &Policy) -> Result<()> {
         untype_error_responses(doc);
     }
     Ok(())
+}
+
+/// The root key listing every choice the normaliser made where the document allowed several
+/// (`{at, choice}`), so that it is never silent: `cargo xtask generate` prints them.
+pub const CHOICES: &str = "x-normalisation-choices";
+
+/// Record a choice at `at` (a JSON pointer) in the document's [`CHOICES`].
+fn record(doc: &mut Value, at: String, choice: String) {
+    if let Some(root) = doc.as_object_mut() {
+        let list = root.entry(CHOICES).or_insert_with(|| json!([]));
+        if let Some(list) = list.as_array_mut() {
+            list.push(json!({"at": at, "choice": choice}));
+        }
+    }
+}
+
+/// The essence of a media type, lower case, parameters (`; charset=utf-8`) dropped.
+fn essence(media: &str) -> String {
+    media
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase()
+}
+
+/// The JSON media type among `keys`: `application/json` (parameters ignored) first, then a
+/// `+json` type (`application/problem+json`), in the document's order.
+fn json_media<'a>(keys: impl Iterator<Item = &'a String> + Clone) -> Option<&'a String> {
+    keys.clone()
+        .find(|k| essence(k) == "application/json")
+        .or_else(|| keys.clone().find(|k| essence(k).ends_with("+json")))
+}
+
+/// Bodies and responses with several media types (JSON beside XML or JOSE), or JSON with
+/// parameters (`application/json; charset=utf-8`): the JSON one is kept as `application/json`,
+/// the others listed in `x-other-media-types`; a JSON response without a schema reads any JSON
+/// value. Every change is recorded ([`CHOICES`]).
+fn choose_json_media(doc: &mut Value) {
+    let mut places: Vec<String> = Vec::new();
+    for op in operations(doc) {
+        let at = op.pointer();
+        if op.op.pointer("/requestBody/content").is_some() {
+            places.push(format!("{at}/requestBody"));
+        }
+        for (status, _) in op
+            .op
+            .get("responses")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            places.push(format!(
+                "{at}/responses/{}",
+                crate::load::escape_pointer(status)
+            ));
+        }
+    }
+    let mut choices = Vec::new();
+    for place in places {
+        let Some(holder) = doc.pointer_mut(&place).and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let Some(content) = holder.get_mut("content").and_then(Value::as_object_mut) else {
+            continue;
+        };
+        let keys: Vec<String> = content.keys().cloned().collect();
+        let Some(json) = json_media(keys.iter()).cloned() else {
+            continue;
+        };
+        let others: Vec<String> = keys.iter().filter(|k| **k != json).cloned().collect();
+        if others.is_empty() && json == "application/json" {
+            if let Some(media) = content.get_mut(&json).and_then(Value::as_object_mut)
+                && !media.contains_key("schema")
+                && place.contains("/responses/")
+            {
+                media.insert("schema".into(), json!({}));
+                choices.push((
+                    format!("{place}/content"),
+                    "a JSON response without a schema: read as any JSON value".to_owned(),
+                ));
+            }
+            continue;
+        }
+        let mut media = content.get(&json).cloned().unwrap_or_else(|| json!({}));
+        if media.get("schema").is_none() && place.contains("/responses/") {
+            media["schema"] = json!({});
+        }
+        content.clear();
+        content.insert("application/json".into(), media);
+        if !others.is_empty() {
+            holder.insert("x-other-media-types".into(), json!(others));
+        }
+        let mut choice = format!("`{json}` used as application/json");
+        if !others.is_empty() {
+            choice.push_str(&format!(
+                "; also documented, not generated: {}",
+                others.join(", ")
+            ));
+        }
+        choices.push((format!("{place}/content"), choice));
+    }
+    for (at, choice) in choices {
+        record(doc, at, choice);
+    }
 }
 
 /// The root key recording the path parameter taken out by [`client_id_prefix`].
@@ -388,5 +494,66 @@ fn derive_operation_ids(doc: &mut Value) {
                 json!(format!("derived from `{} {route}`", method.to_uppercase())),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_is_chosen_among_media_types_and_every_choice_is_recorded() {
+        let mut doc = json!({
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/things": {"post": {
+                    "operationId": "putThing",
+                    "requestBody": {"content": {
+                        "application/jose+jwe": {"schema": {"type": "string"}},
+                        "application/json; charset=utf-8": {"schema": {"type": "object"}}
+                    }},
+                    "responses": {
+                        "200": {"description": "ok", "content": {
+                            "application/xml": {"schema": {"type": "object"}},
+                            "application/problem+json": {"schema": {"type": "object"}}
+                        }},
+                        "202": {"description": "any", "content": {"application/json": {}}},
+                        "204": {"description": "xml only", "content": {"application/xml": {}}}
+                    }
+                }}
+            }
+        });
+        choose_json_media(&mut doc);
+        let op = &doc["paths"]["/things"]["post"];
+        let keys = |v: &Value| v.as_object().map(|m| m.keys().cloned().collect::<Vec<_>>());
+        assert_eq!(
+            keys(&op["requestBody"]["content"]),
+            Some(vec!["application/json".to_owned()])
+        );
+        assert_eq!(
+            op["requestBody"]["x-other-media-types"],
+            json!(["application/jose+jwe"])
+        );
+        assert_eq!(
+            keys(&op["responses"]["200"]["content"]),
+            Some(vec!["application/json".to_owned()])
+        );
+        assert_eq!(
+            op["responses"]["202"]["content"]["application/json"]["schema"],
+            json!({})
+        );
+        // No JSON at all: left alone, for the shape check to name.
+        assert_eq!(
+            keys(&op["responses"]["204"]["content"]),
+            Some(vec!["application/xml".to_owned()])
+        );
+        let choices = doc[CHOICES].as_array().expect("recorded");
+        assert_eq!(choices.len(), 3, "{choices:?}");
+        assert!(choices.iter().all(|c| {
+            c["at"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("/paths/~1things/post/"))
+        }));
     }
 }

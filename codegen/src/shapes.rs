@@ -14,17 +14,26 @@ use crate::error::{Error, Result};
 use crate::load::escape_pointer;
 use crate::paths::operations;
 
-/// Check every operation; return the first unsupported shape.
+/// Check every operation; every unsupported shape of the document is reported at once (one
+/// error, or [`Error::Several`]), each with file, pointer and operation.
 pub fn check(path: &Path, doc: &Value) -> Result<()> {
-    for operation in operations(doc) {
-        check_operation(doc, operation.op).map_err(|(suffix, reason)| Error::UnsupportedShape {
-            path: path.to_path_buf(),
-            pointer: format!("{}{suffix}", operation.pointer()),
-            operation: operation.label(),
-            reason,
-        })?;
+    let mut found: Vec<Error> = operations(doc)
+        .filter_map(|operation| {
+            check_operation(doc, operation.op)
+                .err()
+                .map(|(suffix, reason)| Error::UnsupportedShape {
+                    path: path.to_path_buf(),
+                    pointer: format!("{}{suffix}", operation.pointer()),
+                    operation: operation.label(),
+                    reason,
+                })
+        })
+        .collect();
+    match found.len() {
+        0 => Ok(()),
+        1 => Err(found.remove(0)),
+        _ => Err(Error::Several(found)),
     }
-    Ok(())
 }
 
 type Shape = Option<Value>;

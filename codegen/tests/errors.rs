@@ -186,11 +186,36 @@ fn unsupported_shapes_name_pointer_and_operation() {
         "{text}"
     );
 
-    // Two request media types.
-    let doc = GOOD.replace("      operationId: getOrder\n", "      operationId: getOrder\n      requestBody:\n        content:\n          application/json: {schema: {type: object}}\n          application/xml: {schema: {type: object}}\n");
+    // Two request media types, neither of them JSON (JSON beside others is chosen, recorded).
+    let doc = GOOD.replace("      operationId: getOrder\n", "      operationId: getOrder\n      requestBody:\n        content:\n          text/plain: {schema: {type: string}}\n          application/xml: {schema: {type: object}}\n");
     let text = run("media", &doc, None).to_string();
     assert!(
         text.contains("/requestBody/content") && text.contains("2 media types"),
+        "{text}"
+    );
+}
+
+#[test]
+fn every_unsupported_shape_of_a_document_is_reported_in_one_run() {
+    // Two problems in one operation list and a second path: all of them, each located.
+    let doc = GOOD
+        .replace(
+            "      responses:\n        \"200\":",
+            "      responses:\n        \"204\": {description: none}\n        \"200\":",
+        )
+        .replace(
+            "paths:\n",
+            "paths:\n  /notes:\n    post:\n      operationId: addNote\n      requestBody:\n        content:\n          text/plain: {schema: {type: string}}\n          application/xml: {schema: {type: object}}\n      responses:\n        \"200\": {description: ok}\n",
+        );
+    let err = run("several", &doc, None);
+    let text = err.to_string();
+    assert!(
+        matches!(err, Error::Several(ref all) if all.len() == 2),
+        "{text}"
+    );
+    assert!(text.starts_with("2 problems"), "{text}");
+    assert!(
+        text.contains("GET /orders/{id}") && text.contains("POST /notes"),
         "{text}"
     );
 }

@@ -100,6 +100,23 @@ fn main() -> ExitCode {
     })
 }
 
+/// The normaliser's choices where the document allowed several (recorded in the normalised
+/// `openapi.json`), printed so that none is silent.
+pub fn print_choices(files: &[bank_codegen::OutputFile]) {
+    let choices = files
+        .iter()
+        .find(|f| f.path.ends_with("openapi.json"))
+        .and_then(|f| serde_json::from_str::<serde_json::Value>(&f.content).ok())
+        .and_then(|doc| doc.get(bank_codegen::normalize::CHOICES).cloned());
+    for choice in choices.iter().filter_map(|c| c.as_array()).flatten() {
+        println!(
+            "    chose: {} — {}",
+            choice["at"].as_str().unwrap_or_default(),
+            choice["choice"].as_str().unwrap_or_default()
+        );
+    }
+}
+
 fn generate(
     root: &std::path::Path,
     names: &[String],
@@ -116,6 +133,7 @@ fn generate(
     for (name, t, files) in &generated {
         let lines: usize = files.iter().map(|f| f.content.lines().count()).sum();
         println!("{name:<16} {} files, {lines} lines", files.len());
+        print_choices(files);
         if timings {
             for (stage, d) in &t.stages {
                 println!("    {stage:<14} {:>8.2} ms", d.as_secs_f64() * 1e3);

@@ -156,6 +156,7 @@ fn new(root: &Path, args: &[String]) -> Result<(), String> {
     let lock = std::fs::read(root.join("Cargo.lock")).ok();
     let written = bank_codegen::write(root, &files).map_err(|e| e.to_string())?;
     println!("wrote {written} file(s) under specs/{name}/ and crates/{name}/");
+    crate::print_choices(&files);
     if check {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let output = Command::new(cargo)
