@@ -27,6 +27,8 @@ use crate::paths::{METHODS, operations};
 pub fn normalise(path: &Path, doc: &mut Value, policy: &Policy) -> Result<()> {
     reject_numeric_parameters(path, doc)?;
     choose_json_media(doc);
+    tidy_enums(doc);
+    rename_colliding_schemas(doc);
     if policy.exact_numbers {
         mark_numbers(doc);
     }
@@ -146,6 +148,149 @@ fn choose_json_media(doc: &mut Value) {
             ));
         }
         choices.push((format!("{place}/content"), choice));
+    }
+    for (at, choice) in choices {
+        record(doc, at, choice);
+    }
+}
+
+/// `enum` lists the generators cannot take: a value listed twice (typify panics) is listed once;
+/// a `type: string` enum with unquoted numbers or booleans (`[1, 2]`, YAML's `yes`) lists them as
+/// the strings they stand for. Recorded ([`CHOICES`]).
+fn tidy_enums(doc: &mut Value) {
+    // Found first (the walk is read-only), then changed by pointer.
+    let mut fixes: Vec<(String, Vec<Value>, Vec<String>)> = Vec::new();
+    let _ = bank_openapi::walk::visit_objects(doc, &mut |map, at| -> std::result::Result<(), ()> {
+        let Some(values) = map.get("enum").and_then(Value::as_array) else {
+            return Ok(());
+        };
+        let is_string = map.get("type").and_then(Value::as_str) == Some("string");
+        let mut notes = Vec::new();
+        let mut tidy: Vec<Value> = values.clone();
+        if is_string && tidy.iter().any(|v| !v.is_string() && !v.is_null()) {
+            let before: Vec<String> = tidy.iter().map(Value::to_string).collect();
+            for v in tidy.iter_mut() {
+                let text = match &*v {
+                    Value::String(_) | Value::Null => continue,
+                    Value::Number(n) => n.to_string(),
+                    Value::Bool(b) => b.to_string(),
+                    other => other.to_string(),
+                };
+                *v = Value::String(text);
+            }
+            notes.push(format!(
+                "values of a string enum read as strings: [{}]",
+                before.join(", ")
+            ));
+        }
+        let mut seen: Vec<Value> = Vec::new();
+        let mut dropped = Vec::new();
+        tidy.retain(|v| {
+            if seen.contains(v) {
+                dropped.push(v.to_string());
+                false
+            } else {
+                seen.push(v.clone());
+                true
+            }
+        });
+        if !dropped.is_empty() {
+            notes.push(format!("listed twice, kept once: {}", dropped.join(", ")));
+        }
+        if !notes.is_empty() {
+            fixes.push((at.to_owned(), tidy, notes));
+        }
+        Ok(())
+    });
+    for (at, tidy, notes) in fixes {
+        if let Some(map) = doc.pointer_mut(&at).and_then(Value::as_object_mut) {
+            map.insert("enum".into(), Value::Array(tidy));
+        }
+        for note in notes {
+            record(doc, format!("{at}/enum"), note);
+        }
+    }
+}
+
+/// Component schemas whose names give one Rust name (`OBRate1_0` and `OB_Rate1_0` are both
+/// `ObRate10`): the later ones, in name order, are renamed (`OB_Rate1_0_2`) and every `$ref` to
+/// them follows. A component whose `title` is its own name loses the title (typify would
+/// otherwise wrap the type in itself). Recorded ([`CHOICES`]).
+fn rename_colliding_schemas(doc: &mut Value) {
+    let rust = crate::generate::rust_type_name;
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let mut choices = Vec::new();
+    for (name, schema) in schemas.iter_mut() {
+        if let Some(map) = schema.as_object_mut()
+            && map
+                .get("title")
+                .and_then(Value::as_str)
+                .is_some_and(|t| rust(t) == rust(name))
+        {
+            map.remove("title");
+            choices.push((
+                format!(
+                    "/components/schemas/{}/title",
+                    crate::load::escape_pointer(name)
+                ),
+                "a title that is the schema's own name, dropped".to_owned(),
+            ));
+        }
+    }
+    let mut names: Vec<String> = schemas.keys().cloned().collect();
+    names.sort();
+    let mut taken: BTreeSet<String> = BTreeSet::new();
+    let mut renames: Vec<(String, String)> = Vec::new();
+    for name in &names {
+        if taken.insert(rust(name)) {
+            continue;
+        }
+        let mut n = 2;
+        let new = loop {
+            let candidate = format!("{name}_{n}");
+            if !schemas.contains_key(&candidate) && !taken.contains(&rust(&candidate)) {
+                break candidate;
+            }
+            n += 1;
+        };
+        taken.insert(rust(&new));
+        renames.push((name.clone(), new));
+    }
+    for (old, new) in &renames {
+        if let Some(schema) = schemas.shift_remove(old) {
+            schemas.insert(new.clone(), schema);
+        }
+        choices.push((
+            format!("/components/schemas/{}", crate::load::escape_pointer(old)),
+            format!(
+                "renamed `{new}` (Rust `{}`): its Rust name `{}` is another schema's",
+                rust(new),
+                rust(old)
+            ),
+        ));
+    }
+    if !renames.is_empty() {
+        let targets: Vec<(String, String)> = renames
+            .iter()
+            .map(|(o, n)| {
+                (
+                    format!("#/components/schemas/{}", crate::load::escape_pointer(o)),
+                    format!("#/components/schemas/{}", crate::load::escape_pointer(n)),
+                )
+            })
+            .collect();
+        visit_objects_mut(doc, &mut |map| {
+            if let Some(Value::String(r)) = map.get_mut("$ref")
+                && let Some((_, new)) = targets.iter().find(|(old, _)| old == r)
+            {
+                *r = new.clone();
+            }
+        });
     }
     for (at, choice) in choices {
         record(doc, at, choice);
@@ -555,5 +700,59 @@ mod tests {
                 .as_str()
                 .is_some_and(|a| a.starts_with("/paths/~1things/post/"))
         }));
+    }
+}
+
+#[cfg(test)]
+mod shape_tests {
+    use super::*;
+
+    #[test]
+    fn string_enums_are_tidied_and_recorded() {
+        let mut doc = json!({"components": {"schemas": {
+            "Code": {"type": "string", "enum": [1, "2", 2, true, "a", "a"]},
+            "Level": {"type": "integer", "enum": [1, 1, 2]}
+        }}});
+        tidy_enums(&mut doc);
+        assert_eq!(
+            doc["components"]["schemas"]["Code"]["enum"],
+            json!(["1", "2", "true", "a"])
+        );
+        assert_eq!(
+            doc["components"]["schemas"]["Level"]["enum"],
+            json!([1, 2]),
+            "integers stay"
+        );
+        let choices = doc[CHOICES].as_array().expect("recorded");
+        assert_eq!(choices.len(), 3, "{choices:?}");
+    }
+
+    #[test]
+    fn schemas_with_one_rust_name_are_renamed_and_refs_follow() {
+        let mut doc = json!({
+            "paths": {"/r": {"get": {"responses": {"200": {"description": "", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/OB_Rate1_0"}}}}}}}},
+            "components": {"schemas": {
+                "OBRate1_0": {"type": "object"},
+                "OB_Rate1_0": {"type": "object", "title": "OB_Rate1_0"},
+                "Other": {"$ref": "#/components/schemas/OB_Rate1_0"}
+            }}
+        });
+        rename_colliding_schemas(&mut doc);
+        let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+        assert!(schemas.contains_key("OBRate1_0") && schemas.contains_key("OB_Rate1_0_2"));
+        assert!(!schemas.contains_key("OB_Rate1_0"));
+        assert_eq!(
+            schemas["Other"]["$ref"],
+            "#/components/schemas/OB_Rate1_0_2"
+        );
+        assert_eq!(
+            doc.pointer("/paths/~1r/get/responses/200/content/application~1json/schema/$ref"),
+            Some(&json!("#/components/schemas/OB_Rate1_0_2"))
+        );
+        assert!(
+            schemas["OB_Rate1_0_2"].get("title").is_none(),
+            "own-name title dropped"
+        );
+        assert_eq!(doc[CHOICES].as_array().map(Vec::len), Some(2));
     }
 }

@@ -82,11 +82,15 @@ fn a_new_document_becomes_a_compiling_crate_and_a_broken_one_leaves_nothing() {
     }
     assert!(!root.join("specs/shop").exists() && !root.join("crates/shop").exists());
 
-    // Generated code that does not compile (two schemas with one Rust name): removed again.
-    let run = xtask(root, &["new", "colliding", &fixture("new-colliding.yaml")]);
+    // Generated code that does not compile (`getThing` and `get_thing` are one method name):
+    // removed again.
+    let run = xtask(
+        root,
+        &["new", "duplicate", &fixture("new-duplicate-methods.yaml")],
+    );
     assert_eq!(run.status.code(), Some(2), "{}", text(&run));
     assert!(text(&run).contains("does not compile"), "{}", text(&run));
-    assert!(!root.join("specs/colliding").exists() && !root.join("crates/colliding").exists());
+    assert!(!root.join("specs/duplicate").exists() && !root.join("crates/duplicate").exists());
     assert_eq!(std::fs::read(root.join("Cargo.lock")).expect("lock"), lock);
 
     // A good document: specs, a hand-written lib.rs, the generated crate, compiling.
@@ -113,7 +117,28 @@ fn a_new_document_becomes_a_compiling_crate_and_a_broken_one_leaves_nothing() {
     let manifest =
         std::fs::read_to_string(root.join("crates/shop-payments/Cargo.toml")).expect("manifest");
     assert!(manifest.contains("version = \"0.1.0+2.1.0\""), "{manifest}");
-    // The workspace's tools still work, and the new crate is up to date.
+    // Real-world shapes handled by default, each choice printed: JSON among media types, string
+    // enums with numbers and duplicates, an enum listing `unknown`, two schemas with one Rust
+    // name, a nullable schema titled with its own name. The crate compiles.
+    let run = xtask(root, &["new", "shapes-api", &fixture("new-shapes.yaml")]);
+    let out = text(&run);
+    assert!(run.status.success(), "{out}");
+    for choice in [
+        "used as application/json; also documented, not generated: application/xml",
+        "values of a string enum read as strings",
+        "listed twice, kept once",
+        "renamed `OB_Rate1_0_2`",
+        "a title that is the schema's own name, dropped",
+    ] {
+        assert!(out.contains(choice), "{choice}: {out}");
+    }
+    let generated =
+        std::fs::read_to_string(root.join("crates/shapes-api/src/generated.rs")).expect("code");
+    assert!(
+        generated.contains("UnknownValue(::std::string::String)"),
+        "the catch-all does not clash"
+    );
+    // The workspace's tools still work, and the new crates are up to date.
     let check = xtask(root, &["check"]);
     assert!(check.status.success(), "{}", text(&check));
     assert!(text(&check).contains("up to date"), "{}", text(&check));
