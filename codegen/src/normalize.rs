@@ -25,11 +25,11 @@ use crate::paths::{METHODS, operations};
 
 /// Apply the policy to a converted, fixed OpenAPI 3.0 document.
 pub fn normalise(path: &Path, doc: &mut Value, policy: &Policy) -> Result<()> {
-    reject_numeric_parameters(path, doc)?;
     choose_json_media(doc);
     tidy_enums(doc);
     rename_colliding_schemas(doc);
     if policy.exact_numbers {
+        mark_number_parameters(doc);
         mark_numbers(doc);
     }
     mark_formats(doc);
@@ -348,44 +348,43 @@ fn rust_type(name: &str) -> Value {
     })
 }
 
-/// Query, path and header values are written with `serde_urlencoded` / `to_string`, where an exact
-/// decimal cannot be a JSON number; the banks send money there as strings, so demand a string.
-fn reject_numeric_parameters(path: &Path, doc: &Value) -> Result<()> {
+/// Query, path and header values are written as text (`serde_urlencoded`, `to_string`), where an
+/// exact decimal cannot be a JSON number: with `exact-numbers`, `type: number` parameters —
+/// operation, path-item and `components/parameters` ones — become `bank_runtime::DecimalParam`
+/// (sent as its exact text); without it they stay `f64`.
+fn mark_number_parameters(doc: &mut Value) {
+    let mut places: Vec<String> = vec!["/components/parameters".to_owned()];
     for (route, item) in doc
         .get("paths")
         .and_then(Value::as_object)
         .into_iter()
         .flatten()
     {
-        for (method, op) in item.as_object().into_iter().flatten() {
-            let params = if method == "parameters" {
-                Some(op)
-            } else {
-                op.get("parameters")
-            };
-            for (i, p) in params
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .enumerate()
+        let base = format!("/paths/{}", escape_pointer(route));
+        places.push(format!("{base}/parameters"));
+        for method in item.as_object().into_iter().flatten().map(|(m, _)| m) {
+            places.push(format!("{base}/{}/parameters", escape_pointer(method)));
+        }
+    }
+    for place in places {
+        let Some(holder) = doc.pointer_mut(&place) else {
+            continue;
+        };
+        let params: Vec<&mut Value> = match holder {
+            Value::Array(list) => list.iter_mut().collect(),
+            Value::Object(map) => map.values_mut().collect(),
+            _ => continue,
+        };
+        for p in params {
+            if let Some(schema) = p.get_mut("schema").and_then(Value::as_object_mut)
+                && schema.get("type") == Some(&json!("number"))
+                && !schema.contains_key("x-rust-type")
             {
-                if p.pointer("/schema/type") == Some(&json!("number")) {
-                    let base = format!("/paths/{}/{method}", escape_pointer(route));
-                    let pointer = if method == "parameters" {
-                        format!("/paths/{}/parameters/{i}", escape_pointer(route))
-                    } else {
-                        format!("{base}/parameters/{i}")
-                    };
-                    return Err(Error::invalid(
-                        path,
-                        pointer,
-                        "a `type: number` parameter cannot be sent exactly; declare it `type: string` with a fix",
-                    ));
-                }
+                schema.insert("format".into(), json!(formats::DECIMAL.name));
+                schema.insert("x-rust-type".into(), rust_type("DecimalParam"));
             }
         }
     }
-    Ok(())
 }
 
 /// Every schema with `type: number` (any format) becomes `bank_runtime::Decimal`.
@@ -754,5 +753,51 @@ mod shape_tests {
             "own-name title dropped"
         );
         assert_eq!(doc[CHOICES].as_array().map(Vec::len), Some(2));
+    }
+}
+
+#[cfg(test)]
+mod parameter_tests {
+    use super::*;
+
+    #[test]
+    fn number_parameters_are_exact_text_refs_included() {
+        let mut doc = json!({
+            "paths": {"/q/{amount}": {
+                "parameters": [{"name": "amount", "in": "path", "required": true, "schema": {"type": "number"}}],
+                "get": {"parameters": [
+                    {"name": "rate", "in": "query", "schema": {"type": "number", "format": "double"}},
+                    {"$ref": "#/components/parameters/Fee"}
+                ]}
+            }},
+            "components": {
+                "parameters": {"Fee": {"name": "fee", "in": "query", "schema": {"type": "number"}}},
+                "schemas": {"Total": {"type": "number"}}
+            }
+        });
+        mark_number_parameters(&mut doc);
+        mark_numbers(&mut doc);
+        let rust = |p: &str| {
+            doc.pointer(p)
+                .and_then(|s| s["x-rust-type"]["path"].as_str())
+                .map(str::to_owned)
+        };
+        assert_eq!(
+            rust("/paths/~1q~1{amount}/parameters/0/schema").as_deref(),
+            Some("bank_runtime::DecimalParam")
+        );
+        assert_eq!(
+            rust("/paths/~1q~1{amount}/get/parameters/0/schema").as_deref(),
+            Some("bank_runtime::DecimalParam")
+        );
+        assert_eq!(
+            rust("/components/parameters/Fee/schema").as_deref(),
+            Some("bank_runtime::DecimalParam")
+        );
+        assert_eq!(
+            rust("/components/schemas/Total").as_deref(),
+            Some("bank_runtime::Decimal"),
+            "bodies stay JSON numbers"
+        );
     }
 }

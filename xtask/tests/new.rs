@@ -138,6 +138,15 @@ fn a_new_document_becomes_a_compiling_crate_and_a_broken_one_leaves_nothing() {
         generated.contains("UnknownValue(::std::string::String)"),
         "the catch-all does not clash"
     );
+    // `type: number` parameters (path, query, `$ref`'d) compile as exact decimals.
+    let run = xtask(root, &["new", "numbers-api", &fixture("new-numbers.yaml")]);
+    assert!(run.status.success(), "{}", text(&run));
+    let generated =
+        std::fs::read_to_string(root.join("crates/numbers-api/src/generated.rs")).expect("code");
+    assert!(
+        generated.contains("TryInto<::bank_runtime::DecimalParam>"),
+        "exact parameters"
+    );
     // The workspace's tools still work, and the new crates are up to date.
     let check = xtask(root, &["check"]);
     assert!(check.status.success(), "{}", text(&check));

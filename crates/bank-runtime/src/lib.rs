@@ -27,7 +27,7 @@ pub use context::{Context, ContextBuilder, PrepareError};
 pub use dates::{
     DateDmy, DateTime, DateTimeDmyHms, DateTimeDmyHmsDots, DateTimeYmdHms, LayoutError,
 };
-pub use decimal::{Decimal, DecimalError};
+pub use decimal::{Decimal, DecimalError, DecimalParam};
 pub use error::{AuthError, BankError, ErrorKind};
 pub use oauth::{ClientCredentials, ClientCredentialsGrant, PasswordGrant};
 pub use retry::RetryPolicy;
