@@ -28,6 +28,20 @@ pub fn check(doc: &Document) -> Result<()> {
 /// every `$ref`, located by JSON pointer. Linear in the document's size (the spec diff uses it on
 /// multi-megabyte documents, where a typed `openapiv3` read costs ten times more).
 pub fn check_structure(doc: &Document) -> Result<()> {
+    structure(doc, &mut None)
+}
+
+/// [`check_structure`] for reading only (the spec diff): harmless violations — an operation
+/// without `responses`, a path parameter not marked `required` — are returned as located
+/// warnings instead of refusing the document.
+pub fn check_structure_lenient(doc: &Document) -> Result<Vec<String>> {
+    let mut warnings = Some(Vec::new());
+    structure(doc, &mut warnings)?;
+    Ok(warnings.unwrap_or_default())
+}
+
+/// The structure check; with `warnings`, the harmless violations go there.
+fn structure(doc: &Document, warnings: &mut Option<Vec<String>>) -> Result<()> {
     let path = &doc.path;
     let v = &doc.value;
     crate::refs::check(path, v)?;
@@ -72,6 +86,14 @@ pub fn check_structure(doc: &Document) -> Result<()> {
             let base = format!("/paths/{}/{method}", escape_pointer(route));
             match op.get("responses").and_then(Value::as_object) {
                 Some(r) if !r.is_empty() => {}
+                _ if warnings.is_some() => {
+                    if let Some(w) = warnings.as_mut() {
+                        w.push(format!(
+                            "{}: {base}/responses: the operation documents no response (read as none)",
+                            path.display()
+                        ));
+                    }
+                }
                 _ => {
                     return Err(Error::invalid(
                         path,
@@ -126,6 +148,13 @@ pub fn check_structure(doc: &Document) -> Result<()> {
                     ));
                 }
                 if location == "path" && p.get("required") != Some(&Value::Bool(true)) {
+                    if let Some(w) = warnings.as_mut() {
+                        w.push(format!(
+                            "{}: {at}: a path parameter not marked `required: true` (read as required)",
+                            path.display()
+                        ));
+                        continue;
+                    }
                     return Err(Error::invalid(
                         path,
                         at,

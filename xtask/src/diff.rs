@@ -97,7 +97,15 @@ fn run_inner(root: &Path, args: &[String]) -> Result<ExitCode, String> {
         }
     }
     let (old, new) = sides(root, &positional, rev.as_deref())?;
-    let prepare = |s: &Side| diff::prepare(&s.path, &s.text).map_err(|e| e.to_string());
+    // Harmless violations (an operation without `responses`, …) are read past, each named.
+    let prepare = |s: &Side| {
+        let (value, warnings) =
+            diff::prepare_lenient(&s.path, &s.text).map_err(|e| e.to_string())?;
+        for warning in warnings {
+            eprintln!("warning: {warning}");
+        }
+        Ok::<_, String>(value)
+    };
     let report = diff::diff(&prepare(&old)?, &prepare(&new)?);
     let title = format!("{} → {}", old.label, new.label);
     match format {

@@ -117,3 +117,31 @@ fn an_api_name_diffs_its_committed_document() {
     assert_eq!(against_itself.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&against_itself.stdout).contains("no changes"));
 }
+
+#[test]
+fn harmless_violations_are_read_past_with_a_located_warning() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let (old, new) = (
+        fixtures.join("diff-no-responses-old.yaml"),
+        fixtures.join("diff-no-responses-new.yaml"),
+    );
+    let out = xtask(&[
+        "diff",
+        old.to_str().expect("utf-8"),
+        new.to_str().expect("utf-8"),
+    ]);
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("path-added: path /c added"), "{stdout}");
+    assert!(
+        stderr.contains("/paths/~1a/get/responses: the operation documents no response"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("/paths/~1b~1{id}/get/parameters/0: a path parameter not marked"),
+        "{stderr}"
+    );
+}

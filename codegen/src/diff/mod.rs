@@ -228,8 +228,18 @@ fn operation_label(c: &Change) -> String {
 /// Parse a document for diffing (YAML or JSON text; `path` names it in errors) and bring it to
 /// OpenAPI 3.0 the way the generator does.
 pub fn prepare(path: &Path, text: &str) -> Result<Value> {
+    prepare_lenient(path, text).map(|(value, _)| value)
+}
+
+/// [`prepare`], with the harmless violations it read past (an operation without `responses`, …)
+/// as located warnings for the caller to show.
+pub fn prepare_lenient(path: &Path, text: &str) -> Result<(Value, Vec<String>)> {
     let doc = crate::load::parse(path, text)?;
-    crate::structure::check_structure(&doc)?;
+    let warnings = crate::structure::check_structure_lenient(&doc)?;
+    prepare_checked(path, doc).map(|value| (value, warnings))
+}
+
+fn prepare_checked(path: &Path, doc: crate::load::Document) -> Result<Value> {
     match doc.version {
         SpecVersion::Swagger2 => {
             let value = crate::swagger2::convert(path, &doc.value)?;
