@@ -11,6 +11,7 @@
 
 #![warn(missing_docs)]
 
+pub mod bundle;
 pub mod config;
 pub mod constants;
 pub mod diff;

@@ -37,7 +37,11 @@ pub fn load(path: &Path) -> Result<Document> {
 
 /// Parse text already in memory (JSON when it starts with `{`, YAML otherwise).
 pub fn parse(path: &Path, text: &str) -> Result<Document> {
-    let value = parse_value(path, text)?;
+    let mut value = parse_value(path, text)?;
+    // A document split over several files becomes one (references read relative to `path`).
+    if crate::bundle::has_external_refs(&value) {
+        crate::bundle::bundle(path, &mut value)?;
+    }
     let version = detect_version(path, &value)?;
     Ok(Document {
         path: path.to_path_buf(),

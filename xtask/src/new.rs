@@ -72,6 +72,23 @@ fn new(root: &Path, args: &[String]) -> Result<(), String> {
     let shown = document.display().to_string();
     let text = std::fs::read_to_string(&document).map_err(|e| format!("{shown}: {e}"))?;
     let loaded = bank_codegen::load::parse(&document, &text).map_err(|e| e.to_string())?;
+    // A document split over several files brings them along, at the same relative places.
+    let mut raw = bank_codegen::load::parse_value(&document, &text).map_err(|e| e.to_string())?;
+    let base = document.parent().unwrap_or(Path::new(".")).to_path_buf();
+    let mut parts: Vec<(String, String)> = Vec::new();
+    if bank_codegen::bundle::has_external_refs(&raw) {
+        for part in bank_codegen::bundle::bundle(&document, &mut raw).map_err(|e| e.to_string())? {
+            let rel = part.strip_prefix(&base).map_err(|_| {
+                format!(
+                    "{} is outside the document's folder: keep a split document's files below it",
+                    part.display()
+                )
+            })?;
+            let content =
+                std::fs::read_to_string(&part).map_err(|e| format!("{}: {e}", part.display()))?;
+            parts.push((rel.display().to_string(), content));
+        }
+    }
     let swagger = loaded.value.get("swagger").is_some();
     let json = text.trim_start().starts_with('{');
     let file_name = match (swagger, json) {
@@ -103,6 +120,7 @@ fn new(root: &Path, args: &[String]) -> Result<(), String> {
         ("fixes.overlay.yaml".to_owned(), overlay(&title, file_name)),
         ("SOURCE.md".to_owned(), source_md(name, &title, &received)),
     ];
+    specs.extend(parts);
     specs.push((
         "known-quirks.yaml".to_owned(),
         bank_codegen::structure::known_quirks_yaml(&bank_codegen::structure::example_violations(
@@ -114,7 +132,11 @@ fn new(root: &Path, args: &[String]) -> Result<(), String> {
     let staged = scratch.join("specs").join(name);
     std::fs::create_dir_all(&staged).map_err(|e| format!("{}: {e}", staged.display()))?;
     for (file, content) in &specs {
-        std::fs::write(staged.join(file), content).map_err(|e| e.to_string())?;
+        let target = staged.join(file);
+        if let Some(dir) = target.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        }
+        std::fs::write(&target, content).map_err(|e| e.to_string())?;
     }
     let apis = bank_codegen::discover(&scratch.join("specs")).map_err(|e| e.to_string())?;
     let api = apis

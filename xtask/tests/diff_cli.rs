@@ -145,3 +145,19 @@ fn harmless_violations_are_read_past_with_a_located_warning() {
         "{stderr}"
     );
 }
+
+#[test]
+fn documents_split_over_several_files_are_compared_whole() {
+    let multi = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/multi");
+    let out = xtask(&[
+        "diff",
+        multi.join("pets.yaml").to_str().expect("utf-8"),
+        multi.join("pets-v2.yaml").to_str().expect("utf-8"),
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("response 200 body.age added (optional)"),
+        "{stdout}"
+    );
+}

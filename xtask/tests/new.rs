@@ -147,6 +147,12 @@ fn a_new_document_becomes_a_compiling_crate_and_a_broken_one_leaves_nothing() {
         generated.contains("TryInto<::bank_runtime::DecimalParam>"),
         "exact parameters"
     );
+    // A document split over several files: they come along, the crate compiles.
+    let run = xtask(root, &["new", "split-pets", &fixture("multi/pets.yaml")]);
+    assert!(run.status.success(), "{}", text(&run));
+    for file in ["openapi.yaml", "common.yaml", "schemas/pet.yaml"] {
+        assert!(root.join("specs/split-pets").join(file).exists(), "{file}");
+    }
     // The workspace's tools still work, and the new crates are up to date.
     let check = xtask(root, &["check"]);
     assert!(check.status.success(), "{}", text(&check));
