@@ -77,6 +77,27 @@ fn check_operation(doc: &Value, op: &Value) -> Result<(), (String, String)> {
                 "multipart request bodies are not supported by progenitor".into(),
             ));
         }
+        /// The request media types progenitor takes (parameters aside).
+        const TAKEN: [&str; 5] = [
+            "application/json",
+            "application/octet-stream",
+            "application/x-www-form-urlencoded",
+            "text/plain",
+            "text/x-markdown",
+        ];
+        if let Some(m) = media.first() {
+            let essence = m.split(';').next().unwrap_or_default().trim();
+            if !TAKEN.contains(&essence) {
+                return Err((
+                    format!("/requestBody/content/{}", escape_pointer(m)),
+                    format!(
+                        "a `{m}` request body: progenitor takes {}; declare the body as one of them \
+                         with a fix (a JWT or a JWS compact form is text/plain)",
+                        TAKEN.join(", ")
+                    ),
+                ));
+            }
+        }
     }
     let Some(responses) = op.get("responses").and_then(Value::as_object) else {
         return Err(("/responses".into(), "the operation has no responses".into()));

@@ -196,6 +196,20 @@ fn unsupported_shapes_name_pointer_and_operation() {
 }
 
 #[test]
+fn a_request_media_type_progenitor_does_not_take_is_located() {
+    let doc = GOOD.replace("      operationId: getOrder\n", "      operationId: getOrder\n      requestBody:\n        content:\n          application/jwt: {schema: {type: string}}\n");
+    let err = run("jwt", &doc, None);
+    let text = err.to_string();
+    assert!(matches!(err, Error::UnsupportedShape { .. }), "{text}");
+    assert!(
+        text.contains("/paths/~1orders~1{id}/get/requestBody/content/application~1jwt")
+            && text.contains("GET /orders/{id}")
+            && text.contains("text/plain"),
+        "{text}"
+    );
+}
+
+#[test]
 fn every_unsupported_shape_of_a_document_is_reported_in_one_run() {
     // Two problems in one operation list and a second path: all of them, each located.
     let doc = GOOD
