@@ -23,7 +23,12 @@ pub fn collect(doc: &Value) -> Vec<Example> {
         .into_iter()
         .flatten()
     {
-        if let Some(value) = synthesise(doc, schema, 0) {
+        // An example assembled from property examples is emitted only when it is valid against
+        // its own schema (a required field without an example, a `pattern` the placeholder
+        // misses): the document's own examples are held to their schemas by the quirks check.
+        if let Some(value) = synthesise(doc, schema, 0)
+            && crate::validate::validate(doc, schema, &value).is_empty()
+        {
             out.push(Example {
                 label: format!("components/schemas/{name}"),
                 schema: name.clone(),
@@ -140,4 +145,23 @@ fn placeholder(doc: &Value, schema: &Value) -> Option<Value> {
         "array" => Value::Array(Vec::new()),
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod validity_tests {
+    use serde_json::json;
+
+    #[test]
+    fn an_assembled_example_that_breaks_its_schema_is_not_emitted() {
+        let doc = json!({"components": {"schemas": {
+            "Phone": {"type": "object", "required": ["number"], "properties": {
+                "number": {"type": "string", "pattern": "^\\d{1,13}$", "example": "not digits"}
+            }},
+            "Good": {"type": "object", "required": ["number"], "properties": {
+                "number": {"type": "string", "pattern": "^\\d{1,13}$", "example": "380501234567"}
+            }}
+        }}});
+        let labels: Vec<String> = super::collect(&doc).into_iter().map(|e| e.label).collect();
+        assert_eq!(labels, ["components/schemas/Good"]);
+    }
 }
