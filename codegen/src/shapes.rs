@@ -29,6 +29,26 @@ pub fn check(path: &Path, doc: &Value) -> Result<()> {
                 })
         })
         .collect();
+    // Two operationIds that give one method name (`getThing`, `get_thing`) would not compile.
+    let mut methods: std::collections::BTreeMap<String, (String, String)> = Default::default();
+    for operation in operations(doc) {
+        let Some(id) = operation.id() else { continue };
+        let method = heck::ToSnakeCase::to_snake_case(id);
+        match methods.get(&method) {
+            Some((first_id, first_at)) => found.push(Error::UnsupportedShape {
+                path: path.to_path_buf(),
+                pointer: format!("{}/operationId", operation.pointer()),
+                operation: operation.label(),
+                reason: format!(
+                    "operationId `{id}` gives the method name `{method}`, as `{first_id}` at {first_at} does; \
+                     rename one with a fix"
+                ),
+            }),
+            None => {
+                methods.insert(method, (id.to_owned(), format!("{}/operationId", operation.pointer())));
+            }
+        }
+    }
     match found.len() {
         0 => Ok(()),
         1 => Err(found.remove(0)),

@@ -210,6 +210,19 @@ fn a_request_media_type_progenitor_does_not_take_is_located() {
 }
 
 #[test]
+fn operation_ids_that_give_one_method_name_are_located_with_both_places() {
+    let doc = GOOD.replace(
+        "paths:\n",
+        "paths:\n  /latest:\n    get:\n      operationId: get_order\n      responses:\n        \"200\": {description: ok}\n",
+    );
+    let text = run("methods", &doc, None).to_string();
+    assert!(
+        text.contains("gives the method name `get_order`") && text.contains("/operationId"),
+        "{text}"
+    );
+}
+
+#[test]
 fn every_unsupported_shape_of_a_document_is_reported_in_one_run() {
     // Two problems in one operation list and a second path: all of them, each located.
     let doc = GOOD

@@ -205,7 +205,7 @@ fn new(root: &Path, args: &[String]) -> Result<(), String> {
                 .map(str::to_owned)
                 .collect();
             return Err(format!(
-                "the generated crate does not compile (removed again):\n{}",
+                "`cargo check -p {name}` failed, so the new files were removed again:\n{}",
                 errors.join("\n")
             ));
         }

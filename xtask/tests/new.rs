@@ -82,15 +82,39 @@ fn a_new_document_becomes_a_compiling_crate_and_a_broken_one_leaves_nothing() {
     }
     assert!(!root.join("specs/shop").exists() && !root.join("crates/shop").exists());
 
-    // Generated code that does not compile (`getThing` and `get_thing` are one method name):
-    // removed again.
+    // Operation ids that give one method name (`getThing`, `get_thing`): a located refusal.
     let run = xtask(
         root,
         &["new", "duplicate", &fixture("new-duplicate-methods.yaml")],
     );
     assert_eq!(run.status.code(), Some(2), "{}", text(&run));
-    assert!(text(&run).contains("does not compile"), "{}", text(&run));
+    assert!(
+        text(&run).contains("gives the method name `get_thing`"),
+        "{}",
+        text(&run)
+    );
     assert!(!root.join("specs/duplicate").exists() && !root.join("crates/duplicate").exists());
+
+    // A crate that does not pass `cargo check` (here: cargo cannot build for the target it is
+    // given) is removed again, and Cargo.lock restored.
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(["new", "unbuilt", &fixture("new-shop.yaml")])
+        .current_dir(root)
+        .env_remove("CARGO_MANIFEST_DIR")
+        .env(
+            "CARGO_TARGET_DIR",
+            workspace().join("target/xtask-new-test"),
+        )
+        .env("CARGO_BUILD_TARGET", "no-such-target-triple")
+        .output()
+        .expect("xtask runs");
+    assert_eq!(run.status.code(), Some(2), "{}", text(&run));
+    assert!(
+        text(&run).contains("cargo check -p unbuilt` failed"),
+        "{}",
+        text(&run)
+    );
+    assert!(!root.join("specs/unbuilt").exists() && !root.join("crates/unbuilt").exists());
     assert_eq!(std::fs::read(root.join("Cargo.lock")).expect("lock"), lock);
 
     // A good document: specs, a hand-written lib.rs, the generated crate, compiling.
