@@ -107,19 +107,63 @@ layout_type!(
 
 /// An RFC 3339 date-time that keeps the offset it was written with (`2023-02-11T04:44:31+06:00`
 /// reads and writes back as `+06:00`, not as UTC).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct DateTime(pub chrono::DateTime<chrono::FixedOffset>);
+///
+/// A zero offset is written back the way it came (`Z` or `+00:00`), so that a value read and
+/// written again keeps its text; equality, order and hashing compare the instant and offset only.
+#[derive(Clone, Copy)]
+pub struct DateTime {
+    value: chrono::DateTime<chrono::FixedOffset>,
+    /// A zero offset was written `Z` (or the value was made in code).
+    zulu: bool,
+}
+
+impl PartialEq for DateTime {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value && self.value.offset() == other.value.offset()
+    }
+}
+
+impl Eq for DateTime {}
+
+impl PartialOrd for DateTime {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for DateTime {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.value.cmp(&other.value).then_with(|| {
+            self.value
+                .offset()
+                .local_minus_utc()
+                .cmp(&other.value.offset().local_minus_utc())
+        })
+    }
+}
+
+impl std::hash::Hash for DateTime {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.value.hash(state);
+        self.value.offset().local_minus_utc().hash(state);
+    }
+}
 
 impl DateTime {
+    /// A date-time with its offset (a zero offset is written `Z`).
+    pub fn new(value: chrono::DateTime<chrono::FixedOffset>) -> Self {
+        DateTime { value, zulu: true }
+    }
+
     /// The chrono value.
     pub fn get(self) -> chrono::DateTime<chrono::FixedOffset> {
-        self.0
+        self.value
     }
 }
 
 impl From<chrono::DateTime<chrono::FixedOffset>> for DateTime {
     fn from(v: chrono::DateTime<chrono::FixedOffset>) -> Self {
-        DateTime(v)
+        DateTime::new(v)
     }
 }
 
@@ -128,7 +172,10 @@ impl std::str::FromStr for DateTime {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         chrono::DateTime::parse_from_rfc3339(s)
-            .map(DateTime)
+            .map(|value| DateTime {
+                value,
+                zulu: !s.trim_end().ends_with("00:00"),
+            })
             .map_err(|e| LayoutError {
                 input: s.to_owned(),
                 layout: "RFC 3339 date-time",
@@ -139,7 +186,11 @@ impl std::str::FromStr for DateTime {
 
 impl fmt::Display for DateTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true))
+        f.write_str(
+            &self
+                .value
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, self.zulu),
+        )
     }
 }
 
@@ -159,5 +210,28 @@ impl<'de> serde::Deserialize<'de> for DateTime {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
         text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod offset_text_tests {
+    use super::DateTime;
+
+    #[test]
+    fn a_zero_offset_is_written_back_as_it_came() {
+        for text in [
+            "2024-01-01T10:00:00Z",
+            "2024-01-01T10:00:00+00:00",
+            "2023-02-11T04:44:31+06:00",
+            "2023-02-11T04:44:31.250-03:30",
+        ] {
+            let value: DateTime = text.parse().expect("RFC 3339");
+            assert_eq!(value.to_string(), text);
+            let json = serde_json::to_string(&value).expect("serialises");
+            assert_eq!(json, format!("\"{text}\""));
+        }
+        let z: DateTime = "2024-01-01T10:00:00Z".parse().expect("z");
+        let plus: DateTime = "2024-01-01T10:00:00+00:00".parse().expect("plus");
+        assert_eq!(z, plus, "the same instant and offset");
     }
 }

@@ -82,7 +82,7 @@ pub async fn run(args: common::Args) -> Result<(), Box<dyn std::error::Error>> {
     println!("   send the customer to {}", created.redirect_link);
     println!(
         "   (pre-approval {}, valid until {})",
-        created.preapp_id, created.expires_at.0
+        created.preapp_id, created.expires_at
     );
 
     common::step(3, "wait for the bank's postLink");

@@ -69,7 +69,7 @@ impl Callback for globus_cfront::types::OrderState {
             self.order_id,
             self.status.as_str(),
             self.updated_at
-                .map(|t| t.0.to_rfc3339())
+                .map(|t| t.get().to_rfc3339())
                 .unwrap_or_default()
         )
     }

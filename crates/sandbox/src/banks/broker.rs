@@ -209,7 +209,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
             effects.push(decide(call.host, preapp_id.clone()));
             let expires = request
                 .expires_at
-                .map(|e| e.0)
+                .map(|e| e.get())
                 .unwrap_or_else(|| call.host.now_rfc3339() + chrono::Duration::hours(1));
             build_json::<t::OrderResponseBody>(
                 200,
