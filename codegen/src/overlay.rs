@@ -96,9 +96,12 @@ pub fn parse(path: &Path, text: &str) -> Result<Overlay> {
     Ok(overlay)
 }
 
-/// Apply every action in order; fail on the first whose target matches nothing.
+/// Apply every action in order. Every fix whose target matches nothing is reported, all at once
+/// (one error, or [`Error::Several`]); the others are still applied so that later targets see
+/// the document they were written for.
 pub fn apply(path: &Path, overlay: &Overlay, doc: &mut Value) -> Result<usize> {
     let mut changed = 0;
+    let mut vanished = Vec::new();
     for (i, action) in overlay.actions.iter().enumerate() {
         // Parsed once in `parse`; parsing again here cannot fail.
         let jsonpath = JsonPath::parse(&action.target)
@@ -109,12 +112,13 @@ pub fn apply(path: &Path, overlay: &Overlay, doc: &mut Value) -> Result<usize> {
             .map(|l| l.to_json_pointer())
             .collect();
         if pointers.is_empty() {
-            return Err(Error::FixTargetVanished {
+            vanished.push(Error::FixTargetVanished {
                 path: path.to_path_buf(),
                 index: i + 1,
                 description: action.description.clone().unwrap_or_default(),
                 target: action.target.clone(),
             });
+            continue;
         }
         if action.remove {
             // Remove deepest-last positions first so array indices stay valid.
@@ -130,7 +134,11 @@ pub fn apply(path: &Path, overlay: &Overlay, doc: &mut Value) -> Result<usize> {
         }
         changed += pointers.len();
     }
-    Ok(changed)
+    match vanished.len() {
+        0 => Ok(changed),
+        1 => Err(vanished.remove(0)),
+        _ => Err(Error::Several(vanished)),
+    }
 }
 
 fn remove_at(doc: &mut Value, pointer: &str) {

@@ -162,6 +162,33 @@ actions:
 }
 
 #[test]
+fn every_vanished_fix_target_is_reported_in_one_run() {
+    let fixes = r#"overlay: 1.0.0
+info: {title: fixes, version: "1"}
+actions:
+  - target: "$.components.schemas.Invoice.properties.total"
+    description: total is money
+    update: {format: decimal}
+  - target: "$.components.schemas.Order.properties.amount"
+    description: amount is money
+    update: {format: decimal}
+  - target: "$.components.schemas.Refund.properties.sum"
+    description: sum is money
+    update: {format: decimal}
+"#;
+    let err = run("fixes", GOOD, Some(fixes));
+    let text = err.to_string();
+    assert!(
+        matches!(err, Error::Several(ref all) if all.len() == 2),
+        "{text}"
+    );
+    assert!(
+        text.contains("total is money") && text.contains("sum is money"),
+        "{text}"
+    );
+}
+
+#[test]
 fn a_fix_without_a_reason_is_refused() {
     let fixes = "overlay: 1.0.0\ninfo: {title: f, version: \"1\"}\nactions:\n  - target: \"$.info\"\n    update: {x-a: 1}\n";
     let text = run("reason", GOOD, Some(fixes)).to_string();
