@@ -18,38 +18,12 @@ use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
+use bank_testkit::bodies::{globus_order as order, payment};
 use bank_testkit::keys::ec_signer as signer;
 use bank_testkit::sandbox::{baas, financial, globus, start as sandbox};
 
 fn keys(name: &str) -> Vec<u8> {
     bank_testkit::keys::read(name)
-}
-
-fn order(
-    merchant_order_id: &str,
-    phone: &str,
-    amount: &str,
-    callback: Option<String>,
-) -> cfront::types::builder::OrderCreateRequest {
-    let amount: banks::Decimal = amount.parse().expect("decimal");
-    cfront::types::OrderCreateRequest::builder()
-        .merchant_order_id(merchant_order_id.to_owned())
-        .phone_number(phone.to_owned())
-        .full_name("Тестовий Клієнт".to_owned())
-        .identification_code("1234567890".to_owned())
-        .sales_point_code("KYIV-001".to_owned())
-        .credit_product_name("Розстрочка 0% 6 міс".to_owned())
-        .credit_term(std::num::NonZeroU32::new(6).expect("non-zero"))
-        .total_amount(amount)
-        .goods(vec![
-            cfront::types::Good::builder()
-                .name("Смартфон")
-                .price(amount)
-                .quantity(std::num::NonZeroU32::new(1).expect("non-zero"))
-                .try_into()
-                .expect("a good"),
-        ])
-        .callback_url(callback)
 }
 
 /// A BCC access token from the sandbox's token route, fetched by hand (the raw requests of these
@@ -504,21 +478,7 @@ async fn payments_move_money_and_show_up_in_lists_and_statements() {
     assert_eq!(v2.transactions[0].dbcrfl.as_deref(), Some("C"));
 
     // Too much: a typed 400 in httperror.Details.
-    let body = t::PaymentBody::builder()
-        .amount(Some(banks::Decimal::from(999_999_999)))
-        .currency(Some("KZT".to_owned()))
-        .payment_sender(Some(
-            t::PaymentSender::builder()
-                .iban(Some(to.to_owned()))
-                .try_into()
-                .expect("sender"),
-        ))
-        .payment_beneficiary(Some(
-            t::PaymentBeneficiary::builder()
-                .iban(Some(from.to_owned()))
-                .try_into()
-                .expect("beneficiary"),
-        ));
+    let body = payment(banks::Decimal::from(999_999_999), to, from);
     let err = f
         .create_payment()
         .body(body)
@@ -535,21 +495,11 @@ async fn signatures_are_verified_in_the_banks_form_and_bad_ones_refused() {
     use banks::bcc::financial::types as t;
     let s = sandbox(Config::default()).await;
     let payment = || {
-        t::PaymentBody::builder()
-            .amount(Some(banks::Decimal::from(10)))
-            .currency(Some("KZT".to_owned()))
-            .payment_sender(Some(
-                t::PaymentSender::builder()
-                    .iban(Some("KZ218560000000000001".to_owned()))
-                    .try_into()
-                    .expect("sender"),
-            ))
-            .payment_beneficiary(Some(
-                t::PaymentBeneficiary::builder()
-                    .iban(Some("KZ218560000000000002".to_owned()))
-                    .try_into()
-                    .expect("beneficiary"),
-            ))
+        payment(
+            banks::Decimal::from(10),
+            "KZ218560000000000001",
+            "KZ218560000000000002",
+        )
     };
     let legacy = financial(&s, Profile::UnprotectedHeader);
     assert!(

@@ -8,7 +8,6 @@ use bank_sandbox::spec::Bank;
 use bank_sandbox::steer::Fault;
 use bank_sandbox::{Config, Sandbox};
 use banks::ErrorKind;
-use banks::bcc::financial::types as fin;
 use banks::globus::cfront;
 use banks::jws::Profile;
 use serde_json::{Value, json};
@@ -21,22 +20,12 @@ use bank_testkit::sandbox::{financial, globus, start as sandbox};
 /// sandbox's own change notifications).
 const HANG_GUARD: Duration = Duration::from_secs(120);
 
-fn payment() -> fin::builder::PaymentBody {
-    fin::PaymentBody::builder()
-        .amount(Some(banks::Decimal::from(10)))
-        .currency(Some("KZT".to_owned()))
-        .payment_sender(Some(
-            fin::PaymentSender::builder()
-                .iban(Some("KZ218560000000000001".to_owned()))
-                .try_into()
-                .expect("sender"),
-        ))
-        .payment_beneficiary(Some(
-            fin::PaymentBeneficiary::builder()
-                .iban(Some("KZ218560000000000002".to_owned()))
-                .try_into()
-                .expect("beneficiary"),
-        ))
+fn payment() -> banks::bcc::financial::types::builder::PaymentBody {
+    bank_testkit::bodies::payment(
+        banks::Decimal::from(10),
+        "KZ218560000000000001",
+        "KZ218560000000000002",
+    )
 }
 
 fn order(
@@ -44,25 +33,7 @@ fn order(
     phone: &str,
     callback: Option<String>,
 ) -> cfront::types::builder::OrderCreateRequest {
-    let amount: banks::Decimal = "1000.00".parse().expect("decimal");
-    cfront::types::OrderCreateRequest::builder()
-        .merchant_order_id(merchant_order_id.to_owned())
-        .phone_number(phone.to_owned())
-        .full_name("Тестовий Клієнт".to_owned())
-        .identification_code("1234567890".to_owned())
-        .sales_point_code("KYIV-001".to_owned())
-        .credit_product_name("Розстрочка 0% 6 міс".to_owned())
-        .credit_term(std::num::NonZeroU32::new(6).expect("non-zero"))
-        .total_amount(amount)
-        .goods(vec![
-            cfront::types::Good::builder()
-                .name("Смартфон")
-                .price(amount)
-                .quantity(std::num::NonZeroU32::new(1).expect("non-zero"))
-                .try_into()
-                .expect("a good"),
-        ])
-        .callback_url(callback)
+    bank_testkit::bodies::globus_order(merchant_order_id, phone, "1000.00", callback)
 }
 
 /// Wait until the sandbox's order `id` has a status in `wanted`.

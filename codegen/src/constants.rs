@@ -466,7 +466,7 @@ fn retry_tokens(doc: &Value) -> proc_macro2::TokenStream {
 }
 
 /// The method name progenitor gives an operation, which is also what it reports to the hooks.
-fn method_name(operation_id: &str) -> String {
+pub fn method_name(operation_id: &str) -> String {
     heck::ToSnakeCase::to_snake_case(operation_id)
 }
 

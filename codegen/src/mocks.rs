@@ -173,7 +173,7 @@ fn extras(doc: &Value) -> BTreeMap<String, Extras> {
             None => (None, None),
         };
         out.insert(
-            heck::ToSnakeCase::to_snake_case(id),
+            crate::constants::method_name(id),
             Extras {
                 signature_header: op
                     .op

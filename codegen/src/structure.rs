@@ -180,6 +180,25 @@ fn structure(doc: &Document, warnings: &mut Option<Vec<String>>) -> Result<()> {
     Ok(())
 }
 
+/// The examples a `known-quirks.yaml` lists, `pointer → quirk` (none when the file is absent).
+pub fn listed_quirks(path: &std::path::Path) -> Result<std::collections::BTreeMap<String, String>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Default::default()),
+        Err(e) => return Err(Error::io(path, "read", e)),
+    };
+    let value = crate::load::parse_value(path, &text)?;
+    Ok(value
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|q| {
+            let text = |key: &str| q[key].as_str().unwrap_or_default().to_owned();
+            (text("at"), text("quirk"))
+        })
+        .collect())
+}
+
 /// The text of a `known-quirks.yaml` listing `found` (`(pointer of the example, violation)`, as
 /// [`example_violations`] gives them).
 pub fn known_quirks_yaml(found: &[(String, String)]) -> String {

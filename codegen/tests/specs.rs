@@ -37,22 +37,7 @@ fn examples_agree_with_schemas_or_are_known_quirks() {
             std::fs::write(&quirks_path, text).expect("write known-quirks.yaml");
             continue;
         }
-        let listed: BTreeMap<String, String> = match std::fs::read_to_string(&quirks_path) {
-            Ok(text) => {
-                let v = load::parse_value(&quirks_path, &text).unwrap_or_else(|e| panic!("{e}"));
-                v.as_array()
-                    .into_iter()
-                    .flatten()
-                    .map(|q| {
-                        (
-                            q["at"].as_str().unwrap_or_default().to_owned(),
-                            q["quirk"].as_str().unwrap_or_default().to_owned(),
-                        )
-                    })
-                    .collect()
-            }
-            Err(_) => BTreeMap::new(),
-        };
+        let listed = structure::listed_quirks(&quirks_path).unwrap_or_else(|e| panic!("{e}"));
         for (at, why) in &found {
             if !listed.contains_key(at) {
                 problems.push(format!("{}: {at}: {why} (not a listed quirk)", api.name));

@@ -332,11 +332,12 @@ fn update(root: &Path, args: &[String]) -> Result<(), String> {
 /// Print the new document's example contradictions that `known-quirks.yaml` does not list.
 fn report_examples(api: &bank_codegen::Api, document: &Path, text: &str) -> Result<(), String> {
     let doc = bank_codegen::load::parse(document, text).map_err(|e| e.to_string())?;
-    let listed = known_quirks(&api.dir.join("known-quirks.yaml"));
+    let listed = bank_codegen::structure::listed_quirks(&api.dir.join("known-quirks.yaml"))
+        .map_err(|e| e.to_string())?;
     let found = bank_codegen::structure::example_violations(&doc.value);
     let unlisted: Vec<&(String, String)> = found
         .iter()
-        .filter(|(at, _)| !listed.contains(at))
+        .filter(|(at, _)| !listed.contains_key(at))
         .collect();
     if unlisted.is_empty() {
         println!("examples: every contradiction is a listed quirk");
@@ -382,14 +383,10 @@ pub fn tags(root: &Path) -> ExitCode {
         let Ok(manifest) = std::fs::read_to_string(dir.join("Cargo.toml")) else {
             continue;
         };
-        let field = |key: &str| {
-            manifest
-                .lines()
-                .find_map(|l| l.strip_prefix(&format!("{key} = \"")))
-                .and_then(|rest| rest.split('"').next())
-                .map(str::to_owned)
-        };
-        let (Some(name), Some(version)) = (field("name"), field("version")) else {
+        let (Some(name), Some(version)) = (
+            manifest_field(&manifest, "name"),
+            manifest_field(&manifest, "version"),
+        ) else {
             continue;
         };
         let tag = format!("{name}-v{version}");
@@ -410,27 +407,24 @@ pub fn tags(root: &Path) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// `METHOD /path` of every operation, with path parameter names blanked (`/orders/{}`).
+/// The first `key = "value"` of a manifest (its `[package]` name or version).
+fn manifest_field(manifest: &str, key: &str) -> Option<String> {
+    manifest
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{key} = \"")))
+        .and_then(|rest| rest.split('"').next())
+        .map(str::to_owned)
+}
+
+/// `METHOD /path` of every operation, parameter names blanked as the diff matches them.
 fn operation_keys(doc: &Value) -> BTreeSet<String> {
     bank_codegen::paths::operations(doc)
         .map(|op| {
-            let mut path = String::new();
-            let mut inside = false;
-            for c in op.route.chars() {
-                match c {
-                    '{' => {
-                        inside = true;
-                        path.push('{');
-                    }
-                    '}' => {
-                        inside = false;
-                        path.push('}');
-                    }
-                    _ if inside => {}
-                    _ => path.push(c),
-                }
-            }
-            format!("{} {path}", op.method.to_uppercase())
+            format!(
+                "{} {}",
+                op.method.to_uppercase(),
+                diff::blank_params(op.route)
+            )
         })
         .collect()
 }
@@ -497,10 +491,7 @@ impl Versions {
         let version_of = |path: &Path| -> Result<String, String> {
             let text =
                 std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-            text.lines()
-                .find_map(|l| l.strip_prefix("version = \""))
-                .and_then(|rest| rest.split('"').next())
-                .map(str::to_owned)
+            manifest_field(&text, "version")
                 .ok_or_else(|| format!("{}: no version", path.display()))
         };
         Ok(Versions {
@@ -634,19 +625,6 @@ fn dedup_last(files: &mut Vec<OutputFile>) {
     *files = keep;
 }
 
-fn known_quirks(path: &Path) -> BTreeSet<String> {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return BTreeSet::new();
-    };
-    bank_codegen::load::parse_value(path, &text)
-        .ok()
-        .and_then(|v| v.as_array().cloned())
-        .into_iter()
-        .flatten()
-        .filter_map(|q| q.get("at").and_then(Value::as_str).map(str::to_owned))
-        .collect()
-}
-
 fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
     std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
     for entry in std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))? {
@@ -667,28 +645,16 @@ fn today() -> String {
     let secs = std::env::var("SOURCE_DATE_EPOCH")
         .ok()
         .and_then(|s| s.parse::<i64>().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or(0)
-        });
+        .unwrap_or_else(|| chrono::Utc::now().timestamp());
     civil_date(secs)
 }
 
-/// `YYYY-MM-DD` of a Unix time (UTC), by Howard Hinnant's days-to-civil algorithm.
+/// `YYYY-MM-DD` of a Unix time (UTC).
 fn civil_date(secs: i64) -> String {
-    let days = secs.div_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!("{year:04}-{month:02}-{day:02}")
+    chrono::DateTime::from_timestamp(secs, 0)
+        .unwrap_or_default()
+        .date_naive()
+        .to_string()
 }
 
 /// Cross-check with cargo-semver-checks (installed when missing): the regenerated crate in the

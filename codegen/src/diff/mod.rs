@@ -17,6 +17,7 @@ use serde_json::Value;
 use crate::error::Result;
 use crate::load::SpecVersion;
 pub use rules::{Level, Rule};
+pub use walk::blank_params;
 
 /// One change, located and classified.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]

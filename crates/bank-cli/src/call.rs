@@ -194,15 +194,14 @@ async fn send(
             Some(Value::Null) | None => None,
             Some(other) => Some(other.to_string()),
         };
-        let mut error = BankError::new(
+        return Err(Failure::Bank(call::envelope_refusal(
             api,
-            ErrorKind::Bank,
+            status,
+            request_id,
+            text_of(&answer, "id"),
+            text("code"),
             text("message").unwrap_or_else(|| "the bank refused in the envelope".to_owned()),
-        );
-        error.status = Some(status);
-        error.code = text("code");
-        error.request_id = request_id.or_else(|| text_of(&answer, "id"));
-        return Err(Failure::Bank(error));
+        )));
     }
     if bytes.is_empty() {
         return Ok(json!({ "status": status }).to_string());

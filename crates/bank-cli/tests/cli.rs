@@ -7,6 +7,7 @@ use std::process::Output;
 
 use bank_sandbox::spec::Bank;
 use bank_sandbox::{Config, Sandbox};
+use banks::testing::variables;
 use serde_json::{Value, json};
 use tokio::io::AsyncWriteExt;
 
@@ -21,39 +22,36 @@ fn keys() -> PathBuf {
     bank_testkit::keys::dir()
 }
 
-/// The environment for one API of the sandbox `s` (the facade's variable names).
+/// The environment for one API of the sandbox `s` (the facade's variable names, the test
+/// credentials of `banks::testing`).
 fn env(s: &Sandbox, bank: Bank) -> Vec<(String, String)> {
-    let prefix = bank.prefix().to_ascii_uppercase().replace('-', "_");
-    let mut vars = vec![("ENVIRONMENT".to_owned(), s.base_url(bank))];
-    match bank {
-        Bank::Broker | Bank::Financial => {
-            vars.push(("CLIENT_ID".into(), "sandbox-client".into()));
-            vars.push(("CLIENT_SECRET".into(), "sandbox-secret".into()));
-            vars.push((
-                "TOKEN_URL".into(),
-                s.token_url(bank).expect("a token route"),
-            ));
-            if bank == Bank::Financial {
-                let key = keys().join("ec.key.pem").display().to_string();
-                let cert = keys().join("ec.cert.pem").display().to_string();
-                vars.push(("SIGNING_KEY".into(), key));
-                vars.push(("SIGNING_CERT".into(), cert));
-            }
-        }
-        Bank::Globus => {
-            vars.push(("LOGIN".into(), "sandbox-merchant".into()));
-            vars.push(("PASSWORD".into(), "sandbox-password".into()));
-        }
-        Bank::Baas => {
-            vars.push(("CONSUMER_KEY".into(), "sandbox-consumer".into()));
-            vars.push(("CONSUMER_SECRET".into(), "sandbox-consumer-secret".into()));
-            vars.push(("USERNAME".into(), "sandbox-user".into()));
-            vars.push(("PASSWORD".into(), "sandbox-password".into()));
-        }
+    let mut vars = match bank {
+        Bank::Broker => variables::<banks::bcc::Broker>(),
+        Bank::Financial => variables::<banks::bcc::Financial>(),
+        Bank::Globus => variables::<banks::globus::Cfront>(),
+        Bank::Baas => variables::<banks::baas::Baas>(),
+    };
+    let prefix = banks::env_prefix(bank.api());
+    let mut set = |suffix: &str, value: String| vars.push((format!("{prefix}_{suffix}"), value));
+    set("ENVIRONMENT", s.base_url(bank));
+    if let Some(token_url) = s.token_url(bank).filter(|_| {
+        bank.api()
+            .oauth2
+            .is_some_and(|o| !o.token_url.starts_with('/'))
+    }) {
+        set("TOKEN_URL", token_url);
     }
-    vars.into_iter()
-        .map(|(k, v)| (format!("{prefix}_{k}"), v))
-        .collect()
+    if bank.api().signing.is_some() {
+        set(
+            "SIGNING_KEY",
+            keys().join("ec.key.pem").display().to_string(),
+        );
+        set(
+            "SIGNING_CERT",
+            keys().join("ec.cert.pem").display().to_string(),
+        );
+    }
+    vars
 }
 
 /// Run `bank args…` with `vars` (and nothing else of the caller's bank variables), `stdin` fed.
@@ -327,12 +325,12 @@ async fn help_lists_every_operation_with_its_summary_and_mistakes_name_the_close
     let help = bank(&["globus-cfront", "--help"], &[], None).await;
     let (stdout, _) = text(&help);
     assert!(help.status.success());
-    for op in bank_sandbox::spec::Bank::Globus.spec().operations.iter() {
-        let summary = op.op["summary"].as_str().unwrap_or_default();
-        let name = heck_snake(&op.id);
+    for op in Bank::Globus.api().operations {
         assert!(
-            stdout.contains(&name) && stdout.contains(summary),
-            "{name} / {summary} in {stdout}"
+            stdout.contains(op.name) && stdout.contains(op.summary),
+            "{} / {} in {stdout}",
+            op.name,
+            op.summary
         );
     }
     let top = bank(&["--help"], &[], None).await;
@@ -435,16 +433,4 @@ async fn bodies_only_from_files_or_stdin_and_settings_from_a_config_file() {
     .await;
     assert!(answer(&configured)["fullName"].is_string());
     s.stop().await;
-}
-
-/// An operationId as the CLI names the operation (the client's method name).
-fn heck_snake(id: &str) -> String {
-    let mut out = String::new();
-    for (i, c) in id.chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            out.push('_');
-        }
-        out.extend(c.to_lowercase());
-    }
-    out
 }

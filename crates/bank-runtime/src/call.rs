@@ -280,6 +280,24 @@ where
     }
 }
 
+/// The error for an envelope API's `error` inside an answer (BaaS Gateway): a refusal by the bank
+/// ([`ErrorKind::Bank`]) with its code and message, the HTTP status, and the request id of the
+/// answer's headers or else the envelope's `id`.
+pub fn envelope_refusal(
+    api: &'static str,
+    status: u16,
+    request_id: Option<String>,
+    envelope_id: Option<String>,
+    code: Option<String>,
+    message: String,
+) -> BankError {
+    let mut error = BankError::new(api, ErrorKind::Bank, message);
+    error.status = Some(status);
+    error.code = code;
+    error.request_id = request_id.or(envelope_id);
+    error
+}
+
 /// The error for a request that could not be prepared (no token, or the body could not be signed).
 pub fn from_prepare(api: &'static str, error: &PrepareError) -> BankError {
     let kind = match error {

@@ -330,11 +330,14 @@ fn gateway_error(
     code: i64,
     message: String,
 ) -> BankError {
-    let mut error = BankError::new(gateway::API, ErrorKind::Bank, message);
-    error.status = Some(status);
-    error.code = Some(code.to_string());
-    error.request_id = request_id.or_else(|| id.map(|id| id.to_string()));
-    error
+    bank_runtime::call::envelope_refusal(
+        gateway::API,
+        status,
+        request_id,
+        id.map(|id| id.to_string()),
+        Some(code.to_string()),
+        message,
+    )
 }
 
 fn no_result(status: u16, request_id: Option<String>, bytes: &[u8]) -> BankError {

@@ -67,6 +67,17 @@ pub fn credentials<A: Api>() -> A::Credentials {
     )
 }
 
+/// The credential variables `Builder::from_env` reads for `A`, with their test values
+/// (`GLOBUS_CFRONT_LOGIN=sandbox-merchant`, …), for tests that configure a client or the `bank`
+/// CLI through the environment.
+pub fn variables<A: Api>() -> Vec<(String, String)> {
+    let prefix = crate::env_prefix(A::SPEC);
+    A::CREDENTIAL_VARIABLES
+        .iter()
+        .map(|(suffix, _)| (format!("{prefix}_{suffix}"), test_value(suffix).to_owned()))
+        .collect()
+}
+
 /// A typed mock of the bank API `A` on 127.0.0.1: its operations' expectations through the
 /// generated crate's `mock::MockServerExt` (this derefs to [`MockServer`]), its token endpoint
 /// answered with [`MOCK_TOKEN`], and [`builder`](Self::builder) for a client pointed at it with

@@ -321,13 +321,15 @@ async fn handle(
             return respond(sim.validation(faults::HEADER, &message, None), false);
         }
     };
-    let operation = bank
-        .spec()
-        .route(parts.method.as_str(), &rest)
-        .map(|(op, _)| op.id.as_str());
-    faults.merge(shared.steering.strike(bank, operation, || {
-        sim.authenticate(&*shared, bank, &parts.headers, false).ok()
-    }));
+    faults.merge(shared.steering.strike(
+        bank,
+        || {
+            bank.spec()
+                .route(parts.method.as_str(), &rest)
+                .map(|(op, _)| op.id.as_str())
+        },
+        || sim.authenticate(&*shared, bank, &parts.headers, false).ok(),
+    ));
     if let Some(latency) = faults.latency {
         tokio::time::sleep(latency).await;
     }

@@ -41,6 +41,17 @@ impl Bank {
         }
     }
 
+    /// The API's generated facts (`SPEC` of its crate): operations with their method names,
+    /// auth, signing.
+    pub fn api(self) -> &'static bank_runtime::ApiSpec {
+        match self {
+            Bank::Broker => &bcc_broker::SPEC,
+            Bank::Financial => &bcc_financial::SPEC,
+            Bank::Globus => &globus_cfront::SPEC,
+            Bank::Baas => &baas_gateway::SPEC,
+        }
+    }
+
     /// The bank served under `prefix` (`globus-cfront`).
     pub fn from_prefix(prefix: &str) -> Option<Bank> {
         Bank::ALL.into_iter().find(|b| b.prefix() == prefix)

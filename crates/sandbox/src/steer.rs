@@ -138,16 +138,11 @@ impl Fault {
             return Err(SteerError::ZeroTimes);
         }
         if let Some(given) = &self.operation {
-            let operations = &self.bank.spec().operations;
-            match operations
-                .iter()
-                .find(|o| o.id == *given || snake_case(&o.id) == *given)
-            {
-                Some(op) => self.operation = Some(op.id.clone()),
+            let operations = self.bank.api().operations;
+            match operations.iter().find(|o| o.id == given || o.name == given) {
+                Some(op) => self.operation = Some(op.id.to_owned()),
                 None => {
-                    let methods: Vec<String> =
-                        operations.iter().map(|o| snake_case(&o.id)).collect();
-                    let methods: Vec<&str> = methods.iter().map(String::as_str).collect();
+                    let methods: Vec<&str> = operations.iter().map(|o| o.name).collect();
                     return Err(SteerError::UnknownOperation {
                         api: self.bank.prefix(),
                         operation: given.clone(),
@@ -199,25 +194,6 @@ fn suggestion(closest: &[String]) -> String {
     } else {
         format!(" (closest: {})", closest.join(", "))
     }
-}
-
-/// An operationId as the generated client's method name (`createPaymentMt` → `create_payment_mt`).
-fn snake_case(id: &str) -> String {
-    let mut out = String::with_capacity(id.len() + 4);
-    let mut previous_lower = false;
-    for c in id.chars() {
-        if c.is_uppercase() {
-            if previous_lower {
-                out.push('_');
-            }
-            out.extend(c.to_lowercase());
-            previous_lower = false;
-        } else {
-            out.push(if c == '-' { '_' } else { c });
-            previous_lower = c.is_lowercase() || c.is_ascii_digit();
-        }
-    }
-    out
 }
 
 /// The id of a fault set, to ask how often it struck.
@@ -390,11 +366,12 @@ impl Steering {
     }
 
     /// The faults for one request to `bank`: every active fault whose operation and client
-    /// match (the client is asked for only when a fault names one), each counted.
+    /// match, each counted. The operation and the client are asked for only when a fault of the
+    /// bank names one, so that an unsteered sandbox does no extra work per request.
     pub fn strike(
         &self,
         bank: Bank,
-        operation: Option<&str>,
+        operation: impl FnOnce() -> Option<&'static str>,
         client: impl FnOnce() -> Option<String>,
     ) -> Faults {
         let mut out = Faults::default();
@@ -402,11 +379,22 @@ impl Steering {
         if !inner.faults.iter().any(|f| f.fault.bank == bank) {
             return out;
         }
-        let needs_client = inner
-            .faults
-            .iter()
-            .any(|f| f.fault.bank == bank && f.fault.client.is_some());
-        let client = if needs_client { client() } else { None };
+        let needs = |named: fn(&Fault) -> bool| {
+            inner
+                .faults
+                .iter()
+                .any(|f| f.fault.bank == bank && named(&f.fault))
+        };
+        let operation = if needs(|f| f.operation.is_some()) {
+            operation()
+        } else {
+            None
+        };
+        let client = if needs(|f| f.client.is_some()) {
+            client()
+        } else {
+            None
+        };
         for report in inner.faults.iter_mut() {
             let fault = &report.fault;
             let matches = fault.bank == bank
@@ -471,11 +459,15 @@ mod tests {
             )
             .expect("valid");
         // Requests carry the operationId; the fault named the method.
-        let strike = |op| steering.strike(Bank::Financial, Some(op), || None).status;
+        let strike = |op| {
+            steering
+                .strike(Bank::Financial, || Some(op), || None)
+                .status
+        };
         assert_eq!(strike("getAccounts"), None, "another operation");
         assert_eq!(
             steering
-                .strike(Bank::Globus, Some("createPayment"), || None)
+                .strike(Bank::Globus, || Some("createPayment"), || None)
                 .status,
             None,
             "another API"
@@ -492,19 +484,23 @@ mod tests {
         steering
             .fault(Fault::on(Bank::Globus).expired_token())
             .expect("valid");
-        let faults = steering.strike(Bank::Globus, None, || panic!("not needed"));
+        let faults = steering.strike(
+            Bank::Globus,
+            || panic!("not needed"),
+            || panic!("not needed"),
+        );
         assert!(faults.expired_token);
         steering
             .fault(Fault::on(Bank::Globus).client("merchant-a").malformed())
             .expect("valid");
         assert!(
             !steering
-                .strike(Bank::Globus, None, || Some("merchant-b".into()))
+                .strike(Bank::Globus, || None, || Some("merchant-b".into()))
                 .malformed
         );
         assert!(
             steering
-                .strike(Bank::Globus, None, || Some("merchant-a".into()))
+                .strike(Bank::Globus, || None, || Some("merchant-a".into()))
                 .malformed
         );
     }
@@ -546,19 +542,16 @@ mod tests {
     }
 
     #[test]
-    fn method_names_are_the_operation_ids_in_snake_case() {
-        assert_eq!(snake_case("createPaymentMt"), "create_payment_mt");
-        assert_eq!(snake_case("getStatementV2"), "get_statement_v2");
-        assert_eq!(snake_case("order_create"), "order_create");
+    fn method_names_are_the_generated_clients_and_stand_for_their_operation_ids() {
         for bank in Bank::ALL {
-            for op in &bank.spec().operations {
+            for op in bank.api().operations {
                 let steering = Steering::default();
                 let id = steering
-                    .fault(Fault::on(bank).operation(snake_case(&op.id)).status(500))
+                    .fault(Fault::on(bank).operation(op.name).status(500))
                     .expect("every method name is accepted");
                 assert_eq!(
                     steering.report().faults[0].fault.operation.as_deref(),
-                    Some(op.id.as_str()),
+                    Some(op.id),
                     "{id:?}"
                 );
             }

@@ -3,8 +3,9 @@
 
 use bank_sandbox::spec::Bank;
 use bank_sandbox::{Config, Sandbox};
+use banks::Environment;
 use banks::jws::Profile;
-use banks::{ClientCredentials, Environment};
+use banks::testing::credentials;
 
 /// Start a sandbox with `config` on 127.0.0.1 and a free port.
 pub async fn start(config: Config) -> Sandbox {
@@ -16,10 +17,7 @@ pub async fn start(config: Config) -> Sandbox {
 /// A Globus CFRONT client for the sandbox's merchant.
 pub fn globus(s: &Sandbox) -> banks::globus::cfront::Client {
     banks::globus::Cfront::builder()
-        .credentials(banks::globus::Credentials::new(
-            "sandbox-merchant",
-            "sandbox-password",
-        ))
+        .credentials(credentials::<banks::globus::Cfront>())
         .environment(Environment::Custom(s.base_url(Bank::Globus)))
         .build()
         .expect("builds")
@@ -28,7 +26,7 @@ pub fn globus(s: &Sandbox) -> banks::globus::cfront::Client {
 /// A FinancialAPI client for the sandbox's client, signing with the EC test key in `profile`.
 pub fn financial(s: &Sandbox, profile: Profile) -> banks::bcc::financial::Client {
     banks::bcc::Financial::builder()
-        .credentials(ClientCredentials::new("sandbox-client", "sandbox-secret"))
+        .credentials(credentials::<banks::bcc::Financial>())
         .environment(Environment::Custom(s.base_url(Bank::Financial)))
         .token_url(s.token_url(Bank::Financial).expect("a token route"))
         .signer(crate::keys::ec_signer(profile))
@@ -39,7 +37,7 @@ pub fn financial(s: &Sandbox, profile: Profile) -> banks::bcc::financial::Client
 /// A Smart Online Broker client for the sandbox's client.
 pub fn broker(s: &Sandbox) -> banks::bcc::broker::Client {
     banks::bcc::Broker::builder()
-        .credentials(ClientCredentials::new("sandbox-client", "sandbox-secret"))
+        .credentials(credentials::<banks::bcc::Broker>())
         .environment(Environment::Custom(s.base_url(Bank::Broker)))
         .token_url(s.token_url(Bank::Broker).expect("a token route"))
         .build()
@@ -49,12 +47,7 @@ pub fn broker(s: &Sandbox) -> banks::bcc::broker::Client {
 /// A BaaS Gateway client for the sandbox's consumer and user.
 pub fn baas(s: &Sandbox) -> banks::baas::BaasClient {
     banks::baas::Baas::builder()
-        .credentials(banks::baas::Credentials::new(
-            "sandbox-consumer",
-            "sandbox-consumer-secret",
-            "sandbox-user",
-            "sandbox-password",
-        ))
+        .credentials(credentials::<banks::baas::Baas>())
         .environment(Environment::Custom(s.base_url(Bank::Baas)))
         .build()
         .expect("builds")

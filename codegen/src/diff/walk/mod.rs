@@ -17,6 +17,7 @@ mod bodies;
 mod document;
 mod parameters;
 mod paths;
+pub use paths::blank_params;
 mod schemas;
 mod usage;
 mod values;

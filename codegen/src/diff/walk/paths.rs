@@ -13,8 +13,9 @@ use crate::diff::rules::RuleId;
 use crate::load::escape_pointer;
 use crate::paths::METHODS;
 
-/// `/orders/{id}` → `/orders/{}`.
-fn blank_params(route: &str) -> String {
+/// `/orders/{id}` → `/orders/{}`: how the diff matches operations (a renamed parameter is not a
+/// removed path).
+pub fn blank_params(route: &str) -> String {
     let mut out = String::with_capacity(route.len());
     let mut inside = false;
     for c in route.chars() {
