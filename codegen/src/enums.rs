@@ -60,6 +60,49 @@ pub fn make_tolerant(file: &mut syn::File) {
     }
     *types = out;
     drop_copy_where_needed(types, &names);
+    tolerant_members_last(types, &names);
+}
+
+/// In an untagged union (`oneOf` / `anyOf`), serde takes the first member that accepts the value.
+/// A tolerant enum accepts every string, so a member after it that also takes strings would never
+/// be chosen: tolerant members are moved after the others (their relative order kept), and the
+/// union's docs say so.
+fn tolerant_members_last(types: &mut [Item], tolerant: &BTreeSet<String>) {
+    for item in types.iter_mut() {
+        let Item::Enum(e) = item else { continue };
+        let untagged = e.attrs.iter().any(|a| {
+            a.path().is_ident("serde") && a.meta.to_token_stream().to_string().contains("untagged")
+        });
+        if !untagged {
+            continue;
+        }
+        let is_tolerant = |v: &syn::Variant| match &v.fields {
+            Fields::Unnamed(f) if f.unnamed.len() == 1 => {
+                let ty = f.unnamed[0].ty.to_token_stream().to_string();
+                let last = ty.rsplit("::").next().unwrap_or(&ty).trim().to_owned();
+                tolerant.contains(&last)
+            }
+            _ => false,
+        };
+        let variants: Vec<syn::Variant> = e.variants.iter().cloned().collect();
+        let first_tolerant = variants.iter().position(is_tolerant);
+        let Some(first) = first_tolerant else {
+            continue;
+        };
+        if variants[first..].iter().all(is_tolerant) {
+            continue;
+        }
+        let (mut kept, moved): (Vec<_>, Vec<_>) =
+            variants.into_iter().partition(|v| !is_tolerant(v));
+        let moved_names: Vec<String> = moved.iter().map(|v| format!("`{}`", v.ident)).collect();
+        kept.extend(moved);
+        e.variants = kept.into_iter().collect();
+        let note = format!(
+            " Members holding a tolerant enum (it accepts any string) are tried last: {}.",
+            moved_names.join(", ")
+        );
+        e.attrs.push(syn::parse_quote!(#[doc = #note]));
+    }
 }
 
 /// `(variant ident, wire value)` when every variant is a unit variant of a serde-derived enum.

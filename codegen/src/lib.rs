@@ -65,6 +65,11 @@ impl Timings {
 /// converted, with no fixes and no normalisation. `crates/<api>/published.json` holds it, so that
 /// the sandbox and the tests hold answers and requests to the bank's own word.
 pub fn published(api: &Api, timings: &mut Timings) -> Result<Value> {
+    Ok(published_noted(api, timings)?.0)
+}
+
+/// [`published`], and what reading it had to decide ([`load::Document::notes`]).
+fn published_noted(api: &Api, timings: &mut Timings) -> Result<(Value, Vec<Value>)> {
     let doc_path = api.document_path();
     let doc = timings.time("load", || load::load(&doc_path))?;
     let value = timings.time("convert", || match doc.version {
@@ -72,7 +77,7 @@ pub fn published(api: &Api, timings: &mut Timings) -> Result<Value> {
         load::SpecVersion::OpenApi30 => Ok(doc.value),
     })?;
     refs::check(&doc_path, &value)?;
-    Ok(value)
+    Ok((value, doc.notes))
 }
 
 /// Load, convert, fix and normalise one API's document; check its refs and shapes.
@@ -83,7 +88,7 @@ pub fn prepare(api: &Api, timings: &mut Timings) -> Result<Value> {
 /// The published document ([`published`]) and the normalised one ([`prepare`]).
 fn prepare_both(api: &Api, timings: &mut Timings) -> Result<(Value, Value)> {
     let doc_path = api.document_path();
-    let published = published(api, timings)?;
+    let (published, notes) = published_noted(api, timings)?;
     let mut value = published.clone();
     if let Some(fixes_path) = api.fixes_path() {
         timings.time("fix", || -> Result<()> {
@@ -98,6 +103,16 @@ fn prepare_both(api: &Api, timings: &mut Timings) -> Result<(Value, Value)> {
     timings.time("normalise", || {
         normalize::normalise(&doc_path, &mut value, &api.config.normalise)
     })?;
+    if !notes.is_empty()
+        && let Some(root) = value.as_object_mut()
+    {
+        let list = root
+            .entry(normalize::CHOICES)
+            .or_insert_with(|| Value::Array(Vec::new()));
+        if let Some(list) = list.as_array_mut() {
+            list.splice(0..0, notes);
+        }
+    }
     timings.time("check shapes", || shapes::check(&doc_path, &value))?;
     Ok((published, value))
 }
@@ -109,6 +124,33 @@ pub struct OutputFile {
     pub path: PathBuf,
     /// Full content.
     pub content: String,
+}
+
+/// Method name → what the normaliser decided about its operation ([`normalize::EMPTY_SUCCESS`],
+/// [`normalize::CONTENT_TYPE`]).
+fn operation_notes(doc: &Value) -> std::collections::BTreeMap<String, surface::OperationNotes> {
+    paths::operations(doc)
+        .filter_map(|op| {
+            let notes = surface::OperationNotes {
+                empty_success: op
+                    .op
+                    .get(normalize::EMPTY_SUCCESS)
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|s| s.as_str()?.parse().ok())
+                    .collect(),
+                content_type: op
+                    .op
+                    .get(normalize::CONTENT_TYPE)
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+            };
+            let id = op.id()?;
+            (notes != surface::OperationNotes::default())
+                .then(|| (constants::method_name(id), notes))
+        })
+        .collect()
 }
 
 /// Generate every output file of one API in memory.
@@ -127,6 +169,7 @@ pub fn generate_api(api: &Api, timings: &mut Timings) -> Result<Vec<OutputFile>>
             &mut file,
             doc.get(normalize::CLIENT_ID_PATH_PARAMETER).and_then(Value::as_str),
             constants::refusal_schema(&doc).map(|name| generate::rust_type_name(&name)).as_deref(),
+            &operation_notes(&doc),
         );
         let servers: syn::File = syn::parse2(constants::tokens(&doc_path, &api.name, &doc)?)
             .map_err(|e| Error::Format { path: doc_path.clone(), message: e.to_string() })?;

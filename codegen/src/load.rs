@@ -27,6 +27,9 @@ pub struct Document {
     pub version: SpecVersion,
     /// The content, key order preserved.
     pub value: Value,
+    /// What reading had to decide (`{at, choice}`, as the normaliser records its choices): an
+    /// integer too large for JSON's 64-bit numbers kept as its exact digits, say.
+    pub notes: Vec<Value>,
 }
 
 /// Read and parse a file, then detect its version.
@@ -37,7 +40,7 @@ pub fn load(path: &Path) -> Result<Document> {
 
 /// Parse text already in memory (JSON when it starts with `{`, YAML otherwise).
 pub fn parse(path: &Path, text: &str) -> Result<Document> {
-    let mut value = parse_value(path, text)?;
+    let (mut value, notes) = parse_value_noted(path, text)?;
     // A document split over several files becomes one (references read relative to `path`).
     if crate::bundle::has_external_refs(&value) {
         crate::bundle::bundle(path, &mut value)?;
@@ -47,21 +50,60 @@ pub fn parse(path: &Path, text: &str) -> Result<Document> {
         path: path.to_path_buf(),
         version,
         value,
+        notes,
     })
 }
 
 /// Parse YAML or JSON text into a JSON value, without looking at what it describes.
 pub fn parse_value(path: &Path, text: &str) -> Result<Value> {
+    Ok(parse_value_noted(path, text)?.0)
+}
+
+/// How many integers beyond 64 bits one document may have before reading gives up.
+const MAX_BIG_INTEGERS: usize = 1000;
+
+/// [`parse_value`], with what reading had to decide ([`Document::notes`]).
+fn parse_value_noted(path: &Path, text: &str) -> Result<(Value, Vec<Value>)> {
+    // A byte-order mark is an encoding marker, not content (the YAML reader would otherwise see
+    // a second document).
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim_start().starts_with('{') {
-        return serde_json::from_str(text).map_err(|e| Error::Syntax {
-            path: path.to_path_buf(),
-            format: "JSON",
-            line: e.line(),
-            column: e.column(),
-            message: e.to_string(),
-        });
+        return serde_json::from_str(text)
+            .map(|v| (v, Vec::new()))
+            .map_err(|e| Error::Syntax {
+                path: path.to_path_buf(),
+                format: "JSON",
+                line: e.line(),
+                column: e.column(),
+                message: e.to_string(),
+            });
     }
-    let yaml: yaml_serde::Value = yaml_serde::from_str(text).map_err(|e| {
+    // An integer beyond 64 bits (an example such as `55677577464787638476446`) has no place in a
+    // JSON number: it is read as a string of its exact digits, and the choice is noted.
+    let mut text = std::borrow::Cow::Borrowed(text);
+    let mut notes = Vec::new();
+    loop {
+        match yaml_serde::from_str::<yaml_serde::Value>(&text) {
+            Err(e)
+                if notes.len() < MAX_BIG_INTEGERS
+                    && (e.to_string().contains("as u128") || e.to_string().contains("as i128")) =>
+            {
+                let Some((line, column)) = e.location().map(|l| (l.line(), l.column())) else {
+                    break;
+                };
+                let Some((quoted, digits)) = quote_integer_at(&text, line, column) else {
+                    break;
+                };
+                notes.push(serde_json::json!({
+                    "at": format!("{}:{line}:{column}", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()),
+                    "choice": format!("integer {digits} does not fit JSON's 64-bit numbers: read as the string of its digits"),
+                }));
+                text = std::borrow::Cow::Owned(quoted);
+            }
+            _ => break,
+        }
+    }
+    let yaml: yaml_serde::Value = yaml_serde::from_str(&text).map_err(|e| {
         let (line, column) = e
             .location()
             .map(|l| (l.line(), l.column()))
@@ -74,7 +116,31 @@ pub fn parse_value(path: &Path, text: &str) -> Result<Value> {
             message: e.to_string(),
         }
     })?;
-    yaml_to_json(path, yaml, &mut String::new())
+    Ok((yaml_to_json(path, yaml, &mut String::new())?, notes))
+}
+
+/// `text` with the integer starting at 1-based `line` and `column` in double quotes, and the
+/// integer; `None` when no integer starts there.
+fn quote_integer_at(text: &str, line: usize, column: usize) -> Option<(String, String)> {
+    let mut offset = 0;
+    for (i, l) in text.split_inclusive('\n').enumerate() {
+        if i + 1 == line {
+            let start = offset + l.char_indices().nth(column.checked_sub(1)?)?.0;
+            let rest = &text[start..];
+            let sign = usize::from(rest.starts_with(['-', '+']));
+            let len = sign + rest[sign..].bytes().take_while(u8::is_ascii_digit).count();
+            if len == sign {
+                return None;
+            }
+            let digits = rest[..len].to_owned();
+            return Some((
+                format!("{}\"{digits}\"{}", &text[..start], &text[start + len..]),
+                digits,
+            ));
+        }
+        offset += l.len();
+    }
+    None
 }
 
 fn yaml_to_json(path: &Path, yaml: yaml_serde::Value, pointer: &mut String) -> Result<Value> {

@@ -26,7 +26,13 @@ use crate::paths::{METHODS, operations};
 /// Apply the policy to a converted, fixed OpenAPI 3.0 document.
 pub fn normalise(path: &Path, doc: &mut Value, policy: &Policy) -> Result<()> {
     choose_json_media(doc);
+    leave_out_ungeneratable(doc);
+    drop_form_encodings(doc);
+    derive_operation_ids(doc);
+    other_bodies_as_text_or_bytes(doc);
+    one_success_shape(doc);
     tidy_enums(doc);
+    drop_meaningless_formats(doc);
     rename_colliding_schemas(doc);
     if policy.exact_numbers {
         mark_number_parameters(doc);
@@ -39,7 +45,6 @@ pub fn normalise(path: &Path, doc: &mut Value, policy: &Policy) -> Result<()> {
     if policy.open_responses {
         open_responses(doc);
     }
-    derive_operation_ids(doc);
     if let Some(name) = &policy.client_id_path_parameter {
         client_id_prefix(path, doc, name)?;
     }
@@ -105,6 +110,20 @@ fn choose_json_media(doc: &mut Value) {
             ));
         }
     }
+    // Bodies and responses declared once under `components` and `$ref`'d from operations.
+    for kind in ["requestBodies", "responses"] {
+        for name in doc
+            .pointer(&format!("/components/{kind}"))
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|m| m.keys())
+        {
+            places.push(format!(
+                "/components/{kind}/{}",
+                crate::load::escape_pointer(name)
+            ));
+        }
+    }
     let mut choices = Vec::new();
     for place in places {
         let Some(holder) = doc.pointer_mut(&place).and_then(Value::as_object_mut) else {
@@ -151,6 +170,459 @@ fn choose_json_media(doc: &mut Value) {
     }
     for (at, choice) in choices {
         record(doc, at, choice);
+    }
+}
+
+/// The root key listing the operations left out of the client (`{operation, reason}`).
+pub const LEFT_OUT: &str = "x-left-out";
+
+/// Operations progenitor cannot generate at all — a multipart request body, a required cookie
+/// parameter — are left out of the client (the rest of the API is generated), each listed in
+/// [`LEFT_OUT`] and recorded ([`CHOICES`]); an optional cookie parameter is dropped from its
+/// operation, recorded. A fix can reshape such an operation to bring it back.
+fn leave_out_ungeneratable(doc: &mut Value) {
+    let mut left_out: Vec<(String, String, String)> = Vec::new();
+    let mut dropped: Vec<(String, usize, String)> = Vec::new();
+    for op in operations(doc) {
+        let multipart = op
+            .op
+            .get("requestBody")
+            .map(|b| crate::refs::deref(doc, b))
+            .and_then(|b| b.get("content"))
+            .and_then(Value::as_object)
+            .and_then(|c| {
+                c.keys()
+                    .find(|k| essence(k).starts_with("multipart/"))
+                    .cloned()
+            })
+            .filter(|_| {
+                // JSON beside multipart is chosen by `choose_json_media` already.
+                op.op
+                    .get("requestBody")
+                    .map(|b| crate::refs::deref(doc, b))
+                    .and_then(|b| b.get("content"))
+                    .and_then(Value::as_object)
+                    .is_some_and(|c| c.len() == 1)
+            });
+        let mut reason = multipart.map(|m| format!("a `{m}` request body"));
+        for (i, p) in op
+            .op
+            .get("parameters")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            let p = crate::refs::deref(doc, p);
+            if p.get("in").and_then(Value::as_str) != Some("cookie") {
+                continue;
+            }
+            let name = p
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_owned();
+            if p.get("required").and_then(Value::as_bool) == Some(true) {
+                reason.get_or_insert_with(|| format!("a required cookie parameter `{name}`"));
+            } else {
+                dropped.push((op.pointer(), i, name));
+            }
+        }
+        if let Some(reason) = reason {
+            left_out.push((op.pointer(), op.label(), reason));
+        }
+    }
+    // Later indexes first, so earlier ones stay valid.
+    dropped.sort_by(|a, b| b.1.cmp(&a.1));
+    for (at, i, name) in dropped {
+        if left_out.iter().any(|(l, _, _)| *l == at) {
+            continue;
+        }
+        if let Some(list) = doc
+            .pointer_mut(&format!("{at}/parameters"))
+            .and_then(Value::as_array_mut)
+        {
+            list.remove(i);
+        }
+        record(
+            doc,
+            format!("{at}/parameters/{i}"),
+            format!("optional cookie parameter `{name}` dropped: progenitor sends no cookies"),
+        );
+    }
+    for (at, label, reason) in left_out {
+        let Some((item, method)) = at.rsplit_once('/') else {
+            continue;
+        };
+        if let Some(path_item) = doc.pointer_mut(item).and_then(Value::as_object_mut) {
+            path_item.remove(method);
+        }
+        if let Some(root) = doc.as_object_mut() {
+            let list = root.entry(LEFT_OUT).or_insert_with(|| json!([]));
+            if let Some(list) = list.as_array_mut() {
+                list.push(json!({"operation": label, "reason": reason}));
+            }
+        }
+        record(
+            doc,
+            at,
+            format!(
+                "{label} left out of the client: {reason} cannot be generated (call it by hand, \
+                 or reshape it with a fix)"
+            ),
+        );
+    }
+    // A path item left with no operation goes too (its parameters alone generate nothing).
+    if let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) {
+        paths.retain(|_, item| {
+            item.as_object()
+                .is_none_or(|m| m.keys().any(|k| METHODS.contains(&k.as_str())))
+        });
+    }
+}
+
+/// `encoding` of a form (`application/x-www-form-urlencoded`) body makes progenitor stop
+/// (`todo!`): dropped, and the form is sent the way serde_urlencoded writes it (flat keys: a
+/// nested object or array in such a body is refused when sending, naming the field, rather than
+/// sent in the documented style). Recorded once, with how many bodies it concerns.
+fn drop_form_encodings(doc: &mut Value) {
+    let mut places: Vec<String> = Vec::new();
+    for op in operations(doc) {
+        if op.op.pointer("/requestBody/content").is_some() {
+            places.push(format!("{}/requestBody/content", op.pointer()));
+        }
+    }
+    for kind in ["requestBodies"] {
+        for name in doc
+            .pointer(&format!("/components/{kind}"))
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|m| m.keys())
+        {
+            places.push(format!(
+                "/components/{kind}/{}/content",
+                escape_pointer(name)
+            ));
+        }
+    }
+    let mut dropped: Vec<(String, Vec<String>)> = Vec::new();
+    for place in places {
+        let Some(content) = doc.pointer_mut(&place).and_then(Value::as_object_mut) else {
+            continue;
+        };
+        for (media, m) in content.iter_mut() {
+            let Some(m) = m.as_object_mut() else { continue };
+            let nonempty = m
+                .get("encoding")
+                .and_then(Value::as_object)
+                .is_some_and(|e| !e.is_empty());
+            if let Some(encoding) = m.remove("encoding")
+                && nonempty
+            {
+                let styles: BTreeSet<String> = encoding
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|(_, e)| e.get("style").and_then(Value::as_str).map(str::to_owned))
+                    .collect();
+                let _ = media;
+                dropped.push((place.clone(), styles.into_iter().collect()));
+            }
+        }
+    }
+    if let Some((first, _)) = dropped.first() {
+        let styles: BTreeSet<&String> = dropped.iter().flat_map(|(_, s)| s).collect();
+        let others = dropped.len() - 1;
+        record(
+            doc,
+            first.clone(),
+            format!(
+                "`encoding` of form bodies (styles: {}) ignored here{}: fields are sent flat, the way \
+                 serde_urlencoded writes them; a nested value is refused when sending",
+                styles.into_iter().cloned().collect::<Vec<_>>().join(", "),
+                if others > 0 {
+                    format!(" and in {others} other body/bodies")
+                } else {
+                    String::new()
+                }
+            ),
+        );
+    }
+}
+
+/// The operation key holding a request body's media type as documented, where the generated
+/// client sends it as text or bytes ([`other_bodies_as_text_or_bytes`]).
+pub const CONTENT_TYPE: &str = "x-content-type";
+
+/// The request media types progenitor generates (parameters aside).
+pub const TAKEN_MEDIA: [&str; 5] = [
+    "application/json",
+    "application/octet-stream",
+    "application/x-www-form-urlencoded",
+    "text/plain",
+    "text/x-markdown",
+];
+
+/// A request body in one media type progenitor does not take (`application/jwt`, XML, a PDF) is
+/// sent as the text (a `String`) or the bytes the caller gives, with the documented
+/// `Content-Type` ([`CONTENT_TYPE`]; the generated `send` puts it back). Textual types (`text/*`,
+/// XML, JOSE/JWT, `+json`-less JSON-like) become text, others bytes; the documented payload
+/// schema is kept as `x-payload-schema`. Recorded ([`CHOICES`]).
+fn other_bodies_as_text_or_bytes(doc: &mut Value) {
+    let mut changes: Vec<(String, String, Value)> = Vec::new();
+    for op in operations(doc) {
+        let Some(body) = op.op.get("requestBody").map(|b| crate::refs::deref(doc, b)) else {
+            continue;
+        };
+        let Some(content) = body.get("content").and_then(Value::as_object) else {
+            continue;
+        };
+        if content.len() != 1 {
+            continue;
+        }
+        let (media, _) = content.iter().next().expect("one");
+        let e = essence(media);
+        if TAKEN_MEDIA.contains(&e.as_str()) || e.starts_with("multipart/") {
+            continue;
+        }
+        changes.push((op.pointer(), media.clone(), body.clone()));
+    }
+    for (at, media, mut body) in changes {
+        let e = essence(&media);
+        let textual = e.starts_with("text/")
+            || ["xml", "jwt", "jose", "jws", "jwe", "json", "csv", "yaml"]
+                .iter()
+                .any(|t| e.contains(t));
+        let (taken, schema, what) = if textual {
+            (
+                "text/plain",
+                json!({"type": "string"}),
+                "the text you give (a String)",
+            )
+        } else {
+            (
+                "application/octet-stream",
+                json!({"type": "string", "format": "binary"}),
+                "the bytes you give",
+            )
+        };
+        let payload = body
+            .pointer(&format!(
+                "/content/{}/schema",
+                crate::load::escape_pointer(&media)
+            ))
+            .cloned();
+        let mut new_media = json!({"schema": schema});
+        if let Some(payload) = &payload {
+            new_media["x-payload-schema"] = payload.clone();
+        }
+        body["content"] = json!({ taken: new_media });
+        let Some(op) = doc.pointer_mut(&at) else {
+            continue;
+        };
+        op["requestBody"] = body;
+        op[CONTENT_TYPE] = json!(media);
+        let documented = payload
+            .as_ref()
+            .and_then(|p| p.get("$ref"))
+            .and_then(Value::as_str)
+            .map(|r| {
+                format!(
+                    "; its documented payload is `{}`",
+                    r.rsplit('/').next().unwrap_or(r)
+                )
+            })
+            .unwrap_or_default();
+        record(
+            doc,
+            format!("{at}/requestBody/content"),
+            format!("a `{media}` request body: sent as {what}, Content-Type `{media}`{documented}"),
+        );
+    }
+}
+
+/// The operation key listing the 2xx statuses the document gives no body while another 2xx has
+/// one (`["204"]`): the answer is `Option<T>`, `None` for these statuses.
+pub const EMPTY_SUCCESS: &str = "x-empty-success";
+
+/// progenitor needs one answer type per operation. Where the 2xx answers differ, every 2xx gets
+/// one schema, recorded ([`CHOICES`]):
+/// - different typed answers (`200` one schema, `202` another): a `<operationId>-success`
+///   component `oneOf` them (an untagged union tried in the document's order; `status()` tells
+///   which answer came);
+/// - a body-less 2xx beside typed ones (`200` with a body, `204` without): the answer is
+///   `Option<T>` (a nullable schema around the typed one), the body-less statuses listed in
+///   [`EMPTY_SUCCESS`]; the generated `send` answers `None` for them without reading a body.
+///
+/// Answers that are not JSON are left to the shape check, which names them.
+fn one_success_shape(doc: &mut Value) {
+    struct Change {
+        at: String,
+        id: String,
+        empty: Vec<String>,
+        typed: Vec<(String, Value)>,
+    }
+    let mut changes: Vec<Change> = Vec::new();
+    for op in operations(doc) {
+        let Some(responses) = op.op.get("responses").and_then(Value::as_object) else {
+            continue;
+        };
+        let (mut typed, mut empty, mut other) = (Vec::new(), Vec::new(), false);
+        for (status, response) in responses {
+            if !bank_openapi::status::is_success(status) || status == "default" {
+                continue;
+            }
+            let response = crate::refs::deref(doc, response);
+            let content = response.get("content").and_then(Value::as_object);
+            match content.filter(|c| !c.is_empty()) {
+                None => empty.push(status.clone()),
+                Some(c) => match c.get("application/json").and_then(|m| m.get("schema")) {
+                    Some(schema) if c.len() == 1 => typed.push((status.clone(), schema.clone())),
+                    _ => other = true,
+                },
+            }
+        }
+        let mut distinct: Vec<(String, Value)> = Vec::new();
+        for (status, schema) in typed {
+            if !distinct.iter().any(|(_, s)| *s == schema) {
+                distinct.push((status, schema));
+            }
+        }
+        if other || distinct.is_empty() || (distinct.len() == 1 && empty.is_empty()) {
+            continue;
+        }
+        let Some(id) = op.id() else { continue };
+        changes.push(Change {
+            at: op.pointer(),
+            id: id.to_owned(),
+            empty,
+            typed: distinct,
+        });
+    }
+    for Change {
+        at,
+        id,
+        empty,
+        typed,
+    } in changes
+    {
+        let mut schema = typed[0].1.clone();
+        if typed.len() > 1 {
+            let taken = |name: &str, doc: &Value| {
+                doc.pointer(&format!(
+                    "/components/schemas/{}",
+                    crate::load::escape_pointer(name)
+                ))
+                .is_some()
+            };
+            let mut name = format!("{id}-success");
+            let mut n = 2;
+            while taken(&name, doc) {
+                name = format!("{id}-success-{n}");
+                n += 1;
+            }
+            let members: Vec<Value> = typed.iter().map(|(_, s)| s.clone()).collect();
+            let described: Vec<String> = typed
+                .iter()
+                .map(|(status, s)| {
+                    let what = s
+                        .get("$ref")
+                        .and_then(Value::as_str)
+                        .map(|r| format!("`{}`", r.rsplit('/').next().unwrap_or(r)))
+                        .unwrap_or_else(|| "an inline schema".into());
+                    format!("{status} {what}")
+                })
+                .collect();
+            if let Some(root) = doc.as_object_mut() {
+                let components = root.entry("components").or_insert_with(|| json!({}));
+                components["schemas"][&name] = json!({
+                    "oneOf": members,
+                    "description": format!("The answers of `{id}`: {}.", described.join(", ")),
+                });
+            }
+            schema = json!({"$ref": format!("#/components/schemas/{}", crate::load::escape_pointer(&name))});
+            record(
+                doc,
+                format!("{at}/responses"),
+                format!(
+                    "success answers differ ({}): the answer is `{}`, a union of them tried in that \
+                     order (its status() tells which came)",
+                    described.join(", "),
+                    crate::generate::rust_type_name(&name)
+                ),
+            );
+        }
+        if !empty.is_empty() {
+            schema = json!({"nullable": true, "allOf": [schema]});
+            record(
+                doc,
+                format!("{at}/responses"),
+                format!(
+                    "{} without a body beside a typed 2xx: the answer is an Option, None for {}",
+                    empty.join(", "),
+                    empty.join(", ")
+                ),
+            );
+        }
+        let Some(mut op) = doc.pointer(&at).cloned() else {
+            continue;
+        };
+        let statuses: Vec<String> = op
+            .get("responses")
+            .and_then(Value::as_object)
+            .map(|r| r.keys().cloned().collect())
+            .unwrap_or_default();
+        for status in statuses {
+            if !bank_openapi::status::is_success(&status) || status == "default" {
+                continue;
+            }
+            let mut response = crate::refs::deref(doc, &op["responses"][&status]).clone();
+            if let Some(obj) = response.as_object_mut() {
+                obj.insert(
+                    "content".into(),
+                    json!({"application/json": {"schema": schema.clone()}}),
+                );
+            }
+            op["responses"][&status] = response;
+        }
+        if !empty.is_empty() {
+            op[EMPTY_SUCCESS] = json!(empty);
+        }
+        if let Some(slot) = doc.pointer_mut(&at) {
+            *slot = op;
+        }
+    }
+}
+
+/// `format` on an `object`, `array` or `boolean` schema (PayPal's `format: payer_v1`) means
+/// nothing to JSON Schema and makes typify panic: dropped, recorded ([`CHOICES`]). Examples are
+/// data, not schemas, and are left alone.
+fn drop_meaningless_formats(doc: &mut Value) {
+    let mut found: Vec<(String, String, String)> = Vec::new();
+    let _ = bank_openapi::walk::visit_objects(doc, &mut |map, at| -> std::result::Result<(), ()> {
+        if at
+            .split('/')
+            .any(|s| s == "example" || s == "examples" || s == "x-examples")
+        {
+            return Ok(());
+        }
+        if let (Some(Value::String(ty)), Some(Value::String(format))) =
+            (map.get("type"), map.get("format"))
+            && matches!(ty.as_str(), "object" | "array" | "boolean")
+        {
+            found.push((at.to_owned(), ty.clone(), format.clone()));
+        }
+        Ok(())
+    });
+    for (at, ty, format) in found {
+        if let Some(map) = doc.pointer_mut(&at).and_then(Value::as_object_mut) {
+            map.remove("format");
+        }
+        record(
+            doc,
+            format!("{at}/format"),
+            format!("`format: {format}` on a `{ty}` schema means nothing to JSON Schema: dropped"),
+        );
     }
 }
 

@@ -6,8 +6,10 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 
-/// Check every `$ref` in the document; report the first dangling one with its location.
+/// Check every `$ref` in the document; every dangling one is reported at once (one error, or
+/// [`Error::Several`]), each with its location.
 pub fn check(path: &Path, doc: &Value) -> Result<()> {
+    let mut found = Vec::new();
     crate::json::visit_objects(doc, &mut |map, pointer| {
         let Some(r) = map.get("$ref") else {
             return Ok(());
@@ -24,14 +26,19 @@ pub fn check(path: &Path, doc: &Value) -> Result<()> {
             None => false,
         };
         if !resolves {
-            return Err(Error::DanglingRef {
+            found.push(Error::DanglingRef {
                 path: path.to_path_buf(),
                 pointer: format!("{pointer}/$ref"),
                 target: target.to_owned(),
             });
         }
         Ok(())
-    })
+    })?;
+    match found.len() {
+        0 => Ok(()),
+        1 => Err(found.remove(0)),
+        _ => Err(Error::Several(found)),
+    }
 }
 
 pub use bank_openapi::refs::deref;

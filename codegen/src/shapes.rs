@@ -67,6 +67,16 @@ fn check_operation(doc: &Value, op: &Value) -> Result<(), (String, String)> {
         .enumerate()
     {
         let p = crate::refs::deref(doc, p);
+        if p.get("style").and_then(Value::as_str) == Some("deepObject") {
+            let name = p.get("name").and_then(Value::as_str).unwrap_or("?");
+            return Err((
+                format!("/parameters/{i}"),
+                format!(
+                    "parameter `{name}` has `style: deepObject` (`{name}[key]=value`), which progenitor \
+                     cannot send; declare it as the flat parameters it stands for, or drop it, with a fix"
+                ),
+            ));
+        }
         if p.get("in").and_then(Value::as_str) == Some("cookie") {
             return Err((
                 format!("/parameters/{i}"),
@@ -97,14 +107,7 @@ fn check_operation(doc: &Value, op: &Value) -> Result<(), (String, String)> {
                 "multipart request bodies are not supported by progenitor".into(),
             ));
         }
-        /// The request media types progenitor takes (parameters aside).
-        const TAKEN: [&str; 5] = [
-            "application/json",
-            "application/octet-stream",
-            "application/x-www-form-urlencoded",
-            "text/plain",
-            "text/x-markdown",
-        ];
+        use crate::normalize::TAKEN_MEDIA as TAKEN;
         if let Some(m) = media.first() {
             let essence = m.split(';').next().unwrap_or_default().trim();
             if !TAKEN.contains(&essence) {

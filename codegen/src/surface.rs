@@ -20,7 +20,13 @@ use syn::{Attribute, Fields, ImplItem, Item, ReturnType, Type};
 /// carries the client id (`x-client-id-path-parameter`), when the API has one.
 /// `refusal` is the Rust name of the type the API refuses in (`x-refusal`), when it has one:
 /// `bank()` of the operations answering it checks the refusal.
-pub fn apply(file: &mut syn::File, client_id: Option<&str>, refusal: Option<&str>) {
+/// `notes` holds, per method name, what the normaliser decided about its operation.
+pub fn apply(
+    file: &mut syn::File,
+    client_id: Option<&str>,
+    refusal: Option<&str>,
+    notes: &BTreeMap<String, OperationNotes>,
+) {
     let summaries = summaries(file);
     for item in &mut file.items {
         let Item::Mod(module) = item else { continue };
@@ -40,6 +46,7 @@ pub fn apply(file: &mut syn::File, client_id: Option<&str>, refusal: Option<&str
                             }
                         }
                         Item::Impl(imp) => {
+                            apply_notes(imp, notes);
                             add_bank_call(imp, &summaries, refusal);
                             if let Some(name) = client_id {
                                 default_client_id(imp, name);
@@ -213,6 +220,72 @@ fn add_bank_call(
     };
     let item: ImplItem = syn::parse2(body).expect("a well-formed method");
     imp.items.push(item);
+}
+
+/// What the normaliser decided about one operation, applied to its builder's `send`.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct OperationNotes {
+    /// Body-less 2xx statuses beside a typed one (`x-empty-success`): answered `None`.
+    pub empty_success: Vec<u16>,
+    /// The request body's documented media type where it is sent as text or bytes
+    /// (`x-content-type`): the `Content-Type` header sent.
+    pub content_type: Option<String>,
+}
+
+/// In `send` of a builder: the arms of body-less 2xx statuses answer `None` (the answer type is
+/// `Option<T>`) instead of reading a body; a body sent as text or bytes carries its documented
+/// `Content-Type` instead of `text/plain` / `application/octet-stream`.
+fn apply_notes(imp: &mut syn::ItemImpl, notes: &BTreeMap<String, OperationNotes>) {
+    use syn::visit_mut::VisitMut;
+    let Type::Path(p) = imp.self_ty.as_ref() else {
+        return;
+    };
+    let Some(builder) = p.path.segments.last() else {
+        return;
+    };
+    let method = heck::ToSnakeCase::to_snake_case(builder.ident.to_string().as_str());
+    let Some(notes) = notes.get(&method) else {
+        return;
+    };
+    struct Rewrite<'s>(&'s OperationNotes);
+    impl VisitMut for Rewrite<'_> {
+        fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
+            if let syn::Pat::Lit(lit) = &arm.pat
+                && let syn::Lit::Int(int) = &lit.lit
+                && int
+                    .base10_parse::<u16>()
+                    .is_ok_and(|n| self.0.empty_success.contains(&n))
+            {
+                arm.body = Box::new(syn::parse_quote! {
+                    Ok(ResponseValue::new(None, response.status(), response.headers().clone()))
+                });
+            }
+            syn::visit_mut::visit_arm_mut(self, arm);
+        }
+        fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+            if let (Some(media), syn::Expr::Path(f)) = (&self.0.content_type, call.func.as_ref())
+                && f.path
+                    .segments
+                    .last()
+                    .is_some_and(|s| s.ident == "from_static")
+                && let Some(syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(value),
+                    ..
+                })) = call.args.first()
+                && ["text/plain", "application/octet-stream"].contains(&value.value().as_str())
+            {
+                call.args[0] = syn::parse_quote!(#media);
+            }
+            syn::visit_mut::visit_expr_call_mut(self, call);
+        }
+    }
+    for item in &mut imp.items {
+        if let ImplItem::Fn(f) = item
+            && f.sig.ident == "send"
+        {
+            Rewrite(notes).visit_block_mut(&mut f.block);
+        }
+    }
 }
 
 /// In a builder's `new`, start the client-id parameter with the client's id (`Context::client_id`)

@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 
 mod bench;
+mod corpus;
 mod diff;
 mod new;
 mod probe;
@@ -22,7 +23,8 @@ usage:
   cargo xtask semver-probe                    the diff's rules judged by compiling user code before/after
   cargo xtask update <api> <document> ...     a bank's new document → regenerated, bumped, CHANGELOG (update --help)
   cargo xtask tags                            the release tags (<crate>-v<version>) still to create
-  cargo xtask new <api> <document>            a new bank's document → specs/<api>/ and a compiling crate (new --help)";
+  cargo xtask new <api> <document>            a new bank's document → specs/<api>/ and a compiling crate (new --help)
+  cargo xtask corpus [--only ID,...]          public real-world documents through new, check and test (corpus --help)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -59,6 +61,13 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         return new::run(&root, rest);
+    }
+    if command == "corpus" {
+        if rest.iter().any(|a| a == "--help" || a == "-h") {
+            println!("{}", corpus::USAGE);
+            return ExitCode::SUCCESS;
+        }
+        return corpus::run(&root, rest);
     }
     if command == "tags" {
         return update::tags(&root);

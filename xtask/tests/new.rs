@@ -162,6 +162,13 @@ fn a_new_document_becomes_a_compiling_crate_and_a_broken_one_leaves_nothing() {
         generated.contains("UnknownValue(::std::string::String)"),
         "the catch-all does not clash"
     );
+    // A tolerant enum takes every string: in a union it is tried after the other members.
+    let union = &generated[generated.find("pub enum Choice").expect("the union")..];
+    let union = &union[..union.find('}').expect("its end")];
+    assert!(
+        union.find("String(").expect("string member") < union.find("State(").expect("enum member"),
+        "{union}"
+    );
     // `type: number` parameters (path, query, `$ref`'d) compile as exact decimals.
     let run = xtask(root, &["new", "numbers-api", &fixture("new-numbers.yaml")]);
     assert!(run.status.success(), "{}", text(&run));
