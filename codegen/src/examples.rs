@@ -127,6 +127,89 @@ pub fn synthesise(doc: &Value, schema: &Value, depth: usize) -> Option<Value> {
     (!out.is_empty()).then_some(Value::Object(out))
 }
 
+/// `value` as the generated type reads and writes it back: the `default` of every property it
+/// leaves out filled in (typify fills defaults), and properties the schema does not declare left
+/// out where the type has no place for them (no `additionalProperties`), at every depth.
+pub fn with_defaults(doc: &Value, schema: &Value, value: &Value) -> Value {
+    let mut out = value.clone();
+    fill_defaults(doc, schema, &mut out, 0);
+    out
+}
+
+/// `schema` and its `allOf` members, `$ref`s followed.
+fn parts<'a>(doc: &'a Value, schema: &'a Value, depth: usize, out: &mut Vec<&'a Value>) {
+    if depth > 16 {
+        return;
+    }
+    if let Some(pointer) = bank_openapi::refs::target(schema) {
+        if let Some(target) = doc.pointer(pointer) {
+            parts(doc, target, depth + 1, out);
+        }
+        return;
+    }
+    out.push(schema);
+    for part in schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        parts(doc, part, depth + 1, out);
+    }
+}
+
+fn fill_defaults(doc: &Value, schema: &Value, value: &mut Value, depth: usize) {
+    if depth > 16 {
+        return;
+    }
+    let mut all = Vec::new();
+    parts(doc, schema, depth, &mut all);
+    match value {
+        Value::Object(map) => {
+            let mut declared: Vec<&String> = Vec::new();
+            for part in &all {
+                for (name, p) in part
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .into_iter()
+                    .flatten()
+                {
+                    declared.push(name);
+                    match map.get_mut(name) {
+                        Some(v) => fill_defaults(doc, p, v, depth + 1),
+                        None => {
+                            let resolved = bank_openapi::refs::target(p)
+                                .and_then(|t| doc.pointer(t))
+                                .unwrap_or(p);
+                            if let Some(default) = resolved.get("default") {
+                                map.insert(name.clone(), default.clone());
+                            }
+                        }
+                    }
+                }
+            }
+            let open = declared.is_empty()
+                || all.iter().any(|p| {
+                    p.get("oneOf").is_some()
+                        || p.get("anyOf").is_some()
+                        || p.get("additionalProperties")
+                            .is_some_and(|a| a != &Value::Bool(false))
+                });
+            if !open {
+                map.retain(|k, _| declared.contains(&k));
+            }
+        }
+        Value::Array(items) => {
+            if let Some(item_schema) = all.iter().find_map(|p| p.get("items")) {
+                for item in items {
+                    fill_defaults(doc, item_schema, item, depth + 1);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// A value of the right type for a required property the document gives no example for.
 fn placeholder(doc: &Value, schema: &Value) -> Option<Value> {
     if let Some(pointer) = bank_openapi::refs::target(schema) {
@@ -150,6 +233,33 @@ fn placeholder(doc: &Value, schema: &Value) -> Option<Value> {
 #[cfg(test)]
 mod validity_tests {
     use serde_json::json;
+
+    #[test]
+    fn examples_are_expected_back_with_defaults_and_without_undeclared_properties() {
+        let doc = json!({"components": {"schemas": {
+            "Address": {"type": "object", "properties": {
+                "city": {"type": "string"},
+                "country": {"type": "string", "default": "AUS"}
+            }}
+        }}});
+        let schema = json!({"type": "object", "properties": {
+            "home": {"$ref": "#/components/schemas/Address"},
+            "all": {"type": "array", "items": {"$ref": "#/components/schemas/Address"}},
+            "kind": {"type": "string", "default": "person"}
+        }});
+        let example = json!({"home": {"city": "Perth", "link": "x"}, "all": [{"country": "NZL"}], "kind": "firm"});
+        assert_eq!(
+            super::with_defaults(&doc, &schema, &example),
+            json!({"home": {"city": "Perth", "country": "AUS"}, "all": [{"country": "NZL"}], "kind": "firm"}),
+            "defaults filled, the undeclared `link` left out"
+        );
+        let open = json!({"allOf": [{"$ref": "#/components/schemas/Address"}, {"additionalProperties": {}}]});
+        assert_eq!(
+            super::with_defaults(&doc, &open, &json!({"city": "Perth", "link": "x"})),
+            json!({"city": "Perth", "link": "x", "country": "AUS"}),
+            "a type with a place for extra properties keeps them"
+        );
+    }
 
     #[test]
     fn an_assembled_example_that_breaks_its_schema_is_not_emitted() {

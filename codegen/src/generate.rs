@@ -18,7 +18,68 @@ use crate::normalize::{RUNTIME_CRATE, RUNTIME_VERSION};
 /// Run progenitor on an OpenAPI 3.0 document and return the generated items (unformatted).
 pub fn client_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> {
     let spec = openapi(path, doc)?;
-    guarded(path, || Generator::new(&settings()).generate_tokens(&spec))
+    guarded(path, || Generator::new(&settings()).generate_tokens(&spec)).map_err(|e| locate(e, doc))
+}
+
+/// Whether `node` is the schema typify printed as `printed`: the printed copy went through
+/// schemars (`example` became `examples`, numbers became floats), so documentation keys are not
+/// compared; everything else printed must be there, equal, at every depth.
+fn fits(printed: &Value, node: &serde_json::Map<String, Value>) -> bool {
+    const DOCUMENTATION: [&str; 4] = ["examples", "example", "description", "title"];
+    let Some(printed) = printed.as_object() else {
+        return false;
+    };
+    printed
+        .iter()
+        .filter(|(k, _)| !DOCUMENTATION.contains(&k.as_str()))
+        .all(|(k, v)| {
+            let Some(mine) = node.get(k) else {
+                return false;
+            };
+            same(v, mine)
+        })
+}
+
+fn same(printed: &Value, mine: &Value) -> bool {
+    match (printed, mine) {
+        (Value::Object(_), Value::Object(m)) => fits(printed, m),
+        (Value::Array(a), Value::Array(b)) => {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| same(x, y))
+        }
+        (x, y) => x == y,
+    }
+}
+
+/// A panic or error whose message shows the schema it failed on (typify prints it as JSON) is
+/// located at the first place of the document holding that schema.
+fn locate(error: Error, doc: &Value) -> Error {
+    let (Error::GeneratorPanic { path, message } | Error::Generate { path, message }) = &error
+    else {
+        return error;
+    };
+    let Some(start) = message.find('{') else {
+        return error;
+    };
+    let Some(Ok(schema)) = serde_json::Deserializer::from_str(&message[start..])
+        .into_iter::<Value>()
+        .next()
+    else {
+        return error;
+    };
+    let mut found = None;
+    let _ = bank_openapi::walk::visit_objects(doc, &mut |map, at| -> std::result::Result<(), ()> {
+        if found.is_none() && fits(&schema, map) {
+            found = Some(at.to_owned());
+        }
+        Ok(())
+    });
+    let Some(pointer) = found else { return error };
+    let first = message[..start].trim().trim_end_matches(':').trim();
+    Error::Invalid {
+        path: path.clone(),
+        pointer,
+        message: format!("the generator cannot take this schema ({first}); reshape it with a fix"),
+    }
 }
 
 /// Run progenitor's httpmock generator on the same document: per-operation `When` / `Then`
@@ -186,14 +247,25 @@ pub fn examples_test(doc: &Value, type_names: &BTreeSet<String>) -> String {
         while !seen.insert(fn_name.clone()) {
             fn_name.push('_');
         }
-        let json = serde_json::to_string_pretty(&example.value).expect("JSON value serialises");
-        let mut n = 1;
-        while json.contains(&format!("\"{}", "#".repeat(n))) {
-            n += 1;
-        }
-        let hashes = "#".repeat(n);
+        let raw = |value: &Value| {
+            let json = serde_json::to_string_pretty(value).expect("JSON value serialises");
+            let mut n = 1;
+            while json.contains(&format!("\"{}", "#".repeat(n))) {
+                n += 1;
+            }
+            let hashes = "#".repeat(n);
+            format!("r{hashes}\"{json}\"{hashes}")
+        };
+        // A property the example leaves out that has a `default` comes back with it.
+        let expected = crate::examples::with_defaults(doc, &schema, &example.value);
+        let expected = if expected == example.value {
+            "None".to_owned()
+        } else {
+            format!("Some({})", raw(&expected))
+        };
         tests.push_str(&format!(
-            "\n#[test]\nfn {fn_name}() {{\n    roundtrip::<types::{ty}>(\n        {label:?},\n        r{hashes}\"{json}\"{hashes},\n    );\n}}\n",
+            "\n#[test]\nfn {fn_name}() {{\n    roundtrip::<types::{ty}>(\n        {label:?},\n        {},\n        {expected},\n    );\n}}\n",
+            raw(&example.value),
             label = example.label,
         ));
     }
@@ -203,8 +275,9 @@ pub fn examples_test(doc: &Value, type_names: &BTreeSet<String>) -> String {
          #[cfg(test)]\n\
          mod example_roundtrips {{\n\
          use super::types;\n\
-         fn roundtrip<T: serde::de::DeserializeOwned + serde::Serialize>(label: &str, json: &str) {{\n\
-             let expected: serde_json::Value = serde_json::from_str(json).expect(\"the example is JSON\");\n\
+         /// `expected`, when given, is the example as the type reads it: defaults filled, undeclared properties left out.\n\
+         fn roundtrip<T: serde::de::DeserializeOwned + serde::Serialize>(label: &str, json: &str, expected: Option<&str>) {{\n\
+             let expected: serde_json::Value = serde_json::from_str(expected.unwrap_or(json)).expect(\"the example is JSON\");\n\
              let typed: T = serde_json::from_str(json).unwrap_or_else(|e| panic!(\"{{label}}: does not deserialise: {{e}}\"));\n\
              let text = serde_json::to_string(&typed).expect(\"serialises\");\n\
              let back: serde_json::Value = serde_json::from_str(&text).expect(\"serialised JSON parses\");\n\

@@ -15,6 +15,7 @@ pub mod bundle;
 pub mod config;
 pub mod constants;
 pub mod diff;
+pub mod docs;
 pub mod enums;
 pub mod error;
 pub mod examples;
@@ -171,6 +172,7 @@ pub fn generate_api(api: &Api, timings: &mut Timings) -> Result<Vec<OutputFile>>
             constants::refusal_schema(&doc).map(|name| generate::rust_type_name(&name)).as_deref(),
             &operation_notes(&doc),
         );
+        docs::fence_code_blocks(&mut file);
         let servers: syn::File = syn::parse2(constants::tokens(&doc_path, &api.name, &doc)?)
             .map_err(|e| Error::Format { path: doc_path.clone(), message: e.to_string() })?;
         file.items.extend(servers.items);

@@ -247,3 +247,37 @@ fn detect_version(path: &Path, value: &Value) -> Result<SpecVersion> {
 }
 
 pub use bank_openapi::pointer::escape as escape_pointer;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_byte_order_mark_is_not_content() {
+        let doc = parse(
+            Path::new("bom.yaml"),
+            "\u{feff}openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\n",
+        )
+        .expect("parses");
+        assert_eq!(doc.version, SpecVersion::OpenApi30);
+        let json = parse_value(Path::new("bom.json"), "\u{feff}{\"a\": 1}").expect("parses");
+        assert_eq!(json, serde_json::json!({"a": 1}));
+    }
+
+    #[test]
+    fn integers_beyond_64_bits_keep_their_digits_and_are_noted() {
+        let text = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\nx-a:\n  ref: 55677577464787638476446\n  neg: [-170141183460469231731687303715884105727]\n  small: 12\n";
+        let doc = parse(Path::new("big.yaml"), text).expect("parses");
+        assert_eq!(
+            doc.value["x-a"]["ref"],
+            serde_json::json!("55677577464787638476446")
+        );
+        assert_eq!(
+            doc.value["x-a"]["neg"][0],
+            serde_json::json!("-170141183460469231731687303715884105727")
+        );
+        assert_eq!(doc.value["x-a"]["small"], serde_json::json!(12));
+        assert_eq!(doc.notes.len(), 2, "{:?}", doc.notes);
+        assert_eq!(doc.notes[0]["at"], serde_json::json!("big.yaml:5:8"));
+    }
+}

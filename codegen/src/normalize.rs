@@ -1273,3 +1273,247 @@ mod parameter_tests {
         );
     }
 }
+
+#[cfg(test)]
+mod real_world_tests {
+    use super::*;
+
+    fn choices(doc: &Value) -> Vec<String> {
+        doc[CHOICES]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|c| {
+                format!(
+                    "{} — {}",
+                    c["at"].as_str().unwrap_or(""),
+                    c["choice"].as_str().unwrap_or("")
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn bodies_and_responses_declared_under_components_get_their_json_chosen() {
+        let mut doc = json!({
+            "paths": {"/p": {"post": {
+                "operationId": "p",
+                "requestBody": {"$ref": "#/components/requestBodies/Body"},
+                "responses": {"200": {"$ref": "#/components/responses/Ok"}}
+            }}},
+            "components": {
+                "requestBodies": {"Body": {"content": {
+                    "application/json": {"schema": {"type": "object"}},
+                    "application/xml": {"schema": {"type": "object"}}
+                }}},
+                "responses": {"Ok": {"description": "ok", "content": {
+                    "application/json; charset=utf-8": {"schema": {"type": "object"}},
+                    "application/jose+jwe": {"schema": {"type": "string"}}
+                }}}
+            }
+        });
+        choose_json_media(&mut doc);
+        let keys = |p: &str| {
+            doc.pointer(p)
+                .and_then(Value::as_object)
+                .map(|m| m.keys().cloned().collect::<Vec<_>>())
+        };
+        assert_eq!(
+            keys("/components/requestBodies/Body/content"),
+            Some(vec!["application/json".to_owned()])
+        );
+        assert_eq!(
+            keys("/components/responses/Ok/content"),
+            Some(vec!["application/json".to_owned()])
+        );
+        assert_eq!(choices(&doc).len(), 2, "{:?}", choices(&doc));
+    }
+
+    #[test]
+    fn operations_that_cannot_be_generated_are_left_out_and_listed() {
+        let mut doc = json!({"paths": {
+            "/files": {"post": {
+                "operationId": "upload",
+                "requestBody": {"content": {"multipart/form-data": {"schema": {"type": "object"}}}},
+                "responses": {"200": {"description": "ok"}}
+            }},
+            "/session": {
+                "get": {
+                    "operationId": "session",
+                    "parameters": [{"name": "sid", "in": "cookie", "required": true, "schema": {"type": "string"}}],
+                    "responses": {"200": {"description": "ok"}}
+                },
+                "put": {
+                    "operationId": "touch",
+                    "parameters": [
+                        {"name": "q", "in": "query", "schema": {"type": "string"}},
+                        {"name": "pref", "in": "cookie", "schema": {"type": "string"}}
+                    ],
+                    "responses": {"200": {"description": "ok"}}
+                }
+            }
+        }});
+        leave_out_ungeneratable(&mut doc);
+        assert!(
+            doc.pointer("/paths/~1files").is_none(),
+            "a path left with nothing goes"
+        );
+        assert!(doc.pointer("/paths/~1session/get").is_none());
+        assert_eq!(
+            doc.pointer("/paths/~1session/put/parameters")
+                .and_then(Value::as_array)
+                .map(Vec::len),
+            Some(1),
+            "the optional cookie parameter is dropped, the operation kept"
+        );
+        assert_eq!(
+            doc[LEFT_OUT],
+            json!([
+                {"operation": "POST /files", "reason": "a `multipart/form-data` request body"},
+                {"operation": "GET /session", "reason": "a required cookie parameter `sid`"}
+            ])
+        );
+        let all = choices(&doc);
+        assert_eq!(all.len(), 3, "{all:?}");
+        assert!(
+            all.iter()
+                .any(|c| c.contains("POST /files left out of the client")),
+            "{all:?}"
+        );
+        assert!(
+            all.iter()
+                .any(|c| c.contains("optional cookie parameter `pref` dropped")),
+            "{all:?}"
+        );
+    }
+
+    #[test]
+    fn bodies_progenitor_does_not_take_are_sent_as_text_or_bytes_with_their_media_type() {
+        let mut doc = json!({"paths": {
+            "/consents": {"post": {
+                "operationId": "consent",
+                "requestBody": {"content": {"application/jwt": {"schema": {"$ref": "#/components/schemas/Consent"}}}},
+                "responses": {"201": {"description": "ok"}}
+            }},
+            "/scans": {"post": {
+                "operationId": "scan",
+                "requestBody": {"content": {"image/png": {"schema": {"type": "string", "format": "binary"}}}},
+                "responses": {"201": {"description": "ok"}}
+            }}
+        }});
+        other_bodies_as_text_or_bytes(&mut doc);
+        let consent = &doc["paths"]["/consents"]["post"];
+        assert_eq!(consent[CONTENT_TYPE], json!("application/jwt"));
+        assert_eq!(
+            consent["requestBody"]["content"]["text/plain"]["schema"],
+            json!({"type": "string"})
+        );
+        assert_eq!(
+            consent["requestBody"]["content"]["text/plain"]["x-payload-schema"],
+            json!({"$ref": "#/components/schemas/Consent"})
+        );
+        let scan = &doc["paths"]["/scans"]["post"];
+        assert_eq!(scan[CONTENT_TYPE], json!("image/png"));
+        assert!(
+            scan.pointer("/requestBody/content/application~1octet-stream")
+                .is_some()
+        );
+        let all = choices(&doc);
+        assert!(
+            all.iter().any(|c| c.contains("sent as the text you give (a String), Content-Type `application/jwt`; its documented payload is `Consent`")),
+            "{all:?}"
+        );
+    }
+
+    #[test]
+    fn differing_and_body_less_success_answers_get_one_shape() {
+        let mut doc = json!({"paths": {
+            "/status": {"get": {
+                "operationId": "getStatus",
+                "responses": {
+                    "200": {"description": "done", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Done"}}}},
+                    "202": {"description": "pending", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pending"}}}},
+                    "204": {"description": "nothing"}
+                }
+            }},
+            "/same": {"put": {
+                "operationId": "putSame",
+                "responses": {
+                    "200": {"$ref": "#/components/responses/Thing"},
+                    "204": {"description": "unchanged"}
+                }
+            }}
+        }, "components": {
+            "responses": {"Thing": {"description": "a thing", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Done"}}}}},
+            "schemas": {"Done": {"type": "object"}, "Pending": {"type": "object"}}
+        }});
+        one_success_shape(&mut doc);
+        assert_eq!(
+            doc["components"]["schemas"]["getStatus-success"]["oneOf"],
+            json!([{"$ref": "#/components/schemas/Done"}, {"$ref": "#/components/schemas/Pending"}])
+        );
+        let wrapped = json!({"nullable": true, "allOf": [{"$ref": "#/components/schemas/getStatus-success"}]});
+        for status in ["200", "202", "204"] {
+            assert_eq!(
+                doc["paths"]["/status"]["get"]["responses"][status]["content"]["application/json"]
+                    ["schema"],
+                wrapped,
+                "{status}"
+            );
+        }
+        assert_eq!(
+            doc["paths"]["/status"]["get"][EMPTY_SUCCESS],
+            json!(["204"])
+        );
+        let same = &doc["paths"]["/same"]["put"];
+        assert_eq!(same[EMPTY_SUCCESS], json!(["204"]));
+        assert_eq!(
+            same["responses"]["200"]["description"],
+            json!("a thing"),
+            "a $ref'd response is inlined"
+        );
+        assert_eq!(
+            same["responses"]["204"]["content"]["application/json"]["schema"],
+            json!({"nullable": true, "allOf": [{"$ref": "#/components/schemas/Done"}]})
+        );
+        let all = choices(&doc);
+        assert_eq!(all.len(), 3, "{all:?}");
+        assert!(all[0].contains("success answers differ (200 `Done`, 202 `Pending`): the answer is `GetStatusSuccess`"), "{all:?}");
+    }
+
+    #[test]
+    fn formats_that_mean_nothing_and_form_encodings_are_dropped() {
+        let mut doc = json!({"paths": {"/p": {"post": {
+            "operationId": "p",
+            "requestBody": {"content": {"application/x-www-form-urlencoded": {
+                "schema": {"type": "object"},
+                "encoding": {"expand": {"style": "deepObject", "explode": true}}
+            }}},
+            "responses": {"200": {"description": "ok"}}
+        }}}, "components": {"schemas": {
+            "Payer": {"type": "object", "format": "payer_v1", "example": {"type": "object", "format": "kept"}},
+            "Day": {"type": "string", "format": "date"}
+        }}});
+        drop_meaningless_formats(&mut doc);
+        drop_form_encodings(&mut doc);
+        assert!(doc.pointer("/components/schemas/Payer/format").is_none());
+        assert_eq!(
+            doc.pointer("/components/schemas/Payer/example/format"),
+            Some(&json!("kept")),
+            "examples are data"
+        );
+        assert_eq!(
+            doc.pointer("/components/schemas/Day/format"),
+            Some(&json!("date"))
+        );
+        assert!(
+            doc.pointer(
+                "/paths/~1p/post/requestBody/content/application~1x-www-form-urlencoded/encoding"
+            )
+            .is_none()
+        );
+        let all = choices(&doc);
+        assert_eq!(all.len(), 2, "{all:?}");
+        assert!(all[1].contains("styles: deepObject"), "{all:?}");
+    }
+}

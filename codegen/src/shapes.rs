@@ -4,7 +4,10 @@
 //! (200 vs 201), a typed 2xx beside an empty 2xx (200 + 204), error responses with different
 //! schemas or a typed one beside an empty one (400 JSON + 401 empty), a typed `default` beside a
 //! typed 2xx, a request body with several media types, a JSON response without a schema, multipart
-//! bodies and cookie parameters. Each is reported with file, JSON pointer and operation.
+//! bodies, cookie and `deepObject` parameters. The normaliser gives most of these a default first
+//! (recorded in the document's choices: JSON among media types, one success shape, operations it
+//! cannot generate left out); what is left is reported here with file, JSON pointer and
+//! operation, every problem of the document in one run.
 
 use std::path::Path;
 

@@ -200,10 +200,10 @@ fn a_fix_without_a_reason_is_refused() {
 
 #[test]
 fn unsupported_shapes_name_pointer_and_operation() {
-    // 200 JSON beside 204 without body: progenitor panics on it.
+    // 200 JSON beside 201 XML: two answers, one of them not JSON.
     let doc = GOOD.replace(
         "      responses:\n        \"200\":",
-        "      responses:\n        \"204\": {description: none}\n        \"200\":",
+        "      responses:\n        \"201\": {description: xml, content: {application/xml: {schema: {type: string}}}}\n        \"200\":",
     );
     let err = run("shape", &doc, None);
     let text = err.to_string();
@@ -223,15 +223,37 @@ fn unsupported_shapes_name_pointer_and_operation() {
 }
 
 #[test]
-fn a_request_media_type_progenitor_does_not_take_is_located() {
-    let doc = GOOD.replace("      operationId: getOrder\n", "      operationId: getOrder\n      requestBody:\n        content:\n          application/jwt: {schema: {type: string}}\n");
-    let err = run("jwt", &doc, None);
+fn a_deep_object_parameter_is_located() {
+    let doc = GOOD.replace(
+        "        - {name: id, in: path, required: true, schema: {type: string}}\n",
+        "        - {name: id, in: path, required: true, schema: {type: string}}\n        - {name: filter, in: query, style: deepObject, schema: {type: object}}\n",
+    );
+    let err = run("deep", &doc, None);
     let text = err.to_string();
     assert!(matches!(err, Error::UnsupportedShape { .. }), "{text}");
     assert!(
-        text.contains("/paths/~1orders~1{id}/get/requestBody/content/application~1jwt")
+        text.contains("/paths/~1orders~1{id}/get/parameters/1")
             && text.contains("GET /orders/{id}")
-            && text.contains("text/plain"),
+            && text.contains("deepObject"),
+        "{text}"
+    );
+}
+
+#[test]
+fn every_dangling_ref_is_reported_in_one_run() {
+    let doc = GOOD.replace(
+        "        amount: {type: number, example: 12345678901234567.89}\n",
+        "        amount: {type: number, example: 12345678901234567.89}\n        a: {$ref: '#/components/schemas/Gone'}\n        b: {$ref: '#/components/schemas/AlsoGone'}\n",
+    );
+    let err = run("dangling-all", &doc, None);
+    let text = err.to_string();
+    assert!(
+        matches!(err, Error::Several(ref all) if all.len() == 2),
+        "{text}"
+    );
+    assert!(
+        text.contains("/components/schemas/Order/properties/a/$ref")
+            && text.contains("`#/components/schemas/AlsoGone`"),
         "{text}"
     );
 }
@@ -255,7 +277,7 @@ fn every_unsupported_shape_of_a_document_is_reported_in_one_run() {
     let doc = GOOD
         .replace(
             "      responses:\n        \"200\":",
-            "      responses:\n        \"204\": {description: none}\n        \"200\":",
+            "      responses:\n        \"201\": {description: xml, content: {application/xml: {schema: {type: string}}}}\n        \"200\":",
         )
         .replace(
             "paths:\n",
@@ -322,5 +344,28 @@ fn writes_are_all_or_nothing() {
         leftovers.len(),
         1,
         "temporary files left behind: {leftovers:?}"
+    );
+}
+
+#[test]
+fn a_schema_the_generator_cannot_take_is_located() {
+    // Bypass the normaliser (which drops a `format` on an object): typify panics on it, and the
+    // panic is turned into an error at the schema's place.
+    let doc = GOOD.replace(
+        "    Order:\n      type: object\n",
+        "    Order:\n      type: object\n      format: payer_v1\n",
+    );
+    let value = bank_codegen::load::parse(Path::new("demo.yaml"), &doc)
+        .expect("parses")
+        .value;
+    let err = bank_codegen::generate::client_tokens(Path::new("demo.yaml"), &value)
+        .expect_err("typify refuses it");
+    let text = err.to_string();
+    assert!(matches!(err, Error::Invalid { .. }), "{text}");
+    assert!(
+        text.starts_with(
+            "demo.yaml: /components/schemas/Order: the generator cannot take this schema"
+        ),
+        "{text}"
     );
 }

@@ -144,7 +144,18 @@ fn new(root: &Path, args: &[String]) -> Result<(), String> {
         .find(|a| a.name == *name)
         .ok_or("the staged API was not found")?;
     let mut timings = bank_codegen::Timings::default();
-    let mut files = bank_codegen::generate_api(api, &mut timings).map_err(|e| e.to_string())?;
+    // Problems name the document as the user gave it, not the staged copy.
+    let staged_document = staged.join(file_name).display().to_string();
+    let mut files = bank_codegen::generate_api(api, &mut timings).map_err(|e| {
+        let mut text = e.to_string().replace(&staged_document, &shown);
+        if swagger {
+            text.push_str(
+                "\n(JSON pointers are into the document's OpenAPI 3.0 form: `/components/schemas/X` \
+                 is Swagger's `/definitions/X`)",
+            );
+        }
+        text
+    })?;
     let spec_dir = PathBuf::from("specs").join(name);
     for (file, content) in specs {
         files.push(OutputFile {

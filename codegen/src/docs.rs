@@ -1,0 +1,104 @@
+//! Doc comments taken from a bank's document are prose, not Rust: a Markdown code block in a
+//! description (a `curl` call, a URL, JSON) would otherwise become a doctest of the generated
+//! crate, and fail. Fences without a language, or marked Rust, are marked `text`.
+
+use syn::visit_mut::VisitMut;
+
+/// Mark every code block of the file's doc comments that rustdoc would run as `text`.
+pub fn fence_code_blocks(file: &mut syn::File) {
+    Fences { inside: false }.visit_file_mut(file);
+}
+
+struct Fences {
+    /// Inside a fenced block (a fence may open in one `#[doc]` line and close in a later one).
+    inside: bool,
+}
+
+impl VisitMut for Fences {
+    fn visit_attribute_mut(&mut self, attr: &mut syn::Attribute) {
+        if !attr.path().is_ident("doc") {
+            return;
+        }
+        let syn::Meta::NameValue(nv) = &mut attr.meta else {
+            return;
+        };
+        let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(text),
+            ..
+        }) = &nv.value
+        else {
+            return;
+        };
+        let original = text.value();
+        let fixed = self.fix(&original);
+        if fixed != original {
+            nv.value = syn::parse_quote!(#fixed);
+        }
+    }
+}
+
+impl Fences {
+    fn fix(&mut self, text: &str) -> String {
+        let mut out = String::with_capacity(text.len() + 8);
+        for (i, line) in text.split('\n').enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            let trimmed = line.trim_start();
+            let fence = if trimmed.starts_with("```") {
+                "```"
+            } else if trimmed.starts_with("~~~") {
+                "~~~"
+            } else {
+                out.push_str(line);
+                continue;
+            };
+            if self.inside {
+                self.inside = false;
+                out.push_str(line);
+                continue;
+            }
+            self.inside = true;
+            let info = trimmed
+                .trim_start_matches(fence.chars().next().unwrap_or('`'))
+                .trim();
+            let runs = info.is_empty()
+                || info.split([',', ' ']).any(|w| {
+                    matches!(
+                        w,
+                        "rust"
+                            | "should_panic"
+                            | "no_run"
+                            | "edition2018"
+                            | "edition2021"
+                            | "edition2024"
+                    )
+                });
+            if runs {
+                let indent = &line[..line.len() - trimmed.len()];
+                out.push_str(&format!("{indent}{fence}text"));
+            } else {
+                out.push_str(line);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_blocks_rustdoc_would_run_become_text() {
+        let mut fences = Fences { inside: false };
+        assert_eq!(
+            fences.fix("Call:\n```\ncurl -H x\n```\nand\n```json\n{}\n```\n  ```rust\nx\n  ```"),
+            "Call:\n```text\ncurl -H x\n```\nand\n```json\n{}\n```\n  ```text\nx\n  ```"
+        );
+        assert!(!fences.inside);
+        // A block opened in one `#[doc]` line and closed in another.
+        assert_eq!(fences.fix("```"), "```text");
+        assert_eq!(fences.fix("```"), "```");
+    }
+}
