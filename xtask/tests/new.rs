@@ -176,9 +176,12 @@ fn a_new_document_becomes_a_compiling_crate_and_a_broken_one_leaves_nothing() {
     std::fs::create_dir_all(root.join("crates/shapes-api/tests")).expect("tests dir");
     std::fs::write(root.join("crates/shapes-api/tests/http.rs"), HTTP_TEST).expect("test file");
     let manifest = root.join("crates/shapes-api/Cargo.toml");
-    let mut text = std::fs::read_to_string(&manifest).expect("manifest");
-    text.push_str("\n[dev-dependencies]\ntokio.workspace = true\n");
-    std::fs::write(&manifest, text).expect("manifest");
+    let generated_manifest = std::fs::read_to_string(&manifest).expect("manifest");
+    std::fs::write(
+        &manifest,
+        format!("{generated_manifest}\n[dev-dependencies]\ntokio.workspace = true\n"),
+    )
+    .expect("manifest");
     let test = Command::new(env!("CARGO"))
         .args(["test", "-p", "shapes-api", "--test", "http"])
         .current_dir(root)
@@ -190,6 +193,8 @@ fn a_new_document_becomes_a_compiling_crate_and_a_broken_one_leaves_nothing() {
         .output()
         .expect("cargo test runs");
     assert!(test.status.success(), "{}", text(&test));
+    std::fs::write(&manifest, generated_manifest).expect("manifest back as generated");
+    std::fs::remove_dir_all(root.join("crates/shapes-api/tests")).expect("test removed");
     // `type: number` parameters (path, query, `$ref`'d) compile as exact decimals.
     let run = xtask(root, &["new", "numbers-api", &fixture("new-numbers.yaml")]);
     assert!(run.status.success(), "{}", text(&run));
@@ -232,8 +237,7 @@ fn serve(answers: Vec<&'static str>) -> (String, std::sync::mpsc::Receiver<(Stri
                 if let Some(n) = line.to_ascii_lowercase().strip_prefix("content-length:") {
                     length = n.trim().parse().expect("length");
                 }
-                if line == "
-" {
+                if line == "\r\n" {
                     break;
                 }
                 head.push_str(&line);
@@ -251,16 +255,8 @@ fn serve(answers: Vec<&'static str>) -> (String, std::sync::mpsc::Receiver<(Stri
 #[tokio::test]
 async fn a_body_less_204_is_none_and_a_jwt_body_keeps_its_media_type() {
     let (base, requests) = serve(vec![
-        "HTTP/1.1 204 No Content
-connection: close
-
-",
-        "HTTP/1.1 200 OK
-content-type: application/json
-content-length: 21
-connection: close
-
-{"choice": "pending"}",
+        "HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n",
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 21\r\nconnection: close\r\n\r\n{\"choice\": \"pending\"}",
     ]);
     let client = shapes_api::Client::new_with_client(
         &base,
