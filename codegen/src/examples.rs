@@ -177,11 +177,10 @@ fn fill_defaults(doc: &Value, schema: &Value, value: &mut Value, depth: usize) {
                     declared.push(name);
                     match map.get_mut(name) {
                         Some(v) => fill_defaults(doc, p, v, depth + 1),
+                        // The property's own default: typify does not apply the default
+                        // of a schema the property only refers to.
                         None => {
-                            let resolved = bank_openapi::refs::target(p)
-                                .and_then(|t| doc.pointer(t))
-                                .unwrap_or(p);
-                            if let Some(default) = resolved.get("default") {
+                            if let Some(default) = p.get("default") {
                                 map.insert(name.clone(), default.clone());
                             }
                         }
@@ -239,8 +238,10 @@ mod validity_tests {
         let doc = json!({"components": {"schemas": {
             "Address": {"type": "object", "properties": {
                 "city": {"type": "string"},
-                "country": {"type": "string", "default": "AUS"}
-            }}
+                "country": {"type": "string", "default": "AUS"},
+                "support": {"$ref": "#/components/schemas/Support"}
+            }},
+            "Support": {"type": "string", "enum": ["UNSPECIFIED", "AUTH"], "default": "UNSPECIFIED"}
         }}});
         let schema = json!({"type": "object", "properties": {
             "home": {"$ref": "#/components/schemas/Address"},

@@ -8,7 +8,8 @@ use crate::load::{Document, SpecVersion, escape_pointer};
 
 use crate::paths::METHODS;
 
-/// Validate a loaded document; the first problem is reported with its JSON pointer. OpenAPI 3.0
+/// Validate a loaded document; every problem is reported at once (one error, or
+/// [`Error::Several`]), each with its JSON pointer. OpenAPI 3.0
 /// documents are also read as `openapiv3` reads them, as the generator will.
 pub fn check(doc: &Document) -> Result<()> {
     check_structure(doc)?;
@@ -44,23 +45,28 @@ pub fn check_structure_lenient(doc: &Document) -> Result<Vec<String>> {
 fn structure(doc: &Document, warnings: &mut Option<Vec<String>>) -> Result<()> {
     let path = &doc.path;
     let v = &doc.value;
-    crate::refs::check(path, v)?;
+    let mut found: Vec<Error> = Vec::new();
+    match crate::refs::check(path, v) {
+        Err(Error::Several(all)) => found.extend(all),
+        Err(e) => found.push(e),
+        Ok(()) => {}
+    }
     for key in ["title", "version"] {
         if v.pointer(&format!("/info/{key}"))
             .and_then(Value::as_str)
             .is_none()
         {
-            return Err(Error::invalid(
+            found.push(Error::invalid(
                 path,
                 format!("/info/{key}"),
                 format!("`info.{key}` is required"),
             ));
         }
     }
-    let paths = v
-        .get("paths")
-        .and_then(Value::as_object)
-        .ok_or_else(|| Error::invalid(path, "/paths", "`paths` is required"))?;
+    let Some(paths) = v.get("paths").and_then(Value::as_object) else {
+        found.push(Error::invalid(path, "/paths", "`paths` is required"));
+        return all_of(found);
+    };
     let resolve = |p: &'_ Value| -> Value {
         match bank_openapi::refs::target(p) {
             Some(ptr) => v.pointer(ptr).cloned().unwrap_or(Value::Null),
@@ -95,7 +101,7 @@ fn structure(doc: &Document, warnings: &mut Option<Vec<String>>) -> Result<()> {
                     }
                 }
                 _ => {
-                    return Err(Error::invalid(
+                    found.push(Error::invalid(
                         path,
                         format!("{base}/responses"),
                         "an operation needs at least one response",
@@ -116,22 +122,24 @@ fn structure(doc: &Document, warnings: &mut Option<Vec<String>>) -> Result<()> {
                     p.get("name").and_then(Value::as_str),
                     p.get("in").and_then(Value::as_str),
                 ) else {
-                    return Err(Error::invalid(
+                    found.push(Error::invalid(
                         path,
                         at,
                         "a parameter needs `name` and `in`",
                     ));
+                    continue;
                 };
                 let allowed: &[&str] = match doc.version {
                     SpecVersion::Swagger2 => &["query", "header", "path", "formData", "body"],
                     SpecVersion::OpenApi30 => &["query", "header", "path", "cookie"],
                 };
                 if !allowed.contains(&location) {
-                    return Err(Error::invalid(
+                    found.push(Error::invalid(
                         path,
                         at,
                         format!("`in: {location}` is not valid here"),
                     ));
+                    continue;
                 }
                 let has_schema = match (doc.version, location) {
                     (SpecVersion::Swagger2, "body") => p.get("schema").is_some(),
@@ -141,11 +149,12 @@ fn structure(doc: &Document, warnings: &mut Option<Vec<String>>) -> Result<()> {
                     }
                 };
                 if !has_schema {
-                    return Err(Error::invalid(
+                    found.push(Error::invalid(
                         path,
                         at,
                         "the parameter declares no type or schema",
                     ));
+                    continue;
                 }
                 if location == "path" && p.get("required") != Some(&Value::Bool(true)) {
                     if let Some(w) = warnings.as_mut() {
@@ -155,7 +164,7 @@ fn structure(doc: &Document, warnings: &mut Option<Vec<String>>) -> Result<()> {
                         ));
                         continue;
                     }
-                    return Err(Error::invalid(
+                    found.push(Error::invalid(
                         path,
                         at,
                         "path parameters must be `required: true`",
@@ -168,7 +177,7 @@ fn structure(doc: &Document, warnings: &mut Option<Vec<String>>) -> Result<()> {
                         && p.get("name").and_then(Value::as_str) == Some(name)
                 });
                 if !declared {
-                    return Err(Error::invalid(
+                    found.push(Error::invalid(
                         path,
                         base.clone(),
                         format!("path parameter `{name}` of the template is not declared"),
@@ -177,7 +186,16 @@ fn structure(doc: &Document, warnings: &mut Option<Vec<String>>) -> Result<()> {
             }
         }
     }
-    Ok(())
+    all_of(found)
+}
+
+/// No problem, one, or [`Error::Several`].
+fn all_of(mut found: Vec<Error>) -> Result<()> {
+    match found.len() {
+        0 => Ok(()),
+        1 => Err(found.remove(0)),
+        _ => Err(Error::Several(found)),
+    }
 }
 
 /// The examples a `known-quirks.yaml` lists, `pointer → quirk` (none when the file is absent).
@@ -235,4 +253,43 @@ pub fn example_violations(doc: &Value) -> Vec<(String, String)> {
         Ok(())
     });
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_structural_problem_is_reported_in_one_run() {
+        let doc = Document {
+            path: "bad.yaml".into(),
+            version: SpecVersion::OpenApi30,
+            value: serde_json::json!({
+                "openapi": "3.0.3",
+                "info": {"title": "t"},
+                "paths": {"/things/{id}": {"get": {
+                    "parameters": [{"name": "q", "in": "body", "schema": {"type": "string"}}]
+                }}},
+                "components": {"schemas": {"A": {"$ref": "#/components/schemas/Gone"}}}
+            }),
+            notes: Vec::new(),
+        };
+        let Err(Error::Several(all)) = check_structure(&doc) else {
+            panic!("several problems expected");
+        };
+        let text: Vec<String> = all.iter().map(ToString::to_string).collect();
+        assert_eq!(text.len(), 5, "{text:#?}");
+        for expected in [
+            "bad.yaml: /components/schemas/A/$ref: dangling $ref",
+            "bad.yaml: /info/version: `info.version` is required",
+            "bad.yaml: /paths/~1things~1{id}/get/responses: an operation needs at least one response",
+            "bad.yaml: /paths/~1things~1{id}/get/parameters/0: `in: body` is not valid here",
+            "bad.yaml: /paths/~1things~1{id}/get: path parameter `id` of the template is not declared",
+        ] {
+            assert!(
+                text.iter().any(|t| t.starts_with(expected)),
+                "{expected}: {text:#?}"
+            );
+        }
+    }
 }
