@@ -233,7 +233,7 @@ fn leave_out_ungeneratable(doc: &mut Value) {
         }
     }
     // Later indexes first, so earlier ones stay valid.
-    dropped.sort_by(|a, b| b.1.cmp(&a.1));
+    dropped.sort_by_key(|d| std::cmp::Reverse(d.1));
     for (at, i, name) in dropped {
         if left_out.iter().any(|(l, _, _)| *l == at) {
             continue;

@@ -21,10 +21,10 @@ use crate::paths::operations;
 /// error, or [`Error::Several`]), each with file, pointer and operation.
 pub fn check(path: &Path, doc: &Value) -> Result<()> {
     let mut found: Vec<Error> = operations(doc)
-        .filter_map(|operation| {
+        .flat_map(|operation| {
             check_operation(doc, operation.op)
-                .err()
-                .map(|(suffix, reason)| Error::UnsupportedShape {
+                .into_iter()
+                .map(move |(suffix, reason)| Error::UnsupportedShape {
                     path: path.to_path_buf(),
                     pointer: format!("{}{suffix}", operation.pointer()),
                     operation: operation.label(),
@@ -61,7 +61,16 @@ pub fn check(path: &Path, doc: &Value) -> Result<()> {
 
 type Shape = Option<Value>;
 
-fn check_operation(doc: &Value, op: &Value) -> Result<(), (String, String)> {
+/// Every problem of one operation: each parameter's, the request body's, the responses'.
+fn check_operation(doc: &Value, op: &Value) -> Vec<(String, String)> {
+    let mut found = check_parameters(doc, op);
+    found.extend(check_body(doc, op).err());
+    found.extend(check_responses(doc, op).err());
+    found
+}
+
+fn check_parameters(doc: &Value, op: &Value) -> Vec<(String, String)> {
+    let mut found = Vec::new();
     for (i, p) in op
         .get("parameters")
         .and_then(Value::as_array)
@@ -72,21 +81,27 @@ fn check_operation(doc: &Value, op: &Value) -> Result<(), (String, String)> {
         let p = crate::refs::deref(doc, p);
         if p.get("style").and_then(Value::as_str) == Some("deepObject") {
             let name = p.get("name").and_then(Value::as_str).unwrap_or("?");
-            return Err((
+            found.push((
                 format!("/parameters/{i}"),
                 format!(
                     "parameter `{name}` has `style: deepObject` (`{name}[key]=value`), which progenitor \
                      cannot send; declare it as the flat parameters it stands for, or drop it, with a fix"
                 ),
             ));
+            continue;
         }
         if p.get("in").and_then(Value::as_str) == Some("cookie") {
-            return Err((
+            found.push((
                 format!("/parameters/{i}"),
                 "cookie parameters are not supported by progenitor".into(),
             ));
+            continue;
         }
     }
+    found
+}
+
+fn check_body(doc: &Value, op: &Value) -> Result<(), (String, String)> {
     if let Some(body) = op.get("requestBody").map(|b| crate::refs::deref(doc, b)) {
         let content = body.get("content").and_then(Value::as_object);
         let media: Vec<&String> = content.map(|c| c.keys().collect()).unwrap_or_default();
@@ -125,6 +140,10 @@ fn check_operation(doc: &Value, op: &Value) -> Result<(), (String, String)> {
             }
         }
     }
+    Ok(())
+}
+
+fn check_responses(doc: &Value, op: &Value) -> Result<(), (String, String)> {
     let Some(responses) = op.get("responses").and_then(Value::as_object) else {
         return Err(("/responses".into(), "the operation has no responses".into()));
     };

@@ -256,9 +256,9 @@ fn apply_notes(imp: &mut syn::ItemImpl, notes: &BTreeMap<String, OperationNotes>
                     .base10_parse::<u16>()
                     .is_ok_and(|n| self.0.empty_success.contains(&n))
             {
-                arm.body = Box::new(syn::parse_quote! {
+                *arm.body = syn::parse_quote! {
                     Ok(ResponseValue::new(None, response.status(), response.headers().clone()))
-                });
+                };
             }
             syn::visit_mut::visit_arm_mut(self, arm);
         }

@@ -369,3 +369,35 @@ fn a_schema_the_generator_cannot_take_is_located() {
         "{text}"
     );
 }
+
+#[test]
+fn every_problem_of_one_operation_is_reported() {
+    // One operation, three problems: a deepObject parameter, a body in two media types neither of
+    // them JSON, and two different answers one of which is not JSON.
+    let doc = GOOD
+        .replace(
+            "        - {name: id, in: path, required: true, schema: {type: string}}\n",
+            "        - {name: id, in: path, required: true, schema: {type: string}}\n        - {name: filter, in: query, style: deepObject, schema: {type: object}}\n",
+        )
+        .replace(
+            "      operationId: getOrder\n",
+            "      operationId: getOrder\n      requestBody:\n        content:\n          text/plain: {schema: {type: string}}\n          application/xml: {schema: {type: object}}\n",
+        )
+        .replace(
+            "      responses:\n        \"200\":",
+            "      responses:\n        \"201\": {description: xml, content: {application/xml: {schema: {type: string}}}}\n        \"200\":",
+        );
+    let err = run("one-op", &doc, None);
+    let text = err.to_string();
+    let Error::Several(all) = &err else {
+        panic!("{text}")
+    };
+    assert_eq!(all.len(), 3, "{text}");
+    for place in [
+        "/get/parameters/1",
+        "/get/requestBody/content",
+        "/get/responses",
+    ] {
+        assert!(text.contains(place), "{place}: {text}");
+    }
+}
