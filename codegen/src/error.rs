@@ -50,7 +50,7 @@ pub enum Error {
         message: String,
     },
     /// A `$ref` points at nothing.
-    #[error("{}: {pointer}: dangling $ref `{target}`", path.display())]
+    #[error("{}: {pointer}: dangling $ref `{target}`: {}", path.display(), dangling_fix(target))]
     DanglingRef {
         /// The file.
         path: PathBuf,
@@ -122,6 +122,22 @@ pub enum Error {
         /// The APIs found under `specs/`.
         known: String,
     },
+}
+
+/// The fix to write for a dangling `$ref`: where the missing schema goes, as an overlay action.
+fn dangling_fix(target: &str) -> String {
+    let pointer = target.strip_prefix('#').unwrap_or(target);
+    match pointer.rsplit_once('/') {
+        Some((parent, name)) if parent.starts_with('/') && !name.is_empty() => format!(
+            "the document defines nothing there; define it with a fix (target `${}`, update `{{{name}: …}}`) \
+             or point the $ref at a schema that exists",
+            parent.replace('/', ".")
+        ),
+        _ => {
+            "only local references (`#/…`) and files beside the document are read; point it at one"
+                .into()
+        }
+    }
 }
 
 impl Error {

@@ -276,12 +276,20 @@ pub fn examples_test(doc: &Value, type_names: &BTreeSet<String>) -> String {
          mod example_roundtrips {{\n\
          use super::types;\n\
          /// `expected`, when given, is the example as the type reads it: defaults filled, undeclared properties left out.\n\
-         fn roundtrip<T: serde::de::DeserializeOwned + serde::Serialize>(label: &str, json: &str, expected: Option<&str>) {{\n\
-             let expected: serde_json::Value = serde_json::from_str(expected.unwrap_or(json)).expect(\"the example is JSON\");\n\
-             let typed: T = serde_json::from_str(json).unwrap_or_else(|e| panic!(\"{{label}}: does not deserialise: {{e}}\"));\n\
-             let text = serde_json::to_string(&typed).expect(\"serialises\");\n\
-             let back: serde_json::Value = serde_json::from_str(&text).expect(\"serialised JSON parses\");\n\
-             assert_eq!(without_nulls(back), without_nulls(expected), \"{{label}}: does not round-trip\");\n\
+         /// Run on a thread with a large stack: a debug build of a big nested type (serde's\n\
+         /// derived code) needs more than a test thread's 2 MiB.\n\
+         fn roundtrip<T: serde::de::DeserializeOwned + serde::Serialize + 'static>(label: &'static str, json: &'static str, expected: Option<&'static str>) {{\n\
+             let run = move || {{\n\
+                 let expected: serde_json::Value = serde_json::from_str(expected.unwrap_or(json)).expect(\"the example is JSON\");\n\
+                 let typed: T = serde_json::from_str(json).unwrap_or_else(|e| panic!(\"{{label}}: does not deserialise: {{e}}\"));\n\
+                 let text = serde_json::to_string(&typed).expect(\"serialises\");\n\
+                 let back: serde_json::Value = serde_json::from_str(&text).expect(\"serialised JSON parses\");\n\
+                 assert_eq!(without_nulls(back), without_nulls(expected), \"{{label}}: does not round-trip\");\n\
+             }};\n\
+             let outcome = std::thread::Builder::new().stack_size(64 << 20).spawn(run).expect(\"a test thread\").join();\n\
+             if let Err(panic) = outcome {{\n\
+                 std::panic::resume_unwind(panic);\n\
+             }}\n\
          }}\n\
          /// An optional property written `null` and one left out mean the same.\n\
          fn without_nulls(v: serde_json::Value) -> serde_json::Value {{\n\

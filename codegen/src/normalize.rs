@@ -32,6 +32,7 @@ pub fn normalise(path: &Path, doc: &mut Value, policy: &Policy) -> Result<()> {
     other_bodies_as_text_or_bytes(doc);
     one_success_shape(doc);
     tidy_enums(doc);
+    enums_without_distinct_names(doc);
     drop_meaningless_formats(doc);
     rename_colliding_schemas(doc);
     if policy.exact_numbers {
@@ -176,10 +177,11 @@ fn choose_json_media(doc: &mut Value) {
 /// The root key listing the operations left out of the client (`{operation, reason}`).
 pub const LEFT_OUT: &str = "x-left-out";
 
-/// Operations progenitor cannot generate at all — a multipart request body, a required cookie
-/// parameter — are left out of the client (the rest of the API is generated), each listed in
-/// [`LEFT_OUT`] and recorded ([`CHOICES`]); an optional cookie parameter is dropped from its
-/// operation, recorded. A fix can reshape such an operation to bring it back.
+/// Operations progenitor cannot generate at all — a multipart request body, a required cookie or
+/// `deepObject` parameter — are left out of the client (the rest of the API is generated), each
+/// listed in [`LEFT_OUT`] and recorded ([`CHOICES`]); an optional cookie or `deepObject`
+/// parameter (`filter[status]=…`) is dropped from its operation, recorded. A fix can reshape such
+/// an operation or parameter to bring it back.
 fn leave_out_ungeneratable(doc: &mut Value) {
     let mut left_out: Vec<(String, String, String)> = Vec::new();
     let mut dropped: Vec<(String, usize, String)> = Vec::new();
@@ -214,18 +216,18 @@ fn leave_out_ungeneratable(doc: &mut Value) {
             .enumerate()
         {
             let p = crate::refs::deref(doc, p);
-            if p.get("in").and_then(Value::as_str) != Some("cookie") {
-                continue;
-            }
-            let name = p
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or("?")
-                .to_owned();
-            if p.get("required").and_then(Value::as_bool) == Some(true) {
-                reason.get_or_insert_with(|| format!("a required cookie parameter `{name}`"));
+            let what = if p.get("in").and_then(Value::as_str) == Some("cookie") {
+                "cookie parameter"
+            } else if p.get("style").and_then(Value::as_str) == Some("deepObject") {
+                "`deepObject` parameter"
             } else {
-                dropped.push((op.pointer(), i, name));
+                continue;
+            };
+            let name = p.get("name").and_then(Value::as_str).unwrap_or("?");
+            if p.get("required").and_then(Value::as_bool) == Some(true) {
+                reason.get_or_insert_with(|| format!("a required {what} `{name}`"));
+            } else {
+                dropped.push((op.pointer(), i, format!("{what} `{name}`")));
             }
         }
         if let Some(reason) = reason {
@@ -247,7 +249,10 @@ fn leave_out_ungeneratable(doc: &mut Value) {
         record(
             doc,
             format!("{at}/parameters/{i}"),
-            format!("optional cookie parameter `{name}` dropped: progenitor sends no cookies"),
+            format!(
+                "optional {name} dropped: progenitor cannot send it (a fix can declare it as the \
+                 parameters it stands for)"
+            ),
         );
     }
     for (at, label, reason) in left_out {
@@ -283,8 +288,8 @@ fn leave_out_ungeneratable(doc: &mut Value) {
 
 /// `encoding` of a form (`application/x-www-form-urlencoded`) body makes progenitor stop
 /// (`todo!`): dropped, and the form is sent the way serde_urlencoded writes it (flat keys: a
-/// nested object or array in such a body is refused when sending, naming the field, rather than
-/// sent in the documented style). Recorded once, with how many bodies it concerns.
+/// nested object or array in such a body is refused when sending — progenitor's `InvalidRequest`
+/// "failed to serialize body" — rather than sent in another style than documented). Recorded once, with how many bodies it concerns.
 fn drop_form_encodings(doc: &mut Value) {
     let mut places: Vec<String> = Vec::new();
     for op in operations(doc) {
@@ -626,6 +631,198 @@ fn drop_meaningless_formats(doc: &mut Value) {
     }
 }
 
+/// The Rust variant name typify gives an enum value (its `sanitize`, Pascal case).
+fn variant_name(value: &str) -> String {
+    use heck::ToPascalCase;
+    let out = match value {
+        "+1" => "plus1".to_pascal_case(),
+        "-1" => "minus1".to_pascal_case(),
+        _ => value
+            .replace('\'', "")
+            .replace(|c| !unicode_ident::is_xid_continue(c), "-")
+            .to_pascal_case(),
+    };
+    match out.chars().next() {
+        Some(c) if unicode_ident::is_xid_start(c) => out,
+        _ => format!("X{out}"),
+    }
+}
+
+/// The values of `values` whose variant names clash after both of typify's namings (the plain
+/// one, then the one writing elided characters as `X`); none when it can name them all.
+fn clashing_variant_names(values: &[&str]) -> Vec<String> {
+    let clashes = |name: &dyn Fn(&str) -> String| {
+        let mut seen: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
+        for v in values {
+            seen.entry(name(v)).or_default().push(v);
+        }
+        seen.into_values()
+            .filter(|vs| vs.len() > 1)
+            .flatten()
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    if clashes(&variant_name).is_empty() {
+        return Vec::new();
+    }
+    clashes(&|v: &str| {
+        variant_name(&v.replace(
+            |c: char| c == '_' || !unicode_ident::is_xid_continue(c),
+            "X",
+        ))
+    })
+}
+
+/// A string enum whose values typify cannot give distinct Rust names (`Etc/GMT+1` and
+/// `Etc/GMT-1` are both `EtcGmt1`; typify panics) is read as a plain string, its values kept in
+/// `x-enum-values`. Recorded ([`CHOICES`]).
+fn enums_without_distinct_names(doc: &mut Value) {
+    let mut found: Vec<(String, Vec<String>)> = Vec::new();
+    let _ = bank_openapi::walk::visit_objects(doc, &mut |map, at| -> std::result::Result<(), ()> {
+        if at
+            .split('/')
+            .any(|s| s == "example" || s == "examples" || s == "x-examples")
+        {
+            return Ok(());
+        }
+        let Some(values) = map.get("enum").and_then(Value::as_array) else {
+            return Ok(());
+        };
+        let strings: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
+        let clashing = clashing_variant_names(&strings);
+        if !clashing.is_empty() {
+            found.push((at.to_owned(), clashing));
+        }
+        Ok(())
+    });
+    for (at, clashing) in found {
+        if let Some(map) = doc.pointer_mut(&at).and_then(Value::as_object_mut)
+            && let Some(values) = map.remove("enum")
+        {
+            map.insert("x-enum-values".into(), values);
+        }
+        let shown: Vec<String> = clashing.iter().take(6).map(|v| format!("`{v}`")).collect();
+        record(
+            doc,
+            format!("{at}/enum"),
+            format!(
+                "enum values that give one Rust name ({}{}): read as a plain string, the values kept in x-enum-values",
+                shown.join(", "),
+                if clashing.len() > shown.len() {
+                    ", …"
+                } else {
+                    ""
+                }
+            ),
+        );
+    }
+}
+
+/// A schema name `name_2`, `name_3`, … whose Rust name is free.
+fn free_name(
+    name: &str,
+    schemas: &Map<String, Value>,
+    taken: &BTreeSet<String>,
+    inline: &std::collections::BTreeMap<String, String>,
+) -> String {
+    let rust = crate::generate::rust_type_name;
+    let mut n = 2;
+    loop {
+        let candidate = format!("{name}_{n}");
+        if !schemas.contains_key(&candidate)
+            && !taken.contains(&rust(&candidate))
+            && !inline.contains_key(&rust(&candidate))
+        {
+            return candidate;
+        }
+        n += 1;
+    }
+}
+
+/// The Rust names typify gives the inline schemas of component properties that become types of
+/// their own (objects with properties, string enums, unions, intersections; array items), with
+/// the pointer of the first schema named so: `<Parent>_<property>` in Pascal case (`Item` added
+/// for an array's items), or the schema's `title`.
+fn inline_type_names(doc: &Value) -> std::collections::BTreeMap<String, String> {
+    fn makes_type(schema: &Value) -> bool {
+        let many = |k: &str| {
+            schema
+                .get(k)
+                .and_then(Value::as_array)
+                .is_some_and(|a| a.len() > 1)
+        };
+        schema.get("$ref").is_none()
+            && (schema
+                .get("properties")
+                .and_then(Value::as_object)
+                .is_some_and(|p| !p.is_empty())
+                || schema
+                    .get("enum")
+                    .and_then(Value::as_array)
+                    .is_some_and(|e| e.iter().any(Value::is_string))
+                || many("oneOf")
+                || many("anyOf")
+                || many("allOf"))
+    }
+    fn walk(
+        parent: &str,
+        schema: &Value,
+        at: &str,
+        depth: usize,
+        out: &mut std::collections::BTreeMap<String, String>,
+    ) {
+        if depth > 12 {
+            return;
+        }
+        for (prop, p) in schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            let suggested = format!(
+                "{parent}_{}",
+                heck::ToSnakeCase::to_snake_case(prop.as_str())
+            );
+            let here = format!("{at}/properties/{}", escape_pointer(prop));
+            let (schema, suggested, here) = match p.get("items") {
+                Some(items) if p.get("type").and_then(Value::as_str) == Some("array") => {
+                    (items, format!("{suggested}Item"), format!("{here}/items"))
+                }
+                _ => (p, suggested, here),
+            };
+            if !makes_type(schema) {
+                continue;
+            }
+            let name = crate::generate::rust_type_name(
+                schema
+                    .get("title")
+                    .and_then(Value::as_str)
+                    .unwrap_or(&suggested),
+            );
+            out.entry(name.clone()).or_insert_with(|| here.clone());
+            walk(&name, schema, &here, depth + 1, out);
+        }
+    }
+    let mut out = std::collections::BTreeMap::new();
+    for (name, schema) in doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let rust = crate::generate::rust_type_name(name);
+        walk(
+            &rust,
+            schema,
+            &format!("/components/schemas/{}", escape_pointer(name)),
+            0,
+            &mut out,
+        );
+    }
+    out
+}
+
 /// `enum` lists the generators cannot take: a value listed twice (typify panics) is listed once;
 /// a `type: string` enum with unquoted numbers or booleans (`[1, 2]`, YAML's `yes`) lists them as
 /// the strings they stand for. Recorded ([`CHOICES`]).
@@ -690,6 +887,8 @@ fn tidy_enums(doc: &mut Value) {
 /// otherwise wrap the type in itself). Recorded ([`CHOICES`]).
 fn rename_colliding_schemas(doc: &mut Value) {
     let rust = crate::generate::rust_type_name;
+    let inline = inline_type_names(doc);
+    let mut inline_clashes: Vec<(String, String)> = Vec::new();
     let Some(schemas) = doc
         .pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)
@@ -719,17 +918,18 @@ fn rename_colliding_schemas(doc: &mut Value) {
     let mut taken: BTreeSet<String> = BTreeSet::new();
     let mut renames: Vec<(String, String)> = Vec::new();
     for name in &names {
+        if let Some(at) = inline.get(&rust(name)) {
+            // typify names an inline schema this way too (both types would be declared).
+            let new = free_name(name, schemas, &taken, &inline);
+            taken.insert(rust(&new));
+            inline_clashes.push((name.clone(), at.clone()));
+            renames.push((name.clone(), new));
+            continue;
+        }
         if taken.insert(rust(name)) {
             continue;
         }
-        let mut n = 2;
-        let new = loop {
-            let candidate = format!("{name}_{n}");
-            if !schemas.contains_key(&candidate) && !taken.contains(&rust(&candidate)) {
-                break candidate;
-            }
-            n += 1;
-        };
+        let new = free_name(name, schemas, &taken, &inline);
         taken.insert(rust(&new));
         renames.push((name.clone(), new));
     }
@@ -737,10 +937,14 @@ fn rename_colliding_schemas(doc: &mut Value) {
         if let Some(schema) = schemas.shift_remove(old) {
             schemas.insert(new.clone(), schema);
         }
+        let whose = match inline_clashes.iter().find(|(n, _)| n == old) {
+            Some((_, at)) => format!("the name typify gives the inline schema at {at}"),
+            None => "another schema's".to_owned(),
+        };
         choices.push((
             format!("/components/schemas/{}", crate::load::escape_pointer(old)),
             format!(
-                "renamed `{new}` (Rust `{}`): its Rust name `{}` is another schema's",
+                "renamed `{new}` (Rust `{}`): its Rust name `{}` is {whose}",
                 rust(new),
                 rust(old)
             ),
@@ -1385,6 +1589,20 @@ mod real_world_tests {
                 .any(|c| c.contains("optional cookie parameter `pref` dropped")),
             "{all:?}"
         );
+        let mut deep = json!({"paths": {"/charges": {"get": {
+            "operationId": "listCharges",
+            "parameters": [
+                {"name": "created", "in": "query", "style": "deepObject", "schema": {"type": "object"}},
+                {"name": "limit", "in": "query", "schema": {"type": "integer"}}
+            ],
+            "responses": {"200": {"description": "ok"}}
+        }}}});
+        leave_out_ungeneratable(&mut deep);
+        assert_eq!(
+            deep.pointer("/paths/~1charges/get/parameters"),
+            Some(&json!([{"name": "limit", "in": "query", "schema": {"type": "integer"}}]))
+        );
+        assert!(choices(&deep)[0].contains("optional `deepObject` parameter `created` dropped"));
     }
 
     #[test]
@@ -1482,6 +1700,33 @@ mod real_world_tests {
     }
 
     #[test]
+    fn enums_whose_values_give_one_rust_name_become_plain_strings() {
+        let mut doc = json!({"components": {"schemas": {
+            "Zone": {"type": "string", "enum": ["Etc/GMT+1", "Etc/GMT-1", "UTC"]},
+            "Sign": {"type": "string", "enum": ["a-b", "a_b"]},
+            "Fine": {"type": "string", "enum": ["+1", "-1", "one"]}
+        }}});
+        enums_without_distinct_names(&mut doc);
+        let zone = &doc["components"]["schemas"]["Zone"];
+        assert!(zone.get("enum").is_none());
+        assert_eq!(
+            zone["x-enum-values"],
+            json!(["Etc/GMT+1", "Etc/GMT-1", "UTC"])
+        );
+        // `a-b` and `a_b`: `AB` both, then `AXb` both.
+        assert!(doc["components"]["schemas"]["Sign"].get("enum").is_none());
+        assert_eq!(
+            doc["components"]["schemas"]["Fine"]["enum"],
+            json!(["+1", "-1", "one"])
+        );
+        let all = choices(&doc);
+        assert!(
+            all[0].contains("enum values that give one Rust name (`Etc/GMT+1`, `Etc/GMT-1`)"),
+            "{all:?}"
+        );
+    }
+
+    #[test]
     fn formats_that_mean_nothing_and_form_encodings_are_dropped() {
         let mut doc = json!({"paths": {"/p": {"post": {
             "operationId": "p",
@@ -1515,5 +1760,40 @@ mod real_world_tests {
         let all = choices(&doc);
         assert_eq!(all.len(), 2, "{all:?}");
         assert!(all[1].contains("styles: deepObject"), "{all:?}");
+    }
+}
+
+#[cfg(test)]
+mod inline_name_tests {
+    use super::*;
+
+    #[test]
+    fn a_schema_named_like_another_schemas_inline_type_is_renamed() {
+        // `payment_options.card` is an inline union: typify names it `PaymentOptionsCard`, the
+        // Rust name of the component `payment_options_card` too.
+        let mut doc = json!({"components": {"schemas": {
+            "payment_options": {"type": "object", "properties": {
+                "card": {"anyOf": [
+                    {"$ref": "#/components/schemas/payment_options_card"},
+                    {"type": "string"}
+                ]},
+                "plain": {"$ref": "#/components/schemas/payment_options_card"}
+            }},
+            "payment_options_card": {"type": "object", "properties": {"brand": {"type": "string"}}}
+        }}});
+        rename_colliding_schemas(&mut doc);
+        assert!(
+            doc.pointer("/components/schemas/payment_options_card_2")
+                .is_some()
+        );
+        assert_eq!(
+            doc.pointer("/components/schemas/payment_options/properties/plain/$ref"),
+            Some(&json!("#/components/schemas/payment_options_card_2"))
+        );
+        let choice = doc[CHOICES][0]["choice"].as_str().expect("recorded");
+        assert!(
+            choice.contains("is the name typify gives the inline schema at /components/schemas/payment_options/properties/card"),
+            "{choice}"
+        );
     }
 }

@@ -294,6 +294,9 @@ fn cargo(scratch: &Path, target: &Path, args: &[&str]) -> Result<Output, String>
         .current_dir(scratch)
         .args(args)
         .env("CARGO_TARGET_DIR", target)
+        // Each crate is built once: incremental caches would only fill the disk (gigabytes for
+        // a document the size of Stripe's).
+        .env("CARGO_INCREMENTAL", "0")
         .env_remove("CARGO_MANIFEST_DIR")
         .output()
         .map_err(|e| format!("running cargo {}: {e}", args.join(" ")))

@@ -5869,21 +5869,36 @@ pub mod mock {
 mod example_roundtrips {
     use super::types;
     /// `expected`, when given, is the example as the type reads it: defaults filled, undeclared properties left out.
-    fn roundtrip<T: serde::de::DeserializeOwned + serde::Serialize>(
-        label: &str,
-        json: &str,
-        expected: Option<&str>,
+    /// Run on a thread with a large stack: a debug build of a big nested type (serde's
+    /// derived code) needs more than a test thread's 2 MiB.
+    fn roundtrip<T: serde::de::DeserializeOwned + serde::Serialize + 'static>(
+        label: &'static str,
+        json: &'static str,
+        expected: Option<&'static str>,
     ) {
-        let expected: serde_json::Value = serde_json::from_str(expected.unwrap_or(json))
-            .expect("the example is JSON");
-        let typed: T = serde_json::from_str(json)
-            .unwrap_or_else(|e| panic!("{label}: does not deserialise: {e}"));
-        let text = serde_json::to_string(&typed).expect("serialises");
-        let back: serde_json::Value = serde_json::from_str(&text)
-            .expect("serialised JSON parses");
-        assert_eq!(
-            without_nulls(back), without_nulls(expected), "{label}: does not round-trip"
-        );
+        let run = move || {
+            let expected: serde_json::Value = serde_json::from_str(
+                    expected.unwrap_or(json),
+                )
+                .expect("the example is JSON");
+            let typed: T = serde_json::from_str(json)
+                .unwrap_or_else(|e| panic!("{label}: does not deserialise: {e}"));
+            let text = serde_json::to_string(&typed).expect("serialises");
+            let back: serde_json::Value = serde_json::from_str(&text)
+                .expect("serialised JSON parses");
+            assert_eq!(
+                without_nulls(back), without_nulls(expected),
+                "{label}: does not round-trip"
+            );
+        };
+        let outcome = std::thread::Builder::new()
+            .stack_size(64 << 20)
+            .spawn(run)
+            .expect("a test thread")
+            .join();
+        if let Err(panic) = outcome {
+            std::panic::resume_unwind(panic);
+        }
     }
     /// An optional property written `null` and one left out mean the same.
     fn without_nulls(v: serde_json::Value) -> serde_json::Value {
