@@ -82,40 +82,33 @@ fn parse_value_noted(path: &Path, text: &str) -> Result<(Value, Vec<Value>)> {
     // JSON number: it is read as a string of its exact digits, and the choice is noted.
     let mut text = std::borrow::Cow::Borrowed(text);
     let mut notes = Vec::new();
-    loop {
-        match yaml_serde::from_str::<yaml_serde::Value>(&text) {
-            Err(e)
-                if notes.len() < MAX_BIG_INTEGERS
-                    && (e.to_string().contains("as u128") || e.to_string().contains("as i128")) =>
-            {
-                let Some((line, column)) = e.location().map(|l| (l.line(), l.column())) else {
-                    break;
-                };
-                let Some((quoted, digits)) = quote_integer_at(&text, line, column) else {
-                    break;
-                };
-                notes.push(serde_json::json!({
-                    "at": format!("{}:{line}:{column}", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()),
-                    "choice": format!("integer {digits} does not fit JSON's 64-bit numbers: read as the string of its digits"),
-                }));
-                text = std::borrow::Cow::Owned(quoted);
-            }
-            _ => break,
+    let yaml: yaml_serde::Value = loop {
+        let e = match yaml_serde::from_str::<yaml_serde::Value>(&text) {
+            Ok(yaml) => break yaml,
+            Err(e) => e,
+        };
+        let location = e.location().map(|l| (l.line(), l.column()));
+        let message = e.to_string();
+        let big = message.contains("as u128") || message.contains("as i128");
+        if let (true, Some((line, column))) = (big && notes.len() < MAX_BIG_INTEGERS, location)
+            && let Some((quoted, digits)) = quote_integer_at(&text, line, column)
+        {
+            notes.push(serde_json::json!({
+                "at": format!("{}:{line}:{column}", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()),
+                "choice": format!("integer {digits} does not fit JSON's 64-bit numbers: read as the string of its digits"),
+            }));
+            text = std::borrow::Cow::Owned(quoted);
+            continue;
         }
-    }
-    let yaml: yaml_serde::Value = yaml_serde::from_str(&text).map_err(|e| {
-        let (line, column) = e
-            .location()
-            .map(|l| (l.line(), l.column()))
-            .unwrap_or((0, 0));
-        Error::Syntax {
+        let (line, column) = location.unwrap_or((0, 0));
+        return Err(Error::Syntax {
             path: path.to_path_buf(),
             format: "YAML",
             line,
             column,
-            message: e.to_string(),
-        }
-    })?;
+            message,
+        });
+    };
     Ok((yaml_to_json(path, yaml, &mut String::new())?, notes))
 }
 

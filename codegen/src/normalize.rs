@@ -87,44 +87,49 @@ fn json_media<'a>(keys: impl Iterator<Item = &'a String> + Clone) -> Option<&'a 
         .or_else(|| keys.clone().find(|k| essence(k).ends_with("+json")))
 }
 
+/// Pointers to the request bodies written in the operations (not `$ref`s to components).
+fn operation_bodies(doc: &Value) -> Vec<String> {
+    operations(doc)
+        .filter(|op| op.op.pointer("/requestBody/content").is_some())
+        .map(|op| format!("{}/requestBody", op.pointer()))
+        .collect()
+}
+
+/// Pointers to every operation's responses, per status.
+fn operation_responses(doc: &Value) -> Vec<String> {
+    operations(doc)
+        .flat_map(|op| {
+            let at = op.pointer();
+            op.op
+                .get("responses")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .map(move |(status, _)| format!("{at}/responses/{}", escape_pointer(status)))
+        })
+        .collect()
+}
+
+/// Pointers to the entries of `components/<kind>`.
+fn components(doc: &Value, kind: &str) -> Vec<String> {
+    doc.pointer(&format!("/components/{kind}"))
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|m| m.keys())
+        .map(|name| format!("/components/{kind}/{}", escape_pointer(name)))
+        .collect()
+}
+
 /// Bodies and responses with several media types (JSON beside XML or JOSE), or JSON with
 /// parameters (`application/json; charset=utf-8`): the JSON one is kept as `application/json`,
 /// the others listed in `x-other-media-types`; a JSON response without a schema reads any JSON
 /// value. Every change is recorded ([`CHOICES`]).
 fn choose_json_media(doc: &mut Value) {
-    let mut places: Vec<String> = Vec::new();
-    for op in operations(doc) {
-        let at = op.pointer();
-        if op.op.pointer("/requestBody/content").is_some() {
-            places.push(format!("{at}/requestBody"));
-        }
-        for (status, _) in op
-            .op
-            .get("responses")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flatten()
-        {
-            places.push(format!(
-                "{at}/responses/{}",
-                crate::load::escape_pointer(status)
-            ));
-        }
-    }
+    let mut places = operation_bodies(doc);
+    places.extend(operation_responses(doc));
     // Bodies and responses declared once under `components` and `$ref`'d from operations.
-    for kind in ["requestBodies", "responses"] {
-        for name in doc
-            .pointer(&format!("/components/{kind}"))
-            .and_then(Value::as_object)
-            .into_iter()
-            .flat_map(|m| m.keys())
-        {
-            places.push(format!(
-                "/components/{kind}/{}",
-                crate::load::escape_pointer(name)
-            ));
-        }
-    }
+    places.extend(components(doc, "requestBodies"));
+    places.extend(components(doc, "responses"));
     let mut choices = Vec::new();
     for place in places {
         let Some(holder) = doc.pointer_mut(&place).and_then(Value::as_object_mut) else {
@@ -186,26 +191,17 @@ fn leave_out_ungeneratable(doc: &mut Value) {
     let mut left_out: Vec<(String, String, String)> = Vec::new();
     let mut dropped: Vec<(String, usize, String)> = Vec::new();
     for op in operations(doc) {
-        let multipart = op
+        let content = op
             .op
             .get("requestBody")
             .map(|b| crate::refs::deref(doc, b))
             .and_then(|b| b.get("content"))
-            .and_then(Value::as_object)
-            .and_then(|c| {
-                c.keys()
-                    .find(|k| essence(k).starts_with("multipart/"))
-                    .cloned()
-            })
-            .filter(|_| {
-                // JSON beside multipart is chosen by `choose_json_media` already.
-                op.op
-                    .get("requestBody")
-                    .map(|b| crate::refs::deref(doc, b))
-                    .and_then(|b| b.get("content"))
-                    .and_then(Value::as_object)
-                    .is_some_and(|c| c.len() == 1)
-            });
+            .and_then(Value::as_object);
+        // JSON beside multipart is chosen by `choose_json_media` already: only a body with no
+        // other media type is left.
+        let multipart = content
+            .filter(|c| c.len() == 1)
+            .and_then(|c| c.keys().find(|k| essence(k).starts_with("multipart/")));
         let mut reason = multipart.map(|m| format!("a `{m}` request body"));
         for (i, p) in op
             .op
@@ -291,31 +287,17 @@ fn leave_out_ungeneratable(doc: &mut Value) {
 /// nested object or array in such a body is refused when sending — progenitor's `InvalidRequest`
 /// "failed to serialize body" — rather than sent in another style than documented). Recorded once, with how many bodies it concerns.
 fn drop_form_encodings(doc: &mut Value) {
-    let mut places: Vec<String> = Vec::new();
-    for op in operations(doc) {
-        if op.op.pointer("/requestBody/content").is_some() {
-            places.push(format!("{}/requestBody/content", op.pointer()));
-        }
-    }
-    for kind in ["requestBodies"] {
-        for name in doc
-            .pointer(&format!("/components/{kind}"))
-            .and_then(Value::as_object)
-            .into_iter()
-            .flat_map(|m| m.keys())
-        {
-            places.push(format!(
-                "/components/{kind}/{}/content",
-                escape_pointer(name)
-            ));
-        }
-    }
+    let places: Vec<String> = operation_bodies(doc)
+        .into_iter()
+        .chain(components(doc, "requestBodies"))
+        .map(|b| format!("{b}/content"))
+        .collect();
     let mut dropped: Vec<(String, Vec<String>)> = Vec::new();
     for place in places {
         let Some(content) = doc.pointer_mut(&place).and_then(Value::as_object_mut) else {
             continue;
         };
-        for (media, m) in content.iter_mut() {
+        for m in content.values_mut() {
             let Some(m) = m.as_object_mut() else { continue };
             let nonempty = m
                 .get("encoding")
@@ -330,7 +312,6 @@ fn drop_form_encodings(doc: &mut Value) {
                     .flatten()
                     .filter_map(|(_, e)| e.get("style").and_then(Value::as_str).map(str::to_owned))
                     .collect();
-                let _ = media;
                 dropped.push((place.clone(), styles.into_iter().collect()));
             }
         }
@@ -360,7 +341,7 @@ fn drop_form_encodings(doc: &mut Value) {
 pub const CONTENT_TYPE: &str = "x-content-type";
 
 /// The request media types progenitor generates (parameters aside).
-pub const TAKEN_MEDIA: [&str; 5] = [
+const TAKEN_MEDIA: [&str; 5] = [
     "application/json",
     "application/octet-stream",
     "application/x-www-form-urlencoded",

@@ -48,26 +48,18 @@ fn main() -> ExitCode {
     if command == "semver-probe" {
         return probe::run(&root, rest);
     }
-    if command == "update" {
+    // Commands with a usage of their own: `--help` prints it, anything else runs them.
+    let with_usage: [(&str, &str, Command); 3] = [
+        ("update", update::USAGE, update::run),
+        ("new", new::USAGE, new::run),
+        ("corpus", corpus::USAGE, corpus::run),
+    ];
+    if let Some((_, usage, run)) = with_usage.iter().find(|(name, _, _)| name == command) {
         if rest.iter().any(|a| a == "--help" || a == "-h") {
-            println!("{}", update::USAGE);
+            println!("{usage}");
             return ExitCode::SUCCESS;
         }
-        return update::run(&root, rest);
-    }
-    if command == "new" {
-        if rest.iter().any(|a| a == "--help" || a == "-h") {
-            println!("{}", new::USAGE);
-            return ExitCode::SUCCESS;
-        }
-        return new::run(&root, rest);
-    }
-    if command == "corpus" {
-        if rest.iter().any(|a| a == "--help" || a == "-h") {
-            println!("{}", corpus::USAGE);
-            return ExitCode::SUCCESS;
-        }
-        return corpus::run(&root, rest);
+        return run(&root, rest);
     }
     if command == "tags" {
         return update::tags(&root);
@@ -107,6 +99,21 @@ fn main() -> ExitCode {
         eprintln!("error: {e}");
         ExitCode::FAILURE
     })
+}
+
+/// A command's entry point: the workspace root and the arguments after its name.
+type Command = fn(&std::path::Path, &[String]) -> ExitCode;
+
+/// The end of a command that writes all or nothing: success, or the refusal on stderr with
+/// "nothing was written" and exit status 2.
+pub fn all_or_nothing(result: Result<(), String>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}\nnothing was written");
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// The normaliser's choices where the document allowed several (recorded in the normalised

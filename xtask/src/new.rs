@@ -4,8 +4,9 @@
 //! empty fixes overlay, `known-quirks.yaml` with the document's own example contradictions) and
 //! `crates/<api>/` (the hand-written `src/lib.rs`, a CHANGELOG, and everything `generate` makes).
 //! Generation runs on a scratch copy first, so a document the generator refuses writes nothing;
-//! after writing, `cargo check -p <api>` must pass, or every new file is removed again (and
-//! `Cargo.lock` restored): the workspace builds before and after, whatever happens.
+//! after writing, `cargo check -p <api>` (all targets and features: the typed mocks too) must
+//! pass, or every new file is removed again (and `Cargo.lock` restored): the workspace builds
+//! before and after, whatever happens.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -23,13 +24,7 @@ exit status: 0 done, 2 refused (nothing written)";
 
 /// Run `new` with its arguments (after the command name).
 pub fn run(root: &Path, args: &[String]) -> ExitCode {
-    match new(root, args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}\nnothing was written");
-            ExitCode::from(2)
-        }
-    }
+    crate::all_or_nothing(new(root, args))
 }
 
 fn new(root: &Path, args: &[String]) -> Result<(), String> {
@@ -199,6 +194,7 @@ fn new(root: &Path, args: &[String]) -> Result<(), String> {
                 "-p",
                 name,
                 "--all-targets",
+                "--all-features",
                 "--message-format=short",
             ])
             .output()

@@ -42,13 +42,7 @@ const FACADE: &str = "banks";
 
 /// Run `update` with its arguments (after the command name).
 pub fn run(root: &Path, args: &[String]) -> ExitCode {
-    match update(root, args) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}\nnothing was written");
-            ExitCode::from(2)
-        }
-    }
+    crate::all_or_nothing(update(root, args))
 }
 
 /// The parsed command line.
