@@ -29,6 +29,7 @@ struct Extras {
 pub fn module(tokens: TokenStream, doc: &Value) -> Result<syn::File, String> {
     let mut file: syn::File = syn::parse2(tokens).map_err(|e| e.to_string())?;
     RuntimePaths.visit_file_mut(&mut file);
+    OptionalBodies.visit_file_mut(&mut file);
     let mut operations_mod = None;
     let mut ops: Vec<(syn::Ident, syn::Ident, syn::Ident)> = Vec::new();
     for item in file.items {
@@ -260,6 +261,37 @@ fn then_extras(then: &syn::Ident, extra: Option<&Extras>) -> TokenStream {
 
             #result
         }
+    }
+}
+
+/// progenitor's `then` for an answer typed `Option<T>` (a nullable schema) takes
+/// `value: Option<&T>` and passes it to `json_body_obj`, which wants a reference: `&value`
+/// (`None` is sent as `null`).
+struct OptionalBodies;
+
+impl VisitMut for OptionalBodies {
+    fn visit_impl_item_fn_mut(&mut self, f: &mut syn::ImplItemFn) {
+        let optional = f.sig.inputs.iter().any(|input| {
+            matches!(input, syn::FnArg::Typed(t)
+                if matches!(&*t.pat, syn::Pat::Ident(p) if p.ident == "value")
+                    && quote::ToTokens::to_token_stream(&t.ty).to_string().starts_with("Option <"))
+        });
+        if optional {
+            struct Arg;
+            impl VisitMut for Arg {
+                fn visit_expr_method_call_mut(&mut self, call: &mut syn::ExprMethodCall) {
+                    if call.method == "json_body_obj"
+                        && let Some(syn::Expr::Path(p)) = call.args.first()
+                        && p.path.is_ident("value")
+                    {
+                        call.args[0] = syn::parse_quote!(&value);
+                    }
+                    syn::visit_mut::visit_expr_method_call_mut(self, call);
+                }
+            }
+            Arg.visit_block_mut(&mut f.block);
+        }
+        syn::visit_mut::visit_impl_item_fn_mut(self, f);
     }
 }
 

@@ -230,6 +230,7 @@ fn one(
             "-p",
             api,
             "--all-targets",
+            "--all-features",
             "--message-format=short",
         ],
     );
@@ -252,7 +253,11 @@ fn one(
         return outcome;
     }
     let started = Instant::now();
-    let tested = cargo(scratch, target, &["test", "-p", api, "--no-fail-fast"]);
+    let tested = cargo(
+        scratch,
+        target,
+        &["test", "-p", api, "--all-features", "--no-fail-fast"],
+    );
     outcome.test_time = started.elapsed();
     match tested {
         Ok(output) => {

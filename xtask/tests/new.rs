@@ -171,8 +171,9 @@ fn a_new_document_becomes_a_compiling_crate_and_a_broken_one_leaves_nothing() {
         union.find("String(").expect("string member") < union.find("State(").expect("enum member"),
         "{union}"
     );
-    // Over HTTP: a `204` answers `None` without reading a body, a `200` the typed answer, and the
-    // JWT body goes out as the text given with its documented Content-Type.
+    // Over HTTP (the runtime's mock bank): a `204` answers `None` without reading a body, a `200`
+    // the typed answer, and the JWT body goes out as the text given with its documented
+    // Content-Type.
     std::fs::create_dir_all(root.join("crates/shapes-api/tests")).expect("tests dir");
     std::fs::write(root.join("crates/shapes-api/tests/http.rs"), HTTP_TEST).expect("test file");
     let manifest = root.join("crates/shapes-api/Cargo.toml");
@@ -183,7 +184,15 @@ fn a_new_document_becomes_a_compiling_crate_and_a_broken_one_leaves_nothing() {
     )
     .expect("manifest");
     let test = Command::new(env!("CARGO"))
-        .args(["test", "-p", "shapes-api", "--test", "http"])
+        .args([
+            "test",
+            "-p",
+            "shapes-api",
+            "--features",
+            "test-util",
+            "--test",
+            "http",
+        ])
         .current_dir(root)
         .env_remove("CARGO_MANIFEST_DIR")
         .env(
@@ -216,63 +225,40 @@ fn a_new_document_becomes_a_compiling_crate_and_a_broken_one_leaves_nothing() {
     assert!(text(&check).contains("up to date"), "{}", text(&check));
 }
 
-/// Run inside the generated `shapes-api` crate: a loopback server answering `204`, then `200`.
-const HTTP_TEST: &str = r#"
-use std::io::{BufRead, BufReader, Read, Write};
-
-/// Serves one answer per connection, in order; sends back each request's head and body.
-fn serve(answers: Vec<&'static str>) -> (String, std::sync::mpsc::Receiver<(String, String)>) {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("addr"));
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for answer in answers {
-            let (stream, _) = listener.accept().expect("accept");
-            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-            let mut head = String::new();
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                reader.read_line(&mut line).expect("read");
-                if let Some(n) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = n.trim().parse().expect("length");
-                }
-                if line == "\r\n" {
-                    break;
-                }
-                head.push_str(&line);
-            }
-            let mut body = vec![0; length];
-            reader.read_exact(&mut body).expect("body");
-            tx.send((head, String::from_utf8(body).expect("utf-8"))).expect("send");
-            let mut stream = stream;
-            stream.write_all(answer.as_bytes()).expect("answer");
-        }
-    });
-    (base, rx)
-}
+/// Run inside the generated `shapes-api` crate (feature `test-util`): the runtime's mock bank on
+/// loopback answers `204` for one rate and `200` for another, and checks what each request carried.
+const HTTP_TEST: &str = r###"
+use bank_runtime::mock::MockServer;
 
 #[tokio::test]
 async fn a_body_less_204_is_none_and_a_jwt_body_keeps_its_media_type() {
-    let (base, requests) = serve(vec![
-        "HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n",
-        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 21\r\nconnection: close\r\n\r\n{\"choice\": \"pending\"}",
-    ]);
+    let server = MockServer::start().await;
+    let unchanged_rate = server.httpmock().mock(|when, then| {
+        when.method("PUT")
+            .path("/rates/r1")
+            .header("content-type", "application/jwt")
+            .body("eyJhbGciOiJQUzI1NiJ9.e30.c2ln");
+        then.status(204);
+    });
+    let replaced_rate = server.httpmock().mock(|when, then| {
+        when.method("PUT").path("/rates/r2").body("a.b.c");
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(r##"{"choice": "pending"}"##);
+    });
     let client = shapes_api::Client::new_with_client(
-        &base,
+        &server.base_url(),
         reqwest::Client::new(),
         bank_runtime::Context::new("shapes"),
     );
     let unchanged = client.put_rate().id("r1").body("eyJhbGciOiJQUzI1NiJ9.e30.c2ln").send().await.expect("204");
     assert_eq!(unchanged.status().as_u16(), 204);
     assert!(unchanged.into_inner().is_none());
-    let (head, body) = requests.recv().expect("first request");
-    assert!(head.to_ascii_lowercase().contains("content-type: application/jwt"), "{head}");
-    assert!(head.starts_with("PUT /rates/r1 "), "{head}");
-    assert_eq!(body, "eyJhbGciOiJQUzI1NiJ9.e30.c2ln");
+    unchanged_rate.assert();
 
     let replaced = client.put_rate().id("r2").body("a.b.c").bank().await.expect("200");
     let rates = replaced.expect("a body");
     assert_eq!(serde_json::to_value(&rates).expect("json")["choice"], "pending");
+    replaced_rate.assert();
 }
-"#;
+"###;
