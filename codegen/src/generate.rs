@@ -1,10 +1,11 @@
 //! progenitor (Builder interface) + typify over the normalised document, guarded against panics,
 //! then post-processing of the token stream and formatting with prettyplease.
 
+use std::cell::Cell;
 use std::collections::BTreeSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::Once;
 
 use progenitor_impl::{
     CrateVers, GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle,
@@ -119,50 +120,64 @@ fn settings() -> GenerationSettings {
 }
 
 /// Run a progenitor generator, turning its errors and panics into located errors.
+///
+/// The panic's message comes from its payload and its place from [`quiet_panics`]'s hook, which
+/// records it for the panicking thread only; other threads' panics (concurrent tests, a user's
+/// own threads) are neither silenced nor mixed in.
 fn guarded<T>(
     path: &Path,
     run: impl FnOnce() -> std::result::Result<T, progenitor_impl::Error>,
 ) -> Result<T> {
-    let message = PANIC_MESSAGE.get_or_init(|| Mutex::new(None));
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|info| {
-        let text = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into());
-        let location = info
-            .location()
-            .map(|l| format!(" at {}:{}", l.file(), l.line()))
-            .unwrap_or_default();
-        if let Some(m) = PANIC_MESSAGE.get() {
-            *m.lock().unwrap_or_else(|p| p.into_inner()) = Some(format!("{text}{location}"));
-        }
-    }));
+    quiet_panics();
+    GUARDED.with(|g| g.set(true));
     let result = catch_unwind(AssertUnwindSafe(run));
-    std::panic::set_hook(previous);
+    GUARDED.with(|g| g.set(false));
+    let place = PANIC_PLACE.with(|p| p.take()).unwrap_or_default();
     match result {
         Ok(Ok(tokens)) => Ok(tokens),
         Ok(Err(e)) => Err(Error::Generate {
             path: path.to_path_buf(),
             message: e.to_string(),
         }),
-        Err(_) => {
-            let text = message
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .take()
-                .unwrap_or_else(|| "unknown panic".into());
+        Err(payload) => {
+            let text = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".into());
             Err(Error::GeneratorPanic {
                 path: path.to_path_buf(),
-                message: text,
+                message: format!("{text}{place}"),
             })
         }
     }
 }
 
-static PANIC_MESSAGE: std::sync::OnceLock<Mutex<Option<String>>> = std::sync::OnceLock::new();
+thread_local! {
+    /// Whether this thread is inside [`guarded`].
+    static GUARDED: Cell<bool> = const { Cell::new(false) };
+    /// Where the last guarded panic of this thread happened (` at file:line`).
+    static PANIC_PLACE: Cell<Option<String>> = const { Cell::new(None) };
+}
+
+/// Install, once per process, a panic hook that keeps guarded panics off stderr (they become
+/// errors) and passes every other panic to the hook that was there before.
+fn quiet_panics() {
+    static INSTALL: Once = Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if GUARDED.with(Cell::get) {
+                let place = info
+                    .location()
+                    .map(|l| format!(" at {}:{}", l.file(), l.line()));
+                PANIC_PLACE.with(|p| p.set(place));
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
 
 /// Format a file: `// @generated` header, prettyplease layout.
 pub fn format_file(header: &str, file: &syn::File) -> String {

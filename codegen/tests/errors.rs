@@ -381,6 +381,37 @@ fn a_schema_the_generator_cannot_take_is_located() {
 }
 
 #[test]
+fn generator_panics_on_many_threads_at_once_are_each_located() {
+    // The panic guard once swapped the process-wide panic hook per call, so two generations at
+    // once (tests run in parallel, a service generating on several threads) lost each other's
+    // messages: "unknown panic", not located. Each thread must get its own schema's place.
+    let threads: Vec<_> = (0..8)
+        .map(|i| {
+            std::thread::spawn(move || {
+                let name = format!("Order{i}");
+                let doc =
+                    format!("{GOOD}    {name}:\n      type: object\n      format: payer_v{i}\n");
+                let value = bank_codegen::load::parse(Path::new("demo.yaml"), &doc)
+                    .expect("parses")
+                    .value;
+                let err = bank_codegen::generate::client_tokens(Path::new("demo.yaml"), &value)
+                    .expect_err("typify refuses it");
+                (name, err.to_string())
+            })
+        })
+        .collect();
+    for thread in threads {
+        let (name, text) = thread.join().expect("the thread itself does not panic");
+        assert!(
+            text.starts_with(&format!(
+                "demo.yaml: /components/schemas/{name}: the generator cannot take this schema"
+            )),
+            "{name}: {text}"
+        );
+    }
+}
+
+#[test]
 fn every_problem_of_one_operation_is_reported() {
     // One operation, two problems: a body in two media types neither of them JSON, and two
     // different answers one of which is not JSON.
