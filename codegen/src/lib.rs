@@ -11,6 +11,7 @@
 
 #![warn(missing_docs)]
 
+pub mod boxing;
 pub mod bundle;
 pub mod config;
 pub mod constants;
@@ -156,7 +157,7 @@ fn operation_notes(doc: &Value) -> std::collections::BTreeMap<String, surface::O
 
 /// Generate every output file of one API in memory.
 pub fn generate_api(api: &Api, timings: &mut Timings) -> Result<Vec<OutputFile>> {
-    let (published, doc) = prepare_both(api, timings)?;
+    let (published, mut doc) = prepare_both(api, timings)?;
     let doc_path = api.document_path();
     let spec_rel = format!("specs/{}", api.name);
     let tokens = timings.time("generate", || generate::client_tokens(&doc_path, &doc))?;
@@ -166,6 +167,7 @@ pub fn generate_api(api: &Api, timings: &mut Timings) -> Result<Vec<OutputFile>>
         if api.config.normalise.tolerant_enums {
             enums::make_tolerant(&mut file);
         }
+        let boxed = boxing::box_large_members(&mut file);
         surface::apply(
             &mut file,
             doc.get(normalize::CLIENT_ID_PATH_PARAMETER).and_then(Value::as_str),
@@ -189,8 +191,15 @@ pub fn generate_api(api: &Api, timings: &mut Timings) -> Result<Vec<OutputFile>>
         let tests: syn::File = syn::parse_str(&generate::examples_test(&doc, &names))
             .map_err(|e| Error::Format { path: doc_path.clone(), message: e.to_string() })?;
         file.items.extend(tests.items);
-        Ok((header, file))
+        Ok((header, file, boxed))
     })?;
+    for b in &file.2 {
+        normalize::record(
+            &mut doc,
+            format!("types::{}::{}", b.union, b.variant),
+            format!("boxed: {}", boxing::reason(b.size)),
+        );
+    }
     let source = timings.time("format", || generate::format_file(&file.0, &file.1));
     let pretty = |v: &Value| {
         let mut json = serde_json::to_string_pretty(v).expect("a JSON value always serialises");

@@ -59,8 +59,9 @@ pub fn normalise(path: &Path, doc: &mut Value, policy: &Policy) -> Result<()> {
 /// (`{at, choice}`), so that it is never silent: `cargo xtask generate` prints them.
 pub const CHOICES: &str = "x-normalisation-choices";
 
-/// Record a choice at `at` (a JSON pointer) in the document's [`CHOICES`].
-fn record(doc: &mut Value, at: String, choice: String) {
+/// Record a choice at `at` (a JSON pointer, or a Rust path for a choice made in the generated
+/// code) in the document's [`CHOICES`].
+pub fn record(doc: &mut Value, at: String, choice: String) {
     if let Some(root) = doc.as_object_mut() {
         let list = root.entry(CHOICES).or_insert_with(|| json!([]));
         if let Some(list) = list.as_array_mut() {

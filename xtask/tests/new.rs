@@ -143,7 +143,8 @@ fn a_new_document_becomes_a_compiling_crate_and_a_broken_one_leaves_nothing() {
     assert!(manifest.contains("version = \"0.1.0+2.1.0\""), "{manifest}");
     // Real-world shapes handled by default, each choice printed: JSON among media types, string
     // enums with numbers and duplicates, an enum listing `unknown`, two schemas with one Rust
-    // name, a nullable schema titled with its own name. The crate compiles.
+    // name, a nullable schema titled with its own name, a union member over 1 KiB (boxed). The
+    // crate compiles.
     let run = xtask(root, &["new", "shapes-api", &fixture("new-shapes.yaml")]);
     let out = text(&run);
     assert!(run.status.success(), "{out}");
@@ -155,6 +156,7 @@ fn a_new_document_becomes_a_compiling_crate_and_a_broken_one_leaves_nothing() {
         "a title that is the schema's own name, dropped",
         "204 without a body beside a typed 2xx: the answer is an Option, None for 204",
         "a `application/jwt` request body: sent as the text you give (a String), Content-Type `application/jwt`",
+        "types::CustomerRef::Customer — boxed: about 1.4 KiB by value (estimated)",
     ] {
         assert!(out.contains(choice), "{choice}: {out}");
     }
@@ -172,8 +174,8 @@ fn a_new_document_becomes_a_compiling_crate_and_a_broken_one_leaves_nothing() {
         "{union}"
     );
     // Over HTTP (the runtime's mock bank): a `204` answers `None` without reading a body, a `200`
-    // the typed answer, and the JWT body goes out as the text given with its documented
-    // Content-Type.
+    // the typed answer (its expanded customer boxed), and the JWT body goes out as the text given
+    // with its documented Content-Type.
     std::fs::create_dir_all(root.join("crates/shapes-api/tests")).expect("tests dir");
     std::fs::write(root.join("crates/shapes-api/tests/http.rs"), HTTP_TEST).expect("test file");
     let manifest = root.join("crates/shapes-api/Cargo.toml");
@@ -244,7 +246,7 @@ async fn a_body_less_204_is_none_and_a_jwt_body_keeps_its_media_type() {
         when.method("PUT").path("/rates/r2").body("a.b.c");
         then.status(200)
             .header("content-type", "application/json")
-            .body(r##"{"choice": "pending"}"##);
+            .body(r##"{"choice": "pending", "customer": {"id": "c1", "home": {"city": "Almaty"}}}"##);
     });
     let client = shapes_api::Client::new_with_client(
         &server.base_url(),
@@ -259,6 +261,13 @@ async fn a_body_less_204_is_none_and_a_jwt_body_keeps_its_media_type() {
     let replaced = client.put_rate().id("r2").body("a.b.c").bank().await.expect("200");
     let rates = replaced.expect("a body");
     assert_eq!(serde_json::to_value(&rates).expect("json")["choice"], "pending");
+    // The expanded customer, a union member over 1 KiB, arrives boxed; `From` takes it by value.
+    let Some(shapes_api::types::CustomerRef::Customer(customer)) = &rates.customer else {
+        panic!("an expanded customer: {rates:?}");
+    };
+    assert_eq!(customer.id, "c1");
+    let again = shapes_api::types::CustomerRef::from((**customer).clone());
+    assert_eq!(rates.customer.as_ref(), Some(&again));
     replaced_rate.assert();
 }
 "###;
