@@ -38,10 +38,7 @@ pub struct Boxed {
 /// Box every member larger than [`LARGE`] of the enums of the `types` module; what was boxed,
 /// in the order of the file.
 pub fn box_large_members(file: &mut syn::File) -> Vec<Boxed> {
-    let Some(types) = file.items.iter_mut().find_map(|item| match item {
-        Item::Mod(m) if m.ident == "types" => m.content.as_mut().map(|(_, items)| items),
-        _ => None,
-    }) else {
+    let Some(types) = crate::generate::types_items_mut(file) else {
         return Vec::new();
     };
     let mut sizes = Sizes::new(types);
@@ -49,93 +46,84 @@ pub fn box_large_members(file: &mut syn::File) -> Vec<Boxed> {
     for item in types.iter() {
         let Item::Enum(e) = item else { continue };
         for v in &e.variants {
-            if let Some(ty) = single_payload(&v.fields)
-                && local_name(ty, &sizes.items).is_some()
+            if let Some(size) = sizes.of_member(&v.fields)
+                && size > LARGE
             {
-                let size = sizes.of_type(ty);
-                if size > LARGE {
-                    boxed.push(Boxed {
-                        union: e.ident.to_string(),
-                        variant: v.ident.to_string(),
-                        size,
-                    });
-                }
+                boxed.push(Boxed {
+                    union: e.ident.to_string(),
+                    variant: v.ident.to_string(),
+                    size,
+                });
             }
         }
     }
-    if boxed.is_empty() {
-        return boxed;
+    let mut by_union: BTreeMap<String, BTreeMap<String, usize>> = BTreeMap::new();
+    for b in &boxed {
+        by_union
+            .entry(b.union.clone())
+            .or_default()
+            .insert(b.variant.clone(), b.size);
     }
-    let by_union: BTreeMap<&str, BTreeMap<&str, usize>> =
-        boxed.iter().fold(BTreeMap::new(), |mut m, b| {
-            m.entry(b.union.as_str())
-                .or_default()
-                .insert(b.variant.as_str(), b.size);
-            m
-        });
     for item in types.iter_mut() {
         match item {
             Item::Enum(e) => {
-                let Some(members) = by_union.get(e.ident.to_string().as_str()) else {
-                    continue;
-                };
-                for v in e.variants.iter_mut() {
-                    let Some(size) = members.get(v.ident.to_string().as_str()) else {
-                        continue;
-                    };
-                    if let Fields::Unnamed(f) = &mut v.fields {
-                        let field = &mut f.unnamed[0];
-                        let ty = &field.ty;
-                        field.ty = syn::parse_quote!(::std::boxed::Box<#ty>);
-                    }
-                    let note = format!(" Boxed: {}.", reason(*size));
-                    v.attrs.push(syn::parse_quote!(#[doc = #note]));
+                if let Some(members) = by_union.get(&e.ident.to_string()) {
+                    box_variants(e, members);
                 }
             }
             Item::Impl(imp) => {
-                // typify's `impl From<Member> for Union { fn from(value) { Self::Variant(value) } }`
-                // keeps its signature; the body boxes.
-                let is_from = imp
-                    .trait_
-                    .as_ref()
-                    .and_then(|(p, _)| p.segments.last())
-                    .is_some_and(|s| s.ident == "From");
-                let self_name = imp.self_ty.to_token_stream().to_string();
-                let Some(members) = by_union.get(self_name.as_str()) else {
-                    continue;
-                };
-                if !is_from {
-                    continue;
-                }
-                for impl_item in imp.items.iter_mut() {
-                    let syn::ImplItem::Fn(f) = impl_item else {
-                        continue;
-                    };
-                    let Some(syn::Stmt::Expr(syn::Expr::Call(call), None)) =
-                        f.block.stmts.last_mut()
-                    else {
-                        continue;
-                    };
-                    let syn::Expr::Path(callee) = &*call.func else {
-                        continue;
-                    };
-                    let Some(variant) = callee.path.segments.last() else {
-                        continue;
-                    };
-                    if callee.path.segments.len() == 2
-                        && callee.path.segments[0].ident == "Self"
-                        && members.contains_key(variant.ident.to_string().as_str())
-                        && call.args.len() == 1
-                    {
-                        let arg = &call.args[0];
-                        call.args[0] = syn::parse_quote!(::std::boxed::Box::new(#arg));
-                    }
+                if let Some(members) = by_union.get(&imp.self_ty.to_token_stream().to_string()) {
+                    box_in_from_impl(imp, members);
                 }
             }
             _ => {}
         }
     }
     boxed
+}
+
+/// The named members (variant → size) of `e` in a `Box`, each with a doc line saying why.
+fn box_variants(e: &mut syn::ItemEnum, members: &BTreeMap<String, usize>) {
+    for v in e.variants.iter_mut() {
+        let Some(size) = members.get(&v.ident.to_string()) else {
+            continue;
+        };
+        if let Fields::Unnamed(f) = &mut v.fields {
+            let field = &mut f.unnamed[0];
+            let ty = &field.ty;
+            field.ty = syn::parse_quote!(::std::boxed::Box<#ty>);
+        }
+        let note = format!(" Boxed: {}.", reason(*size));
+        v.attrs.push(syn::parse_quote!(#[doc = #note]));
+    }
+}
+
+/// typify's `impl From<Member> for Union { fn from(value) { Self::Variant(value) } }` keeps its
+/// signature when `Variant` is among the boxed `members`; the body boxes.
+fn box_in_from_impl(imp: &mut syn::ItemImpl, members: &BTreeMap<String, usize>) {
+    if crate::generate::implemented_trait(imp).is_none_or(|t| t != "From") {
+        return;
+    }
+    for impl_item in imp.items.iter_mut() {
+        let syn::ImplItem::Fn(f) = impl_item else {
+            continue;
+        };
+        let Some(syn::Stmt::Expr(syn::Expr::Call(call), None)) = f.block.stmts.last_mut() else {
+            continue;
+        };
+        let syn::Expr::Path(callee) = &*call.func else {
+            continue;
+        };
+        let segments = &callee.path.segments;
+        if segments.len() == 2
+            && segments[0].ident == "Self"
+            && members.contains_key(&segments[1].ident.to_string())
+            && call.args.len() == 1
+        {
+            let arg = &call.args[0];
+            call.args[0] = syn::parse_quote!(::std::boxed::Box::new(#arg));
+        }
+    }
 }
 
 /// Why a member of `size` bytes is boxed, for its docs and the recorded choice.
@@ -193,15 +181,7 @@ impl<'a> Sizes<'a> {
     fn new(types: &'a [Item]) -> Self {
         let items = types
             .iter()
-            .filter_map(|item| {
-                let name = match item {
-                    Item::Struct(s) => &s.ident,
-                    Item::Enum(e) => &e.ident,
-                    Item::Type(t) => &t.ident,
-                    _ => return None,
-                };
-                Some((name.to_string(), item))
-            })
+            .filter_map(|item| Some((crate::generate::declared_name(item)?.to_string(), item)))
             .collect();
         Sizes {
             items,
@@ -229,12 +209,10 @@ impl<'a> Sizes<'a> {
                 let largest = e
                     .variants
                     .iter()
-                    .map(|v| match single_payload(&v.fields) {
-                        Some(ty) if local_name(ty, &self.items).is_some() => {
-                            let size = self.of_type(ty);
-                            if size > LARGE { 8 } else { size }
-                        }
-                        _ => self.of_fields(&v.fields),
+                    .map(|v| match self.of_member(&v.fields) {
+                        Some(size) if size > LARGE => 8,
+                        Some(size) => size,
+                        None => self.of_fields(&v.fields),
                     })
                     .max()
                     .unwrap_or(0);
@@ -246,6 +224,13 @@ impl<'a> Sizes<'a> {
         self.visiting.remove(name);
         self.known.insert(name.to_owned(), size);
         size
+    }
+
+    /// The size of a variant's member when it is one type of the module (what may be boxed).
+    fn of_member(&mut self, fields: &Fields) -> Option<usize> {
+        let ty = single_payload(fields)?;
+        local_name(ty, &self.items)?;
+        Some(self.of_type(ty))
     }
 
     fn of_fields(&mut self, fields: &Fields) -> usize {

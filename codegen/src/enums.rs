@@ -14,10 +14,7 @@ use syn::{Attribute, Fields, Item, ItemEnum, Meta};
 
 /// Rewrite every unit-only serde enum of the `types` module in place.
 pub fn make_tolerant(file: &mut syn::File) {
-    let Some(types) = file.items.iter_mut().find_map(|item| match item {
-        Item::Mod(m) if m.ident == "types" => m.content.as_mut().map(|(_, items)| items),
-        _ => None,
-    }) else {
+    let Some(types) = crate::generate::types_items_mut(file) else {
         return;
     };
     let mut names = BTreeSet::new();
@@ -45,11 +42,7 @@ pub fn make_tolerant(file: &mut syn::File) {
         }
         if let Item::Impl(imp) = &item {
             let self_ty = imp.self_ty.to_token_stream().to_string();
-            let trait_name = imp
-                .trait_
-                .as_ref()
-                .and_then(|(p, _)| p.segments.last())
-                .map(|s| s.ident.to_string());
+            let trait_name = crate::generate::implemented_trait(imp).map(ToString::to_string);
             if names.contains(&self_ty)
                 && trait_name.is_some_and(|t| replaced_impls.contains(&t.as_str()))
             {

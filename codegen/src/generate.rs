@@ -184,24 +184,44 @@ pub fn format_file(header: &str, file: &syn::File) -> String {
     format!("{header}\n{}", prettyplease::unparse(file))
 }
 
+/// The items of the generated `types` module.
+pub fn types_items_mut(file: &mut syn::File) -> Option<&mut Vec<syn::Item>> {
+    file.items.iter_mut().find_map(|item| match item {
+        syn::Item::Mod(m) if m.ident == "types" => m.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    })
+}
+
+/// The name a type item declares (struct, enum or type alias).
+pub fn declared_name(item: &syn::Item) -> Option<&syn::Ident> {
+    match item {
+        syn::Item::Struct(s) => Some(&s.ident),
+        syn::Item::Enum(e) => Some(&e.ident),
+        syn::Item::Type(t) => Some(&t.ident),
+        _ => None,
+    }
+}
+
+/// The trait an impl block implements, by its last path segment (`From` for
+/// `impl ::std::convert::From<T> for U`); `None` for an inherent impl.
+pub fn implemented_trait(imp: &syn::ItemImpl) -> Option<&syn::Ident> {
+    imp.trait_
+        .as_ref()
+        .and_then(|(path, _)| path.segments.last())
+        .map(|s| &s.ident)
+}
+
 /// The type names declared in the generated `types` module.
 pub fn type_names(file: &syn::File) -> BTreeSet<String> {
-    let mut out = BTreeSet::new();
-    for item in &file.items {
-        if let syn::Item::Mod(m) = item
-            && m.ident == "types"
-        {
-            for item in m.content.iter().flat_map(|(_, items)| items) {
-                match item {
-                    syn::Item::Struct(s) => out.insert(s.ident.to_string()),
-                    syn::Item::Enum(e) => out.insert(e.ident.to_string()),
-                    syn::Item::Type(t) => out.insert(t.ident.to_string()),
-                    _ => false,
-                };
-            }
-        }
-    }
-    out
+    file.items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "types" => m.content.as_ref(),
+            _ => None,
+        })
+        .flat_map(|(_, items)| items)
+        .filter_map(|item| Some(declared_name(item)?.to_string()))
+        .collect()
 }
 
 /// The Rust name typify gives a component schema (`httperror.Details` → `HttperrorDetails`).

@@ -161,7 +161,7 @@ pub fn generate_api(api: &Api, timings: &mut Timings) -> Result<Vec<OutputFile>>
     let doc_path = api.document_path();
     let spec_rel = format!("specs/{}", api.name);
     let tokens = timings.time("generate", || generate::client_tokens(&doc_path, &doc))?;
-    let file = timings.time("post-process", || -> Result<_> {
+    let (header, file, boxed) = timings.time("post-process", || -> Result<_> {
         let mut file: syn::File =
             syn::parse2(tokens).map_err(|e| Error::Format { path: doc_path.clone(), message: e.to_string() })?;
         if api.config.normalise.tolerant_enums {
@@ -193,14 +193,14 @@ pub fn generate_api(api: &Api, timings: &mut Timings) -> Result<Vec<OutputFile>>
         file.items.extend(tests.items);
         Ok((header, file, boxed))
     })?;
-    for b in &file.2 {
+    for b in &boxed {
         normalize::record(
             &mut doc,
             format!("types::{}::{}", b.union, b.variant),
             format!("boxed: {}", boxing::reason(b.size)),
         );
     }
-    let source = timings.time("format", || generate::format_file(&file.0, &file.1));
+    let source = timings.time("format", || generate::format_file(&header, &file));
     let pretty = |v: &Value| {
         let mut json = serde_json::to_string_pretty(v).expect("a JSON value always serialises");
         json.push('\n');

@@ -82,12 +82,7 @@ pub fn apply(
 /// map of additional properties) becomes `extra: Ok(Default::default())`.
 fn extras_start_empty(item: &mut Item) {
     let Item::Impl(imp) = item else { return };
-    let is_default = imp
-        .trait_
-        .as_ref()
-        .and_then(|(path, _)| path.segments.last())
-        .is_some_and(|s| s.ident == "Default");
-    if !is_default {
+    if crate::generate::implemented_trait(imp).is_none_or(|t| t != "Default") {
         return;
     }
     for item in &mut imp.items {
