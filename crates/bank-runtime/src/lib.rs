@@ -32,7 +32,7 @@ pub use error::{AuthError, BankError, ErrorKind};
 pub use oauth::{ClientCredentials, ClientCredentialsGrant, PasswordGrant};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
-pub use signing::{BodySigner, SignError, Signing};
+pub use signing::{BodySigner, SignError, SignFuture, Signing};
 pub use spec::{
     ApiSpec, Grant, OAuth2Spec, OperationSpec, ParameterSpec, RefusalSpec, SigningSpec,
 };
