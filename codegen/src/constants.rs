@@ -53,15 +53,6 @@ pub fn tokens(path: &Path, api: &str, doc: &Value) -> Result<proc_macro2::TokenS
     })
 }
 
-/// The name of the component schema that carries `x-refusal`, when one does.
-pub fn refusal_schema(doc: &Value) -> Option<String> {
-    doc.pointer("/components/schemas")
-        .and_then(Value::as_object)?
-        .iter()
-        .find(|(_, s)| s.get("x-refusal").is_some())
-        .map(|(name, _)| name.clone())
-}
-
 /// The `x-refusal` of a component schema (`{property, equals}`: a refusal inside a 2xx answer)
 /// as `Some(RefusalSpec)`, or `None`.
 fn refusal_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> {

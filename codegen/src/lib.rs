@@ -171,7 +171,6 @@ pub fn generate_api(api: &Api, timings: &mut Timings) -> Result<Vec<OutputFile>>
         surface::apply(
             &mut file,
             doc.get(normalize::CLIENT_ID_PATH_PARAMETER).and_then(Value::as_str),
-            constants::refusal_schema(&doc).map(|name| generate::rust_type_name(&name)).as_deref(),
             &operation_notes(&doc),
         );
         docs::fence_code_blocks(&mut file);

@@ -18,13 +18,10 @@ use syn::{Attribute, Fields, ImplItem, Item, ReturnType, Type};
 
 /// Apply every change of this module to a generated file. `client_id` is the path parameter that
 /// carries the client id (`x-client-id-path-parameter`), when the API has one.
-/// `refusal` is the Rust name of the type the API refuses in (`x-refusal`), when it has one:
-/// `bank()` of the operations answering it checks the refusal.
 /// `notes` holds, per method name, what the normaliser decided about its operation.
 pub fn apply(
     file: &mut syn::File,
     client_id: Option<&str>,
-    refusal: Option<&str>,
     notes: &BTreeMap<String, OperationNotes>,
 ) {
     let summaries = summaries(file);
@@ -47,7 +44,7 @@ pub fn apply(
                         }
                         Item::Impl(imp) => {
                             apply_notes(imp, notes);
-                            add_bank_call(imp, &summaries, refusal);
+                            add_bank_call(imp, &summaries);
                             if let Some(name) = client_id {
                                 default_client_id(imp, name);
                             }
@@ -159,11 +156,7 @@ fn doc_text(attrs: &[Attribute]) -> String {
 }
 
 /// Beside a builder's `send`, an inherent `bank` that converts its result.
-fn add_bank_call(
-    imp: &mut syn::ItemImpl,
-    summaries: &BTreeMap<String, String>,
-    refusal: Option<&str>,
-) {
+fn add_bank_call(imp: &mut syn::ItemImpl, summaries: &BTreeMap<String, String>) {
     let Some(send) = imp.items.iter().find_map(|item| match item {
         ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
         _ => None,
@@ -190,23 +183,16 @@ fn add_bank_call(
         .get(&method)
         .map(|s| format!(" {s}: send the request and await the answer."))
         .unwrap_or_else(|| " Send the request and await the answer.".to_owned());
-    let refusable = refusal.is_some_and(|name| {
-        matches!(&value, Type::Path(p) if p.path.segments.len() == 2
-            && p.path.segments[0].ident == "types"
-            && p.path.segments[1].ident == name)
-    });
-    let call = if refusable {
-        quote! { ::bank_runtime::call::call_refusable(super::SPEC.name, super::SPEC.refusal, self.send()) }
-    } else {
-        quote! { ::bank_runtime::call::call(super::SPEC.name, self.send()) }
-    };
+    // The call path (`Context::call`, through the client's hooks) checks refusals inside a 2xx
+    // (`x-refusal`) and envelope errors for every operation.
+    let call = quote! { ::bank_runtime::call::call(super::SPEC.name, self.send()) };
     let body = quote! {
         #[doc = #summary]
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<Output = ::std::result::Result<#value, ::bank_runtime::BankError>> + 'a {

@@ -3707,9 +3707,9 @@ pub mod builder {
         /// Получение JWT-токена: send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<
@@ -3811,9 +3811,9 @@ pub mod builder {
         /// Заказ карты: send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<
@@ -3915,9 +3915,9 @@ pub mod builder {
         /// Статус заявки на карту: send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<
@@ -4024,9 +4024,9 @@ pub mod builder {
         /// Заявка на микрокредит: send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<
@@ -4133,9 +4133,9 @@ pub mod builder {
         /// Статус заявки на микрокредит: send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<
@@ -4236,9 +4236,9 @@ pub mod builder {
         /// Привязка карты: отправка SMS-кода: send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<
@@ -4340,9 +4340,9 @@ pub mod builder {
         /// Привязка карты: подтверждение SMS-кода: send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<
@@ -4440,9 +4440,9 @@ pub mod builder {
         /// Поиск карты: send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<

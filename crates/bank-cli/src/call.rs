@@ -3,7 +3,7 @@
 
 use std::io::Read;
 
-use bank_runtime::{BankError, ErrorKind, OperationSpec, call};
+use bank_runtime::{BankError, OperationSpec};
 use clap::ArgMatches;
 use serde_json::{Value, json};
 
@@ -155,54 +155,16 @@ async fn send(
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .body(body(&source)?);
     }
-    let mut request = request
+    let request = request
         .build()
         .map_err(|e| format!("{api}: {}: {e}", op.name))?;
-    let context = &target.context;
-    context
-        .prepare(&mut request, op.name)
+    // The one call path: token, signature, attempts, deadline, refusal and envelope checks.
+    let answer = target
+        .context
+        .call(&target.http, request, op.name)
         .await
-        .map_err(|e| Failure::Bank(call::from_prepare(api, &e)))?;
-    let response = context
-        .execute(&target.http, request, op.name)
-        .await
-        .map_err(|e| Failure::Bank(call::from_transport(api, &e)))?;
-    let status = response.status().as_u16();
-    let request_id = bank_runtime::error::request_id(response.headers());
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|e| Failure::Bank(call::from_transport(api, &e)))?;
-    if !(200..300).contains(&status) {
-        return Err(Failure::Bank(call::from_response(
-            api, status, request_id, &bytes,
-        )));
-    }
-    if let Some(refusal) = spec.refusal
-        && refusal.refuses(&bytes)
-    {
-        let mut error = call::from_response(api, status, request_id, &bytes);
-        error.kind = ErrorKind::Bank;
-        return Err(Failure::Bank(error));
-    }
-    if op.envelope
-        && let Ok(answer) = serde_json::from_slice::<Value>(&bytes)
-        && let Some(refused) = answer.get("error").filter(|e| !e.is_null())
-    {
-        let text = |key: &str| match refused.get(key) {
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Null) | None => None,
-            Some(other) => Some(other.to_string()),
-        };
-        return Err(Failure::Bank(call::envelope_refusal(
-            api,
-            status,
-            request_id,
-            text_of(&answer, "id"),
-            text("code"),
-            text("message").unwrap_or_else(|| "the bank refused in the envelope".to_owned()),
-        )));
-    }
+        .map_err(Failure::Bank)?;
+    let (status, bytes) = (answer.status, answer.body);
     if bytes.is_empty() {
         return Ok(json!({ "status": status }).to_string());
     }
@@ -210,10 +172,6 @@ async fn send(
         Ok(value) => Ok(serde_json::to_string_pretty(&value).unwrap_or_default()),
         Err(_) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
     }
-}
-
-fn text_of(value: &Value, key: &str) -> Option<String> {
-    value.get(key).and_then(Value::as_str).map(str::to_owned)
 }
 
 /// The bank's error as JSON, for standard error.
@@ -226,6 +184,7 @@ pub fn error_json(error: &BankError) -> String {
             "code": error.code,
             "message": error.message,
             "request_id": error.request_id,
+            "outcome": format!("{:?}", error.outcome()),
             "transient": error.is_transient(),
         }
     });

@@ -1,23 +1,37 @@
-//! [`Context`]: what a generated client carries besides its base URL and reqwest client, and the
-//! logic its `ClientHooks` delegate to.
+//! [`Context`]: what a generated client carries besides its base URL and reqwest client, and
+//! [`Context::call`], the one path every call to a bank takes — the generated builders' `bank()`
+//! (through their hooks), the facade's envelope operations and the CLI alike.
+//!
+//! The call path owns, in this order and all inside the call's total deadline: the signature
+//! over the body (bounded, cancellable), the token (one shared fetch, bounded), each attempt and
+//! the whole answer's body, one token refresh after a 401 `invalid_token`, back-off between
+//! attempts, the refusal inside a 2xx (`x-refusal`) and the envelope's `error`. Every failure
+//! leaves as one [`BankError`] whose [`Outcome`] says whether the bank may have acted; an
+//! attempt is repeated only when [`BankError::is_transient`] holds for it (a non-idempotent
+//! operation only when it certainly was not processed).
 
 use std::fmt;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::time::Instant;
 
+use bytes::Bytes;
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use tracing::Instrument;
 
-use reqwest::header::{AUTHORIZATION, HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
-
-use crate::error::AuthError;
+use crate::error::{BankError, ErrorKind, Outcome};
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
-use crate::signing::{BodySigner, SignError, Signing};
+use crate::signing::{BodySigner, Signing};
 use crate::spec::ApiSpec;
 use crate::time::{Sleeper, TokioSleep};
 use crate::token::TokenCache;
 
 /// Per-client runtime state shared by every request of a generated client. Cheap to clone.
+///
+/// Not part of the facade's surface: generated clients carry it, and [`Context::call`] is the
+/// door the facade and the CLI use.
+#[doc(hidden)]
 #[derive(Clone)]
 pub struct Context {
     inner: Arc<Inner>,
@@ -25,6 +39,7 @@ pub struct Context {
 
 struct Inner {
     api: &'static str,
+    spec: Option<&'static ApiSpec>,
     auth: Option<TokenCache>,
     retry: RetryPolicy,
     signing: Option<Signing>,
@@ -34,21 +49,54 @@ struct Inner {
     client_id: Option<String>,
 }
 
-/// Why a request could not be prepared.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PrepareError {
-    /// No token could be obtained.
-    #[error("auth: {0}")]
-    Auth(#[from] AuthError),
-    /// The body could not be signed.
-    #[error("signing: {0}")]
-    Signing(#[from] SignError),
+/// A successful answer as the call path hands it over: a 2xx that is not a refusal, read whole.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// Its status.
+    pub status: u16,
+    /// Its headers.
+    pub headers: HeaderMap,
+    /// Its body.
+    pub body: Bytes,
+    /// How many attempts the call took.
+    pub attempts: u32,
+}
+
+impl Answer {
+    /// The request id the bank or its gateway sent back.
+    pub fn request_id(&self) -> Option<String> {
+        crate::error::request_id(&self.headers)
+    }
+
+    /// The answer as a `reqwest::Response` again (for a generated client to read).
+    pub fn into_response(self) -> reqwest::Response {
+        let mut response = http::Response::new(self.body);
+        *response.status_mut() =
+            reqwest::StatusCode::from_u16(self.status).unwrap_or(reqwest::StatusCode::OK);
+        *response.headers_mut() = self.headers;
+        reqwest::Response::from(response)
+    }
 }
 
 impl Default for Context {
     fn default() -> Self {
         Context::new("bank")
     }
+}
+
+/// What the call path needs to know about the operation being called.
+struct Operation<'a> {
+    name: &'a str,
+    idempotent: bool,
+    envelope: bool,
+}
+
+/// How far a call got, read when its deadline passes.
+#[derive(Default)]
+struct Progress {
+    attempts: AtomicU32,
+    /// A request that may have been processed was sent (and is in flight or got no answer).
+    maybe_processed: AtomicBool,
 }
 
 impl Context {
@@ -73,8 +121,8 @@ impl Context {
     }
 
     /// Start building a context for the API `spec` describes (a generated crate's `SPEC`): its
-    /// name, its idempotent operations added to whatever retry policy is set, and the operations
-    /// a [`signer`](ContextBuilder::signer) signs.
+    /// name, its idempotent operations added to whatever retry policy is set, the operations
+    /// a [`signer`](ContextBuilder::signer) signs, its refusal and envelope operations.
     pub fn for_api(spec: &'static ApiSpec) -> ContextBuilder {
         ContextBuilder {
             spec: Some(spec),
@@ -103,13 +151,128 @@ impl Context {
         &self.inner.retry
     }
 
-    /// Prepare a request before it is sent: drop progenitor's `api-version` header (no bank knows
-    /// it), sign the body of operations that require it, and set the bearer token.
-    pub async fn prepare(
+    /// The call's total deadline, when one is set.
+    pub fn deadline(&self) -> Option<std::time::Duration> {
+        self.inner.deadline
+    }
+
+    fn operation<'a>(&self, request: &reqwest::Request, name: &'a str) -> Operation<'a> {
+        let listed = self
+            .inner
+            .spec
+            .and_then(|s| s.operations.iter().find(|o| o.name == name));
+        let envelope = match listed {
+            Some(op) => op.envelope,
+            // An operation the document does not list yet, of an API all of whose operations are
+            // envelopes, is one too.
+            None => self.inner.spec.is_some_and(|s| {
+                !s.operations.is_empty() && s.operations.iter().all(|o| o.envelope)
+            }),
+        };
+        Operation {
+            name,
+            idempotent: self.inner.retry.allows(request.method(), name),
+            envelope,
+        }
+    }
+
+    /// Send one call to the bank: the one path (see the module docs). `operation` is the method
+    /// name the generated client gives it (`create_payment`); an operation the API's document
+    /// does not list is treated as not idempotent.
+    ///
+    /// Each call runs in a `tracing` span `bank_call` with the bank, the operation, the method and,
+    /// once known, the final status, the outcome, the number of attempts and the elapsed time.
+    /// No header and no body is logged, so neither tokens, signatures nor customer data reach the
+    /// logs.
+    pub async fn call(
         &self,
-        request: &mut reqwest::Request,
-        operation_id: &str,
-    ) -> Result<(), PrepareError> {
+        http: &reqwest::Client,
+        request: reqwest::Request,
+        operation: &str,
+    ) -> Result<Answer, BankError> {
+        let op = self.operation(&request, operation);
+        let span = tracing::info_span!(
+            "bank_call",
+            bank = self.inner.api,
+            operation = operation,
+            method = %request.method(),
+            status = tracing::field::Empty,
+            outcome = tracing::field::Empty,
+            attempts = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        );
+        let started = Instant::now();
+        let progress = Progress::default();
+        let work = self.attempts(http, request, &op, &progress);
+        let result = match self.inner.deadline {
+            None => work.instrument(span.clone()).await,
+            Some(deadline) => {
+                match tokio::time::timeout(deadline, work.instrument(span.clone())).await {
+                    Ok(done) => done,
+                    Err(_) => Err(self.deadline_passed(deadline, &op, &progress)),
+                }
+            }
+        };
+        let attempts = progress.attempts.load(Ordering::Relaxed);
+        span.record("attempts", attempts);
+        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+        span.in_scope(|| match &result {
+            Ok(answer) => {
+                span.record("status", answer.status);
+                span.record("outcome", "ok");
+                tracing::info!(status = answer.status, attempts, "bank call finished");
+            }
+            Err(e) => {
+                if let Some(status) = e.status {
+                    span.record("status", status);
+                }
+                span.record("outcome", tracing::field::debug(e.outcome()));
+                tracing::warn!(error = %e, attempts, "bank call failed");
+            }
+        });
+        result
+    }
+
+    /// The error for a call whose total deadline passed: not processed when nothing that may
+    /// have been processed was sent yet (the token or the signature was still awaited, or
+    /// every attempt so far was certainly refused), unknown otherwise.
+    fn deadline_passed(
+        &self,
+        deadline: std::time::Duration,
+        op: &Operation<'_>,
+        progress: &Progress,
+    ) -> BankError {
+        let attempts = progress.attempts.load(Ordering::Relaxed);
+        let sent = progress.maybe_processed.load(Ordering::Relaxed);
+        let outcome = if sent {
+            Outcome::Unknown
+        } else {
+            Outcome::NotProcessed
+        };
+        let stage = if sent {
+            "a request that may have reached the bank was in flight"
+        } else {
+            "nothing the bank could act on had been sent"
+        };
+        BankError::new(
+            self.inner.api,
+            ErrorKind::Deadline,
+            format!(
+                "{}: no answer within the call's total deadline of {deadline:?} ({attempts} attempt(s) started; {stage})",
+                op.name
+            ),
+        )
+        .with_outcome(outcome, !sent || op.idempotent)
+    }
+
+    async fn attempts(
+        &self,
+        http: &reqwest::Client,
+        mut request: reqwest::Request,
+        op: &Operation<'_>,
+        progress: &Progress,
+    ) -> Result<Answer, BankError> {
+        let api = self.inner.api;
         request.headers_mut().remove("api-version");
         if let Some(basic) = &self.inner.basic {
             request.headers_mut().insert(AUTHORIZATION, basic.clone());
@@ -118,171 +281,216 @@ impl Context {
             .inner
             .signing
             .as_ref()
-            .filter(|s| s.operations.contains(&operation_id))
+            .filter(|s| s.operations.contains(&op.name))
         {
             let body = request
                 .body()
                 .and_then(|b| b.as_bytes())
                 .unwrap_or_default();
-            let value = signing.signer.header_value(body)?;
-            let value = HeaderValue::from_str(&value)
-                .map_err(|e| SignError(format!("the signature is not a header value: {e}")))?;
+            let value = signing.signer.sign_body(body).await.map_err(|e| {
+                BankError::new(api, ErrorKind::Signing, format!("{}: {e}", op.name))
+            })?;
+            let value = HeaderValue::from_str(&value).map_err(|e| {
+                BankError::new(
+                    api,
+                    ErrorKind::Signing,
+                    format!("{}: the signature is not a header value: {e}", op.name),
+                )
+            })?;
             request.headers_mut().insert(signing.header, value);
         }
-        if let Some(auth) = &self.inner.auth {
-            let token = auth.token().await?;
-            set_bearer(request, &token);
-        }
-        Ok(())
-    }
-
-    /// Send a prepared request: one token refresh and one resend after a 401 for an invalid
-    /// token; retries with back-off and `Retry-After` for requests that are safe to repeat.
-    ///
-    /// Each call runs in a `tracing` span `bank_call` with the bank, the operation, the method and,
-    /// once known, the final status, the number of attempts and the elapsed time. No header is
-    /// logged, so neither tokens nor signatures reach the logs.
-    pub async fn execute(
-        &self,
-        client: &reqwest::Client,
-        request: reqwest::Request,
-        operation_id: &str,
-    ) -> reqwest::Result<reqwest::Response> {
-        let span = tracing::info_span!(
-            "bank_call",
-            bank = self.inner.api,
-            operation = operation_id,
-            method = %request.method(),
-            status = tracing::field::Empty,
-            attempts = tracing::field::Empty,
-            elapsed_ms = tracing::field::Empty,
-        );
-        let started = Instant::now();
-        let attempts_so_far = std::sync::atomic::AtomicU32::new(0);
-        let work = self
-            .send_with_retries(client, request, operation_id, &attempts_so_far)
-            .instrument(span.clone());
-        let (result, attempts) = match self.inner.deadline {
-            None => work.await,
-            Some(deadline) => match tokio::time::timeout(deadline, work).await {
-                Ok(done) => done,
-                Err(_) => {
-                    let attempts = attempts_so_far.load(std::sync::atomic::Ordering::Relaxed);
-                    crate::call::deadline_passed(crate::BankError::new(
-                        self.inner.api,
-                        crate::ErrorKind::Transport,
-                        format!(
-                            "no answer within the call's total deadline of {deadline:?} ({attempts} attempt(s) started)"
-                        ),
-                    ));
-                    // progenitor needs a response; the typed error above is what `.bank()` returns.
-                    let mut gateway_timeout = http::Response::new(bytes::Bytes::new());
-                    *gateway_timeout.status_mut() = reqwest::StatusCode::GATEWAY_TIMEOUT;
-                    (Ok(reqwest::Response::from(gateway_timeout)), attempts)
-                }
-            },
-        };
-        span.record("attempts", attempts);
-        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
-        span.in_scope(|| match &result {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                span.record("status", status);
-                tracing::info!(status, attempts, "bank call finished");
-            }
-            Err(e) => {
-                span.record("status", "no response");
-                tracing::warn!(error = %e, attempts, "bank call got no response");
-            }
-        });
-        result
-    }
-
-    async fn send_with_retries(
-        &self,
-        client: &reqwest::Client,
-        request: reqwest::Request,
-        operation_id: &str,
-        attempts_so_far: &std::sync::atomic::AtomicU32,
-    ) -> (reqwest::Result<reqwest::Response>, u32) {
-        let method = request.method().clone();
-        let may_retry = self.inner.retry.allows(&method, operation_id);
-        let mut attempt = 1u32;
+        let mut attempt = 0u32;
         let mut refreshed = false;
-        let mut pending = request;
+        let mut earlier_unknown = false;
         loop {
-            attempts_so_far.store(attempt, std::sync::atomic::Ordering::Relaxed);
-            let spare = pending.try_clone();
-            let result = client.execute(pending).await;
-            match &result {
-                Ok(r) => tracing::debug!(attempt, status = r.status().as_u16(), "attempt answered"),
-                Err(e) => tracing::debug!(attempt, error = %e, "attempt got no response"),
-            }
-            let Some(mut next) = spare else {
-                return (result, attempt);
+            attempt += 1;
+            progress.attempts.store(attempt, Ordering::Relaxed);
+            let Some(mut sending) = request.try_clone() else {
+                // A streamed body can be sent once only.
+                progress.maybe_processed.store(true, Ordering::Relaxed);
+                return self.attempt(http, request, op).await.map_err(|f| f.error);
             };
-            match &result {
-                Ok(response)
-                    if response.status() == 401
-                        && !refreshed
-                        && self.inner.auth.is_some()
-                        && token_rejected(response) =>
-                {
-                    refreshed = true;
-                    let auth = self.inner.auth.as_ref().expect("checked above");
-                    if let Some(old) = bearer_of(&next) {
-                        auth.invalidate(&old).await;
-                    }
-                    match auth.token().await {
-                        Ok(token) => set_bearer(&mut next, &token),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "token refresh after 401 failed");
-                            return (result, attempt);
-                        }
-                    }
-                    tracing::info!(
-                        "token rejected (401 invalid_token): refreshed, sending once more"
-                    );
-                }
-                Ok(response)
-                    if may_retry
-                        && attempt < self.inner.retry.max_attempts
-                        && RetryPolicy::retryable_status(response.status().as_u16()) =>
-                {
-                    let retry_after = response
-                        .headers()
-                        .get(RETRY_AFTER)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_owned);
-                    self.inner
-                        .sleeper
-                        .sleep(self.inner.retry.delay(attempt, retry_after.as_deref()))
-                        .await;
-                    attempt += 1;
-                }
-                Err(e)
-                    if may_retry
-                        && attempt < self.inner.retry.max_attempts
-                        && (e.is_connect() || e.is_timeout()) =>
-                {
-                    self.inner
-                        .sleeper
-                        .sleep(self.inner.retry.delay(attempt, None))
-                        .await;
-                    attempt += 1;
-                }
-                _ => return (result, attempt),
+            if let Some(auth) = &self.inner.auth {
+                let token = auth.token().await.map_err(|e| {
+                    let transient = e.is_transient();
+                    BankError::new(api, ErrorKind::Auth, format!("auth: {e}"))
+                        .with_outcome(Outcome::NotProcessed, transient)
+                })?;
+                set_bearer(&mut sending, &token);
             }
-            pending = next;
+            let bearer = bearer_of(&sending);
+            progress.maybe_processed.store(true, Ordering::Relaxed);
+            let result = self.attempt(http, sending, op).await;
+            let Failed {
+                error,
+                token_rejected,
+                retry_after,
+            } = match result {
+                Ok(answer) => {
+                    return Ok(Answer {
+                        attempts: attempt,
+                        ..answer
+                    });
+                }
+                Err(failed) => failed,
+            };
+            earlier_unknown |= error.outcome() == Outcome::Unknown;
+            progress
+                .maybe_processed
+                .store(earlier_unknown, Ordering::Relaxed);
+            if token_rejected
+                && !refreshed
+                && let Some(auth) = &self.inner.auth
+            {
+                refreshed = true;
+                if let Some(old) = bearer {
+                    auth.invalidate(&old).await;
+                }
+                tracing::info!("token rejected (401 invalid_token): refreshing, sending once more");
+                attempt -= 1;
+                continue;
+            }
+            if !error.is_transient() || attempt >= self.inner.retry.max_attempts {
+                return Err(error);
+            }
+            let wait = self
+                .inner
+                .retry
+                .delay(attempt, retry_after.as_deref());
+            tracing::debug!(attempt, ?wait, error = %error, "retrying");
+            self.inner.sleeper.sleep(wait).await;
+        }
+    }
+
+    /// One attempt: send, read the whole answer, and judge it.
+    async fn attempt(
+        &self,
+        http: &reqwest::Client,
+        request: reqwest::Request,
+        op: &Operation<'_>,
+    ) -> Result<Answer, Failed> {
+        let api = self.inner.api;
+        let response = match http.execute(request).await {
+            Ok(response) => response,
+            Err(e) => return Err(transport_error(api, op, &e, None).into()),
+        };
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = match response.bytes().await {
+            Ok(body) => body,
+            Err(e) => return Err(transport_error(api, op, &e, Some(status)).into()),
+        };
+        tracing::debug!(status, "attempt answered");
+        // An envelope's `error` is the bank's refusal whatever the status it came with.
+        if op.envelope
+            && let Some(error) = crate::call::envelope_error(api, status, &headers, &body)
+        {
+            return Err(error.into());
+        }
+        if !(200..300).contains(&status) {
+            let mut error =
+                crate::call::from_response(api, status, crate::error::request_id(&headers), &body);
+            let transient = match error.outcome() {
+                Outcome::NotProcessed => matches!(status, 408 | 429),
+                Outcome::Unknown => {
+                    op.idempotent && crate::retry::TRANSIENT_STATUSES.contains(&status)
+                }
+                Outcome::Refused => false,
+            };
+            let outcome = error.outcome();
+            error = error.with_outcome(outcome, transient);
+            return Err(Failed {
+                error,
+                token_rejected: status == 401 && token_rejected(&headers),
+                retry_after: headers
+                    .get(RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned),
+            });
+        }
+        if let Some(refusal) = self.inner.spec.and_then(|s| s.refusal)
+            && refusal.refuses(&body)
+        {
+            let error =
+                crate::call::refusal(api, status, crate::error::request_id(&headers), &body);
+            tracing::info!(api, status, "the bank refused in a successful answer");
+            return Err(error.into());
+        }
+        Ok(Answer {
+            status,
+            headers,
+            body,
+            attempts: 1,
+        })
+    }
+}
+
+/// A failed attempt: its error, and what decides the next one.
+struct Failed {
+    error: BankError,
+    /// A 401 saying the token itself is bad.
+    token_rejected: bool,
+    /// The bank's `Retry-After`.
+    retry_after: Option<String>,
+}
+
+impl From<BankError> for Failed {
+    fn from(error: BankError) -> Self {
+        Failed {
+            error,
+            token_rejected: false,
+            retry_after: None,
         }
     }
 }
 
+/// The error for an attempt that got no whole answer: not processed when the connection was
+/// never made, unknown otherwise (the request may have been read and acted on).
+fn transport_error(
+    api: &'static str,
+    op: &Operation<'_>,
+    error: &reqwest::Error,
+    status: Option<u16>,
+) -> BankError {
+    let not_sent = error.is_connect();
+    let mut message = String::new();
+    let mut source: Option<&dyn std::error::Error> = Some(error);
+    while let Some(e) = source {
+        let text = e.to_string();
+        if !message.contains(&text) {
+            if !message.is_empty() {
+                message.push_str(": ");
+            }
+            message.push_str(&text);
+        }
+        source = e.source();
+    }
+    // reqwest names the URL (and with it an account number in the path): left out.
+    if let Some(url) = error.url() {
+        message = message.replace(&format!(" for url ({url})"), "");
+        message = message.replace(url.as_str(), "<url>");
+    }
+    let what = if status.is_some() {
+        "reading the answer"
+    } else if not_sent {
+        "connecting"
+    } else {
+        "sending the request"
+    };
+    let mut err = BankError::new(api, ErrorKind::Transport, format!("{}: {what}: {message}", op.name));
+    err.status = status;
+    let outcome = if not_sent {
+        Outcome::NotProcessed
+    } else {
+        Outcome::Unknown
+    };
+    err.with_outcome(outcome, not_sent || op.idempotent)
+}
+
 /// Whether a 401 says the token itself is bad (expired, malformed): `WWW-Authenticate` with
 /// `error="invalid_token"`, or no `WWW-Authenticate` at all (BCC's gateway sends none).
-fn token_rejected(response: &reqwest::Response) -> bool {
-    match response
-        .headers()
+fn token_rejected(headers: &HeaderMap) -> bool {
+    match headers
         .get(WWW_AUTHENTICATE)
         .and_then(|v| v.to_str().ok())
     {
@@ -310,11 +518,13 @@ impl fmt::Debug for Context {
             .field("auth", &self.inner.auth)
             .field("retry", &self.inner.retry)
             .field("signing", &self.inner.signing)
+            .field("deadline", &self.inner.deadline)
             .finish()
     }
 }
 
 /// Builder of a [`Context`].
+#[doc(hidden)]
 #[derive(Debug)]
 pub struct ContextBuilder {
     api: &'static str,
@@ -410,6 +620,7 @@ impl ContextBuilder {
         Context {
             inner: Arc::new(Inner {
                 api: self.api,
+                spec: self.spec,
                 auth: self.auth,
                 retry,
                 signing: self.signing,

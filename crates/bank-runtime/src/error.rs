@@ -14,7 +14,8 @@ pub const REQUEST_ID_HEADERS: &[&str] = &[
 /// Longest raw body kept in an error (bytes); the rest is cut at a character boundary.
 pub const MAX_ERROR_BODY: usize = 4096;
 
-/// Getting a token failed.
+/// Getting a token failed. No variant carries what the token endpoint answered: a token
+/// response (or something that looks like one) never reaches an error, a log or `Debug`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum AuthError {
@@ -23,29 +24,41 @@ pub enum AuthError {
     Unreachable {
         /// The token URL.
         url: String,
-        /// What failed.
+        /// What failed (no URL query, no body).
         message: String,
     },
-    /// The token endpoint refused the credentials.
-    #[error("token endpoint {url} answered HTTP {status}: {body}")]
+    /// The token endpoint answered with an error status.
+    #[error("token endpoint {url} answered HTTP {status}: {reason}")]
     Rejected {
         /// The token URL.
         url: String,
         /// HTTP status.
         status: u16,
-        /// The raw answer (no secrets: it is the bank's error text).
-        body: String,
+        /// The OAuth2 `error` and `error_description` when the answer has them (at most 200
+        /// characters), otherwise only the status; never the raw answer.
+        reason: String,
     },
-    /// The token endpoint answered 2xx with something that is not a token.
-    #[error("token endpoint {url} sent a malformed token response ({message}): {body}")]
+    /// The token endpoint answered 2xx with something that is not a usable token.
+    #[error("token endpoint {url} sent a malformed token response: {message}")]
     Malformed {
         /// The token URL.
         url: String,
-        /// What is wrong with it.
+        /// What is wrong with it: the position of the problem, never the answer's values.
         message: String,
-        /// The raw answer with any token-looking value removed.
-        body: String,
     },
+}
+
+impl AuthError {
+    /// Whether asking again later may succeed: the endpoint was unreachable or slow, or answered
+    /// with a status in [`TRANSIENT_STATUSES`](crate::retry::TRANSIENT_STATUSES). A refusal of
+    /// the credentials (400, 401) or a malformed answer is not.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            AuthError::Unreachable { .. } => true,
+            AuthError::Rejected { status, .. } => crate::retry::TRANSIENT_STATUSES.contains(status),
+            AuthError::Malformed { .. } => false,
+        }
+    }
 }
 
 /// What kind of failure a [`BankError`] is.
@@ -56,8 +69,11 @@ pub enum ErrorKind {
     Auth,
     /// The request body could not be signed.
     Signing,
-    /// The request never got an answer (connect, timeout, reset).
+    /// The request never got a whole answer (connect, timeout, reset, a body cut short).
     Transport,
+    /// The call's total deadline passed (token, signing, attempts, back-off and reading the
+    /// answer all count).
+    Deadline,
     /// The bank answered with an error status.
     Status,
     /// The bank refused the request in its own terms: `success: false` on HTTP 200 (BCC
@@ -69,9 +85,58 @@ pub enum ErrorKind {
     InvalidRequest,
 }
 
-/// One error type for every bank call: what happened, with the bank's own code and message, the
-/// request id and the raw body when there is one. `Display` says all of it on one line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What a failed call did at the bank, as far as anyone can know from the outside. Match on it
+/// ([`BankError::outcome`]) to decide what to do after a failure:
+///
+/// | outcome | what holds | what to do |
+/// |---|---|---|
+/// | [`NotProcessed`](Outcome::NotProcessed) | the bank certainly did not act | send again when [`BankError::is_transient`], fix the request otherwise |
+/// | [`Unknown`](Outcome::Unknown) | the request may have reached the bank and been acted on; the answer was lost | **reconcile** with the bank's read operations before sending again (for a non-idempotent operation, never re-send blindly) |
+/// | [`Refused`](Outcome::Refused) | the bank looked at the request and said no, with its own code | no effect happened; act on the code |
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// Nothing reached the bank's business logic: the connection was refused, no token or
+    /// signature could be made, the deadline passed before anything was sent, or the bank (or its
+    /// gateway) turned the request away before acting (a 4xx without the bank's own error code,
+    /// 401 for a token, 408, 429).
+    NotProcessed,
+    /// The request was (or may have been) sent and no usable answer came back: a timeout or
+    /// reset after sending, the deadline passing mid-call, a 5xx or gateway error, or a
+    /// successful answer that could not be read. The bank may have acted.
+    Unknown,
+    /// The bank processed the request and refused it in its own terms: `success: false` in a
+    /// 200, an envelope `error`, a 4xx carrying the bank's error code. No effect happened.
+    Refused,
+}
+
+impl Outcome {
+    /// What a failure of `kind` (with this `status`, when the bank answered, and the bank's
+    /// `code`, when its answer carried one) says about the bank having acted.
+    pub fn of(kind: ErrorKind, status: Option<u16>, has_code: bool) -> Outcome {
+        match kind {
+            ErrorKind::Auth | ErrorKind::Signing | ErrorKind::InvalidRequest => {
+                Outcome::NotProcessed
+            }
+            ErrorKind::Bank => Outcome::Refused,
+            ErrorKind::Transport | ErrorKind::Deadline | ErrorKind::Decode => Outcome::Unknown,
+            ErrorKind::Status => match status {
+                Some(401 | 408 | 429) => Outcome::NotProcessed,
+                Some(400..=499) if has_code => Outcome::Refused,
+                Some(400..=499) => Outcome::NotProcessed,
+                _ => Outcome::Unknown,
+            },
+        }
+    }
+}
+
+/// One error type for every bank call: what happened, the bank's own code and message, the
+/// request id, and what the failure says about the bank having acted ([`outcome`](Self::outcome),
+/// [`is_transient`](Self::is_transient)).
+///
+/// `Display` and `Debug` show the API, kind, status, code, the bank's message and the request id,
+/// never the raw answer: after a failure on a 200, that answer holds a customer's data, and error
+/// text ends up in every log. The raw answer stays reachable by [`raw_body`](Self::raw_body).
+#[derive(Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct BankError {
     /// The API (`bcc-financial`).
@@ -86,12 +151,14 @@ pub struct BankError {
     pub message: String,
     /// The request id the bank or its gateway sent back.
     pub request_id: Option<String>,
-    /// The raw response body, cut at [`MAX_ERROR_BODY`] bytes.
-    pub body: Option<String>,
+    outcome: Outcome,
+    transient: bool,
+    raw_body: Option<String>,
 }
 
 impl BankError {
-    /// A new error of `kind` with a message; the other fields empty.
+    /// A new error of `kind` with a message; the other fields empty, the outcome the one `kind`
+    /// implies ([`Outcome::of`]) and not transient.
     pub fn new(api: &'static str, kind: ErrorKind, message: impl Into<String>) -> Self {
         BankError {
             api,
@@ -100,17 +167,83 @@ impl BankError {
             code: None,
             message: message.into(),
             request_id: None,
-            body: None,
+            outcome: Outcome::of(kind, None, false),
+            transient: false,
+            raw_body: None,
         }
     }
 
-    /// Whether a retry of the same request could succeed: no answer at all, or a status in
-    /// [`TRANSIENT_STATUSES`](crate::retry::TRANSIENT_STATUSES).
+    /// What the failure says about the bank having acted (see [`Outcome`]).
+    pub fn outcome(&self) -> Outcome {
+        self.outcome
+    }
+
+    /// Whether sending this exact call again is safe **and** may succeed: the bank certainly did
+    /// not act and the cause may pass (no connection, the token endpoint down, 408, 429, the
+    /// deadline passing before anything was sent), or the operation is safe to repeat (a read,
+    /// or one the bank makes idempotent) and the cause may pass (a timeout, a 5xx). Never true
+    /// for a non-idempotent operation whose outcome is [`Outcome::Unknown`]: reconcile first.
     pub fn is_transient(&self) -> bool {
-        matches!(self.kind, ErrorKind::Transport)
-            || self
-                .status
-                .is_some_and(|s| crate::retry::TRANSIENT_STATUSES.contains(&s))
+        self.transient
+    }
+
+    /// The raw answer the error was made from, cut at [`MAX_ERROR_BODY`] bytes, when there was
+    /// one. It may hold a customer's personal data: do not log it.
+    pub fn raw_body(&self) -> Option<&str> {
+        self.raw_body.as_deref()
+    }
+
+    /// Set the raw answer (cut at [`MAX_ERROR_BODY`] bytes).
+    #[doc(hidden)]
+    pub fn with_raw_body(mut self, bytes: &[u8]) -> Self {
+        self.raw_body = (!bytes.is_empty()).then(|| truncate_body(bytes));
+        self
+    }
+
+    /// Set the status and the outcome it implies.
+    #[doc(hidden)]
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self.outcome = Outcome::of(self.kind, self.status, self.code.is_some());
+        self
+    }
+
+    /// Set the outcome and whether a retry is safe and may succeed (the call path decides both).
+    #[doc(hidden)]
+    pub fn with_outcome(mut self, outcome: Outcome, transient: bool) -> Self {
+        self.outcome = outcome;
+        self.transient = transient;
+        self
+    }
+
+    /// Set the kind, keeping the rest (the outcome follows the new kind).
+    #[doc(hidden)]
+    pub fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.kind = kind;
+        self.outcome = Outcome::of(kind, self.status, self.code.is_some());
+        self
+    }
+}
+
+impl fmt::Debug for BankError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BankError")
+            .field("api", &self.api)
+            .field("kind", &self.kind)
+            .field("outcome", &self.outcome)
+            .field("transient", &self.transient)
+            .field("status", &self.status)
+            .field("code", &self.code)
+            .field("message", &self.message)
+            .field("request_id", &self.request_id)
+            .field(
+                "raw_body",
+                &self
+                    .raw_body
+                    .as_ref()
+                    .map(|b| format!("<{} bytes, see raw_body()>", b.len())),
+            )
+            .finish()
     }
 }
 
@@ -120,6 +253,7 @@ impl fmt::Display for BankError {
             ErrorKind::Auth => "authentication failed",
             ErrorKind::Signing => "signing failed",
             ErrorKind::Transport => "no response",
+            ErrorKind::Deadline => "deadline passed",
             ErrorKind::Status => "error response",
             ErrorKind::Bank => "bank error",
             ErrorKind::Decode => "malformed response",
@@ -132,18 +266,36 @@ impl fmt::Display for BankError {
         if let Some(c) = &self.code {
             write!(f, ", code {c}")?;
         }
-        write!(f, ": {}", self.message)?;
+        write!(f, ": {}", self.message.replace(['\n', '\r'], " "))?;
         if let Some(id) = &self.request_id {
             write!(f, " (request id {id})")?;
         }
-        if let Some(b) = &self.body {
-            write!(f, "; body: {}", b.replace(['\n', '\r'], " "))?;
+        match self.outcome {
+            Outcome::NotProcessed => write!(f, " [not processed")?,
+            Outcome::Unknown => write!(f, " [outcome unknown")?,
+            Outcome::Refused => write!(f, " [refused")?,
         }
-        Ok(())
+        if self.transient {
+            write!(f, ", retry is safe")?;
+        }
+        write!(f, "]")
     }
 }
 
 impl std::error::Error for BankError {}
+
+/// Where a JSON document stopped being what was expected, without any of its values: serde's
+/// own message names the value it met (a customer's name, a token), so only the category and
+/// the position are kept.
+pub fn json_problem(error: &serde_json::Error) -> String {
+    let what = match error.classify() {
+        serde_json::error::Category::Io => "an I/O error",
+        serde_json::error::Category::Syntax => "not JSON",
+        serde_json::error::Category::Data => "a value of another type or shape than documented",
+        serde_json::error::Category::Eof => "cut short",
+    };
+    format!("{what} at line {} column {}", error.line(), error.column())
+}
 
 /// Cut a body for an error message at a character boundary.
 pub fn truncate_body(bytes: &[u8]) -> String {

@@ -23,12 +23,12 @@ pub mod time;
 pub mod token;
 
 pub use callback::{CallbackError, DEFAULT_MAX_CALLBACK, parse_callback};
-pub use context::{Context, ContextBuilder, PrepareError};
+pub use context::{Answer, Context, ContextBuilder};
 pub use dates::{
     DateDmy, DateTime, DateTimeDmyHms, DateTimeDmyHmsDots, DateTimeYmdHms, LayoutError,
 };
 pub use decimal::{Decimal, DecimalError, DecimalParam};
-pub use error::{AuthError, BankError, ErrorKind};
+pub use error::{AuthError, BankError, ErrorKind, Outcome};
 pub use oauth::{ClientCredentials, ClientCredentialsGrant, PasswordGrant};
 pub use retry::RetryPolicy;
 pub use secret::Secret;
@@ -36,8 +36,8 @@ pub use signing::{BodySigner, SignError, SignFuture, Signing};
 pub use spec::{
     ApiSpec, Grant, OAuth2Spec, OperationSpec, ParameterSpec, RefusalSpec, SigningSpec,
 };
-pub use time::{Clock, InstantSleep, ManualClock, Sleeper, SystemClock, TokioSleep};
-pub use token::{AccessToken, TokenCache, TokenSource};
+pub use time::{Clock, InstantSleep, ManualClock, Sleeper, SystemClock, TokioClock, TokioSleep};
+pub use token::{AccessToken, TokenCache, TokenOptions, TokenSource};
 
 #[doc(hidden)]
 pub use progenitor_client as __progenitor_client;
@@ -62,11 +62,9 @@ macro_rules! client_hooks {
                 request: &mut $crate::__reqwest::Request,
                 info: &$crate::__progenitor_client::OperationInfo,
             ) -> ::std::result::Result<(), $crate::__progenitor_client::Error<E>> {
-                let context = $crate::__progenitor_client::ClientInfo::inner(self);
-                context
-                    .prepare(request, info.operation_id)
-                    .await
-                    .map_err(|e| $crate::call::refuse(context.api(), e))
+                // Token and signature are the call path's, inside the call's deadline (exec).
+                let _ = (request, info);
+                ::std::result::Result::Ok(())
             }
 
             async fn exec(
@@ -74,14 +72,22 @@ macro_rules! client_hooks {
                 request: $crate::__reqwest::Request,
                 info: &$crate::__progenitor_client::OperationInfo,
             ) -> $crate::__reqwest::Result<$crate::__reqwest::Response> {
-                let context = $crate::__progenitor_client::ClientInfo::inner(self);
-                context
-                    .execute(
-                        $crate::__progenitor_client::ClientInfo::client(self),
-                        request,
-                        info.operation_id,
-                    )
-                    .await
+                $crate::call::exec(
+                    $crate::__progenitor_client::ClientInfo::inner(self),
+                    $crate::__progenitor_client::ClientInfo::client(self),
+                    request,
+                    info.operation_id,
+                )
+                .await
+            }
+
+            async fn post<E>(
+                &self,
+                result: &$crate::__reqwest::Result<$crate::__reqwest::Response>,
+                info: &$crate::__progenitor_client::OperationInfo,
+            ) -> ::std::result::Result<(), $crate::__progenitor_client::Error<E>> {
+                let _ = info;
+                $crate::call::post(result)
             }
         }
     };

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::error::{AuthError, truncate_body};
+use crate::error::AuthError;
 use crate::secret::Secret;
 use crate::token::{AccessToken, TokenFuture, TokenSource};
 
@@ -130,6 +130,10 @@ impl TokenSource for ClientCredentialsGrant {
             read_token(&self.token_url, response).await
         })
     }
+
+    fn token_url(&self) -> String {
+        self.token_url.clone()
+    }
 }
 
 /// The BaaS Gateway's password grant: `POST /oauth2/token` with Basic consumer key and secret and
@@ -194,13 +198,17 @@ impl TokenSource for PasswordGrant {
             read_token(&self.token_url, response).await
         })
     }
+
+    fn token_url(&self) -> String {
+        self.token_url.clone()
+    }
 }
 
 /// Send a token request; no answer at all is [`AuthError::Unreachable`].
 async fn send(url: &str, request: reqwest::RequestBuilder) -> Result<reqwest::Response, AuthError> {
     request.send().await.map_err(|e| AuthError::Unreachable {
         url: url.to_owned(),
-        message: e.to_string(),
+        message: e.without_url().to_string(),
     })
 }
 
@@ -215,26 +223,27 @@ async fn read_token(url: &str, response: reqwest::Response) -> Result<AccessToke
     let status = response.status();
     let bytes = response.bytes().await.map_err(|e| AuthError::Unreachable {
         url: url.to_owned(),
-        message: format!("reading the answer: {e}"),
+        message: format!("reading the answer: {}", e.without_url()),
     })?;
     if !status.is_success() {
         return Err(AuthError::Rejected {
             url: url.to_owned(),
             status: status.as_u16(),
-            body: truncate_body(&bytes),
+            reason: oauth_reason(&bytes).unwrap_or_else(|| format!("HTTP {}", status.as_u16())),
         });
     }
     let parsed: TokenResponse =
         serde_json::from_slice(&bytes).map_err(|e| AuthError::Malformed {
             url: url.to_owned(),
-            message: e.to_string(),
-            body: redact_token(&bytes),
+            message: format!(
+                "expected {{access_token, expires_in}}: {}",
+                crate::error::json_problem(&e)
+            ),
         })?;
     if parsed.access_token.is_empty() {
         return Err(AuthError::Malformed {
             url: url.to_owned(),
             message: "empty access_token".into(),
-            body: redact_token(&bytes),
         });
     }
     let lifetime = match parsed.expires_in {
@@ -246,10 +255,14 @@ async fn read_token(url: &str, response: reqwest::Response) -> Result<AccessToke
             Duration::from_secs(s.parse().unwrap_or(0))
         }
         Some(other) => {
+            let what = match other {
+                serde_json::Value::String(_) => "a string that is not a whole number",
+                serde_json::Value::Number(_) => "a negative or fractional number",
+                _ => "neither a number nor a string",
+            };
             return Err(AuthError::Malformed {
                 url: url.to_owned(),
-                message: format!("expires_in is not a number of seconds: {other}"),
-                body: redact_token(&bytes),
+                message: format!("expires_in is not a number of seconds: {what}"),
             });
         }
     };
@@ -259,19 +272,18 @@ async fn read_token(url: &str, response: reqwest::Response) -> Result<AccessToke
     })
 }
 
-/// The body with any `access_token` / `refresh_token` value replaced, for error messages.
-fn redact_token(bytes: &[u8]) -> String {
-    match serde_json::from_slice::<serde_json::Value>(bytes) {
-        Ok(serde_json::Value::Object(mut map)) => {
-            for key in ["access_token", "refresh_token", "id_token"] {
-                if map.contains_key(key) {
-                    map.insert(key.into(), "[redacted]".into());
-                }
-            }
-            serde_json::Value::Object(map).to_string()
-        }
-        _ => truncate_body(bytes),
-    }
+/// The OAuth2 `error` and `error_description` of a token endpoint's refusal (RFC 6749 §5.2), at
+/// most 200 characters; `None` when the answer has neither. Nothing else of the answer is kept.
+fn oauth_reason(bytes: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    let text = |key: &str| value.get(key).and_then(serde_json::Value::as_str);
+    let reason = match (text("error"), text("error_description")) {
+        (Some(e), Some(d)) => format!("{e}: {d}"),
+        (Some(e), None) => e.to_owned(),
+        (None, Some(d)) => d.to_owned(),
+        (None, None) => return None,
+    };
+    Some(reason.chars().take(200).collect())
 }
 
 fn urlencode(s: &str) -> String {

@@ -35,6 +35,18 @@ impl Clock for SystemClock {
     }
 }
 
+/// Tokio's clock: the system's monotonic clock, except in a test runtime whose time is paused
+/// (`#[tokio::test(start_paused = true)]`), where it moves with Tokio's timers, so expiry,
+/// deadlines and back-off can be tested without waiting. The runtime's default.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct TokioClock;
+
+impl Clock for TokioClock {
+    fn now(&self) -> Instant {
+        tokio::time::Instant::now().into_std()
+    }
+}
+
 /// Tokio's timer.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct TokioSleep;

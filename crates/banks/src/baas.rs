@@ -9,7 +9,7 @@ use std::time::Duration;
 use bank_runtime::{
     ApiSpec, BankError, ClientCredentials, Context, ErrorKind, PasswordGrant, Secret, TokenCache,
 };
-use progenitor_client::{ClientInfo, ResponseValue};
+use progenitor_client::ClientInfo;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -130,22 +130,12 @@ pub struct BaasClient {
     client: gateway::Client,
 }
 
-/// The `error` member of an envelope.
-#[derive(serde::Deserialize)]
-struct EnvelopeError {
-    code: i64,
-    message: Option<String>,
-}
-
-/// An answer envelope with the result left as raw JSON, then read as the caller's type.
+/// An answer envelope with the result left as raw JSON, then read as the caller's type (the
+/// call path already turned an `error` into a [`BankError`]).
 #[derive(serde::Deserialize)]
 struct RawEnvelope {
     #[serde(default)]
-    id: Option<Uuid>,
-    #[serde(default)]
     result: Option<Box<serde_json::value::RawValue>>,
-    #[serde(default)]
-    error: Option<EnvelopeError>,
 }
 
 /// The parts of a typed answer envelope (implemented for the generated `…Response` types).
@@ -187,8 +177,9 @@ macro_rules! operations {
                     let body = gateway::types::$request::builder()
                         .id(Uuid::new_v4())
                         .params(params);
-                    let outcome = bank_runtime::call::send(self.client.$method().body(body).send()).await;
-                    unwrap_typed(outcome).await
+                    let answer = self.client.$method().body(body).bank().await?;
+                    let (_, result, _) = answer.into_parts();
+                    result.ok_or_else(|| no_result(None, None, &[]))
                 }
             )*
         }
@@ -245,152 +236,49 @@ impl BaasClient {
             .map_err(|e| BankError::new(api, ErrorKind::InvalidRequest, format!("params: {e}")))?;
         let url = format!("{}/{}", self.client.baseurl(), path.trim_start_matches('/'));
         let http = self.client.client();
-        let mut request = http
+        let request = http
             .post(&url)
             .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
             .header(ACCEPT, HeaderValue::from_static("application/json"))
             .body(body)
             .build()
             .map_err(|e| BankError::new(api, ErrorKind::InvalidRequest, format!("{url}: {e}")))?;
-        let context = self.client.inner();
-        context
-            .prepare(&mut request, path)
-            .await
-            .map_err(|e| bank_runtime::call::from_prepare(api, &e))?;
-        let response = context
-            .execute(http, request, path)
-            .await
-            .map_err(|e| bank_runtime::call::from_transport(api, &e))?;
-        let status = response.status().as_u16();
-        let request_id = bank_runtime::error::request_id(response.headers());
-        let bytes = response.bytes().await.map_err(|e| {
-            let mut err = BankError::new(
-                api,
-                ErrorKind::Decode,
-                format!("reading the response body: {e}"),
+        let answer = self.client.inner().call(http, request, path).await?;
+        let request_id = answer.request_id();
+        let envelope: RawEnvelope = serde_json::from_slice(&answer.body).map_err(|e| {
+            let mut err =
+                bank_runtime::call::from_response(api, answer.status, request_id.clone(), &answer.body);
+            err.message = format!(
+                "the answer is not a {{id, result, error}} envelope: {}",
+                bank_runtime::error::json_problem(&e)
             );
-            err.status = Some(status);
             err
         })?;
-        let envelope = read_envelope(status, request_id.clone(), &bytes)?;
         let result = envelope
             .result
-            .ok_or_else(|| no_result(status, request_id.clone(), &bytes))?;
+            .ok_or_else(|| no_result(Some(answer.status), request_id.clone(), &answer.body))?;
         serde_json::from_str(result.get()).map_err(|e| {
-            let mut err = bank_runtime::call::from_response(api, status, request_id, &bytes);
-            err.kind = ErrorKind::Decode;
-            err.message = format!("`result` is not the expected type: {e}");
+            let mut err =
+                bank_runtime::call::from_response(api, answer.status, request_id, &answer.body);
+            err.message = format!(
+                "`result` is not the expected type: {}",
+                bank_runtime::error::json_problem(&e)
+            );
             err
         })
     }
 }
 
-/// Read an envelope from a whole answer: its `error` becomes an [`ErrorKind::Bank`] error whatever the
-/// status; an error status without one, or a body that is no envelope, a [`BankError`].
-fn read_envelope(
-    status: u16,
-    request_id: Option<String>,
-    bytes: &[u8],
-) -> Result<RawEnvelope, BankError> {
-    match serde_json::from_slice::<RawEnvelope>(bytes) {
-        Ok(RawEnvelope {
-            id,
-            error: Some(error),
-            ..
-        }) => Err(gateway_error(
-            status,
-            request_id,
-            id,
-            error.code,
-            error.message.unwrap_or_default(),
-        )),
-        _ if !(200..300).contains(&status) => Err(bank_runtime::call::from_response(
-            gateway::API,
-            status,
-            request_id,
-            bytes,
-        )),
-        Ok(envelope) => Ok(envelope),
-        Err(e) => {
-            let mut err =
-                bank_runtime::call::from_response(gateway::API, status, request_id, bytes);
-            err.message = format!("the answer is not a {{id, result, error}} envelope: {e}");
-            Err(err)
-        }
-    }
-}
-
-/// The error for an envelope's `error`: a refusal by the bank ([`ErrorKind::Bank`]) with its
-/// numeric code (typed by [`ErrorCode::of`]), its message, and the request id of the answer's
-/// headers or else the envelope's `id`.
-fn gateway_error(
-    status: u16,
-    request_id: Option<String>,
-    id: Option<Uuid>,
-    code: i64,
-    message: String,
-) -> BankError {
-    bank_runtime::call::envelope_refusal(
+/// The error for an envelope with neither `result` nor `error`: the bank answered 2xx with
+/// nothing to read (outcome unknown).
+fn no_result(status: Option<u16>, request_id: Option<String>, bytes: &[u8]) -> BankError {
+    let mut err = BankError::new(
         gateway::API,
-        status,
-        request_id,
-        id.map(|id| id.to_string()),
-        Some(code.to_string()),
-        message,
+        ErrorKind::Decode,
+        "the envelope has neither `result` nor `error`",
     )
-}
-
-fn no_result(status: u16, request_id: Option<String>, bytes: &[u8]) -> BankError {
-    let mut err = bank_runtime::call::from_response(gateway::API, status, request_id, bytes);
-    err.kind = ErrorKind::Decode;
-    err.message = "the envelope has neither `result` nor `error`".into();
+    .with_raw_body(bytes);
+    err.status = status;
+    err.request_id = request_id;
     err
-}
-
-/// Unwrap what a generated envelope call returned.
-async fn unwrap_typed<T: Envelope, E: Serialize>(
-    outcome: Result<ResponseValue<T>, bank_runtime::call::Failure<E>>,
-) -> Result<T::Result, BankError> {
-    use bank_runtime::call::Failure;
-    let api = gateway::API;
-    match outcome {
-        Ok(value) => {
-            let status = value.status().as_u16();
-            let request_id = bank_runtime::error::request_id(value.headers());
-            let (id, result, error) = value.into_inner().into_parts();
-            if let Some(error) = error {
-                return Err(gateway_error(
-                    status,
-                    request_id,
-                    Some(id),
-                    i64::from(error.code),
-                    error.message,
-                ));
-            }
-            result.ok_or_else(|| {
-                let mut err = BankError::new(
-                    api,
-                    ErrorKind::Decode,
-                    "the envelope has neither `result` nor `error`",
-                );
-                err.status = Some(status);
-                err.request_id = request_id;
-                err
-            })
-        }
-        Err(Failure::Call(progenitor_client::Error::UnexpectedResponse(response))) => {
-            let status = response.status().as_u16();
-            let request_id = bank_runtime::error::request_id(response.headers());
-            let bytes = response.bytes().await.unwrap_or_default();
-            match read_envelope(status, request_id.clone(), &bytes) {
-                Err(e) => Err(e),
-                Ok(_) => Err(bank_runtime::call::from_response(
-                    api, status, request_id, &bytes,
-                )),
-            }
-        }
-        Err(Failure::Prepare(e)) => Err(bank_runtime::call::from_prepare(api, &e)),
-        Err(Failure::Deadline(e)) => Err(e),
-        Err(Failure::Call(other)) => Err(bank_runtime::call::into_bank_error(api, other).await),
-    }
 }

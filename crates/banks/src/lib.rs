@@ -157,10 +157,14 @@ pub mod globus;
 pub mod testing;
 
 pub use bank_runtime::{
-    BankError, BodySigner, CallbackError, ClientCredentials, Context, DateDmy, DateTime,
-    DateTimeDmyHms, DateTimeDmyHmsDots, DateTimeYmdHms, Decimal, ErrorKind, RetryPolicy, Secret,
+    BankError, BodySigner, CallbackError, ClientCredentials, DateDmy, DateTime, DateTimeDmyHms,
+    DateTimeDmyHmsDots, DateTimeYmdHms, Decimal, ErrorKind, Outcome, RetryPolicy, Secret,
     SignError,
 };
+/// The runtime state a generated client carries (token cache, retry policy, signer): the door
+/// the workspace's CLI and sandbox tests use. Not part of the supported surface.
+#[doc(hidden)]
+pub use bank_runtime::Context;
 pub use builder::{Api, Builder, env_prefix};
 pub use config::{BuildError, Environment, HttpConfig};
 

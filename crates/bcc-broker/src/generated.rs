@@ -2360,9 +2360,9 @@ pub mod builder {
         /// PreApproved: send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<
@@ -2460,9 +2460,9 @@ pub mod builder {
         /// Merchant postLink: send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<
@@ -2558,9 +2558,9 @@ pub mod builder {
         /// Send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<
@@ -2656,9 +2656,9 @@ pub mod builder {
         /// Send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<

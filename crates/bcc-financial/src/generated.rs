@@ -7564,9 +7564,9 @@ pub mod builder {
         /// Получение списка счетов: send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<
@@ -7670,9 +7670,9 @@ pub mod builder {
         /// Получение информации о счете (остаток, состояние и т.п.): send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<
@@ -7825,9 +7825,9 @@ pub mod builder {
         /// Получение выписки по операциям проведенным по балансу счета: send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<
@@ -7980,9 +7980,9 @@ pub mod builder {
         /// Получение выписки по операциям проведенным по балансу счета: send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<
@@ -8102,9 +8102,9 @@ pub mod builder {
         /// Получение информации о платежах: send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<
@@ -8235,19 +8235,15 @@ pub mod builder {
         /// Создание платежа: send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<types::Response, ::bank_runtime::BankError>,
         > + 'a {
-            ::bank_runtime::call::call_refusable(
-                super::SPEC.name,
-                super::SPEC.refusal,
-                self.send(),
-            )
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
     /// Просмотр информации по платежу
@@ -8342,9 +8338,9 @@ pub mod builder {
         /// Просмотр информации по платежу: send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<
@@ -8456,19 +8452,15 @@ pub mod builder {
         /// Оправка платежа в формате МТ100: send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<types::Response, ::bank_runtime::BankError>,
         > + 'a {
-            ::bank_runtime::call::call_refusable(
-                super::SPEC.name,
-                super::SPEC.refusal,
-                self.send(),
-            )
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
     /// Операция создания платежа упакованного в формат Base64. Добавлен для совместимости
@@ -8592,19 +8584,15 @@ pub mod builder {
         /// Операция создания платежа упакованного в формат Base64. Добавлен для совместимости: send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<
             Output = ::std::result::Result<types::Response, ::bank_runtime::BankError>,
         > + 'a {
-            ::bank_runtime::call::call_refusable(
-                super::SPEC.name,
-                super::SPEC.refusal,
-                self.send(),
-            )
+            ::bank_runtime::call::call(super::SPEC.name, self.send())
         }
     }
     /// Получение списка сообщений от банка
@@ -8683,9 +8671,9 @@ pub mod builder {
         /// Получение списка сообщений от банка: send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<
@@ -8789,9 +8777,9 @@ pub mod builder {
         /// Получение данных о налогоплательщике по ИИН из справочника налогоплательщиков РК: send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<
@@ -8845,9 +8833,9 @@ pub mod builder {
         /// Проверка доступности сервиса: send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<

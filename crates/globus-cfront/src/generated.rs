@@ -1818,9 +1818,9 @@ pub mod builder {
         /// Поиск данных клиента по номеру телефона: send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<
@@ -1913,9 +1913,9 @@ pub mod builder {
         /// Создание кредитной заявки: send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<
@@ -2008,9 +2008,9 @@ pub mod builder {
         /// Текущий статус заявки: send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<
@@ -2103,9 +2103,9 @@ pub mod builder {
         /// Подтверждение продажи магазином: send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<
@@ -2198,9 +2198,9 @@ pub mod builder {
         /// Отказ магазина от продажи: send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<
@@ -2295,9 +2295,9 @@ pub mod builder {
         /// Данные договора для гарантийного письма: send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<
@@ -2395,9 +2395,9 @@ pub mod builder {
         /// Состояние выплаты магазину: send the request and await the answer.
         ///
         /// The documented answer, or one [`BankError`](::bank_runtime::BankError) labelled with
-        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, an error
-        /// status, a refusal inside a successful answer, or an answer that does not match the
-        /// document.
+        /// this API (`SPEC.name`) for any failure: no token, no signature, no answer, a passed
+        /// deadline, an error status, a refusal inside a successful answer, or an answer that
+        /// does not match the document. Its `outcome()` says whether the bank may have acted.
         pub fn bank(
             self,
         ) -> impl ::std::future::Future<
