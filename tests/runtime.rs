@@ -1,5 +1,5 @@
-//! The shared runtime over real HTTP on 127.0.0.1: tokens (single flight, refresh after 401, no
-//! caching of failures), retries (only what is safe, Retry-After), typed errors for every kind of
+//! The shared runtime over real HTTP on 127.0.0.1: tokens (single flight, refresh after 401, a
+//! failure answered for a short interval, then asked again), retries (only what is safe, Retry-After), typed errors for every kind of
 //! malformed answer, and secrets kept out of Debug.
 
 use std::sync::Arc;
@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bank_runtime::{
     BankError, ClientCredentials, ClientCredentialsGrant, Context, ErrorKind, InstantSleep,
-    ManualClock, PasswordGrant, RetryPolicy, Secret, TokenCache,
+    ManualClock, Outcome, PasswordGrant, RetryPolicy, Secret, TokenCache, TokenOptions,
 };
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path};
@@ -193,7 +193,7 @@ async fn invalid_token_means_one_refresh_and_one_retry_then_a_typed_error() {
 }
 
 #[tokio::test]
-async fn a_token_endpoint_that_is_down_is_a_typed_auth_error_and_is_not_cached() {
+async fn a_token_endpoint_that_is_down_is_a_transient_auth_error_answered_for_an_interval() {
     let server = MockServer::start().await;
     Mock::given(path("/oauth/token"))
         .respond_with(ResponseTemplate::new(503).set_body_string("maintenance"))
@@ -208,22 +208,37 @@ async fn a_token_endpoint_that_is_down_is_a_typed_auth_error_and_is_not_cached()
         .respond_with(accounts_ok())
         .mount(&server)
         .await;
-    let client = client(&server, RetryPolicy::none());
+    let clock = ManualClock::new();
+    let options = TokenOptions::margin(Duration::from_secs(30))
+        .retry_failures_after(Duration::from_secs(5));
+    let ctx = Context::builder("bcc-financial")
+        .client_id(APP)
+        .auth(TokenCache::with_options(grant(&server), options, clock.clone()))
+        .retry(RetryPolicy::none())
+        .build();
+    let client = bcc_financial::Client::new_with_client(&server.uri(), reqwest::Client::new(), ctx);
     let err = client
         .get_accounts()
         .bank()
         .await
         .expect_err("token endpoint fails");
     assert_eq!(err.kind, ErrorKind::Auth, "{err}");
+    assert_eq!(err.outcome(), Outcome::NotProcessed, "{err}");
+    assert!(err.is_transient(), "a token endpoint outage is transient: {err}");
     assert!(
-        err.to_string().contains("503") && err.to_string().contains("maintenance"),
-        "{err}"
+        err.to_string().contains("503") && !err.to_string().contains("maintenance"),
+        "the status, not the endpoint's answer: {err}"
     );
+    let again = client.get_accounts().bank().await.expect_err("answered from the failure");
+    assert_eq!(again.kind, ErrorKind::Auth);
+    assert_eq!(token_requests(&server).await, 1, "asked once per interval");
+    clock.advance(Duration::from_secs(6));
     client
         .get_accounts()
         .bank()
         .await
-        .expect("the failure was not cached");
+        .expect("asked again after the interval");
+    assert_eq!(token_requests(&server).await, 2);
 
     // Nothing listening at all.
     let closed = {
@@ -244,6 +259,7 @@ async fn a_token_endpoint_that_is_down_is_a_typed_auth_error_and_is_not_cached()
     let err = client.get_accounts().bank().await.expect_err("unreachable");
     assert_eq!(err.kind, ErrorKind::Auth);
     assert!(err.message.contains("unreachable"), "{err}");
+    assert!(err.is_transient(), "{err}");
 }
 
 #[tokio::test]
@@ -265,12 +281,22 @@ async fn basic_refused_falls_back_to_form_fields_and_remembers() {
         .respond_with(accounts_ok())
         .mount(&server)
         .await;
-    let client = client(&server, RetryPolicy::none());
+    // `expires_in: 0` is read as the shortest lifetime (1 s), refreshed at half of it.
+    let clock = ManualClock::new();
+    let ctx = Context::builder("bcc-financial")
+        .client_id(APP)
+        .auth(TokenCache::with_clock(grant(&server), Duration::from_secs(30), clock.clone()))
+        .retry(RetryPolicy::none())
+        .build();
+    let client = bcc_financial::Client::new_with_client(&server.uri(), reqwest::Client::new(), ctx);
     client
         .get_accounts()
         .bank()
         .await
         .expect("form fields work");
+    client.get_accounts().bank().await.expect("the same token");
+    assert_eq!(token_requests(&server).await, 2, "Basic, form");
+    clock.advance(Duration::from_secs(2));
     client.get_accounts().bank().await.expect("again");
     let tokens: Vec<Request> = server
         .received_requests()
@@ -375,8 +401,37 @@ async fn a_cached_token_is_reused_until_the_margin_before_its_expiry() {
     cache.token().await.expect("still cached: 31 s left");
     assert_eq!(token_requests(&server).await, 1);
     clock.advance(Duration::from_secs(2));
-    cache.token().await.expect("refreshed: 29 s left");
-    assert_eq!(token_requests(&server).await, 2);
+    cache
+        .token()
+        .await
+        .expect("29 s left: still handed out, a refresh started beside");
+    assert_eq!(cache.fetches(), 2);
+    clock.advance(Duration::from_secs(30));
+    cache.token().await.expect("expired: the refreshed token");
+    assert_eq!(token_requests(&server).await, 2, "one refresh");
+}
+
+#[tokio::test]
+async fn a_huge_or_tiny_expires_in_is_clamped_and_never_panics() {
+    for (expires_in, asked_after_a_minute) in [(u64::MAX, 1), (0, 2)] {
+        let server = MockServer::start().await;
+        Mock::given(path("/oauth/token"))
+            .respond_with(token_body("t", expires_in))
+            .mount(&server)
+            .await;
+        let clock = ManualClock::new();
+        let cache = TokenCache::with_clock(grant(&server), Duration::from_secs(30), clock.clone());
+        cache.token().await.expect("first");
+        cache.token().await.expect("cached");
+        clock.advance(Duration::from_secs(60));
+        cache.token().await.expect("later");
+        // u64::MAX is read as a day; 0 as one second (so a minute later it is fetched again).
+        assert_eq!(
+            token_requests(&server).await,
+            asked_after_a_minute,
+            "expires_in {expires_in}"
+        );
+    }
 }
 
 struct FlakyRef(Arc<Flaky>);
@@ -422,7 +477,9 @@ async fn malformed_answers_are_typed_errors_never_panics() {
     );
     assert_eq!(html.request_id.as_deref(), Some("abc-123"));
     assert!(
-        html.to_string().contains("502 Bad Gateway")
+        html.raw_body()
+            .is_some_and(|b| b.contains("502 Bad Gateway"))
+            && !html.to_string().contains("<html>")
             && html.to_string().contains("request id abc-123"),
         "{html}"
     );
@@ -437,7 +494,9 @@ async fn malformed_answers_are_typed_errors_never_panics() {
     .await;
     assert_eq!(truncated.kind, ErrorKind::Decode, "{truncated}");
     assert!(
-        truncated.body.as_deref().is_some_and(|b| b.contains("KZ1")),
+        truncated.raw_body().is_some_and(|b| b.contains("KZ1"))
+            && !truncated.to_string().contains("KZ1")
+            && !format!("{truncated:?}").contains("KZ1"),
         "{truncated}"
     );
 
@@ -551,7 +610,9 @@ async fn a_total_deadline_ends_the_call_whatever_the_attempts() {
     let client =
         bcc_financial::Client::new_with_client(&server.uri(), reqwest::Client::new(), context);
     let err = client.get_accounts().bank().await.expect_err("deadline");
-    assert_eq!(err.kind, ErrorKind::Transport, "{err}");
+    assert_eq!(err.kind, ErrorKind::Deadline, "{err}");
+    assert_eq!(err.status, None, "no made-up status: {err}");
+    assert_eq!(err.outcome(), Outcome::Unknown, "an attempt was in flight: {err}");
     assert!(err.message.contains("total deadline of 150ms"), "{err}");
-    assert!(err.is_transient());
+    assert!(err.is_transient(), "a GET is safe to repeat");
 }

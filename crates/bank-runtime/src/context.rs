@@ -163,11 +163,12 @@ impl Context {
             .and_then(|s| s.operations.iter().find(|o| o.name == name));
         let envelope = match listed {
             Some(op) => op.envelope,
-            // An operation the document does not list yet, of an API all of whose operations are
-            // envelopes, is one too.
-            None => self.inner.spec.is_some_and(|s| {
-                !s.operations.is_empty() && s.operations.iter().all(|o| o.envelope)
-            }),
+            // An operation the document does not list yet, of an API whose operations are
+            // envelopes (its token endpoint aside), is one too.
+            None => self
+                .inner
+                .spec
+                .is_some_and(|s| s.operations.iter().any(|o| o.envelope)),
         };
         Operation {
             name,

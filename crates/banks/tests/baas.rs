@@ -372,8 +372,7 @@ async fn read_only_lookups_are_retried_and_creating_calls_are_sent_once() {
         .expect_err("503");
     assert_eq!((err.kind, err.status), (ErrorKind::Status, Some(503)));
     assert!(
-        err.body
-            .as_deref()
+        err.raw_body()
             .unwrap_or_default()
             .contains("Service Unavailable")
     );

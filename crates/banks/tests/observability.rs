@@ -120,7 +120,7 @@ async fn every_call_has_a_span_with_bank_operation_and_status_and_no_secret() {
         "status=200",
         "attempts=1",
     ] {
-        assert!(finished.contains(field), "{field} missing from: {finished}");
+        assert!(finished.contains(field), "{field} missing from: {finished}\n{logs}");
     }
     for secret in [
         "access-token-do-not-log",
@@ -136,6 +136,15 @@ async fn every_call_has_a_span_with_bank_operation_and_status_and_no_secret() {
 
 #[tokio::test]
 async fn a_signer_that_fails_is_a_typed_signing_error_and_nothing_is_sent() {
+    // A subscriber here too: tracing caches whether a call site is wanted per process, and a
+    // call site first reached on a thread without one would be cached as unwanted while the
+    // other test's subscriber is being set up.
+    let _guard = tracing::subscriber::set_default(
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_writer(std::io::sink)
+            .finish(),
+    );
     let server = bank().await;
     let err = financial(&server, BrokenSigner)
         .create_payment()
