@@ -10,6 +10,7 @@
 //! | `GET /_sandbox/steering` | everything steered ([`Report`](crate::steer::Report)) |
 //! | `DELETE /_sandbox/steering` | clear it |
 //! | `GET /_sandbox/deliveries` | every callback and postLink attempt |
+//! | `GET /_sandbox/effects` | the effect counters ([`Effects`](crate::effects::Effects)): creations per reference, duplicates, token requests |
 //! | `POST /_sandbox/clock` `{"advance_ms": N}` | move the sandbox's clock forward |
 //!
 //! A bad request is a 400 `{"error": "…"}` naming what is wrong.
@@ -29,7 +30,7 @@ pub const PREFIX: &str = "_sandbox";
 /// The endpoints, for the 404 that lists them.
 const ENDPOINTS: &str = "POST /_sandbox/faults, GET /_sandbox/faults/{id}, POST /_sandbox/declines, \
      POST /_sandbox/callback-failures, GET|DELETE /_sandbox/steering, GET /_sandbox/deliveries, \
-     POST /_sandbox/clock";
+     GET /_sandbox/effects, POST /_sandbox/clock";
 
 /// Answer one admin request (`path` below `/_sandbox`).
 pub async fn handle(shared: &Shared, method: &Method, path: &str, body: Body) -> Response<Body> {
@@ -79,6 +80,7 @@ pub async fn handle(shared: &Shared, method: &Method, path: &str, body: Body) ->
             no_content()
         }
         ("GET", "/deliveries") => reply(StatusCode::OK, &shared.read(|s| s.deliveries.clone())),
+        ("GET", "/effects") => reply(StatusCode::OK, &shared.read(|s| s.effects.clone())),
         ("POST", "/clock") => {
             #[derive(serde::Deserialize)]
             #[serde(deny_unknown_fields)]

@@ -149,6 +149,16 @@ pub fn bcc_token(
     )
 }
 
+/// The BCC client asking for a token: the Basic user, or the form's `client_id`.
+pub fn bcc_client(headers: &HeaderMap, body: &[u8]) -> Option<String> {
+    basic(headers).map(|(id, _)| id).or_else(|| {
+        form(body)
+            .into_iter()
+            .find(|(name, _)| name == "client_id")
+            .map(|(_, id)| id)
+    })
+}
+
 /// BaaS `POST /oauth2/token`: Basic consumer key and secret, JSON `{grant_type: password,
 /// username, password}` (already validated against the spec).
 pub fn baas_token(shared: &dyn Host, headers: &HeaderMap, body: &Value) -> Result<Value, Denied> {

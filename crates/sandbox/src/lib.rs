@@ -28,6 +28,7 @@ pub mod auth;
 pub mod banks;
 pub mod config;
 pub mod conformance;
+pub mod effects;
 pub mod faults;
 pub mod host;
 pub mod jws;
@@ -205,7 +206,8 @@ impl Sandbox {
     }
 
     /// Wait until `ready` finds what it looks for in the state, re-checking after every change
-    /// (no polling interval, no deadline: wrap it in a timeout to bound it).
+    /// and every time a steered fault strikes (no polling interval, no deadline: wrap it in a
+    /// timeout to bound it).
     pub async fn until<T>(&self, mut ready: impl FnMut(&state::State) -> Option<T>) -> T {
         let mut changes = self.shared.changes.subscribe();
         loop {
@@ -238,6 +240,33 @@ impl Sandbox {
         &self.shared.steering
     }
 
+    /// The effect counters since the start: how many times each creating operation took effect
+    /// per client reference (a payment's document number, a merchant's order id, …; see
+    /// [`effects`]), and the token requests per API. The same as JSON: `GET /_sandbox/effects`.
+    ///
+    /// ```no_run
+    /// # fn run(sandbox: &bank_sandbox::Sandbox) {
+    /// use bank_sandbox::spec::Bank;
+    /// assert_eq!(sandbox.effects().count(Bank::Globus, "SHOP-1"), 1);
+    /// assert!(sandbox.effects().duplicates().is_empty(), "a creation was carried out twice");
+    /// # }
+    /// ```
+    pub fn effects(&self) -> effects::Effects {
+        self.shared.read(|s| s.effects.clone())
+    }
+
+    /// How many requests reached `bank`'s token route ([`Bank::token_path`]), those struck by a
+    /// fault (a status, a hang, a dropped connection) included; 0 for Globus, which has none.
+    pub fn token_fetches(&self, bank: Bank) -> u64 {
+        self.shared.read(|s| s.effects.tokens(bank).requests)
+    }
+
+    /// How many of `bank`'s token requests the sandbox answered with a token (issued, even when a
+    /// `drop_after_commit` or `reset_mid_body` fault kept the answer from the client).
+    pub fn tokens_issued(&self, bank: Bank) -> u64 {
+        self.shared.read(|s| s.effects.tokens(bank).issued)
+    }
+
     /// Every callback and postLink attempt so far (URL, merchant's status, attempt number).
     pub fn deliveries(&self) -> Vec<state::Delivery> {
         self.shared.read(|s| s.deliveries.clone())
@@ -261,7 +290,10 @@ impl Sandbox {
     }
 }
 
-fn respond(reply: Reply, malformed: bool) -> Response<Body> {
+/// The HTTP answer for `reply`, broken as `faults` ask: the body cut in half (`malformed`, still a
+/// complete answer), the connection closed before anything was written (`drop_after_commit`), or
+/// aborted after the head and half the body (`reset_mid_body`).
+fn respond(reply: Reply, faults: &Faults) -> Response<Body> {
     let mut builder = Response::builder()
         .status(StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR));
     for (name, value) in &reply.headers {
@@ -269,15 +301,19 @@ fn respond(reply: Reply, malformed: bool) -> Response<Body> {
             builder = builder.header(*name, v);
         }
     }
-    let body = match reply.body {
-        Some(mut bytes) => {
-            builder = builder.header("content-type", "application/json");
-            if malformed {
-                bytes.truncate(bytes.len() / 2);
-            }
-            Body::from(bytes)
+    let mut bytes = reply.body;
+    if let Some(bytes) = bytes.as_mut() {
+        builder = builder.header("content-type", "application/json");
+        if faults.malformed {
+            bytes.truncate(bytes.len() / 2);
         }
-        None => Body::empty(),
+    }
+    let body = if faults.drop_after_commit {
+        Body::new(faults::Broken::at_once())
+    } else if faults.reset_mid_body {
+        Body::new(faults::Broken::half_of(bytes))
+    } else {
+        bytes.map_or_else(Body::empty, Body::from)
     };
     builder
         .body(body)
@@ -311,28 +347,21 @@ async fn handle(
                 404,
                 &serde_json::json!({"code": "NOT_FOUND", "message": format!("no API at /{prefix}; the sandbox serves /{}", known.join(", /"))}),
             ),
-            false,
+            &Faults::default(),
         );
     };
     let sim = bank.sim();
     let mut faults = match Faults::of(&shared, &parts.headers) {
         Ok(f) => f,
         Err(message) => {
-            return respond(sim.validation(faults::HEADER, &message, None), false);
+            return respond(
+                sim.validation(faults::HEADER, &message, None),
+                &Faults::default(),
+            );
         }
     };
-    faults.merge(shared.steering.strike(
-        bank,
-        || {
-            bank.spec()
-                .route(parts.method.as_str(), &rest)
-                .map(|(op, _)| op.id.as_str())
-        },
-        || sim.authenticate(&*shared, bank, &parts.headers, false).ok(),
-    ));
-    if let Some(latency) = faults.latency {
-        tokio::time::sleep(latency).await;
-    }
+    // The body is read before a fault strikes: a token request's client is in its body (BaaS),
+    // and a hung request must have been read whole for hyper to notice the client leaving.
     let bytes = match axum::body::to_bytes(body, MAX_BODY).await {
         Ok(b) => b,
         Err(_) => {
@@ -344,11 +373,48 @@ async fn handle(
                     &format!("the body exceeds {MAX_BODY} bytes"),
                     None,
                 ),
-                false,
+                &Faults::default(),
             );
         }
     };
     let method = parts.method.as_str().to_owned();
+    let token_request = method == "POST" && bank.token_path() == Some(rest.as_str());
+    if token_request {
+        // Counted before any fault strikes: a test that saw the fault's hit sees the request.
+        shared.note(|s| s.effects.token_requested(bank));
+    }
+    let steered = shared.steering.strike(
+        bank,
+        || {
+            if token_request {
+                Some(steer::TOKEN)
+            } else {
+                bank.spec()
+                    .route(&method, &rest)
+                    .map(|(op, _)| op.id.as_str())
+            }
+        },
+        || {
+            if token_request {
+                sim.token_client(&parts.headers, &bytes)
+            } else {
+                sim.authenticate(&*shared, bank, &parts.headers, false).ok()
+            }
+        },
+    );
+    if steered != Faults::default() {
+        // Every steered fault has an effect, so one struck: wake tests waiting for its hits.
+        shared.wake();
+    }
+    faults.merge(steered);
+    if faults.hang {
+        tracing::info!(api = bank.prefix(), %method, path = %rest, "hanging as a fault asks");
+        // No lock is held here; hyper drops this future when the client disconnects.
+        return std::future::pending().await;
+    }
+    if let Some(latency) = faults.latency {
+        tokio::time::sleep(latency).await;
+    }
     let outcome = match faults.status {
         // An injected status answers instead of the bank (and is recorded like any answer).
         Some(status) => {
@@ -400,7 +466,13 @@ async fn handle(
         }
     };
     let Outcome { reply, effects } = outcome;
+    if token_request && reply.status == 200 {
+        shared.note(|s| s.effects.token_issued(bank));
+    }
     run(&shared, effects);
+    if faults.drop_after_commit || faults.reset_mid_body {
+        tracing::info!(api = bank.prefix(), path = %rest, status = reply.status, "breaking the connection as a fault asks");
+    }
     if shared.config.record_exchanges {
         let exchange = conformance::Exchange {
             bank,
@@ -422,7 +494,7 @@ async fn handle(
             .unwrap_or_else(|p| p.into_inner())
             .push(exchange);
     }
-    respond(reply, faults.malformed)
+    respond(reply, &faults)
 }
 
 /// Every answer, refusals included, leaves in the form the bank's document declares.
@@ -545,9 +617,9 @@ fn answer(
     outcome
 }
 
-/// Run the effects a simulation asked for, in the background: callbacks and postLinks are POSTed
-/// (and recorded in the state's `deliveries`), delayed transitions run after their delay and
-/// their own effects after them.
+/// Run the effects a simulation asked for: creations are counted at once (the state's
+/// `effects`); in the background, callbacks and postLinks are POSTed (and recorded in the state's
+/// `deliveries`), delayed transitions run after their delay and their own effects after them.
 fn run(shared: &Arc<Shared>, effects: Vec<Effect>) {
     for effect in effects {
         let shared = shared.clone();
@@ -562,6 +634,11 @@ fn run(shared: &Arc<Shared>, effects: Vec<Effect>) {
                     run(&shared, next);
                 });
             }
+            Effect::Created {
+                bank,
+                operation,
+                reference,
+            } => shared.note(|s| s.effects.record(bank, &operation, &reference)),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The contract between the router and a bank's simulation: the validated [`Call`] a bank
 //! receives, the [`Reply`] it gives, the [`Effect`]s it asks the router to run afterwards
-//! (callbacks, delayed transitions), and [`BankSim`], what each bank module implements: its error
+//! (callbacks, delayed transitions, creations to count), and [`BankSim`], what each bank module implements: its error
 //! format, its refusal of authentication, its token route and its simulation of each operation.
 //!
 //! The router ([`crate`]) looks a bank's simulation up in the registry ([`crate::banks`]) and
@@ -66,6 +66,12 @@ pub trait BankSim: Send + Sync {
     /// [`token`](Self::token) once the request is validated and before authentication.
     fn is_token_operation(&self, _operation: &str) -> bool {
         false
+    }
+
+    /// Who asks for a token in a token request (the BCC client id, the BaaS user), for faults a
+    /// test steered to one client ([`crate::steer::Fault::client`]); by default nobody.
+    fn token_client(&self, _headers: &axum::http::HeaderMap, _body: &[u8]) -> Option<String> {
+        None
     }
 
     /// Issue a token (the token route or the token operation).
@@ -210,6 +216,16 @@ pub enum Effect {
         /// The transition.
         then: Transition,
     },
+    /// A creating operation took effect for the client's own reference: the router counts it
+    /// ([`crate::effects::Effects`], for idempotency audits).
+    Created {
+        /// The API.
+        bank: crate::spec::Bank,
+        /// The operationId.
+        operation: String,
+        /// The client's reference (a payment's document number, a merchant's order id, …).
+        reference: String,
+    },
 }
 
 /// A delayed transition: it changes the state through the host and asks for further effects.
@@ -224,6 +240,19 @@ impl Effect {
                 tracing::warn!(%url, error = %e, "{what}: serialising");
                 None
             }
+        }
+    }
+
+    /// Count a creation of `operation` that took effect for `reference` ([`Effect::Created`]).
+    pub fn created(
+        bank: crate::spec::Bank,
+        operation: &str,
+        reference: impl Into<String>,
+    ) -> Effect {
+        Effect::Created {
+            bank,
+            operation: operation.to_owned(),
+            reference: reference.into(),
         }
     }
 
@@ -251,6 +280,16 @@ impl std::fmt::Debug for Effect {
                 .debug_struct("After")
                 .field("delay", delay)
                 .finish_non_exhaustive(),
+            Effect::Created {
+                bank,
+                operation,
+                reference,
+            } => f
+                .debug_struct("Created")
+                .field("bank", bank)
+                .field("operation", operation)
+                .field("reference", reference)
+                .finish(),
         }
     }
 }

@@ -37,6 +37,10 @@ pub struct State {
     /// Callbacks and postLinks sent to merchants since the start (not kept across restarts).
     #[serde(skip)]
     pub deliveries: Vec<Delivery>,
+    /// Creations that took effect and token requests, counted since the start (not kept across
+    /// restarts).
+    #[serde(skip)]
+    pub effects: crate::effects::Effects,
 }
 
 impl State {
@@ -111,6 +115,23 @@ impl Shared {
         self.dirty.store(true, Ordering::Release);
         self.changes.send_modify(|n| *n = n.wrapping_add(1));
         out
+    }
+
+    /// Change what the state counts since the start and never saves (effect counters), and
+    /// wake whoever waits for a change; the state file is not rewritten for it.
+    pub fn note<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        let out = {
+            let mut state = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut state)
+        };
+        self.wake();
+        out
+    }
+
+    /// Wake whoever waits for a change ([`Sandbox::until`](crate::Sandbox::until)) without a
+    /// change of the state: a steered fault struck.
+    pub fn wake(&self) {
+        self.changes.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     /// The sandbox's "now", Unix milliseconds: the system clock plus any advance.

@@ -6,6 +6,12 @@
 //!
 //! Beside these, the configuration's `[faults]` and the `x-sandbox-fault` request header still
 //! apply; a steered fault adds to them.
+//!
+//! Faults fail a request the way a real bank does: an error status, latency, an expired token, a
+//! truncated body, or the connection itself: dropped after the request was carried out
+//! ([`Fault::drop_after_commit`]), reset half-way through the body ([`Fault::reset_mid_body`]),
+//! or never answered ([`Fault::hang`]). The operation `token` ([`Fault::token`]) is the API's
+//! token route ([`Bank::token_path`]), so a test can take the token endpoint down.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -16,6 +22,11 @@ use serde::{Deserialize, Serialize};
 use crate::faults::Faults;
 use crate::spec::Bank;
 
+/// The operation name that stands for an API's token route ([`Bank::token_path`]): BCC's
+/// `/oauth/token`, BaaS's `/oauth2/token` (its `getToken`, which is accepted as a name for it).
+/// Globus has no token route (HTTP Basic), so a token fault on it is refused.
+pub const TOKEN: &str = "token";
+
 /// A fault for the requests a test picks: every request to one API, or only one operation's, or
 /// only one client's, for a number of times or until cleared.
 ///
@@ -24,6 +35,10 @@ use crate::spec::Bank;
 /// use bank_sandbox::steer::Fault;
 /// // The next `create_payment` of the FinancialAPI gets a 503.
 /// let fault = Fault::on(Bank::Financial).operation("create_payment").status(503).once();
+/// // The next order is created, but its answer never arrives.
+/// let fault = Fault::on(Bank::Globus).operation("create_order").drop_after_commit().once();
+/// // The BaaS token endpoint never answers.
+/// let fault = Fault::on(Bank::Baas).token().hang();
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -32,7 +47,7 @@ pub struct Fault {
     #[serde(with = "bank_prefix")]
     pub bank: Bank,
     /// Only this operation: the generated client's method name (`create_payment`) or the
-    /// document's operationId (`createPayment`).
+    /// document's operationId (`createPayment`), or `token` for the API's token route ([`TOKEN`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation: Option<String>,
     /// Only this client: the BCC client id, the Globus merchant login, or the BaaS user.
@@ -53,6 +68,17 @@ pub struct Fault {
     /// Cut the answer's body in half.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub malformed: bool,
+    /// Carry the request out (state changed, callbacks scheduled, the exchange recorded and the
+    /// effect counted), then close the connection without an answer: the client's `send` fails.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub drop_after_commit: bool,
+    /// Carry the request out, send the status line, the headers and half the body, then abort
+    /// the connection: the client gets a status and fails reading the body.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reset_mid_body: bool,
+    /// Never answer and do not carry the request out: the client waits until its own timeout.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub hang: bool,
 }
 
 impl Fault {
@@ -67,6 +93,9 @@ impl Fault {
             latency_ms: None,
             expired_token: false,
             malformed: false,
+            drop_after_commit: false,
+            reset_mid_body: false,
+            hang: false,
         }
     }
 
@@ -77,7 +106,14 @@ impl Fault {
         self
     }
 
-    /// Only requests of this client (BCC client id, Globus login, BaaS user).
+    /// Only requests to the API's token route ([`TOKEN`]: BCC's `/oauth/token`, BaaS's
+    /// `/oauth2/token`); an API without one (Globus) refuses the fault.
+    pub fn token(self) -> Self {
+        self.operation(TOKEN)
+    }
+
+    /// Only requests of this client (BCC client id, Globus login, BaaS user; on the token
+    /// route: the client id or user asking for the token).
     pub fn client(mut self, id: impl Into<String>) -> Self {
         self.client = Some(id.into());
         self
@@ -118,14 +154,36 @@ impl Fault {
         self
     }
 
+    /// Carry the request out, then close the connection without answering.
+    pub fn drop_after_commit(mut self) -> Self {
+        self.drop_after_commit = true;
+        self
+    }
+
+    /// Carry the request out, then abort the connection half-way through the answer's body.
+    pub fn reset_mid_body(mut self) -> Self {
+        self.reset_mid_body = true;
+        self
+    }
+
+    /// Never answer, and do not carry the request out.
+    pub fn hang(mut self) -> Self {
+        self.hang = true;
+        self
+    }
+
     /// What is wrong with it, if anything: no effect, a status that is not an error, an
-    /// operation the API does not have (with the closest ones). A method name becomes the
-    /// operationId it stands for.
+    /// operation the API does not have (with the closest ones), a token route the API does not
+    /// have. A method name becomes the operationId it stands for; the token operation (BaaS's
+    /// `getToken`) becomes [`TOKEN`].
     fn check(&mut self) -> Result<(), SteerError> {
         if self.status.is_none()
             && self.latency_ms.is_none()
             && !self.expired_token
             && !self.malformed
+            && !self.drop_after_commit
+            && !self.reset_mid_body
+            && !self.hang
         {
             return Err(SteerError::NoEffect);
         }
@@ -139,10 +197,20 @@ impl Fault {
         }
         if let Some(given) = &self.operation {
             let operations = self.bank.api().operations;
-            match operations.iter().find(|o| o.id == given || o.name == given) {
+            let found = operations.iter().find(|o| o.id == given || o.name == given);
+            let token =
+                given == TOKEN || found.is_some_and(|op| self.bank.sim().is_token_operation(op.id));
+            if token && self.bank.token_path().is_none() {
+                return Err(SteerError::NoTokenRoute(self.bank.prefix()));
+            }
+            match found {
+                _ if token => self.operation = Some(TOKEN.to_owned()),
                 Some(op) => self.operation = Some(op.id.to_owned()),
                 None => {
-                    let methods: Vec<&str> = operations.iter().map(|o| o.name).collect();
+                    let mut methods: Vec<&str> = operations.iter().map(|o| o.name).collect();
+                    if self.bank.token_path().is_some() {
+                        methods.push(TOKEN);
+                    }
                     return Err(SteerError::UnknownOperation {
                         api: self.bank.prefix(),
                         operation: given.clone(),
@@ -173,8 +241,14 @@ pub enum SteerError {
     #[error("status {0} is not a 4xx or 5xx code")]
     Status(u16),
     /// The fault changes nothing.
-    #[error("the fault has no effect: give a status, a latency, expired_token or malformed")]
+    #[error(
+        "the fault has no effect: give a status, a latency, expired_token, malformed, \
+         drop_after_commit, reset_mid_body or hang"
+    )]
     NoEffect,
+    /// A token fault on an API that has no token route (Globus: HTTP Basic on every call).
+    #[error("{0} has no token route (it authenticates every call with HTTP Basic)")]
+    NoTokenRoute(&'static str),
     /// `times: 0`.
     #[error("times must be at least 1 (leave it out for every request)")]
     ZeroTimes,
@@ -366,7 +440,8 @@ impl Steering {
     }
 
     /// The faults for one request to `bank`: every active fault whose operation and client
-    /// match, each counted. The operation and the client are asked for only when a fault of the
+    /// match, each counted. `operation` gives the request's operationId, or [`TOKEN`] for the
+    /// API's token route; `client` who sent it. The operation and the client are asked for only when a fault of the
     /// bank names one, so that an unsteered sandbox does no extra work per request.
     pub fn strike(
         &self,
@@ -420,13 +495,16 @@ impl Steering {
             out.status = fault.status.or(out.status);
             out.expired_token |= fault.expired_token;
             out.malformed |= fault.malformed;
+            out.drop_after_commit |= fault.drop_after_commit;
+            out.reset_mid_body |= fault.reset_mid_body;
+            out.hang |= fault.hang;
         }
         out
     }
 }
 
 /// `Bank` as its API prefix (`"globus-cfront"`), for the admin endpoint's JSON.
-mod bank_prefix {
+pub(crate) mod bank_prefix {
     use serde::{Deserialize, Deserializer, Serializer};
 
     use crate::spec::Bank;
@@ -549,13 +627,97 @@ mod tests {
                 let id = steering
                     .fault(Fault::on(bank).operation(op.name).status(500))
                     .expect("every method name is accepted");
+                // The token operation (BaaS's getToken) is the token route.
+                let expected = if bank.sim().is_token_operation(op.id) {
+                    TOKEN
+                } else {
+                    op.id
+                };
                 assert_eq!(
                     steering.report().faults[0].fault.operation.as_deref(),
-                    Some(op.id),
+                    Some(expected),
                     "{id:?}"
                 );
             }
         }
+    }
+
+    #[test]
+    fn token_faults_strike_the_token_route_of_the_apis_that_have_one() {
+        let steering = Steering::default();
+        let id = steering
+            .fault(Fault::on(Bank::Financial).token().status(503))
+            .expect("BCC has a token route");
+        assert_eq!(
+            steering
+                .strike(Bank::Financial, || Some("getAccounts"), || None)
+                .status,
+            None,
+            "another operation"
+        );
+        assert_eq!(
+            steering
+                .strike(Bank::Financial, || Some(TOKEN), || None)
+                .status,
+            Some(503)
+        );
+        assert_eq!(steering.hits(id), 1);
+        steering
+            .fault(
+                Fault::on(Bank::Baas)
+                    .operation(baas_gateway::operations::GET_TOKEN)
+                    .hang(),
+            )
+            .expect("BaaS's getToken is its token route");
+        assert_eq!(
+            steering.report().faults[1].fault.operation.as_deref(),
+            Some(TOKEN)
+        );
+        assert!(steering.strike(Bank::Baas, || Some(TOKEN), || None).hang);
+        assert_eq!(
+            steering.fault(Fault::on(Bank::Globus).token().status(503)),
+            Err(SteerError::NoTokenRoute("globus-cfront"))
+        );
+        let err = steering
+            .fault(Fault::on(Bank::Broker).operation("tokn").status(503))
+            .expect_err("unknown");
+        assert!(err.to_string().contains("closest: token"), "{err}");
+    }
+
+    #[test]
+    fn the_connection_faults_are_effects_and_read_from_json() {
+        let steering = Steering::default();
+        for fault in [
+            Fault::on(Bank::Globus).drop_after_commit(),
+            Fault::on(Bank::Globus).reset_mid_body(),
+            Fault::on(Bank::Globus).hang(),
+        ] {
+            steering.fault(fault).expect("each is an effect");
+        }
+        let struck = steering.strike(Bank::Globus, || None, || None);
+        assert!(struck.drop_after_commit && struck.reset_mid_body && struck.hang);
+        let fault: Fault = serde_json::from_str(
+            r#"{"bank": "bcc-broker", "operation": "token", "drop_after_commit": true, "reset_mid_body": true, "hang": true}"#,
+        )
+        .expect("the JSON fields");
+        assert_eq!(
+            fault,
+            Fault::on(Bank::Broker)
+                .token()
+                .drop_after_commit()
+                .reset_mid_body()
+                .hang()
+        );
+        let json = serde_json::to_value(Fault::on(Bank::Broker).hang()).expect("JSON");
+        assert_eq!(
+            json,
+            serde_json::json!({"bank": "bcc-broker", "hang": true})
+        );
+        assert!(
+            SteerError::NoEffect
+                .to_string()
+                .contains("drop_after_commit, reset_mid_body or hang")
+        );
     }
 
     #[test]

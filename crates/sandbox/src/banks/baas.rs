@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::banks::{BuildError, build};
 use crate::host::Host;
-use crate::sim::{BankSim, Call, Outcome, Reply, field_message, is_uuid, money};
+use crate::sim::{BankSim, Call, Effect, Outcome, Reply, field_message, is_uuid, money};
 use crate::spec::Bank;
 
 /// BaaS Gateway's simulation: every error in the `{id, result, error: {code, message}}` envelope
@@ -85,8 +85,15 @@ impl BankSim for Baas {
         }
     }
 
+    fn token_client(&self, _headers: &axum::http::HeaderMap, body: &[u8]) -> Option<String> {
+        let body: Value = serde_json::from_slice(body).ok()?;
+        body["username"].as_str().map(str::to_owned)
+    }
+
     fn handle(&self, call: &Call<'_>) -> Outcome {
-        answer(call).into()
+        let mut effects = Vec::new();
+        let reply = answer(call, &mut effects);
+        Outcome::with(reply, effects)
     }
 }
 
@@ -286,8 +293,8 @@ fn params<T: serde::de::DeserializeOwned>(call: &Call<'_>) -> Result<T, Reply> {
         })
 }
 
-/// Answer a BaaS call.
-fn answer(call: &Call<'_>) -> Reply {
+/// Answer a BaaS call; the effects it asks for go to `effects`.
+fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
     let id: Value = serde_json::from_slice::<Value>(call.body)
         .map(|v| v["id"].clone())
         .unwrap_or(Value::Null);
@@ -350,6 +357,11 @@ fn answer(call: &Call<'_>) -> Reply {
                 s.applications.insert(app_id, app.clone());
                 Some(app_id)
             });
+            if created.is_some() {
+                // No client reference of the application exists (the envelope id is one per
+                // request): the applicant's PINFL, as the simulation itself identifies them.
+                effects.push(Effect::created(Bank::Baas, call.operation, pinfl.clone()));
+            }
             match created {
                 None => fail(&id, ErrorCode::ApplicationInProgress, ""),
                 Some(app_id) if card => {

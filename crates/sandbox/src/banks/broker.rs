@@ -41,6 +41,10 @@ impl BankSim for Broker {
         Bank::Broker.token_path().map(|path| ("POST", path))
     }
 
+    fn token_client(&self, headers: &axum::http::HeaderMap, body: &[u8]) -> Option<String> {
+        crate::auth::bcc_client(headers, body)
+    }
+
     fn token(&self, host: &dyn Host, headers: &axum::http::HeaderMap, body: &[u8]) -> Reply {
         match crate::auth::bcc_token(host, Bank::Broker, headers, body) {
             Ok(token) => Reply::json(200, &token),
@@ -206,6 +210,11 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
             };
             call.host
                 .update(|s: &mut State| s.orders.insert(preapp_id.clone(), order));
+            effects.push(Effect::created(
+                Bank::Broker,
+                call.operation,
+                request.partner_order_id.clone(),
+            ));
             effects.push(decide(call.host, preapp_id.clone()));
             let expires = request
                 .expires_at
@@ -235,6 +244,11 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 s.applications
                     .insert(request.reference_id.clone(), request_uuid.clone())
             });
+            effects.push(Effect::created(
+                Bank::Broker,
+                call.operation,
+                request.reference_id.clone(),
+            ));
             build_json::<t::ResponseBody>(
                 200,
                 t::ResponseBody::builder()

@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use crate::auth::Denied;
 use crate::banks::{BuildError, build, build_json};
 use crate::host::Host;
-use crate::sim::{BankSim, Call, Outcome, Reply, field_message, refusal};
+use crate::sim::{BankSim, Call, Effect, Outcome, Reply, field_message, refusal};
 use crate::spec::Bank;
 
 /// BCC FinancialAPI's simulation: errors and refusals in the document's `Response` (`success`,
@@ -55,6 +55,10 @@ impl BankSim for Financial {
         Bank::Financial.token_path().map(|path| ("POST", path))
     }
 
+    fn token_client(&self, headers: &axum::http::HeaderMap, body: &[u8]) -> Option<String> {
+        crate::auth::bcc_client(headers, body)
+    }
+
     fn token(&self, host: &dyn Host, headers: &axum::http::HeaderMap, body: &[u8]) -> Reply {
         match crate::auth::bcc_token(host, Bank::Financial, headers, body) {
             Ok(token) => Reply::json(200, &token),
@@ -63,7 +67,9 @@ impl BankSim for Financial {
     }
 
     fn handle(&self, call: &Call<'_>) -> Outcome {
-        answer(call).into()
+        let mut effects = Vec::new();
+        let reply = answer(call, &mut effects);
+        Outcome::with(reply, effects)
     }
 }
 
@@ -158,7 +164,8 @@ fn date_param(call: &Call<'_>, name: &str) -> Result<NaiveDate, Reply> {
 
 /// What a payment request carries, whichever form it came in.
 struct Order {
-    document_number: String,
+    /// The client's document number, if it gave one (MT100: `:20:`).
+    document_number: Option<String>,
     amount: Decimal,
     currency: String,
     payer_iban: String,
@@ -180,7 +187,7 @@ fn from_body(body: t::PaymentBody) -> Result<Order, Reply> {
         .ok_or_else(|| invalid("paymentBeneficiary", "is required"))?;
     let details = body.details.unwrap_or_default();
     Ok(Order {
-        document_number: body.document_number.unwrap_or_else(|| "1".into()),
+        document_number: body.document_number,
         amount,
         currency: body
             .currency
@@ -253,7 +260,7 @@ fn from_mt100(text: &str) -> Result<Order, Reply> {
     let (payer_iban, _) = party(field("50")?);
     let (ben_iban, ben_name) = party(field("59")?);
     Ok(Order {
-        document_number: field("20")?.join(""),
+        document_number: Some(field("20")?.join("")),
         amount,
         currency: currency.to_owned(),
         payer_iban,
@@ -263,8 +270,9 @@ fn from_mt100(text: &str) -> Result<Order, Reply> {
     })
 }
 
-/// Execute a payment: funds checked and moved, recorded for the lists and statements.
-fn execute(call: &Call<'_>, order: Order, form: &str) -> Reply {
+/// Execute a payment: funds checked and moved, recorded for the lists and statements, and
+/// counted under the client's document number (the bank's reference without one).
+fn execute(call: &Call<'_>, order: Order, form: &str, effects: &mut Vec<Effect>) -> Reply {
     if order.amount <= Decimal::ZERO {
         return invalid("amount", "must be positive");
     }
@@ -300,7 +308,7 @@ fn execute(call: &Call<'_>, order: Order, form: &str) -> Reply {
         }
         f.payments.push(Payment {
             reference: reference.clone(),
-            document_number: order.document_number.clone(),
+            document_number: order.document_number.clone().unwrap_or_else(|| "1".into()),
             executed: now,
             amount: order.amount,
             currency: order.currency.clone(),
@@ -314,6 +322,11 @@ fn execute(call: &Call<'_>, order: Order, form: &str) -> Reply {
     });
     match outcome {
         Ok(()) => {
+            effects.push(Effect::created(
+                Bank::Financial,
+                call.operation,
+                order.document_number.unwrap_or_else(|| reference.clone()),
+            ));
             // Inferred: the bank's Response «может содержать дополнительные не описанные в документации атрибуты»; the reference is named `referenceId` as everywhere else in the document (PaymentInformationResponse.referenceId, the path parameter).
             let extra = serde_json::Map::from_iter([("referenceId".to_owned(), json!(reference))]);
             build_json::<t::Response>(
@@ -367,8 +380,8 @@ fn information(p: &Payment) -> Result<t::PaymentInformationResponse, BuildError>
     )
 }
 
-/// Answer a FinancialAPI call.
-fn answer(call: &Call<'_>) -> Reply {
+/// Answer a FinancialAPI call; the effects it asks for go to `effects`.
+fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
     seed(call);
     if let Some(appid) = call.path.get("appid")
         && appid != call.subject
@@ -594,7 +607,7 @@ fn answer(call: &Call<'_>) -> Reply {
         }
         ops::CREATE_PAYMENT => match call.typed::<t::PaymentBody>() {
             Ok(body) => match from_body(body) {
-                Ok(order) => execute(call, order, "json"),
+                Ok(order) => execute(call, order, "json", effects),
                 Err(r) => r,
             },
             Err((f, m)) => invalid(&f, &m),
@@ -610,7 +623,7 @@ fn answer(call: &Call<'_>) -> Reply {
             let mut de = serde_json::Deserializer::from_slice(&bytes);
             match serde_path_to_error::deserialize::<_, t::PaymentBody>(&mut de) {
                 Ok(payment) => match from_body(payment) {
-                    Ok(order) => execute(call, order, "base64"),
+                    Ok(order) => execute(call, order, "base64", effects),
                     Err(r) => r,
                 },
                 Err(e) => invalid(&format!("payload.{}", e.path()), &e.inner().to_string()),
@@ -629,7 +642,7 @@ fn answer(call: &Call<'_>) -> Reply {
                 return invalid("bodyMT", "is required: Base64 of an MT100 message");
             };
             match from_mt100(&text) {
-                Ok(order) => execute(call, order, "mt100"),
+                Ok(order) => execute(call, order, "mt100", effects),
                 Err(r) => r,
             }
         }

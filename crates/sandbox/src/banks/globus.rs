@@ -321,6 +321,13 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 s.orders.insert(order.id.clone(), order.clone());
                 (order, true)
             });
+            // A repeated merchantOrderId is answered with the same order, and still counted: the
+            // merchant sent the sale again (the effect counters audit the client).
+            effects.push(Effect::created(
+                Bank::Globus,
+                call.operation,
+                request.merchant_order_id.clone(),
+            ));
             if created {
                 effects.push(decide(call.host, order.id.clone()));
             }
