@@ -122,7 +122,9 @@ where
         Poll::Ready(match (result, handoff) {
             (_, Some(Err(error))) => Err(error),
             (Ok(value), _) => Ok(value.into_inner()),
-            (Err(error), answered) => Err(into_bank_error(api, error, answered.and_then(Result::ok))),
+            (Err(error), answered) => {
+                Err(into_bank_error(api, error, answered.and_then(Result::ok)))
+            }
         })
     }
 }

@@ -213,7 +213,8 @@ impl Context {
                     Err(_) => Err(self.deadline_passed(deadline, &op, &progress)),
                 }
             }
-        };
+        }
+        .map_err(|e| e.with_operation(operation));
         let attempts = progress.attempts.load(Ordering::Relaxed);
         span.record("attempts", attempts);
         span.record("elapsed_ms", started.elapsed().as_millis() as u64);
@@ -259,8 +260,7 @@ impl Context {
             self.inner.api,
             ErrorKind::Deadline,
             format!(
-                "{}: no answer within the call's total deadline of {deadline:?} ({attempts} attempt(s) started; {stage})",
-                op.name
+                "no answer within the call's total deadline of {deadline:?} ({attempts} attempt(s) started; {stage})"
             ),
         )
         .with_outcome(outcome, !sent || op.idempotent)
@@ -288,14 +288,16 @@ impl Context {
                 .body()
                 .and_then(|b| b.as_bytes())
                 .unwrap_or_default();
-            let value = signing.signer.sign_body(body).await.map_err(|e| {
-                BankError::new(api, ErrorKind::Signing, format!("{}: {e}", op.name))
-            })?;
+            let value = signing
+                .signer
+                .sign_body(body)
+                .await
+                .map_err(|e| BankError::new(api, ErrorKind::Signing, e.to_string()))?;
             let value = HeaderValue::from_str(&value).map_err(|e| {
                 BankError::new(
                     api,
                     ErrorKind::Signing,
-                    format!("{}: the signature is not a header value: {e}", op.name),
+                    format!("the signature is not a header value: {e}"),
                 )
             })?;
             request.headers_mut().insert(signing.header, value);
@@ -354,10 +356,7 @@ impl Context {
             if !error.is_transient() || attempt >= self.inner.retry.max_attempts {
                 return Err(error);
             }
-            let wait = self
-                .inner
-                .retry
-                .delay(attempt, retry_after.as_deref());
+            let wait = self.inner.retry.delay(attempt, retry_after.as_deref());
             tracing::debug!(attempt, ?wait, error = %error, "retrying");
             self.inner.sleeper.sleep(wait).await;
         }
@@ -478,7 +477,7 @@ fn transport_error(
     } else {
         "sending the request"
     };
-    let mut err = BankError::new(api, ErrorKind::Transport, format!("{}: {what}: {message}", op.name));
+    let mut err = BankError::new(api, ErrorKind::Transport, format!("{what}: {message}"));
     err.status = status;
     let outcome = if not_sent {
         Outcome::NotProcessed
@@ -491,10 +490,7 @@ fn transport_error(
 /// Whether a 401 says the token itself is bad (expired, malformed): `WWW-Authenticate` with
 /// `error="invalid_token"`, or no `WWW-Authenticate` at all (BCC's gateway sends none).
 fn token_rejected(headers: &HeaderMap) -> bool {
-    match headers
-        .get(WWW_AUTHENTICATE)
-        .and_then(|v| v.to_str().ok())
-    {
+    match headers.get(WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()) {
         Some(challenge) => challenge.contains("invalid_token"),
         None => true,
     }

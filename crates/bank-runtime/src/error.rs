@@ -154,6 +154,7 @@ pub struct BankError {
     outcome: Outcome,
     transient: bool,
     raw_body: Option<String>,
+    operation: Option<String>,
 }
 
 impl BankError {
@@ -170,7 +171,21 @@ impl BankError {
             outcome: Outcome::of(kind, None, false),
             transient: false,
             raw_body: None,
+            operation: None,
         }
+    }
+
+    /// The operation that failed, by the client's method name (`create_payment`), when the call
+    /// path knew it.
+    pub fn operation(&self) -> Option<&str> {
+        self.operation.as_deref()
+    }
+
+    /// Name the operation that failed.
+    #[doc(hidden)]
+    pub fn with_operation(mut self, operation: &str) -> Self {
+        self.operation = Some(operation.to_owned());
+        self
     }
 
     /// What the failure says about the bank having acted (see [`Outcome`]).
@@ -230,6 +245,7 @@ impl fmt::Debug for BankError {
         f.debug_struct("BankError")
             .field("api", &self.api)
             .field("kind", &self.kind)
+            .field("operation", &self.operation)
             .field("outcome", &self.outcome)
             .field("transient", &self.transient)
             .field("status", &self.status)
@@ -259,7 +275,11 @@ impl fmt::Display for BankError {
             ErrorKind::Decode => "malformed response",
             ErrorKind::InvalidRequest => "invalid request",
         };
-        write!(f, "{}: {kind}", self.api)?;
+        write!(f, "{}", self.api)?;
+        if let Some(op) = &self.operation {
+            write!(f, " {op}")?;
+        }
+        write!(f, ": {kind}")?;
         if let Some(s) = self.status {
             write!(f, ", HTTP {s}")?;
         }

@@ -198,3 +198,53 @@ pub fn parse_post_link(
 ) -> Result<bcc_broker::types::MerchantRequestBody, bank_runtime::CallbackError> {
     bank_runtime::parse_callback(bcc_broker::API, body, bank_runtime::DEFAULT_MAX_CALLBACK)
 }
+
+/// What the bank's payment list says about a payment whose creation ended with an unknown
+/// outcome ([`reconcile_payment`]).
+#[cfg(feature = "bcc-financial")]
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum PaymentLookup {
+    /// The bank has a payment with this document number: it took effect (its `status` says how
+    /// far it got). More than one means the number was used twice.
+    Found(Vec<bcc_financial::types::PaymentInformationResponse>),
+    /// The bank lists no payment with this document number in those days: the payment did not
+    /// take effect (as of now). Sending it again with the **same** document number is then the
+    /// recovery; the document calls the number unique in the caller's system but does not say
+    /// that the bank refuses a second payment with it, so look again after any new failure.
+    NotFound,
+}
+
+/// After a payment ([`create_payment`](bcc_financial::Client::create_payment) and its MT100 /
+/// Base64 forms) failed with [`Outcome::Unknown`](bank_runtime::Outcome::Unknown): ask the bank
+/// (`getPayments` for the day before to the day after `date`, the payment's date, so a time zone
+/// cannot hide it) for payments with the payment's own `documentNumber` — the number the caller
+/// gave it, which the document describes as unique in the caller's system.
+///
+/// Never sends anything but reads. A failure of the lookup itself is its own [`BankError`]
+/// (retry the lookup when it [`is_transient`](bank_runtime::BankError::is_transient)).
+#[cfg(feature = "bcc-financial")]
+pub async fn reconcile_payment(
+    client: &bcc_financial::Client,
+    document_number: &str,
+    date: chrono::NaiveDate,
+) -> Result<PaymentLookup, bank_runtime::BankError> {
+    let day = |d: Option<chrono::NaiveDate>| d.unwrap_or(date).format("%d-%m-%Y").to_string();
+    let answer = client
+        .get_payments()
+        .date_from(day(date.pred_opt()))
+        .date_to(day(date.succ_opt()))
+        .bank()
+        .await?;
+    let found: Vec<_> = answer
+        .payments
+        .0
+        .into_iter()
+        .filter(|p| p.document_number == document_number)
+        .collect();
+    Ok(if found.is_empty() {
+        PaymentLookup::NotFound
+    } else {
+        PaymentLookup::Found(found)
+    })
+}

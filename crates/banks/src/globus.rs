@@ -123,3 +123,108 @@ pub use globus_cfront::MerchantAction;
 
 /// How long to wait between `order/state` polls when no callback URL is used.
 pub const SUGGESTED_POLL_INTERVAL: Duration = Duration::from_secs(5);
+
+/// What the bank says about an order whose call ended with an unknown outcome.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum OrderLookup {
+    /// The order exists; its state as `getOrderState` reports it now.
+    Found(OrderState),
+    /// No callback named this merchant order id within the wait. The document offers no lookup
+    /// by `merchantOrderId`: the order may or may not exist. Do **not** create it again; wait
+    /// longer for its callback or ask the bank's support.
+    NoCallback,
+}
+
+/// The orders callbacks have told about, by the merchant's order id: how an order whose
+/// `createOrder` answer was lost is found again (the bank's document gives no lookup by
+/// `merchantOrderId`, and the bank's `orderId` came only in the lost answer).
+///
+/// Feed it every callback (`record`, e.g. from a [`Receiver`](crate::callbacks::Receiver)
+/// handler) and call [`reconcile`](Self::reconcile) after a `createOrder` whose outcome is
+/// unknown. It remembers the latest state of at most `capacity` orders (the oldest forgotten
+/// first). Orders created without a `callbackUrl` can only be found by the bank's support.
+#[derive(Debug)]
+pub struct OrderCallbacks {
+    capacity: usize,
+    orders: std::sync::Mutex<(
+        std::collections::HashMap<String, OrderState>,
+        std::collections::VecDeque<String>,
+    )>,
+    arrived: tokio::sync::Notify,
+}
+
+impl OrderCallbacks {
+    /// Remember up to `capacity` orders (at least one).
+    pub fn new(capacity: usize) -> Self {
+        OrderCallbacks {
+            capacity: capacity.max(1),
+            orders: std::sync::Mutex::default(),
+            arrived: tokio::sync::Notify::new(),
+        }
+    }
+
+    /// Remember what a callback said about its order.
+    pub fn record(&self, callback: &OrderState) {
+        let mut guard = self.orders.lock().unwrap_or_else(|p| p.into_inner());
+        let (by_merchant, order) = &mut *guard;
+        let Some(key) = callback.merchant_order_id.clone() else {
+            return;
+        };
+        if by_merchant.insert(key.clone(), callback.clone()).is_none() {
+            order.push_back(key);
+            while order.len() > self.capacity {
+                if let Some(oldest) = order.pop_front() {
+                    by_merchant.remove(&oldest);
+                }
+            }
+        }
+        drop(guard);
+        self.arrived.notify_waiters();
+    }
+
+    /// The last callback for this merchant order id, if one came.
+    pub fn get(&self, merchant_order_id: &str) -> Option<OrderState> {
+        let guard = self.orders.lock().unwrap_or_else(|p| p.into_inner());
+        guard.0.get(merchant_order_id).cloned()
+    }
+
+    /// Find the order created for `merchant_order_id`: wait up to `wait` for a callback naming
+    /// it, then read its state from the bank (`getOrderState`). Sends nothing but reads.
+    pub async fn reconcile(
+        &self,
+        client: &cfront::Client,
+        merchant_order_id: &str,
+        wait: Duration,
+    ) -> Result<OrderLookup, bank_runtime::BankError> {
+        let found = tokio::time::timeout(wait, async {
+            loop {
+                let arrived = self.arrived.notified();
+                tokio::pin!(arrived);
+                arrived.as_mut().enable();
+                if let Some(state) = self.get(merchant_order_id) {
+                    return state;
+                }
+                arrived.await;
+            }
+        })
+        .await;
+        match found {
+            Ok(callback) => Ok(OrderLookup::Found(recheck(client, &callback).await?)),
+            Err(_) => Ok(OrderLookup::NoCallback),
+        }
+    }
+}
+
+/// After `confirmOrder` or `rejectOrder` ended with an unknown outcome: the order's state now
+/// (`getOrderState`); `STORE_CONFIRMED` / `REJECTED_BY_STORE` say the decision took effect.
+pub async fn reconcile_order(
+    client: &cfront::Client,
+    order_id: &str,
+) -> Result<OrderState, bank_runtime::BankError> {
+    client
+        .get_order_state()
+        .body(cfront::types::OrderIdRequest::builder().order_id(order_id.to_owned()))
+        .bank()
+        .await
+}

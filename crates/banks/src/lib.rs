@@ -151,20 +151,21 @@ mod builder;
 #[cfg(feature = "callbacks")]
 pub mod callbacks;
 mod config;
+pub mod failures;
 #[cfg(feature = "globus")]
 pub mod globus;
 #[cfg(feature = "test-util")]
 pub mod testing;
 
+/// The runtime state a generated client carries (token cache, retry policy, signer): the door
+/// the workspace's CLI and sandbox tests use. Not part of the supported surface.
+#[doc(hidden)]
+pub use bank_runtime::Context;
 pub use bank_runtime::{
     BankError, BodySigner, CallbackError, ClientCredentials, DateDmy, DateTime, DateTimeDmyHms,
     DateTimeDmyHmsDots, DateTimeYmdHms, Decimal, ErrorKind, Outcome, RetryPolicy, Secret,
     SignError,
 };
-/// The runtime state a generated client carries (token cache, retry policy, signer): the door
-/// the workspace's CLI and sandbox tests use. Not part of the supported surface.
-#[doc(hidden)]
-pub use bank_runtime::Context;
 pub use builder::{Api, Builder, env_prefix};
 pub use config::{BuildError, Environment, HttpConfig};
 
