@@ -170,8 +170,8 @@ async fn bank_error_bodies_are_typed() {
     assert_eq!(err.code.as_deref(), Some("403"));
     assert_eq!(err.message, "Ошибка доступов");
     assert!(
-        err.raw_body().is_some_and(|b| b.contains(r#""extra": 1"#)
-            || b.contains(r#""extra":1"#)),
+        err.raw_body()
+            .is_some_and(|b| b.contains(r#""extra": 1"#) || b.contains(r#""extra":1"#)),
         "the raw body is kept: {err}"
     );
 }

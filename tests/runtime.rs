@@ -209,11 +209,15 @@ async fn a_token_endpoint_that_is_down_is_a_transient_auth_error_answered_for_an
         .mount(&server)
         .await;
     let clock = ManualClock::new();
-    let options = TokenOptions::margin(Duration::from_secs(30))
-        .retry_failures_after(Duration::from_secs(5));
+    let options =
+        TokenOptions::margin(Duration::from_secs(30)).retry_failures_after(Duration::from_secs(5));
     let ctx = Context::builder("bcc-financial")
         .client_id(APP)
-        .auth(TokenCache::with_options(grant(&server), options, clock.clone()))
+        .auth(TokenCache::with_options(
+            grant(&server),
+            options,
+            clock.clone(),
+        ))
         .retry(RetryPolicy::none())
         .build();
     let client = bcc_financial::Client::new_with_client(&server.uri(), reqwest::Client::new(), ctx);
@@ -224,12 +228,19 @@ async fn a_token_endpoint_that_is_down_is_a_transient_auth_error_answered_for_an
         .expect_err("token endpoint fails");
     assert_eq!(err.kind, ErrorKind::Auth, "{err}");
     assert_eq!(err.outcome(), Outcome::NotProcessed, "{err}");
-    assert!(err.is_transient(), "a token endpoint outage is transient: {err}");
+    assert!(
+        err.is_transient(),
+        "a token endpoint outage is transient: {err}"
+    );
     assert!(
         err.to_string().contains("503") && !err.to_string().contains("maintenance"),
         "the status, not the endpoint's answer: {err}"
     );
-    let again = client.get_accounts().bank().await.expect_err("answered from the failure");
+    let again = client
+        .get_accounts()
+        .bank()
+        .await
+        .expect_err("answered from the failure");
     assert_eq!(again.kind, ErrorKind::Auth);
     assert_eq!(token_requests(&server).await, 1, "asked once per interval");
     clock.advance(Duration::from_secs(6));
@@ -285,7 +296,11 @@ async fn basic_refused_falls_back_to_form_fields_and_remembers() {
     let clock = ManualClock::new();
     let ctx = Context::builder("bcc-financial")
         .client_id(APP)
-        .auth(TokenCache::with_clock(grant(&server), Duration::from_secs(30), clock.clone()))
+        .auth(TokenCache::with_clock(
+            grant(&server),
+            Duration::from_secs(30),
+            clock.clone(),
+        ))
         .retry(RetryPolicy::none())
         .build();
     let client = bcc_financial::Client::new_with_client(&server.uri(), reqwest::Client::new(), ctx);
@@ -612,7 +627,11 @@ async fn a_total_deadline_ends_the_call_whatever_the_attempts() {
     let err = client.get_accounts().bank().await.expect_err("deadline");
     assert_eq!(err.kind, ErrorKind::Deadline, "{err}");
     assert_eq!(err.status, None, "no made-up status: {err}");
-    assert_eq!(err.outcome(), Outcome::Unknown, "an attempt was in flight: {err}");
+    assert_eq!(
+        err.outcome(),
+        Outcome::Unknown,
+        "an attempt was in flight: {err}"
+    );
     assert!(err.message.contains("total deadline of 150ms"), "{err}");
     assert!(err.is_transient(), "a GET is safe to repeat");
 }

@@ -246,8 +246,12 @@ impl BaasClient {
         let answer = self.client.inner().call(http, request, path).await?;
         let request_id = answer.request_id();
         let envelope: RawEnvelope = serde_json::from_slice(&answer.body).map_err(|e| {
-            let mut err =
-                bank_runtime::call::from_response(api, answer.status, request_id.clone(), &answer.body);
+            let mut err = bank_runtime::call::from_response(
+                api,
+                answer.status,
+                request_id.clone(),
+                &answer.body,
+            );
             err.message = format!(
                 "the answer is not a {{id, result, error}} envelope: {}",
                 bank_runtime::error::json_problem(&e)

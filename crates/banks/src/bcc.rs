@@ -203,7 +203,6 @@ pub fn parse_post_link(
 /// outcome ([`reconcile_payment`]).
 #[cfg(feature = "bcc-financial")]
 #[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
 pub enum PaymentLookup {
     /// The bank has a payment with this document number: it took effect (its `status` says how
     /// far it got). More than one means the number was used twice.

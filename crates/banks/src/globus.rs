@@ -126,7 +126,6 @@ pub const SUGGESTED_POLL_INTERVAL: Duration = Duration::from_secs(5);
 
 /// What the bank says about an order whose call ended with an unknown outcome.
 #[derive(Debug, Clone, PartialEq)]
-#[non_exhaustive]
 pub enum OrderLookup {
     /// The order exists; its state as `getOrderState` reports it now.
     Found(OrderState),

@@ -120,7 +120,10 @@ async fn every_call_has_a_span_with_bank_operation_and_status_and_no_secret() {
         "status=200",
         "attempts=1",
     ] {
-        assert!(finished.contains(field), "{field} missing from: {finished}\n{logs}");
+        assert!(
+            finished.contains(field),
+            "{field} missing from: {finished}\n{logs}"
+        );
     }
     for secret in [
         "access-token-do-not-log",
