@@ -475,3 +475,29 @@ async fn customer_data_in_an_answer_reaches_no_error_text_and_no_log_line() {
         }
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_direct_send_past_its_deadline_is_an_error_saying_so_never_a_made_up_status() {
+    // `send()` (progenitor's own method, below `bank()`) goes through the same call path.
+    let endpoint = Arc::new(Hanging::default());
+    let context = Context::builder("bcc-financial")
+        .client_id("APP-1")
+        .auth(TokenCache::with_options(
+            HangingSource(endpoint),
+            TokenOptions::default(),
+            bank_runtime::TokioClock,
+        ))
+        .deadline(Some(Duration::from_secs(2)))
+        .build();
+    let client = bcc_financial::Client::new_with_client(
+        "http://127.0.0.1:9",
+        reqwest::Client::new(),
+        context,
+    );
+    match client.get_accounts().send().await {
+        Err(bcc_financial::Error::Custom(message)) => {
+            assert!(message.contains("deadline passed"), "{message}");
+        }
+        other => panic!("a typed failure, not a status: {other:?}"),
+    }
+}

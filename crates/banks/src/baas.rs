@@ -4,8 +4,6 @@
 //! [`BankError`]; a gateway `error` is [`ErrorKind::Bank`] with the bank's code, typed by
 //! [`ErrorCode::of`].
 
-use std::time::Duration;
-
 use bank_runtime::{
     ApiSpec, BankError, ClientCredentials, Context, ErrorKind, PasswordGrant, Secret, TokenCache,
 };
@@ -23,9 +21,6 @@ pub use baas_gateway as gateway;
 /// The bank's error codes (generated from the spec's `x-error-codes` table):
 /// `ErrorCode::of(&error)` on a [`BankError`].
 pub use baas_gateway::error_codes::ErrorCode;
-
-/// Refresh tokens this long before they expire.
-const TOKEN_MARGIN: Duration = Duration::from_secs(30);
 
 /// What the bank issues: a consumer key and secret (HTTP Basic at the token endpoint) and a user
 /// login and password (the password grant).
@@ -101,7 +96,11 @@ impl Api for Baas {
             credentials.password,
         );
         let context = Context::for_api(Self::SPEC)
-            .auth(TokenCache::new(grant, TOKEN_MARGIN))
+            .auth(TokenCache::with_options(
+                grant,
+                builder.http.token,
+                bank_runtime::TokioClock,
+            ))
             .retry(builder.http.retry.clone())
             .deadline(builder.http.deadline)
             .build();

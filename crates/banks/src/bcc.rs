@@ -7,7 +7,6 @@
 
 #[cfg(feature = "bcc-financial")]
 use std::sync::Arc;
-use std::time::Duration;
 
 #[cfg(feature = "bcc-financial")]
 use bank_runtime::BodySigner;
@@ -25,9 +24,6 @@ pub use bcc_financial as financial;
 
 /// What BCC issues on developer.bcc.kz: a client id and secret.
 pub type Credentials = ClientCredentials;
-
-/// Refresh tokens this long before they expire.
-const TOKEN_MARGIN: Duration = Duration::from_secs(30);
 
 /// The credential variables of both BCC APIs.
 const CLIENT_VARIABLES: &[(&str, &str)] = &[
@@ -66,7 +62,11 @@ fn context<A: Api<Credentials = ClientCredentials>>(
     Ok((
         base,
         http,
-        context.auth(TokenCache::new(grant, TOKEN_MARGIN)),
+        context.auth(TokenCache::with_options(
+            grant,
+            builder.http.token,
+            bank_runtime::TokioClock,
+        )),
     ))
 }
 

@@ -72,6 +72,9 @@ pub struct HttpConfig {
     pub deadline: Option<Duration>,
     /// Retries of what is safe to repeat.
     pub retry: bank_runtime::RetryPolicy,
+    /// How tokens are fetched and kept: the refresh margin, the longest a fetch may take, and
+    /// how long a failed fetch is answered before the endpoint is asked again.
+    pub token: bank_runtime::TokenOptions,
     /// Your own reqwest client (proxy, mTLS, your roots, your timeouts), used as it is instead of
     /// one built from the timeouts above. Tokens, signatures and Basic credentials are set per
     /// request, so any client works.
@@ -85,6 +88,7 @@ impl Default for HttpConfig {
             timeout: Duration::from_secs(60),
             deadline: None,
             retry: bank_runtime::RetryPolicy::default(),
+            token: bank_runtime::TokenOptions::default(),
             client: None,
         }
     }

@@ -46,19 +46,64 @@
 //!
 //! ## Errors
 //!
-//! Every call fails with one [`BankError`]: `api` (which client), [`ErrorKind`] (no token, no
-//! signature, no answer, an error status, a refusal by the bank — FinancialAPI's `success: false`
-//! on HTTP 200, a BaaS envelope `error` —, an answer that does not match the document, or an
-//! invalid request), the HTTP status, the bank's code and message, the request id and the raw
-//! body. [`BankError::is_transient`] says whether trying again later could help. BaaS codes are
-//! typed with [`baas::ErrorCode::of`](crate::baas::ErrorCode).
+//! Every call fails with one [`BankError`]: `api` (which client), the operation, [`ErrorKind`]
+//! (no token, no signature, no answer, a passed deadline, an error status, a refusal by the bank
+//! — FinancialAPI's `success: false` on HTTP 200, a BaaS envelope `error` —, an answer that does
+//! not match the document, or an invalid request), the HTTP status, the bank's code and message
+//! and the request id. Its `Display` and `Debug` never show the raw answer (after a failure on a
+//! 200 it holds a customer's data); [`BankError::raw_body`] does, for whoever needs it. BaaS
+//! codes are typed with [`baas::ErrorCode::of`](crate::baas::ErrorCode).
+//!
+//! ## When a call fails
+//!
+//! Any call can time out after the bank acted. So every [`BankError`] says what the failure
+//! tells about the bank having acted — [`BankError::outcome`]:
+//!
+//! | [`Outcome`] | what holds | what to do |
+//! |---|---|---|
+//! | `NotProcessed` | the bank certainly did not act: no connection, no token, no signature, the deadline passed before anything was sent, or the bank turned the request away before acting (401 for a token, 408, 429, a 4xx without its own error code) | send again when [`BankError::is_transient`]; otherwise fix what the error names |
+//! | `Unknown` | the request was (or may have been) sent and no usable answer came back: a timeout or reset after sending, the deadline passing mid-call, a 5xx or gateway error, a 2xx that could not be read | **reconcile** before anything else; never send a payment or an order again blindly |
+//! | `Refused` | the bank processed the request and said no in its own terms (`success: false`, an envelope `error`, a 4xx with the bank's code) | no effect happened: act on the code |
+//!
+//! [`BankError::is_transient`] means exactly "sending this exact call again is safe and may
+//! succeed": true for a not-processed failure that may pass (connection refused, the token
+//! endpoint down, 408, 429) and for reads and idempotent operations after a timeout or 5xx;
+//! **never** for a payment or an order whose outcome is unknown. The runtime's own retries
+//! follow the same rule, so it never re-sends what may have been processed.
+//!
+//! After an `Unknown` outcome, [`failures::reconciliation`] names the way back for the
+//! operation (one table for the four APIs):
+//!
+//! - **FinancialAPI** `create_payment` (and its MT100 / Base64 forms):
+//!   [`bcc::reconcile_payment`](crate::bcc) looks the payment up by its own `documentNumber`
+//!   in `getPayments` for the days around it. Found: it took effect. Not found: send it again
+//!   **with the same document number** (look again after any new failure).
+//! - **Globus** `create_order`: the bank's `orderId` came only in the lost answer, and the
+//!   document offers **no lookup by `merchantOrderId`**. Give every order a `callbackUrl`,
+//!   record the callbacks in a [`globus::OrderCallbacks`](crate::globus), and call its
+//!   `reconcile`: the callback names the merchant order id, and `getOrderState` then gives the
+//!   bank's state. No callback: the order may or may not exist; do not create it again — wait,
+//!   or ask the bank's support. `confirm_order` / `reject_order`:
+//!   [`globus::reconcile_order`](crate::globus) reads `getOrderState`.
+//! - **BaaS Gateway** card and micro-credit applications: the application id comes only in the
+//!   answer and the document has no lookup by the request or the client — an unknown outcome can
+//!   only be settled by the bank's support. `confirm_card_attach_sms`: `findCards` shows whether
+//!   the card is attached. Sending an SMS code again sends the customer another code.
+//! - **Smart Online Broker** `orders`: no lookup in the document; the postLink callback is the
+//!   only sign the order exists.
+//!
+//! What the documents do not let anyone know is said in the table's `Gap` rows and in the
+//! error's operation: nothing in this crate re-sends on your behalf when the outcome is unknown.
 //!
 //! ## Time limits and retries
 //!
 //! [`HttpConfig`] sets the connect timeout, the per-attempt timeout, a total `deadline` per call
-//! (attempts and back-off included) and the [`RetryPolicy`]; only what is safe to repeat is
-//! retried (GETs and the operations the documents mark idempotent). `HttpConfig::with_client`
-//! takes your own `reqwest::Client` (proxy, mTLS, your roots).
+//! and the [`RetryPolicy`]. The deadline is total: the signature (an external signer included),
+//! the token (one fetch shared by every caller, bounded by its own timeout; a failed fetch is
+//! answered to every caller for a short interval instead of being asked again per caller), every
+//! attempt, the back-off and reading the answer all count, and when it passes the call ends with
+//! [`ErrorKind::Deadline`] — never a made-up HTTP status. `HttpConfig::with_client` takes your
+//! own `reqwest::Client` (proxy, mTLS, your roots).
 //!
 //! ## Configuration from the environment
 //!
@@ -164,7 +209,7 @@ pub use bank_runtime::Context;
 pub use bank_runtime::{
     BankError, BodySigner, CallbackError, ClientCredentials, DateDmy, DateTime, DateTimeDmyHms,
     DateTimeDmyHmsDots, DateTimeYmdHms, Decimal, ErrorKind, Outcome, RetryPolicy, Secret,
-    SignError,
+    SignError, TokenOptions,
 };
 pub use builder::{Api, Builder, env_prefix};
 pub use config::{BuildError, Environment, HttpConfig};
