@@ -391,7 +391,7 @@ impl Context {
             let mut error =
                 crate::call::from_response(api, status, crate::error::request_id(&headers), &body);
             let transient = match error.outcome() {
-                Outcome::NotProcessed => matches!(status, 408 | 429),
+                Outcome::NotProcessed => crate::retry::TRANSIENT_STATUSES.contains(&status),
                 Outcome::Unknown => {
                     op.idempotent && crate::retry::TRANSIENT_STATUSES.contains(&status)
                 }

@@ -98,7 +98,7 @@ pub enum Outcome {
     /// Nothing reached the bank's business logic: the connection was refused, no token or
     /// signature could be made, the deadline passed before anything was sent, or the bank (or its
     /// gateway) turned the request away before acting (a 4xx without the bank's own error code,
-    /// 401 for a token, 408, 429).
+    /// the statuses of [`NOT_PROCESSED_STATUSES`](crate::retry::NOT_PROCESSED_STATUSES)).
     NotProcessed,
     /// The request was (or may have been) sent and no usable answer came back: a timeout or
     /// reset after sending, the deadline passing mid-call, a 5xx or gateway error, or a
@@ -120,7 +120,9 @@ impl Outcome {
             ErrorKind::Bank => Outcome::Refused,
             ErrorKind::Transport | ErrorKind::Deadline | ErrorKind::Decode => Outcome::Unknown,
             ErrorKind::Status => match status {
-                Some(401 | 408 | 429) => Outcome::NotProcessed,
+                Some(s) if crate::retry::NOT_PROCESSED_STATUSES.contains(&s) => {
+                    Outcome::NotProcessed
+                }
                 Some(400..=499) if has_code => Outcome::Refused,
                 Some(400..=499) => Outcome::NotProcessed,
                 _ => Outcome::Unknown,
@@ -194,7 +196,7 @@ impl BankError {
     }
 
     /// Whether sending this exact call again is safe **and** may succeed: the bank certainly did
-    /// not act and the cause may pass (no connection, the token endpoint down, 408, 429, the
+    /// not act and the cause may pass (no connection, the token endpoint down, a request timeout or "too many requests", the
     /// deadline passing before anything was sent), or the operation is safe to repeat (a read,
     /// or one the bank makes idempotent) and the cause may pass (a timeout, a 5xx). Never true
     /// for a non-idempotent operation whose outcome is [`Outcome::Unknown`]: reconcile first.

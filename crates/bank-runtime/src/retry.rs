@@ -8,6 +8,12 @@ use std::time::Duration;
 /// [`BankError::is_transient`](crate::BankError::is_transient) both read it.
 pub const TRANSIENT_STATUSES: &[u16] = &[408, 429, 500, 502, 503, 504];
 
+/// The HTTP statuses that say the bank did not act on the request, whatever its body: a token
+/// refused, the request not received in time, too many requests. The one list:
+/// [`Outcome::of`](crate::Outcome::of) reads it (any other 4xx is not processed too, unless it
+/// carries the bank's own error code: then it is the bank's refusal).
+pub const NOT_PROCESSED_STATUSES: &[u16] = &[401, 408, 429];
+
 /// Retry policy of a client. Only what is safe to repeat is retried: GET / HEAD / OPTIONS, and
 /// POST operations the bank makes idempotent by its own reference (listed by id). A payment or an
 /// order-creating POST is never sent twice automatically.

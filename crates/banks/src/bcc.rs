@@ -228,7 +228,9 @@ pub async fn reconcile_payment(
     document_number: &str,
     date: chrono::NaiveDate,
 ) -> Result<PaymentLookup, bank_runtime::BankError> {
-    let day = |d: Option<chrono::NaiveDate>| d.unwrap_or(date).format("%d-%m-%Y").to_string();
+    // BCC's day layout (dd-MM-yyyy), as the sandbox and the document's other dates use it.
+    let layout = bank_openapi::formats::DATE_DMY.pattern();
+    let day = |d: Option<chrono::NaiveDate>| d.unwrap_or(date).format(layout).to_string();
     let answer = client
         .get_payments()
         .date_from(day(date.pred_opt()))

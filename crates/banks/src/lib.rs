@@ -61,13 +61,13 @@
 //!
 //! | [`Outcome`] | what holds | what to do |
 //! |---|---|---|
-//! | `NotProcessed` | the bank certainly did not act: no connection, no token, no signature, the deadline passed before anything was sent, or the bank turned the request away before acting (401 for a token, 408, 429, a 4xx without its own error code) | send again when [`BankError::is_transient`]; otherwise fix what the error names |
+//! | `NotProcessed` | the bank certainly did not act: no connection, no token, no signature, the deadline passed before anything was sent, or the bank turned the request away before acting (a refused token, a request timeout, "too many requests", a 4xx without its own error code) | send again when [`BankError::is_transient`]; otherwise fix what the error names |
 //! | `Unknown` | the request was (or may have been) sent and no usable answer came back: a timeout or reset after sending, the deadline passing mid-call, a 5xx or gateway error, a 2xx that could not be read | **reconcile** before anything else; never send a payment or an order again blindly |
 //! | `Refused` | the bank processed the request and said no in its own terms (`success: false`, an envelope `error`, a 4xx with the bank's code) | no effect happened: act on the code |
 //!
 //! [`BankError::is_transient`] means exactly "sending this exact call again is safe and may
 //! succeed": true for a not-processed failure that may pass (connection refused, the token
-//! endpoint down, 408, 429) and for reads and idempotent operations after a timeout or 5xx;
+//! endpoint down, a request timeout, "too many requests") and for reads and idempotent operations after a timeout or 5xx;
 //! **never** for a payment or an order whose outcome is unknown. The runtime's own retries
 //! follow the same rule, so it never re-sends what may have been processed.
 //!
