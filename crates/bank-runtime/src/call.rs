@@ -64,6 +64,7 @@ pub async fn exec(
 /// The `post` hook of every generated client: a failed call becomes `Error::Custom` with the
 /// error's text (what a direct `send()` returns; `bank()` returns the typed error).
 #[doc(hidden)]
+#[allow(clippy::result_large_err)] // progenitor's hook signature
 pub fn post<E>(result: &reqwest::Result<reqwest::Response>) -> Result<(), Error<E>> {
     match result
         .as_ref()

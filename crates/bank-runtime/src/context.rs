@@ -87,6 +87,8 @@ impl Default for Context {
 /// What the call path needs to know about the operation being called.
 struct Operation<'a> {
     name: &'a str,
+    /// Its method name as the API's document lists it, when it does.
+    listed: Option<&'static str>,
     idempotent: bool,
     envelope: bool,
 }
@@ -172,6 +174,7 @@ impl Context {
         };
         Operation {
             name,
+            listed: listed.map(|op| op.name),
             idempotent: self.inner.retry.allows(request.method(), name),
             envelope,
         }
@@ -214,7 +217,10 @@ impl Context {
                 }
             }
         }
-        .map_err(|e| e.with_operation(operation));
+        .map_err(|e| match op.listed {
+            Some(name) => e.with_operation(name),
+            None => e,
+        });
         let attempts = progress.attempts.load(Ordering::Relaxed);
         span.record("attempts", attempts);
         span.record("elapsed_ms", started.elapsed().as_millis() as u64);

@@ -155,8 +155,15 @@ pub struct BankError {
     pub request_id: Option<String>,
     outcome: Outcome,
     transient: bool,
-    raw_body: Option<String>,
-    operation: Option<String>,
+    /// Rarely needed details, boxed so that `Result<T, BankError>` stays small.
+    detail: Option<Box<Detail>>,
+}
+
+/// What a [`BankError`] keeps beside its fields.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+struct Detail {
+    raw_body: Option<Box<str>>,
+    operation: Option<&'static str>,
 }
 
 impl BankError {
@@ -172,21 +179,20 @@ impl BankError {
             request_id: None,
             outcome: Outcome::of(kind, None, false),
             transient: false,
-            raw_body: None,
-            operation: None,
+            detail: None,
         }
     }
 
     /// The operation that failed, by the client's method name (`create_payment`), when the call
     /// path knew it.
-    pub fn operation(&self) -> Option<&str> {
-        self.operation.as_deref()
+    pub fn operation(&self) -> Option<&'static str> {
+        self.detail.as_ref().and_then(|d| d.operation)
     }
 
     /// Name the operation that failed.
     #[doc(hidden)]
-    pub fn with_operation(mut self, operation: &str) -> Self {
-        self.operation = Some(operation.to_owned());
+    pub fn with_operation(mut self, operation: &'static str) -> Self {
+        self.detail.get_or_insert_default().operation = Some(operation);
         self
     }
 
@@ -207,13 +213,14 @@ impl BankError {
     /// The raw answer the error was made from, cut at [`MAX_ERROR_BODY`] bytes, when there was
     /// one. It may hold a customer's personal data: do not log it.
     pub fn raw_body(&self) -> Option<&str> {
-        self.raw_body.as_deref()
+        self.detail.as_ref().and_then(|d| d.raw_body.as_deref())
     }
 
     /// Set the raw answer (cut at [`MAX_ERROR_BODY`] bytes).
     #[doc(hidden)]
     pub fn with_raw_body(mut self, bytes: &[u8]) -> Self {
-        self.raw_body = (!bytes.is_empty()).then(|| truncate_body(bytes));
+        let raw_body = (!bytes.is_empty()).then(|| truncate_body(bytes).into_boxed_str());
+        self.detail.get_or_insert_default().raw_body = raw_body;
         self
     }
 
@@ -247,7 +254,7 @@ impl fmt::Debug for BankError {
         f.debug_struct("BankError")
             .field("api", &self.api)
             .field("kind", &self.kind)
-            .field("operation", &self.operation)
+            .field("operation", &self.operation())
             .field("outcome", &self.outcome)
             .field("transient", &self.transient)
             .field("status", &self.status)
@@ -257,8 +264,7 @@ impl fmt::Debug for BankError {
             .field(
                 "raw_body",
                 &self
-                    .raw_body
-                    .as_ref()
+                    .raw_body()
                     .map(|b| format!("<{} bytes, see raw_body()>", b.len())),
             )
             .finish()
@@ -278,7 +284,7 @@ impl fmt::Display for BankError {
             ErrorKind::InvalidRequest => "invalid request",
         };
         write!(f, "{}", self.api)?;
-        if let Some(op) = &self.operation {
+        if let Some(op) = self.operation() {
             write!(f, " {op}")?;
         }
         write!(f, ": {kind}")?;
