@@ -1,8 +1,9 @@
 //! The JWS message and the header value: `x-jws-signature` = Base64(JSON message).
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
-use bank_runtime::{BodySigner, SignError};
+use bank_runtime::{BodySigner, SignError, SignFuture};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::json;
@@ -84,41 +85,93 @@ impl JwsSigner {
         }
     }
 
-    /// The JWS JSON message over `body`.
+    /// The JWS JSON message over `body`, signed on the calling thread ([`Signer::sign`]).
     pub fn message(&self, body: &[u8]) -> Result<serde_json::Value, SignError> {
+        let draft = self.draft(body);
+        let signature = self.signer.sign(&draft.input)?;
+        Ok(draft.finish(&signature))
+    }
+
+    /// The JWS JSON message over `body`, signed by [`Signer::sign_async`] (for a signer that
+    /// waits on something outside the process, without blocking the async runtime). The same
+    /// message as [`message`](Self::message).
+    pub async fn message_async(&self, body: &[u8]) -> Result<serde_json::Value, SignError> {
+        let draft = self.draft(body);
+        let signature = self.signer.sign_async(&draft.input).await?;
+        Ok(draft.finish(&signature))
+    }
+
+    /// Everything of the message but the signature, and the bytes to sign.
+    fn draft<'a>(&self, body: &'a [u8]) -> Draft<'a> {
         let x5c: Vec<String> = self
             .signer
             .certificate_chain()
             .iter()
             .map(|c| STANDARD.encode(c))
             .collect();
-        let alg = self.signer.algorithm();
-        Ok(match self.profile {
+        let alg = self.signer.algorithm().to_owned();
+        match self.profile {
             Profile::ProtectedHeader => {
                 let protected =
                     URL_SAFE_NO_PAD.encode(json!({ "alg": alg, "x5c": x5c }).to_string());
                 let payload = URL_SAFE_NO_PAD.encode(body);
-                let signature = self
-                    .signer
-                    .sign(format!("{protected}.{payload}").as_bytes())?;
-                json!({
-                    "payload": payload,
-                    "signatures": [{ "protected": protected, "signature": URL_SAFE_NO_PAD.encode(signature) }],
-                })
+                Draft {
+                    input: Cow::Owned(format!("{protected}.{payload}").into_bytes()),
+                    form: Form::Protected { protected, payload },
+                }
             }
-            Profile::UnprotectedHeader => {
-                let signature = self.signer.sign(body)?;
-                json!({
-                    "payload": STANDARD.encode(body),
-                    "signatures": [{ "header": { "x5c": x5c, "alg": alg }, "signature": STANDARD.encode(signature) }],
-                })
-            }
-        })
+            Profile::UnprotectedHeader => Draft {
+                input: Cow::Borrowed(body),
+                form: Form::Unprotected { x5c, alg },
+            },
+        }
     }
+}
+
+/// A message waiting for its signature: what to sign (`input`) and how to assemble it.
+struct Draft<'a> {
+    input: Cow<'a, [u8]>,
+    form: Form,
+}
+
+/// The profile's parts of a message besides the signature.
+enum Form {
+    /// RFC 7515: the encoded protected header and payload (the signature is over both).
+    Protected { protected: String, payload: String },
+    /// The bank's form: the header's members (the signature is over the body itself).
+    Unprotected { x5c: Vec<String>, alg: String },
+}
+
+impl Draft<'_> {
+    /// The JSON message with `signature` over [`input`](Draft::input).
+    fn finish(self, signature: &[u8]) -> serde_json::Value {
+        match self.form {
+            Form::Protected { protected, payload } => json!({
+                "payload": payload,
+                "signatures": [{ "protected": protected, "signature": URL_SAFE_NO_PAD.encode(signature) }],
+            }),
+            Form::Unprotected { x5c, alg } => json!({
+                "payload": STANDARD.encode(&self.input),
+                "signatures": [{ "header": { "x5c": x5c, "alg": alg }, "signature": STANDARD.encode(signature) }],
+            }),
+        }
+    }
+}
+
+/// The header value: Base64 of the message's JSON text.
+fn header(message: &serde_json::Value) -> String {
+    STANDARD.encode(message.to_string())
 }
 
 impl BodySigner for JwsSigner {
     fn header_value(&self, body: &[u8]) -> Result<String, SignError> {
-        Ok(STANDARD.encode(self.message(body)?.to_string()))
+        self.message(body).map(|m| header(&m))
+    }
+
+    /// The same value as [`header_value`](BodySigner::header_value), signed through
+    /// [`Signer::sign_async`]: an external signer neither blocks the runtime nor outlives the
+    /// call's deadline (dropping the future cancels it).
+    fn sign_body<'a>(&'a self, body: &'a [u8]) -> SignFuture<'a> {
+        Box::pin(async move { self.message_async(body).await.map(|m| header(&m)) })
     }
 }
