@@ -501,3 +501,56 @@ async fn a_direct_send_past_its_deadline_is_an_error_saying_so_never_a_made_up_s
         other => panic!("a typed failure, not a status: {other:?}"),
     }
 }
+
+#[tokio::test]
+async fn a_gateway_failure_inside_an_envelope_keeps_the_status_rules() {
+    // BaaS answers even its gateway failures as `{id, error}` envelopes: a 503 there says
+    // nothing was (or may have been) done, not that the bank refused.
+    let s = sandbox(bank_sandbox::Config::default()).await;
+    let baas = bank_testkit::sandbox::baas(&s);
+    s.steer()
+        .fault(
+            Fault::on(Bank::Baas)
+                .operation("find_cards")
+                .status(503)
+                .once(),
+        )
+        .expect("a valid fault");
+    let find = baas
+        .find_cards(banks::baas::gateway::types::CardFindParams::builder().pinfl("30101901234567"))
+        .await;
+    assert!(
+        !matches!(&find, Err(e) if e.status == Some(503)),
+        "a read is sent again after a 503: {find:?}"
+    );
+
+    s.steer()
+        .fault(
+            Fault::on(Bank::Baas)
+                .operation("create_card_application")
+                .status(503)
+                .once(),
+        )
+        .expect("a valid fault");
+    let params: banks::baas::gateway::types::CardApplicationCreateParams =
+        serde_json::from_value(serde_json::json!({
+            "client": {"phone": "998901234567", "pinfl": "30101901234567", "passportSeries": "AA",
+                       "passportNumber": "1234567", "birthDate": "1990-01-01"},
+            "cardType": "UZCARD"
+        }))
+        .expect("valid params");
+    let err = baas
+        .create_card_application(params)
+        .await
+        .expect_err("the injected 503");
+    assert_eq!(err.status, Some(503), "{err}");
+    assert_eq!(err.outcome(), Outcome::Unknown, "{err}");
+    assert!(
+        !err.is_transient(),
+        "an application is not sent twice: {err}"
+    );
+    assert!(matches!(
+        banks::failures::reconciliation(&err),
+        Some(banks::failures::Reconciliation::Gap { .. })
+    ));
+}

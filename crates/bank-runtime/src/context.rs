@@ -387,15 +387,32 @@ impl Context {
             Err(e) => return Err(transport_error(api, op, &e, Some(status)).into()),
         };
         tracing::debug!(status, "attempt answered");
-        // An envelope's `error` is the bank's refusal whatever the status it came with.
-        if op.envelope
-            && let Some(error) = crate::call::envelope_error(api, status, &headers, &body)
+        // An envelope's `error` is the bank's refusal (with its code) — unless the status it
+        // came with says the request may not have been looked at (408, 429) or may have been
+        // acted on before a failure (5xx): then the status decides the outcome, as for any answer.
+        let envelope = op
+            .envelope
+            .then(|| crate::call::envelope_error(api, status, &headers, &body))
+            .flatten();
+        let status_decides = crate::retry::TRANSIENT_STATUSES.contains(&status) || status >= 500;
+        if let Some(error) = envelope.as_ref()
+            && !status_decides
         {
-            return Err(error.into());
+            return Err(error.clone().into());
         }
         if !(200..300).contains(&status) {
-            let mut error =
-                crate::call::from_response(api, status, crate::error::request_id(&headers), &body);
+            let mut error = match envelope {
+                Some(error) => {
+                    let outcome = Outcome::of(ErrorKind::Status, Some(status), false);
+                    error.with_outcome(outcome, false)
+                }
+                None => crate::call::from_response(
+                    api,
+                    status,
+                    crate::error::request_id(&headers),
+                    &body,
+                ),
+            };
             let transient = match error.outcome() {
                 Outcome::NotProcessed => crate::retry::TRANSIENT_STATUSES.contains(&status),
                 Outcome::Unknown => {
