@@ -1,12 +1,14 @@
 //! The callbacks kit over real HTTP on 127.0.0.1: an axum service receiving Globus callbacks and
 //! BCC postLinks, refusing bad input, dropping duplicates, and re-reading the order from a mock
-//! Globus before acting.
+//! Globus before acting; a delivery cut short (the bank hangs up, the handler panics) handled
+//! again on redelivery, exactly once; the in-flight bound and the lease of an abandoned claim.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use banks::Environment;
-use banks::callbacks::{Deliveries, Receiver};
+use banks::callbacks::{Deliveries, ManualClock, Receiver};
 use banks::globus::cfront::types::{OrderState, OrderStatus};
 use serde_json::json;
 use wiremock::matchers::{method, path};
@@ -232,4 +234,235 @@ async fn post_links_and_the_address_allow_list() {
         .expect("answered");
     assert_eq!(refused.status(), 403);
     assert_eq!(*seen.lock().expect("lock"), ["APPROVED"]);
+}
+
+/// What a test handler reports when it starts: its delivery's order, and a receiver that fails
+/// (the sender dropped) when the run is dropped before completing, or yields when it completes.
+struct Run {
+    order: String,
+    ended: tokio::sync::oneshot::Receiver<()>,
+}
+
+/// A handler that reports each run on `started`, waits for `gate` when `wait(order)` says so,
+/// then counts its side effect for the order in `effects`.
+fn gated_handler(
+    started: tokio::sync::mpsc::UnboundedSender<Run>,
+    gate: Arc<tokio::sync::Notify>,
+    wait: impl Fn(&str) -> bool + Clone + Send + Sync + 'static,
+    effects: Arc<Mutex<Vec<String>>>,
+) -> impl Fn(OrderState) -> std::pin::Pin<Box<dyn Future<Output = Result<(), String>> + Send>>
++ Clone
++ Send
++ Sync
++ 'static {
+    move |state: OrderState| {
+        let (started, gate, wait, effects) =
+            (started.clone(), gate.clone(), wait.clone(), effects.clone());
+        Box::pin(async move {
+            let (ended_tx, ended) = tokio::sync::oneshot::channel();
+            let _ = started.send(Run {
+                order: state.order_id.clone(),
+                ended,
+            });
+            if wait(&state.order_id) {
+                gate.notified().await;
+            }
+            effects.lock().expect("lock").push(state.order_id);
+            let _ = ended_tx.send(());
+            Ok(())
+        })
+    }
+}
+
+async fn post_json(http: &reqwest::Client, url: &str, body: &serde_json::Value) -> (u16, String) {
+    let r = http.post(url).json(body).send().await.expect("answered");
+    let status = r.status().as_u16();
+    let retry = r
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().expect("ascii").to_owned());
+    let text = r.text().await.expect("text");
+    match retry {
+        Some(seconds) => (status, format!("{text} (retry after {seconds})")),
+        None => (status, text),
+    }
+}
+
+#[tokio::test]
+async fn a_delivery_cancelled_by_the_banks_hang_up_is_handled_once_on_redelivery() {
+    // The test runs on one thread with the server: when the handler's future is dropped, the
+    // whole request's future (and its claim) is dropped in the same step, before the test runs on.
+    let (started, mut runs) = tokio::sync::mpsc::unbounded_channel();
+    let gate = Arc::new(tokio::sync::Notify::new());
+    let effects = Arc::new(Mutex::new(Vec::new()));
+    let deliveries = Arc::new(Deliveries::new(100));
+    let app = axum::Router::new().route(
+        "/cb",
+        Receiver::<OrderState>::new()
+            .deduplicate(deliveries.clone())
+            .post(gated_handler(
+                started,
+                gate.clone(),
+                |_| true,
+                effects.clone(),
+            )),
+    );
+    let base = serve(app).await;
+    let body = callback("ORD-9", "ACTIVE");
+
+    // The bank sends the delivery by hand, so that it can hang up exactly while the handler waits.
+    let bytes = serde_json::to_vec(&body).expect("json");
+    let mut bank = tokio::net::TcpStream::connect(base.trim_start_matches("http://"))
+        .await
+        .expect("connects");
+    let head = format!(
+        "POST /cb HTTP/1.1\r\nhost: merchant\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        bytes.len()
+    );
+    tokio::io::AsyncWriteExt::write_all(&mut bank, &[head.as_bytes(), &bytes].concat())
+        .await
+        .expect("sent");
+    let first = runs.recv().await.expect("the handler started");
+    assert_eq!(first.order, "ORD-9");
+    assert_eq!(deliveries.in_flight(), 1);
+    drop(bank); // the bank's timeout: it hangs up before the answer
+    assert!(
+        first.ended.await.is_err(),
+        "the handler was cancelled before its side effect"
+    );
+    assert!(effects.lock().expect("lock").is_empty());
+    assert_eq!(deliveries.in_flight(), 0, "the cancelled claim is released");
+
+    // The bank's redelivery is handled (not refused as in flight), once.
+    gate.notify_one();
+    let http = reqwest::Client::new();
+    let url = format!("{base}/cb");
+    assert_eq!(post_json(&http, &url, &body).await, (200, "ok".into()));
+    assert!(runs.recv().await.expect("second run").ended.await.is_ok());
+    assert_eq!(
+        post_json(&http, &url, &body).await,
+        (200, "duplicate".into())
+    );
+    assert_eq!(*effects.lock().expect("lock"), ["ORD-9"], "exactly once");
+    assert_eq!((deliveries.finished(), deliveries.in_flight()), (1, 0));
+}
+
+#[tokio::test]
+async fn a_panicking_handler_answers_500_and_the_redelivery_is_handled_once() {
+    let attempts = Arc::new(Mutex::new(0usize));
+    let effects = Arc::new(Mutex::new(0usize));
+    let deliveries = Arc::new(Deliveries::new(100));
+    let (count, done) = (attempts.clone(), effects.clone());
+    let app = axum::Router::new().route(
+        "/cb",
+        Receiver::<OrderState>::new()
+            .deduplicate(deliveries.clone())
+            .post(move |_: OrderState| {
+                let (count, done) = (count.clone(), done.clone());
+                async move {
+                    let attempt = {
+                        let mut n = count.lock().expect("lock");
+                        *n += 1;
+                        *n
+                    };
+                    if attempt == 1 {
+                        panic!("the merchant's code panics on the first delivery");
+                    }
+                    *done.lock().expect("lock") += 1;
+                    Ok::<(), String>(())
+                }
+            }),
+    );
+    let base = serve(app).await;
+    let http = reqwest::Client::new();
+    let url = format!("{base}/cb");
+    let body = callback("ORD-5", "ACTIVE");
+    assert_eq!(
+        post_json(&http, &url, &body).await,
+        (500, "not handled".into()),
+        "a panic is answered, so the bank redelivers"
+    );
+    assert_eq!(deliveries.in_flight(), 0, "the panicked claim is released");
+    assert_eq!(post_json(&http, &url, &body).await, (200, "ok".into()));
+    assert_eq!(
+        post_json(&http, &url, &body).await,
+        (200, "duplicate".into())
+    );
+    assert_eq!(*attempts.lock().expect("lock"), 2);
+    assert_eq!(*effects.lock().expect("lock"), 1, "handled exactly once");
+}
+
+#[tokio::test]
+async fn in_flight_deliveries_are_bounded_and_an_abandoned_claim_is_taken_over_after_its_lease() {
+    let clock = ManualClock::new();
+    let deliveries = Arc::new(
+        Deliveries::new(100)
+            .max_in_flight(1)
+            .lease(std::time::Duration::from_secs(60))
+            .clock(clock.clone()),
+    );
+    let (started, mut runs) = tokio::sync::mpsc::unbounded_channel();
+    let gate = Arc::new(tokio::sync::Notify::new());
+    let effects = Arc::new(Mutex::new(Vec::new()));
+    // Only the first run of ORD-SLOW waits for the gate.
+    let first_slow = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let wait = move |order: &str| {
+        order == "ORD-SLOW" && first_slow.swap(false, std::sync::atomic::Ordering::SeqCst)
+    };
+    let app = axum::Router::new().route(
+        "/cb",
+        Receiver::<OrderState>::new()
+            .deduplicate(deliveries.clone())
+            .post(gated_handler(started, gate.clone(), wait, effects.clone())),
+    );
+    let base = serve(app).await;
+    let http = reqwest::Client::new();
+    let url = format!("{base}/cb");
+    let (slow, fast) = (
+        callback("ORD-SLOW", "ACTIVE"),
+        callback("ORD-FAST", "ACTIVE"),
+    );
+
+    let stuck = tokio::spawn({
+        let (http, url, slow) = (http.clone(), url.clone(), slow.clone());
+        async move { post_json(&http, &url, &slow).await }
+    });
+    let first = runs.recv().await.expect("the slow handler started");
+    assert_eq!(
+        post_json(&http, &url, &fast).await,
+        (
+            503,
+            "too many deliveries are being handled (retry after 5)".into()
+        ),
+        "the in-flight bound is reached"
+    );
+    assert_eq!(
+        post_json(&http, &url, &slow).await,
+        (
+            503,
+            "the same delivery is being handled (retry after 5)".into()
+        )
+    );
+    assert!(effects.lock().expect("lock").is_empty());
+
+    // A lease later the slow claim is taken for abandoned: swept to make room for another
+    // delivery, and the bank's redelivery of it is handled again.
+    clock.advance(std::time::Duration::from_secs(60));
+    assert_eq!(post_json(&http, &url, &fast).await, (200, "ok".into()));
+    assert_eq!(post_json(&http, &url, &slow).await, (200, "ok".into()));
+    assert_eq!(
+        *effects.lock().expect("lock"),
+        ["ORD-FAST", "ORD-SLOW"],
+        "the abandoned run has not finished"
+    );
+
+    // The stuck handler finishes after all (a lease shorter than the handler: two runs).
+    gate.notify_one();
+    assert_eq!(stuck.await.expect("joined"), (200, "ok".into()));
+    assert!(first.ended.await.is_ok());
+    assert_eq!(
+        post_json(&http, &url, &slow).await,
+        (200, "duplicate".into())
+    );
+    assert_eq!((deliveries.finished(), deliveries.in_flight()), (2, 0));
 }
