@@ -302,7 +302,7 @@ async fn a_hanging_token_endpoint_holds_no_call_past_its_deadline_and_is_asked_o
 fn hung_signer() -> banks::jws::JwsSigner {
     let signer = banks::jws::CommandSigner::new(
         "sh",
-        vec!["-c".into(), "sleep 600".into()],
+        vec!["-c".into(), "exec sleep 600".into()],
         "ES256",
         Vec::new(),
     );
