@@ -314,11 +314,9 @@ impl Context {
         loop {
             attempt += 1;
             progress.attempts.store(attempt, Ordering::Relaxed);
-            let Some(mut sending) = request.try_clone() else {
-                // A streamed body can be sent once only.
-                progress.maybe_processed.store(true, Ordering::Relaxed);
-                return self.attempt(http, request, op).await.map_err(|f| f.error);
-            };
+            // The copy for a next attempt; a streamed body cannot be copied and is sent once.
+            let spare = request.try_clone();
+            let mut sending = request;
             if let Some(auth) = &self.inner.auth {
                 let token = auth.token().await.map_err(|e| {
                     let transient = e.is_transient();
@@ -347,6 +345,10 @@ impl Context {
             progress
                 .maybe_processed
                 .store(earlier_unknown, Ordering::Relaxed);
+            let Some(next) = spare else {
+                return Err(error);
+            };
+            request = next;
             if token_rejected
                 && !refreshed
                 && let Some(auth) = &self.inner.auth
@@ -388,8 +390,9 @@ impl Context {
         };
         tracing::debug!(status, "attempt answered");
         // An envelope's `error` is the bank's refusal (with its code) — unless the status it
-        // came with says the request may not have been looked at (408, 429) or may have been
-        // acted on before a failure (5xx): then the status decides the outcome, as for any answer.
+        // came with says the request may not have been looked at (a request timeout, too many
+        // requests) or may have been acted on before a failure (5xx): then the status decides
+        // the outcome, as for any answer.
         let envelope = op
             .envelope
             .then(|| crate::call::envelope_error(api, status, &headers, &body))
