@@ -40,7 +40,7 @@ pub async fn run(matches: &ArgMatches) -> Result<String, Failure> {
         .spec
         .operations
         .iter()
-        .find(|o| o.name == op_name)
+        .find(|o| o.name == op_name && !api.spec.is_token_operation(o))
         .ok_or_else(|| format!("{api_name} has no operation `{op_name}`"))?;
     let config = config(matches.get_one::<String>(CONFIG))?;
     let prefix = format!("{}_", banks::env_prefix(api.spec));
@@ -66,9 +66,35 @@ fn config(path: Option<&String>) -> Result<toml::Table, String> {
     let Some(path) = path.cloned().or_else(|| std::env::var("BANK_CONFIG").ok()) else {
         return Ok(toml::Table::new());
     };
+    refuse_if_shared(&path)?;
     let text = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
     text.parse::<toml::Table>()
         .map_err(|e| format!("{path}: not TOML: {e}"))
+}
+
+/// A config file holds secrets: one that its group or others may read is refused, with the
+/// command that fixes it.
+#[cfg(unix)]
+fn refuse_if_shared(path: &str) -> Result<(), String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path)
+        .map_err(|e| format!("{path}: {e}"))?
+        .permissions()
+        .mode();
+    if mode & 0o077 != 0 {
+        return Err(format!(
+            "{path} holds credentials but its group or others may read it (mode {:03o}); \
+             run `chmod 600 {path}`",
+            mode & 0o777
+        ));
+    }
+    Ok(())
+}
+
+/// Other systems: permissions are not checked.
+#[cfg(not(unix))]
+fn refuse_if_shared(_: &str) -> Result<(), String> {
+    Ok(())
 }
 
 /// The body: from a file, or standard input for `-`; JSON checked before anything is sent.

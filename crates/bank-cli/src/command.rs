@@ -34,7 +34,13 @@ pub fn tree() -> Command {
             .about(api.title)
             .subcommand_required(true)
             .arg_required_else_help(true);
-        for op in api.spec.operations {
+        // The token endpoint is not offered: the CLI authenticates by itself and prints no token.
+        for op in api
+            .spec
+            .operations
+            .iter()
+            .filter(|op| !api.spec.is_token_operation(op))
+        {
             command = command.subcommand(operation(api, op));
         }
         bank = bank.subcommand(command);

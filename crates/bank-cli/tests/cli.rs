@@ -418,6 +418,43 @@ async fn bodies_only_from_files_or_stdin_and_settings_from_a_config_file() {
         ),
     )
     .expect("written");
+    // Readable by others: refused, naming the fix.
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    }
+    let shared = bank(
+        &[
+            "--config",
+            &config.display().to_string(),
+            "globus-cfront",
+            "validate_client",
+            "--body",
+            "-",
+        ],
+        &[],
+        Some(br#"{"phoneNumber": "380501234567"}"#),
+    )
+    .await;
+    assert_eq!(shared.status.code(), Some(2));
+    assert!(text(&shared).1.contains("chmod 600"), "{}", text(&shared).1);
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+    }
+    // The token endpoint is not an operation of the CLI: it would print a token.
+    let token = bank(
+        &[
+            "--config",
+            &config.display().to_string(),
+            "baas-gateway",
+            "get_token",
+        ],
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!(token.status.code(), Some(2), "{:?}", text(&token));
     let configured = bank(
         &[
             "--config",

@@ -129,6 +129,13 @@ pub struct SigningSpec {
 }
 
 impl ApiSpec {
+    /// Whether `op` is the API's own token endpoint (the document lists it as an operation, as
+    /// BaaS's `getToken` is): clients get tokens through their token cache, never by calling it.
+    pub fn is_token_operation(&self, op: &OperationSpec) -> bool {
+        self.oauth2
+            .is_some_and(|o| o.token_url.starts_with('/') && o.token_url == op.path)
+    }
+
     /// The base URL of the environment named `name` (`production`, `test`, …).
     pub fn server(&self, name: &str) -> Option<&'static str> {
         self.servers
