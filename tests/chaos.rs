@@ -893,7 +893,9 @@ fn ms(d: Duration) -> String {
     format!("{:.1} ms", d.as_secs_f64() * 1e3)
 }
 
-async fn run(sandbox: Arc<Sandbox>, flows: usize, seed: u64) -> bool {
+/// Run `flows` flows; `judge_timing`: a call past its deadline fails the run (the benchmark),
+/// or is only printed (the smoke test).
+async fn run(sandbox: Arc<Sandbox>, flows: usize, seed: u64, judge_timing: bool) -> bool {
     let stats = Arc::new(Stats::default());
     let callbacks = Arc::new(OrderCallbacks::new(flows.max(1) * 2));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -1215,7 +1217,9 @@ async fn run(sandbox: Arc<Sandbox>, flows: usize, seed: u64) -> bool {
             "{financial_unknown} FinancialAPI payments left unknown"
         ));
     }
-    if !observed.late.is_empty() {
+    // Lateness is a figure of the benchmark; as a smoke test on a busy machine (debug build,
+    // other tests beside it) it is printed, not judged.
+    if !observed.late.is_empty() && judge_timing {
         failed.push(format!("{} calls past their deadline", observed.late.len()));
     }
     if !ends_disagreeing.is_empty() {
@@ -1247,9 +1251,11 @@ fn main() {
         .ok()
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or(if quick { 50 } else { 1000 });
+    // As a smoke test the draws are the same every run (a fixed seed); the benchmark draws anew.
     let seed: u64 = std::env::var("CHAOS_SEED")
         .ok()
         .and_then(|v| v.trim().parse().ok())
+        .or(quick.then_some(20261207))
         .unwrap_or_else(|| {
             std::time::SystemTime::now()
                 .duration_since(std::time::UNIX_EPOCH)
@@ -1271,7 +1277,7 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let ok = service.block_on(run(sandbox.clone(), flows, seed));
+    let ok = service.block_on(run(sandbox.clone(), flows, seed, !quick));
     service.shutdown_timeout(Duration::from_secs(1));
     if let Ok(sandbox) = Arc::try_unwrap(sandbox) {
         bank.block_on(sandbox.stop());
