@@ -554,3 +554,28 @@ async fn a_gateway_failure_inside_an_envelope_keeps_the_status_rules() {
         Some(banks::failures::Reconciliation::Gap { .. })
     ));
 }
+
+#[tokio::test]
+async fn a_financial_client_without_a_signer_reads_and_refuses_to_pay_unsigned() {
+    let s = sandbox(bank_sandbox::Config::default()).await;
+    let f = banks::bcc::Financial::builder()
+        .credentials(banks::testing::credentials::<banks::bcc::Financial>())
+        .environment(banks::Environment::Custom(s.base_url(Bank::Financial)))
+        .token_url(s.token_url(Bank::Financial).expect("a token route"))
+        .build()
+        .expect("builds without a signer");
+    f.get_accounts()
+        .bank()
+        .await
+        .expect("a read needs no signature");
+    let err = f
+        .create_payment()
+        .body(payment("PAY-UNSIGNED"))
+        .bank()
+        .await
+        .expect_err("no signer");
+    assert_eq!(err.kind, ErrorKind::Signing, "{err}");
+    assert_eq!(err.outcome(), Outcome::NotProcessed, "{err}");
+    assert!(err.message.contains("signer"), "{err}");
+    assert_eq!(s.effects().count(Bank::Financial, "PAY-UNSIGNED"), 0);
+}

@@ -284,6 +284,26 @@ impl Context {
         if let Some(basic) = &self.inner.basic {
             request.headers_mut().insert(AUTHORIZATION, basic.clone());
         }
+        let must_sign = self
+            .inner
+            .spec
+            .and_then(|s| s.signing)
+            .filter(|s| s.operations.contains(&op.name));
+        if let Some(required) = must_sign
+            && self.inner.signing.is_none()
+        {
+            // Nothing is sent unsigned that the document says must be signed.
+            return Err(BankError::new(
+                api,
+                ErrorKind::Signing,
+                format!(
+                    "the document requires this operation's body to be signed ({}), and the \
+                     client has no signer: configure one (the builder's `signer(…)`, or the \
+                     signing key and certificate variables)",
+                    required.header
+                ),
+            ));
+        }
         if let Some(signing) = self
             .inner
             .signing

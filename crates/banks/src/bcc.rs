@@ -133,16 +133,18 @@ impl Api for Financial {
         credentials_from(values)
     }
 
+    /// Without a signer the client reads accounts, statements and messages; a payment then
+    /// fails with [`ErrorKind::Signing`](bank_runtime::ErrorKind::Signing) naming what to set,
+    /// before anything is sent.
     fn build(builder: Builder<Self>) -> Result<bcc_financial::Client, BuildError> {
-        let signer = builder.signer.clone().ok_or(BuildError::Missing {
-            api: Self::SPEC.name,
-            what: "a payment signer (Builder::signer, or BCC_FINANCIAL_SIGNING_KEY and _CERT)",
-        })?;
-        let (base, http, context) = context(&builder, Self::SPEC)?;
+        let (base, http, mut context) = context(&builder, Self::SPEC)?;
+        if let Some(signer) = builder.signer.clone() {
+            context = context.signer(signer);
+        }
         Ok(bcc_financial::Client::new_with_client(
             &base,
             http,
-            context.signer(signer).build(),
+            context.build(),
         ))
     }
 }
@@ -163,7 +165,9 @@ impl Financial {
 #[cfg(feature = "bcc-financial")]
 impl Builder<Financial> {
     /// The signer of payment bodies (`x-jws-signature`), e.g. a
-    /// [`JwsSigner`](crate::jws::JwsSigner). Required: without it the bank refuses every payment.
+    /// [`JwsSigner`](crate::jws::JwsSigner). Needed for payments (the bank refuses unsigned
+    /// ones): without it a payment fails with `ErrorKind::Signing` before anything is sent, and
+    /// every read works.
     pub fn signer(mut self, signer: impl BodySigner + 'static) -> Self {
         self.signer = Some(Arc::new(signer));
         self
