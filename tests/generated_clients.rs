@@ -12,12 +12,23 @@ fn decimal(s: &str) -> Decimal {
     Decimal::from_str(s).expect("decimal literal")
 }
 
+/// A signer that always gives the same header value (payments must be signed to leave).
+#[derive(Debug)]
+struct FixedSignature;
+
+impl bank_runtime::BodySigner for FixedSignature {
+    fn header_value(&self, _: &[u8]) -> Result<String, bank_runtime::SignError> {
+        Ok("fixed-signature".into())
+    }
+}
+
 fn financial(server: &MockServer) -> bcc_financial::Client {
     bcc_financial::Client::new_with_client(
         &server.uri(),
         reqwest::Client::new(),
         Context::for_api(&bcc_financial::SPEC)
             .client_id("APP-1")
+            .signer(std::sync::Arc::new(FixedSignature))
             .build(),
     )
 }

@@ -403,7 +403,9 @@ impl Context {
             Err(e) => return Err(transport_error(api, op, &e, None).into()),
         };
         let status = response.status().as_u16();
-        let headers = response.headers().clone();
+        let mut response = response;
+        // Taken, not copied: the body is read from the stream whatever the headers hold now.
+        let headers = std::mem::take(response.headers_mut());
         let body = match response.bytes().await {
             Ok(body) => body,
             Err(e) => return Err(transport_error(api, op, &e, Some(status)).into()),

@@ -107,12 +107,12 @@ fn builders_say_what_is_missing_and_use_the_specs_base_urls() {
             what: "credentials"
         }
     );
-    let err = banks::bcc::Financial::builder()
+    // Without a signer it builds (reads need none; payments then fail with ErrorKind::Signing).
+    banks::bcc::Financial::builder()
         .credentials(ClientCredentials::new("a", "b"))
         .environment(Environment::Test)
         .build()
-        .expect_err("no signer");
-    assert!(err.to_string().contains("signer"), "{err}");
+        .expect("builds without a signer");
     // No silent production: the environment is an explicit choice.
     let err = banks::bcc::Broker::builder()
         .credentials(ClientCredentials::new("a", "b"))
