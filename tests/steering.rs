@@ -241,7 +241,14 @@ async fn the_admin_endpoint_steers_as_the_rust_api_does_and_names_bad_input() {
     let s = sandbox(Config::default()).await;
     let http = reqwest::Client::new();
     let admin = format!("{}/_sandbox", s.url());
-    let post = |what: &str, body: Value| http.post(format!("{admin}/{what}")).json(&body).send();
+    // Admin requests carry the sandbox's admin token.
+    let token = s.admin_token().to_owned();
+    let post = |what: &str, body: Value| {
+        http.post(format!("{admin}/{what}"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
 
     let created: Value = post(
         "faults",
@@ -264,6 +271,7 @@ async fn the_admin_endpoint_steers_as_the_rust_api_does_and_names_bad_input() {
     assert_eq!(err.status, Some(403));
     let report: Value = http
         .get(format!("{admin}/faults/{id}"))
+        .bearer_auth(&token)
         .send()
         .await
         .expect("sent")
@@ -294,6 +302,7 @@ async fn the_admin_endpoint_steers_as_the_rust_api_does_and_names_bad_input() {
     assert!(message.contains("bank: no API `globus`"), "{message}");
     let unknown = http
         .get(format!("{admin}/nothing"))
+        .bearer_auth(&token)
         .send()
         .await
         .expect("sent");
@@ -322,6 +331,7 @@ async fn the_admin_endpoint_steers_as_the_rust_api_does_and_names_bad_input() {
     );
     let steering: Value = http
         .get(format!("{admin}/steering"))
+        .bearer_auth(&token)
         .send()
         .await
         .expect("sent")
@@ -332,6 +342,7 @@ async fn the_admin_endpoint_steers_as_the_rust_api_does_and_names_bad_input() {
     assert_eq!(steering["callback_failures"][0]["times"], 2);
     let cleared = http
         .delete(format!("{admin}/steering"))
+        .bearer_auth(&token)
         .send()
         .await
         .expect("sent");

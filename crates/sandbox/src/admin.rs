@@ -11,12 +11,18 @@
 //! | `DELETE /_sandbox/steering` | clear it |
 //! | `GET /_sandbox/deliveries` | every callback and postLink attempt |
 //! | `GET /_sandbox/effects` | the effect counters ([`Effects`](crate::effects::Effects)): creations per reference, duplicates, token requests |
-//! | `POST /_sandbox/clock` `{"advance_ms": N}` | move the sandbox's clock forward |
+//! | `POST /_sandbox/clock` `{"advance_ms": N}` | move the sandbox's clock forward (at most 100 years ahead in total: [`MAX_CLOCK_AHEAD_MS`](crate::state::MAX_CLOCK_AHEAD_MS)) |
 //!
 //! A bad request is a 400 `{"error": "…"}` naming what is wrong.
+//!
+//! Every request carries the sandbox's admin token as `Authorization: Bearer <token>`
+//! ([`Sandbox::admin_token`](crate::Sandbox::admin_token); printed by the binary at start, or
+//! `[admin] token`): without it, a 401. A body (and every POST) is `application/json`: anything
+//! else, such as the form or `text/plain` a web page can send without a CORS preflight, is a
+//! 415. The host check of every request (421) comes first ([`crate::access`]).
 
 use axum::body::Body;
-use axum::http::{Method, Response, StatusCode};
+use axum::http::{HeaderMap, Method, Response, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -32,12 +38,31 @@ const ENDPOINTS: &str = "POST /_sandbox/faults, GET /_sandbox/faults/{id}, POST 
      POST /_sandbox/callback-failures, GET|DELETE /_sandbox/steering, GET /_sandbox/deliveries, \
      GET /_sandbox/effects, POST /_sandbox/clock";
 
-/// Answer one admin request (`path` below `/_sandbox`).
-pub async fn handle(shared: &Shared, method: &Method, path: &str, body: Body) -> Response<Body> {
+/// Answer one admin request (`path` below `/_sandbox`): refused without the admin token (401)
+/// or with a body that is not JSON (415).
+pub async fn handle(
+    shared: &Shared,
+    method: &Method,
+    headers: &HeaderMap,
+    path: &str,
+    body: Body,
+) -> Response<Body> {
     let bytes = match axum::body::to_bytes(body, 64 * 1024).await {
         Ok(b) => b,
         Err(_) => return error(StatusCode::PAYLOAD_TOO_LARGE, "the body exceeds 64 KiB"),
     };
+    if let Some((status, message)) =
+        crate::access::admin_refusal(&shared.admin_token, method, headers, bytes.len())
+    {
+        let mut refused = error(status, &message);
+        if status == StatusCode::UNAUTHORIZED {
+            refused.headers_mut().insert(
+                "www-authenticate",
+                axum::http::HeaderValue::from_static(r#"Bearer realm="bank-sandbox admin""#),
+            );
+        }
+        return refused;
+    }
     let steering = &shared.steering;
     match (method.as_str(), path.trim_end_matches('/')) {
         ("POST", "/faults") => match parse::<Fault>(&bytes)
@@ -79,7 +104,7 @@ pub async fn handle(shared: &Shared, method: &Method, path: &str, body: Body) ->
             steering.clear();
             no_content()
         }
-        ("GET", "/deliveries") => reply(StatusCode::OK, &shared.read(|s| s.deliveries.clone())),
+        ("GET", "/deliveries") => reply(StatusCode::OK, &shared.read(|s| s.deliveries.to_vec())),
         ("GET", "/effects") => reply(StatusCode::OK, &shared.read(|s| s.effects.clone())),
         ("POST", "/clock") => {
             #[derive(serde::Deserialize)]
@@ -87,11 +112,8 @@ pub async fn handle(shared: &Shared, method: &Method, path: &str, body: Body) ->
             struct Advance {
                 advance_ms: u64,
             }
-            match parse::<Advance>(&bytes) {
-                Ok(a) => {
-                    shared.advance_clock(std::time::Duration::from_millis(a.advance_ms));
-                    no_content()
-                }
+            match parse::<Advance>(&bytes).and_then(|a| shared.try_advance_clock(a.advance_ms)) {
+                Ok(()) => no_content(),
                 Err(message) => error(StatusCode::BAD_REQUEST, &message),
             }
         }
@@ -124,7 +146,8 @@ fn reply<T: Serialize>(status: StatusCode, value: &T) -> Response<Body> {
         .unwrap_or_else(|_| Response::new(Body::empty()))
 }
 
-fn error(status: StatusCode, message: &str) -> Response<Body> {
+/// The admin endpoint's error: `{"error": message}` with `status`.
+pub(crate) fn error(status: StatusCode, message: &str) -> Response<Body> {
     reply(status, &json!({ "error": message }))
 }
 

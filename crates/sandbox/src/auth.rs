@@ -99,12 +99,33 @@ pub fn form(body: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
+/// Issue a token: expired ones are dropped first, and a client holding `[limits]
+/// tokens_per_client` live tokens of this API loses its oldest (so tokens are bounded by the
+/// configured clients times that limit).
 fn issue(shared: &dyn Host, bank: Bank, subject: &str) -> (String, u64) {
     let token = format!("sbx-{}", uuid::Uuid::new_v4().simple());
     let lifetime = shared.config().token_lifetime_secs;
-    let expires_at_ms = shared.now_ms() + lifetime * 1000;
+    let now = shared.now_ms();
+    let expires_at_ms = now.saturating_add(lifetime.saturating_mul(1000));
+    let limit = shared.config().limits.tokens_per_client.max(1);
     shared.update(|tokens: &mut Tokens| {
-        tokens.retain(|_, t| t.expires_at_ms > shared.now_ms());
+        tokens.retain(|_, t| t.expires_at_ms > now);
+        // No client can hold `limit` tokens while all of them together hold fewer.
+        let mut theirs: Vec<(u64, String)> = if tokens.len() < limit {
+            Vec::new()
+        } else {
+            tokens
+                .iter()
+                .filter(|(_, t)| t.bank == bank && t.subject == subject)
+                .map(|(value, t)| (t.expires_at_ms, value.clone()))
+                .collect()
+        };
+        if theirs.len() >= limit {
+            theirs.sort();
+            for (_, oldest) in theirs.iter().take(theirs.len() + 1 - limit) {
+                tokens.remove(oldest);
+            }
+        }
         tokens.insert(
             token.clone(),
             Token {

@@ -26,9 +26,19 @@ pub struct Config {
     pub faults: FaultConfig,
     /// How callbacks and postLinks are delivered.
     pub callbacks: CallbackConfig,
-    /// Keep every request and answer in memory ([`Sandbox::exchanges`](crate::Sandbox::exchanges)),
-    /// for tests that hold them to the banks' documents. Off by default: memory grows with use.
+    /// Keep the latest requests and answers in memory
+    /// ([`Sandbox::exchanges`](crate::Sandbox::exchanges)), for tests that hold them to the banks'
+    /// documents; a ring buffer bounded by `[limits] exchanges` and `exchange_bytes`, with
+    /// credentials redacted. Off by default.
     pub record_exchanges: bool,
+    /// Who may steer the sandbox over HTTP (`/_sandbox/`).
+    pub admin: AdminConfig,
+    /// What the HTTP server answers for.
+    pub server: ServerConfig,
+    /// Bounds of every in-memory collection.
+    pub limits: Limits,
+    /// How the `--state` file is written.
+    pub state: StateConfig,
 }
 
 impl Default for Config {
@@ -42,6 +52,10 @@ impl Default for Config {
             faults: FaultConfig::default(),
             callbacks: CallbackConfig::default(),
             record_exchanges: false,
+            admin: AdminConfig::default(),
+            server: ServerConfig::default(),
+            limits: Limits::default(),
+            state: StateConfig::default(),
         }
     }
 }
@@ -227,6 +241,10 @@ pub struct FaultConfig {
 ///
 /// Neither bank documents retries (marked inference: one attempt by default, as a merchant must
 /// expect); set `attempts` above 1 to test a service against a bank that retries.
+///
+/// A client names the URL, so the sandbox POSTs only to the hosts listed here (by default the
+/// loopback ones), never follows a redirect, and gives up after `timeout_ms`; a URL whose host is
+/// not listed is not contacted and is recorded as a delivery with the reason.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CallbackConfig {
@@ -234,6 +252,13 @@ pub struct CallbackConfig {
     pub attempts: u32,
     /// Wait between attempts, in milliseconds.
     pub retry_delay_ms: u64,
+    /// Hosts callbacks and postLinks may go to, as the URL names them (a name or an IP address,
+    /// any port, compared without case; IPv6 with or without brackets); `"*"` allows every host.
+    /// Default: `localhost`, `127.0.0.1`, `::1`.
+    pub allowed_hosts: Vec<String>,
+    /// Longest a delivery attempt may take (connecting, sending, the merchant's answer), in
+    /// milliseconds. Default 5 000.
+    pub timeout_ms: u64,
 }
 
 impl Default for CallbackConfig {
@@ -241,6 +266,127 @@ impl Default for CallbackConfig {
         CallbackConfig {
             attempts: 1,
             retry_delay_ms: 1000,
+            allowed_hosts: loopback_hosts(),
+            timeout_ms: 5000,
+        }
+    }
+}
+
+/// `localhost`, `127.0.0.1` and `::1`: the default hosts the server answers for and callbacks
+/// may go to.
+pub fn loopback_hosts() -> Vec<String> {
+    vec!["localhost".into(), "127.0.0.1".into(), "::1".into()]
+}
+
+/// The admin endpoint `/_sandbox/` ([`crate::admin`]).
+///
+/// Every admin request carries `Authorization: Bearer <token>`. Without a token here (nor in the
+/// environment variable [`ADMIN_TOKEN_ENV`], which the binary reads), the sandbox makes a random
+/// one at start ([`Sandbox::admin_token`](crate::Sandbox::admin_token); the binary prints it).
+/// A sandbox listening on an address that is not loopback requires it to be set.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AdminConfig {
+    /// The admin token (at least [`MIN_ADMIN_TOKEN`] characters).
+    pub token: Option<String>,
+}
+
+impl std::fmt::Debug for AdminConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AdminConfig")
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+/// The environment variable the binary reads the admin token from (the configuration's
+/// `[admin] token` wins).
+pub const ADMIN_TOKEN_ENV: &str = "BANK_SANDBOX_ADMIN_TOKEN";
+
+/// The shortest admin token accepted from the configuration or the environment.
+pub const MIN_ADMIN_TOKEN: usize = 16;
+
+/// The HTTP server.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Host names the sandbox answers for (the request's `Host`, any port, compared without
+    /// case; IPv6 with or without brackets); any other is a 421 Misdirected Request, so a page
+    /// whose name was rebound to 127.0.0.1 reaches nothing. `"*"` answers for every name.
+    /// Default: `localhost`, `127.0.0.1`, `::1`.
+    pub hosts: Vec<String>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            hosts: loopback_hosts(),
+        }
+    }
+}
+
+/// How the `--state` file is written.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StateConfig {
+    /// How often a changed state is written, in milliseconds (at least 1). Default 200.
+    pub save_interval_ms: u64,
+}
+
+impl Default for StateConfig {
+    fn default() -> Self {
+        StateConfig {
+            save_interval_ms: 200,
+        }
+    }
+}
+
+/// The bound of every collection the sandbox keeps in memory. A ring buffer drops its oldest
+/// entries; a limit on what clients create refuses the next creation with an error naming the
+/// limit (in the API's own error format; a typed [`SteerError`](crate::steer::SteerError) or a
+/// 400 for steering). Counts since the state was started (a state file keeps them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// Recorded exchanges kept (the newest). Default 1 000.
+    pub exchanges: usize,
+    /// Bytes of recorded exchanges kept (headers and bodies). Default 16 MiB.
+    pub exchange_bytes: usize,
+    /// Delivery attempts kept (the newest). Default 10 000.
+    pub deliveries: usize,
+    /// Bytes of delivery attempts kept (URLs and reasons). Default 4 MiB.
+    pub delivery_bytes: usize,
+    /// Live tokens per API and client; issuing one more revokes that client's oldest. Default 1 000.
+    pub tokens_per_client: usize,
+    /// Orders per client: Globus orders per merchant, broker orders per BCC client. Default 10 000.
+    pub orders_per_client: usize,
+    /// FinancialAPI payments per BCC client. Default 10 000.
+    pub payments_per_client: usize,
+    /// Applications per client: broker pre-approved applications per BCC client; BaaS card and
+    /// micro-credit applications, SMS requests and attached cards per user. Default 10 000.
+    pub applications_per_client: usize,
+    /// Faults set by steering at once. Default 1 000.
+    pub faults: usize,
+    /// Forced declines at once. Default 10 000.
+    pub declines: usize,
+    /// URLs with failing callbacks at once. Default 1 000.
+    pub callback_failures: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            exchanges: 1_000,
+            exchange_bytes: 16 * 1024 * 1024,
+            deliveries: 10_000,
+            delivery_bytes: 4 * 1024 * 1024,
+            tokens_per_client: 1_000,
+            orders_per_client: 10_000,
+            payments_per_client: 10_000,
+            applications_per_client: 10_000,
+            faults: 1_000,
+            declines: 10_000,
+            callback_failures: 1_000,
         }
     }
 }

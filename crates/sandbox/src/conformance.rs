@@ -5,6 +5,12 @@
 //! (`published.json`: before our fixes), the request's parameters and body and the answer's body,
 //! and reports each violation — marking those [`bank_openapi::quirks::shown_by_example`]
 //! excuses, so a test can hold them to `specs/<api>/known-quirks.yaml`.
+//!
+//! Recorded exchanges hold no credentials ([`Exchange::recorded`]): the `Authorization`,
+//! `Proxy-Authorization`, `Cookie` and `Set-Cookie` headers and the fields [`SECRET_FIELDS`]
+//! (in JSON bodies at any depth, form bodies and the query: the token requests' `password` and
+//! `client_secret`, the answers' `access_token`) read [`REDACTED`]. A signature
+//! (`x-jws-signature`) is kept: it is no secret, and it is what a test checks.
 
 use serde_json::Value;
 
@@ -32,6 +38,131 @@ pub struct Exchange {
     pub status: u16,
     /// The answer's body.
     pub answer: Option<Vec<u8>>,
+}
+
+/// What a redacted credential reads in a recorded exchange.
+pub const REDACTED: &str = "[redacted]";
+
+/// Headers never recorded as sent.
+pub const SECRET_HEADERS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "cookie",
+    "set-cookie",
+];
+
+/// Body and query fields never recorded as sent.
+pub const SECRET_FIELDS: &[&str] = &[
+    "password",
+    "client_secret",
+    "access_token",
+    "refresh_token",
+    "id_token",
+];
+
+impl Exchange {
+    /// An exchange as the sandbox records it: credentials redacted (see the [module](self)).
+    #[allow(clippy::too_many_arguments)]
+    pub fn recorded(
+        bank: Bank,
+        method: String,
+        path: String,
+        query: Option<&str>,
+        headers: &axum::http::HeaderMap,
+        body: &[u8],
+        status: u16,
+        answer: Option<&[u8]>,
+    ) -> Exchange {
+        Exchange {
+            bank,
+            method,
+            path,
+            query: query.map(|q| String::from_utf8_lossy(&redact_form(q.as_bytes())).into_owned()),
+            headers: headers
+                .iter()
+                .filter_map(|(n, v)| {
+                    let value = if SECRET_HEADERS.contains(&n.as_str()) {
+                        REDACTED.to_owned()
+                    } else {
+                        v.to_str().ok()?.to_owned()
+                    };
+                    Some((n.as_str().to_owned(), value))
+                })
+                .collect(),
+            body: redact_body(body),
+            status,
+            answer: answer.map(redact_body),
+        }
+    }
+}
+
+impl crate::bounded::Weigh for Exchange {
+    fn weight(&self) -> usize {
+        std::mem::size_of::<Self>()
+            + self.method.len()
+            + self.path.len()
+            + self.query.as_ref().map_or(0, String::len)
+            + self
+                .headers
+                .iter()
+                .map(|(n, v)| n.len() + v.len() + std::mem::size_of::<(String, String)>())
+                .sum::<usize>()
+            + self.body.len()
+            + self.answer.as_ref().map_or(0, Vec::len)
+    }
+}
+
+/// A body with [`SECRET_FIELDS`] redacted: a JSON value at any depth, or a form.
+fn redact_body(body: &[u8]) -> Vec<u8> {
+    if let Ok(mut value) = serde_json::from_slice::<Value>(body) {
+        if redact_json(&mut value) {
+            return serde_json::to_vec(&value).unwrap_or_default();
+        }
+        return body.to_vec();
+    }
+    redact_form(body)
+}
+
+/// Redact [`SECRET_FIELDS`] in `value`; whether any was there.
+fn redact_json(value: &mut Value) -> bool {
+    match value {
+        Value::Object(map) => {
+            let mut found = false;
+            for (key, v) in map.iter_mut() {
+                if SECRET_FIELDS.contains(&key.as_str()) && !v.is_null() {
+                    *v = Value::String(REDACTED.to_owned());
+                    found = true;
+                } else {
+                    found |= redact_json(v);
+                }
+            }
+            found
+        }
+        Value::Array(items) => items.iter_mut().fold(false, |f, v| redact_json(v) | f),
+        _ => false,
+    }
+}
+
+/// A form (`a=1&password=…`) with [`SECRET_FIELDS`] redacted; anything else as it is.
+fn redact_form(body: &[u8]) -> Vec<u8> {
+    let Ok(text) = std::str::from_utf8(body) else {
+        return body.to_vec();
+    };
+    if !text.contains('=') {
+        return body.to_vec();
+    }
+    text.split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _))
+                if SECRET_FIELDS.contains(&crate::spec::percent_decode(key).as_str()) =>
+            {
+                format!("{key}={}", "%5Bredacted%5D")
+            }
+            _ => pair.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+        .into_bytes()
 }
 
 /// Which half of an exchange a finding is about.
@@ -218,4 +349,66 @@ pub fn check(exchange: &Exchange, requests: bool) -> Vec<Finding> {
         push(Direction::Answer, "body".into(), found, &value);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recorded_exchanges_hold_no_credentials_but_keep_the_signature() {
+        let mut headers = axum::http::HeaderMap::new();
+        headers.insert("authorization", "Bearer sbx-secret".parse().expect("value"));
+        headers.insert("cookie", "session=1".parse().expect("value"));
+        headers.insert("x-jws-signature", "eyJ..sig".parse().expect("value"));
+        let form = Exchange::recorded(
+            Bank::Broker,
+            "POST".into(),
+            "/oauth/token".into(),
+            Some("access_token=abc&x=1"),
+            &headers,
+            b"grant_type=client_credentials&client_id=c&client_secret=s3cret",
+            200,
+            Some(br#"{"access_token": "sbx-abc", "token_type": "bearer"}"#),
+        );
+        let header = |name: &str| {
+            form.headers
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        assert_eq!(header("authorization"), Some(REDACTED));
+        assert_eq!(header("cookie"), Some(REDACTED));
+        assert_eq!(header("x-jws-signature"), Some("eyJ..sig"));
+        let body = String::from_utf8(form.body.clone()).expect("text");
+        assert!(
+            !body.contains("s3cret") && body.contains("client_id=c"),
+            "{body}"
+        );
+        assert_eq!(
+            form.query.as_deref(),
+            Some("access_token=%5Bredacted%5D&x=1")
+        );
+        let answer: Value =
+            serde_json::from_slice(form.answer.as_deref().unwrap_or_default()).expect("JSON");
+        assert_eq!(answer["access_token"], REDACTED);
+        assert_eq!(answer["token_type"], "bearer");
+        let json = Exchange::recorded(
+            Bank::Baas,
+            "POST".into(),
+            "/oauth2/token".into(),
+            None,
+            &axum::http::HeaderMap::new(),
+            br#"{"grant_type": "password", "username": "u", "password": "p4ss"}"#,
+            200,
+            None,
+        );
+        let body: Value = serde_json::from_slice(&json.body).expect("JSON");
+        assert_eq!(
+            (body["password"].as_str(), body["username"].as_str()),
+            (Some(REDACTED), Some("u"))
+        );
+        let untouched = br#"{"amount": 1}"#;
+        assert_eq!(redact_body(untouched), untouched.to_vec());
+    }
 }

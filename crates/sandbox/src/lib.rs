@@ -23,15 +23,19 @@
 
 #![warn(missing_docs)]
 
+pub mod access;
 pub mod admin;
 pub mod auth;
 pub mod banks;
+pub mod bounded;
 pub mod config;
 pub mod conformance;
 pub mod effects;
 pub mod faults;
 pub mod host;
 pub mod jws;
+pub mod outbound;
+pub mod persist;
 pub mod published;
 pub mod sim;
 pub mod spec;
@@ -51,7 +55,8 @@ use serde_json::Value;
 
 pub use config::Config;
 use faults::Faults;
-use sim::{Call, Effect, Outcome, Reply};
+use outbound::run;
+use sim::{Call, Outcome, Reply};
 use spec::Bank;
 use state::Shared;
 
@@ -62,6 +67,7 @@ pub const MAX_BODY: usize = 1024 * 1024;
 pub struct Sandbox {
     addr: SocketAddr,
     shared: Arc<Shared>,
+    app: axum::Router,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -77,22 +83,43 @@ pub enum StartError {
         /// Why.
         source: std::io::Error,
     },
-    /// A state file or certificate could not be read.
+    /// A state file or certificate could not be read, or the state file is another sandbox's.
     #[error("{0}")]
     Load(String),
+    /// Listening beyond loopback without an admin token set.
+    #[error(
+        "refusing to listen on {0}, which is not a loopback address, without an admin token: \
+         set [admin] token (or {env}) so that only those who know it can steer the sandbox",
+        env = config::ADMIN_TOKEN_ENV
+    )]
+    Exposed(SocketAddr),
 }
 
 impl Sandbox {
-    /// Start serving on `addr` (port 0: any free port), with state kept in `state_file` if given.
+    /// Start serving on `addr` (port 0: any free port), with state kept in `state_file` if given
+    /// (locked for this sandbox: a second one on the same file is refused).
+    ///
+    /// An address that is not loopback needs `[admin] token` set ([`StartError::Exposed`]);
+    /// without one, the sandbox makes a random token ([`admin_token`](Self::admin_token)).
     pub async fn start(
         config: Config,
         addr: SocketAddr,
         state_file: Option<PathBuf>,
     ) -> Result<Sandbox, StartError> {
-        let state = match &state_file {
-            Some(path) => state::load(path).map_err(StartError::Load)?,
+        if !addr.ip().is_loopback() && config.admin.token.is_none() {
+            return Err(StartError::Exposed(addr));
+        }
+        let admin_token = access::admin_token(&config).map_err(StartError::Load)?;
+        let limits = config.limits;
+        let state_file = match &state_file {
+            Some(path) => Some(persist::StateFile::open(path).map_err(StartError::Load)?),
+            None => None,
+        };
+        let mut state = match &state_file {
+            Some(file) => state::load(file.path()).map_err(StartError::Load)?,
             None => state::State::default(),
         };
+        state.deliveries = bounded::Ring::new(limits.deliveries, limits.delivery_bytes);
         for (list, name) in [
             (&config.faults.always, "[faults] always"),
             (&config.faults.nth, "[faults] nth"),
@@ -114,10 +141,11 @@ impl Sandbox {
             }
             trusted.extend(certs);
         }
-        let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(10))
-            .build()
-            .map_err(|e| StartError::Load(format!("callback client: {e}")))?;
+        let http = outbound::client(std::time::Duration::from_millis(
+            config.callbacks.timeout_ms.max(1),
+        ))
+        .map_err(|e| StartError::Load(format!("callback client: {e}")))?;
+        let save_every = std::time::Duration::from_millis(config.state.save_interval_ms.max(1));
         let shared = Arc::new(Shared {
             config,
             state: std::sync::Mutex::new(state),
@@ -126,10 +154,14 @@ impl Sandbox {
             state_file,
             http,
             trusted,
-            exchanges: std::sync::Mutex::new(Vec::new()),
+            exchanges: std::sync::Mutex::new(bounded::Ring::new(
+                limits.exchanges,
+                limits.exchange_bytes,
+            )),
+            admin_token,
             clock_offset_ms: AtomicU64::new(0),
             changes: tokio::sync::watch::Sender::new(0),
-            steering: steer::Steering::default(),
+            steering: steer::Steering::with_limits(limits),
         });
         for bank in Bank::ALL {
             run(&shared, bank.sim().resume(&*shared));
@@ -145,13 +177,14 @@ impl Sandbox {
             .with_state(shared.clone());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let saver = shared.clone();
+        let served = app.clone();
         let task = tokio::spawn(async move {
-            let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+            let server = axum::serve(listener, served).with_graceful_shutdown(async move {
                 let _ = stopped.await;
             });
             let saving = async {
                 loop {
-                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    tokio::time::sleep(save_every).await;
                     if let Err(e) = saver.save() {
                         tracing::warn!(error = %e, "saving the sandbox state");
                     }
@@ -164,13 +197,64 @@ impl Sandbox {
             if let Err(e) = saver.save() {
                 tracing::warn!(error = %e, "saving the sandbox state");
             }
+            if let Some(file) = &saver.state_file {
+                file.release();
+            }
         });
         Ok(Sandbox {
             addr,
             shared,
+            app,
             stop: Some(stop),
             task,
         })
+    }
+
+    /// The token admin requests under `/_sandbox/` carry as `Authorization: Bearer <token>`:
+    /// `[admin] token`, or the random one made at start. (The Rust API, [`steer`](Self::steer)
+    /// and the rest, needs none.)
+    pub fn admin_token(&self) -> &str {
+        &self.shared.admin_token
+    }
+
+    /// The sandbox's router, to call in-process without a socket (e.g. with
+    /// `tower::ServiceExt::oneshot`): the same handler as over HTTP, `Host` checks included.
+    pub fn router(&self) -> axum::Router {
+        self.app.clone()
+    }
+
+    /// How full each in-memory collection is, to hold it to [`config::Limits`].
+    pub fn stats(&self) -> bounded::Stats {
+        let (exchanges, exchange_bytes) = {
+            let ring = self
+                .shared
+                .exchanges
+                .lock()
+                .unwrap_or_else(|p| p.into_inner());
+            (ring.len(), ring.bytes())
+        };
+        let report = self.shared.steering.report();
+        let mut stats = self.shared.read(|s| bounded::Stats {
+            exchanges,
+            exchange_bytes,
+            deliveries: s.deliveries.len(),
+            delivery_bytes: s.deliveries.bytes(),
+            tokens: s.tokens.len(),
+            globus_orders: s.globus.orders.len(),
+            broker_orders: s.broker.orders.len(),
+            broker_applications: s.broker.applications.len(),
+            payments: s.financial.payments.len(),
+            baas_applications: s.baas.applications.len(),
+            baas_sms: s.baas.sms.len(),
+            baas_cards: s.baas.cards.values().map(Vec::len).sum(),
+            effects: s.effects.entries().len(),
+            state_bytes: serde_json::to_vec(s).map_or(0, |v| v.len()),
+            ..bounded::Stats::default()
+        });
+        stats.faults = report.faults.len();
+        stats.declines = report.declines.len();
+        stats.callback_failures = report.callback_failures.len();
+        stats
     }
 
     /// `http://127.0.0.1:PORT`.
@@ -267,18 +351,21 @@ impl Sandbox {
         self.shared.read(|s| s.effects.tokens(bank).issued)
     }
 
-    /// Every callback and postLink attempt so far (URL, merchant's status, attempt number).
+    /// The latest callback and postLink attempts (URL, merchant's status, attempt number, why
+    /// not delivered), oldest first: at most `[limits] deliveries`.
     pub fn deliveries(&self) -> Vec<state::Delivery> {
-        self.shared.read(|s| s.deliveries.clone())
+        self.shared.read(|s| s.deliveries.to_vec())
     }
 
-    /// Every request received and answer given so far (empty unless `record_exchanges` is on).
+    /// The latest requests received and answers given, oldest first (empty unless
+    /// `record_exchanges` is on): at most `[limits] exchanges`, credentials redacted
+    /// ([`conformance::Exchange::recorded`]).
     pub fn exchanges(&self) -> Vec<conformance::Exchange> {
         self.shared
             .exchanges
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .clone()
+            .to_vec()
     }
 
     /// Stop serving and write the state file one last time.
@@ -337,8 +424,19 @@ async fn handle(
         .split_once('/')
         .map(|(p, r)| (p.to_owned(), format!("/{r}")))
         .unwrap_or((path.trim_start_matches('/').to_owned(), "/".into()));
+    if let Err(message) = access::host_allowed(&shared.config, &parts.uri, &parts.headers) {
+        tracing::warn!(%message, "misdirected request");
+        return match Bank::from_prefix(&prefix) {
+            Some(bank) => respond(
+                bank.sim()
+                    .error(421, "MISDIRECTED_REQUEST", None, &message, None),
+                &Faults::default(),
+            ),
+            None => admin::error(StatusCode::MISDIRECTED_REQUEST, &message),
+        };
+    }
     if prefix == admin::PREFIX {
-        return admin::handle(&shared, &parts.method, &rest, body).await;
+        return admin::handle(&shared, &parts.method, &parts.headers, &rest, body).await;
     }
     let Some(bank) = Bank::from_prefix(&prefix) else {
         let known: Vec<&str> = Bank::ALL.iter().map(|b| b.prefix()).collect();
@@ -474,20 +572,16 @@ async fn handle(
         tracing::info!(api = bank.prefix(), path = %rest, status = reply.status, "breaking the connection as a fault asks");
     }
     if shared.config.record_exchanges {
-        let exchange = conformance::Exchange {
+        let exchange = conformance::Exchange::recorded(
             bank,
             method,
-            path: rest,
-            query: parts.uri.query().map(str::to_owned),
-            headers: parts
-                .headers
-                .iter()
-                .filter_map(|(n, v)| Some((n.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-                .collect(),
-            body: bytes.to_vec(),
-            status: reply.status,
-            answer: reply.body.clone(),
-        };
+            rest,
+            parts.uri.query(),
+            &parts.headers,
+            &bytes,
+            reply.status,
+            reply.body.as_deref(),
+        );
         shared
             .exchanges
             .lock()
@@ -615,88 +709,6 @@ fn answer(
         }
     }
     outcome
-}
-
-/// Run the effects a simulation asked for: creations are counted at once (the state's
-/// `effects`); in the background, callbacks and postLinks are POSTed (and recorded in the state's
-/// `deliveries`), delayed transitions run after their delay and their own effects after them.
-fn run(shared: &Arc<Shared>, effects: Vec<Effect>) {
-    for effect in effects {
-        let shared = shared.clone();
-        match effect {
-            Effect::Notify { url, body, what } => {
-                tokio::spawn(notify(shared, url, body, what));
-            }
-            Effect::After { delay, then } => {
-                tokio::spawn(async move {
-                    tokio::time::sleep(delay).await;
-                    let next = then(&*shared);
-                    run(&shared, next);
-                });
-            }
-            Effect::Created {
-                bank,
-                operation,
-                reference,
-            } => shared.note(|s| s.effects.record(bank, &operation, &reference)),
-        }
-    }
-}
-
-/// POST a JSON body to a merchant's URL, as many times as `[callbacks] attempts` allows until the
-/// merchant answers 2xx; every attempt is recorded in the state's `deliveries`. Failures are
-/// logged, not fatal. An attempt a test made fail ([`steer::Steering::fail_callbacks`]) is not
-/// sent and counts as unanswered.
-async fn notify(shared: Arc<Shared>, url: String, body: Vec<u8>, what: &'static str) {
-    let attempts = shared.config.callbacks.attempts.max(1);
-    let delay = std::time::Duration::from_millis(shared.config.callbacks.retry_delay_ms);
-    for attempt in 1..=attempts {
-        if attempt > 1 {
-            tokio::time::sleep(delay).await;
-        }
-        let status = if shared.steering.callback_fails(&url) {
-            tracing::info!(%url, attempt, "{what}: failed as a test asked");
-            None
-        } else {
-            deliver(&shared, &url, &body, what).await
-        };
-        shared.update(|s| {
-            s.deliveries.push(state::Delivery {
-                what,
-                url: url.clone(),
-                status,
-                attempt,
-            })
-        });
-        if status.is_some_and(|s| (200..300).contains(&s)) {
-            return;
-        }
-    }
-}
-
-/// One delivery attempt: the merchant's status, or `None` without an answer.
-async fn deliver(shared: &Shared, url: &str, body: &[u8], what: &'static str) -> Option<u16> {
-    match shared
-        .http
-        .post(url)
-        .header("content-type", "application/json")
-        .body(body.to_vec())
-        .send()
-        .await
-    {
-        Ok(r) if r.status().is_success() => {
-            tracing::debug!(%url, "{what} delivered");
-            Some(r.status().as_u16())
-        }
-        Ok(r) => {
-            tracing::warn!(%url, status = r.status().as_u16(), "{what}: merchant answered an error");
-            Some(r.status().as_u16())
-        }
-        Err(e) => {
-            tracing::warn!(%url, error = %e, "{what}: not delivered");
-            None
-        }
-    }
 }
 
 /// The answer as the bank's published document declares it ([`published::conform`]); an answer

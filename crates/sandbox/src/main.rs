@@ -1,18 +1,24 @@
-//! `cargo run -p bank-sandbox -- [--port 8080] [--config sandbox.toml] [--state FILE]`
+//! `cargo run -p bank-sandbox -- [--port 8080] [--bind 127.0.0.1] [--config sandbox.toml] [--state FILE]`
+//!
+//! Prints the URL of each API and the admin token (`Authorization: Bearer …` under
+//! `/_sandbox/`): the configuration's `[admin] token`, else the environment's
+//! `BANK_SANDBOX_ADMIN_TOKEN`, else a random one made at start.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use bank_sandbox::{Config, Sandbox, spec::Bank};
 
-const USAGE: &str = "usage: bank-sandbox [--port 8080] [--config sandbox.toml] [--state FILE]";
+const USAGE: &str = "usage: bank-sandbox [--port 8080] [--bind 127.0.0.1] [--config sandbox.toml] [--state FILE]\n\
+     (a --bind address other than loopback needs an admin token: [admin] token or BANK_SANDBOX_ADMIN_TOKEN)";
 
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt().init();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut port = 8080u16;
+    let mut bind = IpAddr::from([127, 0, 0, 1]);
     let mut config = Config::default();
     let mut state = None;
     let mut it = args.iter();
@@ -22,6 +28,10 @@ async fn main() -> ExitCode {
             ("--port", Some(p)) => match p.parse() {
                 Ok(p) => port = p,
                 Err(_) => return fail(&format!("--port: `{p}` is not a port")),
+            },
+            ("--bind", Some(ip)) => match ip.parse() {
+                Ok(ip) => bind = ip,
+                Err(_) => return fail(&format!("--bind: `{ip}` is not an IP address")),
             },
             ("--config", Some(path)) => match Config::load(&PathBuf::from(path)) {
                 Ok(c) => config = c,
@@ -35,7 +45,12 @@ async fn main() -> ExitCode {
             _ => return fail(&format!("unexpected `{arg}`\n{USAGE}")),
         }
     }
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    if config.admin.token.is_none()
+        && let Ok(token) = std::env::var(bank_sandbox::config::ADMIN_TOKEN_ENV)
+    {
+        config.admin.token = Some(token);
+    }
+    let addr = SocketAddr::new(bind, port);
     let sandbox = match Sandbox::start(config, addr, state).await {
         Ok(s) => s,
         Err(e) => return fail(&e.to_string()),
@@ -44,6 +59,8 @@ async fn main() -> ExitCode {
     for bank in Bank::ALL {
         println!("  {:<14} {}", bank.prefix(), sandbox.base_url(bank));
     }
+    println!("admin token: {}", sandbox.admin_token());
+    println!("  (/_sandbox/ needs `Authorization: Bearer <admin token>` and JSON bodies)");
     println!(
         "credentials: see crates/sandbox/README.md (defaults in config.rs); Ctrl-C stops and saves the state"
     );

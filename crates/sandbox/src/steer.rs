@@ -12,6 +12,15 @@
 //! ([`Fault::drop_after_commit`]), reset half-way through the body ([`Fault::reset_mid_body`]),
 //! or never answered ([`Fault::hang`]). The operation `token` ([`Fault::token`]) is the API's
 //! token route ([`Bank::token_path`]), so a test can take the token endpoint down.
+//!
+//! What is steered is bounded (`[limits] faults`, `declines`, `callback_failures`): one more is
+//! refused with [`SteerError::Limit`] naming the limit.
+//!
+//! **Lock order.** The steering's lock is a leaf: it is taken after the state's lock or alone,
+//! and nothing is called while it is held (see [`crate::state`] for the sandbox's one order,
+//! state → steering). [`Steering::strike`] therefore asks for the request's operation and client
+//! (which reads the state) before it takes its lock, not under it. In debug builds taking the
+//! state's lock while this one is held panics, so a change that breaks the order fails its tests.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -19,6 +28,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::Limits;
 use crate::faults::Faults;
 use crate::spec::Bank;
 
@@ -260,6 +270,24 @@ pub enum SteerError {
     /// An empty key or URL.
     #[error("{0} must not be empty")]
     Empty(&'static str),
+    /// One more would pass a limit of `[limits]`.
+    #[error("the sandbox keeps at most {limit} {what} ([limits] {key}): clear the steering first")]
+    Limit {
+        /// What (`faults`).
+        what: &'static str,
+        /// The key in `[limits]`.
+        key: &'static str,
+        /// The limit.
+        limit: usize,
+    },
+    /// A count past what it can hold (callback failures for one URL beyond `u32::MAX`).
+    #[error("{what} would exceed {max}")]
+    Overflow {
+        /// What.
+        what: &'static str,
+        /// The largest count.
+        max: u64,
+    },
 }
 
 fn suggestion(closest: &[String]) -> String {
@@ -329,21 +357,86 @@ struct Inner {
     callbacks: BTreeMap<String, u32>,
 }
 
+impl Inner {
+    fn declines(&self) -> usize {
+        self.declines.values().map(BTreeSet::len).sum()
+    }
+}
+
 /// What tests steered, shared by every request.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Steering {
     inner: Mutex<Inner>,
+    limits: Limits,
+}
+
+impl Default for Steering {
+    /// Nothing steered, the default [`Limits`].
+    fn default() -> Self {
+        Steering::with_limits(Limits::default())
+    }
+}
+
+thread_local! {
+    /// Whether this thread holds the steering's lock (the lock-order check).
+    static HELD: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether this thread holds the steering's lock: taking the state's lock then breaks the
+/// sandbox's lock order (state → steering), which [`crate::state`] checks in debug builds.
+pub fn held() -> bool {
+    HELD.with(std::cell::Cell::get)
+}
+
+/// The steering's lock, marked held on this thread while it lives.
+struct Guard<'a>(std::sync::MutexGuard<'a, Inner>);
+
+impl Drop for Guard<'_> {
+    fn drop(&mut self) {
+        HELD.with(|h| h.set(false));
+    }
+}
+
+impl std::ops::Deref for Guard<'_> {
+    type Target = Inner;
+
+    fn deref(&self) -> &Inner {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Guard<'_> {
+    fn deref_mut(&mut self) -> &mut Inner {
+        &mut self.0
+    }
 }
 
 impl Steering {
-    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    /// Nothing steered, within `limits` (`faults`, `declines`, `callback_failures`).
+    pub fn with_limits(limits: Limits) -> Self {
+        Steering {
+            inner: Mutex::new(Inner::default()),
+            limits,
+        }
+    }
+
+    fn lock(&self) -> Guard<'_> {
+        let guard = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        HELD.with(|h| h.set(true));
+        Guard(guard)
     }
 
     /// Set a fault; its id tells how often it struck ([`hits`](Self::hits)).
     pub fn fault(&self, mut fault: Fault) -> Result<FaultId, SteerError> {
         fault.check()?;
         let mut inner = self.lock();
+        if inner.faults.len() >= self.limits.faults {
+            return Err(SteerError::Limit {
+                what: "faults",
+                key: "faults",
+                limit: self.limits.faults,
+            });
+        }
         inner.next += 1;
         let id = FaultId(inner.next);
         let remaining = fault.times;
@@ -371,7 +464,19 @@ impl Steering {
         if key.is_empty() {
             return Err(SteerError::Empty("key"));
         }
-        self.lock().declines.entry(bank).or_default().insert(key);
+        let mut inner = self.lock();
+        let known = inner
+            .declines
+            .get(&bank)
+            .is_some_and(|set| set.contains(&key));
+        if !known && inner.declines() >= self.limits.declines {
+            return Err(SteerError::Limit {
+                what: "declines",
+                key: "declines",
+                limit: self.limits.declines,
+            });
+        }
+        inner.declines.entry(bank).or_default().insert(key);
         Ok(())
     }
 
@@ -392,7 +497,23 @@ impl Steering {
         if times == 0 {
             return Err(SteerError::ZeroTimes);
         }
-        *self.lock().callbacks.entry(url).or_default() += times;
+        let mut inner = self.lock();
+        let known = inner.callbacks.get(&url).copied();
+        if known.is_none() && inner.callbacks.len() >= self.limits.callback_failures {
+            return Err(SteerError::Limit {
+                what: "URLs with failing callbacks",
+                key: "callback_failures",
+                limit: self.limits.callback_failures,
+            });
+        }
+        let total = known
+            .unwrap_or(0)
+            .checked_add(times)
+            .ok_or(SteerError::Overflow {
+                what: "the failing callbacks of one URL",
+                max: u64::from(u32::MAX),
+            })?;
+        inner.callbacks.insert(url, total);
         Ok(())
     }
 
@@ -443,6 +564,10 @@ impl Steering {
     /// match, each counted. `operation` gives the request's operationId, or [`TOKEN`] for the
     /// API's token route; `client` who sent it. The operation and the client are asked for only when a fault of the
     /// bank names one, so that an unsteered sandbox does no extra work per request.
+    ///
+    /// `operation` and `client` run before the steering's lock is taken (finding the client
+    /// reads the state: the lock order is state → steering), so the faults are matched against
+    /// what is set when the lock is taken again.
     pub fn strike(
         &self,
         bank: Bank,
@@ -450,26 +575,25 @@ impl Steering {
         client: impl FnOnce() -> Option<String>,
     ) -> Faults {
         let mut out = Faults::default();
+        let (needs_operation, needs_client) = {
+            let inner = self.lock();
+            if !inner.faults.iter().any(|f| f.fault.bank == bank) {
+                return out;
+            }
+            let needs = |named: fn(&Fault) -> bool| {
+                inner
+                    .faults
+                    .iter()
+                    .any(|f| f.fault.bank == bank && named(&f.fault))
+            };
+            (
+                needs(|f| f.operation.is_some()),
+                needs(|f| f.client.is_some()),
+            )
+        };
+        let operation = if needs_operation { operation() } else { None };
+        let client = if needs_client { client() } else { None };
         let mut inner = self.lock();
-        if !inner.faults.iter().any(|f| f.fault.bank == bank) {
-            return out;
-        }
-        let needs = |named: fn(&Fault) -> bool| {
-            inner
-                .faults
-                .iter()
-                .any(|f| f.fault.bank == bank && named(&f.fault))
-        };
-        let operation = if needs(|f| f.operation.is_some()) {
-            operation()
-        } else {
-            None
-        };
-        let client = if needs(|f| f.client.is_some()) {
-            client()
-        } else {
-            None
-        };
         for report in inner.faults.iter_mut() {
             let fault = &report.fault;
             let matches = fault.bank == bank
@@ -485,9 +609,9 @@ impl Steering {
             if !matches {
                 continue;
             }
-            report.hits += 1;
+            report.hits = report.hits.saturating_add(1);
             if let Some(left) = report.remaining.as_mut() {
-                *left -= 1;
+                *left = left.saturating_sub(1);
             }
             if let Some(ms) = fault.latency_ms {
                 out.latency = Some(Duration::from_millis(ms));
@@ -718,6 +842,62 @@ mod tests {
                 .to_string()
                 .contains("drop_after_commit, reset_mid_body or hang")
         );
+    }
+
+    #[test]
+    fn what_is_steered_is_bounded_and_counts_do_not_overflow() {
+        let steering = Steering::with_limits(Limits {
+            faults: 2,
+            declines: 1,
+            callback_failures: 1,
+            ..Limits::default()
+        });
+        for _ in 0..2 {
+            steering
+                .fault(Fault::on(Bank::Globus).status(503))
+                .expect("within the limit");
+        }
+        let err = steering
+            .fault(Fault::on(Bank::Globus).status(503))
+            .expect_err("past it");
+        assert!(err.to_string().contains("[limits] faults"), "{err}");
+        steering.decline(Bank::Globus, "A").expect("one");
+        steering.decline(Bank::Globus, "A").expect("the same again");
+        assert!(matches!(
+            steering.decline(Bank::Globus, "B"),
+            Err(SteerError::Limit { limit: 1, .. })
+        ));
+        steering
+            .fail_callbacks("http://127.0.0.1:9/cb", u32::MAX)
+            .expect("the largest count");
+        assert!(matches!(
+            steering.fail_callbacks("http://127.0.0.1:9/cb", 1),
+            Err(SteerError::Overflow { .. })
+        ));
+        assert!(matches!(
+            steering.fail_callbacks("http://127.0.0.1:9/other", 1),
+            Err(SteerError::Limit { .. })
+        ));
+        steering.clear();
+        steering.decline(Bank::Globus, "B").expect("cleared");
+    }
+
+    #[test]
+    fn the_client_is_asked_for_without_the_steering_lock() {
+        let steering = Steering::default();
+        steering
+            .fault(Fault::on(Bank::Globus).client("merchant-a").malformed())
+            .expect("valid");
+        let struck = steering.strike(
+            Bank::Globus,
+            || None,
+            || {
+                assert!(!held(), "the client is read without the steering's lock");
+                Some("merchant-a".into())
+            },
+        );
+        assert!(struck.malformed);
+        assert!(!held());
     }
 
     #[test]

@@ -271,6 +271,7 @@ async fn the_header_and_the_admin_endpoint_ask_for_the_same_connection_faults() 
     let admin = format!("{}/_sandbox", s.url());
     let created = http
         .post(format!("{admin}/faults"))
+        .bearer_auth(s.admin_token())
         .json(&json!({"bank": "globus-cfront", "operation": "create_order", "drop_after_commit": true, "times": 1}))
         .send()
         .await
@@ -279,6 +280,7 @@ async fn the_header_and_the_admin_endpoint_ask_for_the_same_connection_faults() 
     post("SHOP-H1", "").await.expect_err("dropped again");
     let refused = http
         .post(format!("{admin}/faults"))
+        .bearer_auth(s.admin_token())
         .json(&json!({"bank": "globus-cfront", "operation": "token", "hang": true}))
         .send()
         .await
@@ -286,6 +288,7 @@ async fn the_header_and_the_admin_endpoint_ask_for_the_same_connection_faults() 
     assert_eq!(refused.status(), 400, "Globus has no token route");
     let effects: Value = http
         .get(format!("{admin}/effects"))
+        .bearer_auth(s.admin_token())
         .send()
         .await
         .expect("sent")

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::banks::{BuildError, build};
+use crate::bounded::Quota;
 use crate::host::Host;
 use crate::sim::{BankSim, Call, Effect, Outcome, Reply, field_message, is_uuid, money};
 use crate::spec::Bank;
@@ -158,7 +159,16 @@ pub struct State {
     pub cards: BTreeMap<String, Vec<StoredCard>>,
     /// Phone → PINFL, learnt from applications.
     pub clients: BTreeMap<String, String>,
+    /// Applications, SMS requests and attached cards made per user
+    /// (`[limits] applications_per_client`).
+    pub created: Quota,
 }
+
+/// What a user may make: applications, SMS requests and attached cards together.
+const CREATED: &str = "applications, SMS requests and attached cards";
+
+/// The limit's key in `[limits]`.
+const LIMIT: &str = "applications_per_client";
 
 /// A successful envelope.
 #[derive(Serialize)]
@@ -222,7 +232,7 @@ fn settle(
     if app.status == "NEW" && age >= step_ms {
         app.status = "IN_PROGRESS".into();
     }
-    if app.status == "IN_PROGRESS" && age >= 2 * step_ms {
+    if app.status == "IN_PROGRESS" && age >= step_ms.saturating_mul(2) {
         app.status = if declined {
             "REJECTED".into()
         } else if app.kind == "card" {
@@ -342,21 +352,27 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 created_ms: shared.now_ms(),
                 created_at: now.to_rfc3339(),
             };
+            let limit = shared.config().limits.applications_per_client;
             let created = shared.update(|s: &mut State| {
                 let busy = s.applications.values().any(|a| {
                     a.kind == kind
                         && a.pinfl == pinfl
                         && matches!(a.status.as_str(), "NEW" | "IN_PROGRESS")
-                        && shared.now_ms().saturating_sub(a.created_ms) < 2 * step
+                        && shared.now_ms().saturating_sub(a.created_ms) < step.saturating_mul(2)
                 });
                 if busy {
-                    return None;
+                    return Ok::<_, String>(None);
                 }
+                s.created.take(call.subject, limit, CREATED, LIMIT)?;
                 s.clients.insert(app.phone.clone(), pinfl.clone());
                 let app_id = Uuid::new_v4();
                 s.applications.insert(app_id, app.clone());
-                Some(app_id)
+                Ok(Some(app_id))
             });
+            let created = match created {
+                Ok(created) => created,
+                Err(limit) => return fail(&id, ErrorCode::UnknownError, &limit),
+            };
             if created.is_some() {
                 // No client reference of the application exists (the envelope id is one per
                 // request): the applicant's PINFL, as the simulation itself identifies them.
@@ -416,14 +432,16 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
             };
             let (card_number, expiry) = (p.card_number.to_string(), p.expiry.to_string());
             let lifetime = config.sms_lifetime_secs;
+            let limit = shared.config().limits.applications_per_client;
             let request_id = shared.update(|s: &mut State| {
                 let pending = s
                     .sms
                     .values()
                     .any(|r| r.card_number == card_number && r.expires_ms > shared.now_ms());
                 if pending {
-                    return None;
+                    return Ok::<_, String>(None);
                 }
+                s.created.take(call.subject, limit, CREATED, LIMIT)?;
                 let request_id = Uuid::new_v4();
                 s.sms.insert(
                     request_id,
@@ -431,13 +449,17 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                         card_number,
                         expiry,
                         phone: p.phone.clone(),
-                        expires_ms: shared.now_ms() + lifetime * 1000,
+                        expires_ms: shared
+                            .now_ms()
+                            .saturating_add(lifetime.saturating_mul(1000)),
                     },
                 );
-                Some(request_id)
+                Ok(Some(request_id))
             });
-            let Some(request_id) = request_id else {
-                return fail(&id, ErrorCode::SmsCodeNotExpired, "");
+            let request_id = match request_id {
+                Ok(Some(request_id)) => request_id,
+                Ok(None) => return fail(&id, ErrorCode::SmsCodeNotExpired, ""),
+                Err(limit) => return fail(&id, ErrorCode::UnknownError, &limit),
             };
             let chars: Vec<char> = p.phone.chars().collect();
             let masked = format!(
@@ -470,20 +492,25 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 return invalid(&id, "params.smsCode", "the SMS code is wrong");
             }
             let masked = mask(&request.card_number);
+            let limit = shared.config().limits.applications_per_client;
             let card = shared.update(|s: &mut State| {
                 let owner = s
                     .clients
                     .get(&request.phone)
                     .cloned()
                     .unwrap_or_else(|| format!("phone:{}", request.phone));
-                let cards = s.cards.entry(owner).or_default();
+                let cards = s.cards.entry(owner.clone()).or_default();
                 if let Some(existing) = cards.iter_mut().find(|c| c.masked_pan == masked) {
                     if existing.attached {
-                        return Err(());
+                        return Err::<StoredCard, Option<String>>(None);
                     }
                     existing.attached = true;
                     return Ok(existing.clone());
                 }
+                s.created
+                    .take(call.subject, limit, CREATED, LIMIT)
+                    .map_err(Some)?;
+                let cards = s.cards.entry(owner).or_default();
                 let card = StoredCard {
                     card_id: Uuid::new_v4(),
                     masked_pan: masked.clone(),
@@ -495,7 +522,8 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 Ok(card)
             });
             match card {
-                Err(()) => fail(&id, ErrorCode::CardAlreadyAttached, ""),
+                Err(None) => fail(&id, ErrorCode::CardAlreadyAttached, ""),
+                Err(Some(limit)) => fail(&id, ErrorCode::UnknownError, &limit),
                 Ok(c) => ok_built::<t::Card>(&id, card_of(&c)),
             }
         }

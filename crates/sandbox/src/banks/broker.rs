@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::banks::{BuildError, build, build_json};
+use crate::bounded::Quota;
 use crate::host::Host;
 use crate::sim::{BankSim, Call, Effect, Outcome, Reply, field_message, money};
 use crate::spec::Bank;
@@ -84,6 +85,10 @@ pub struct State {
     pub orders: BTreeMap<String, Order>,
     /// Pre-approved applications by reference id → request UUID.
     pub applications: BTreeMap<String, String>,
+    /// Orders created per BCC client (`[limits] orders_per_client`).
+    pub orders_created: Quota,
+    /// Pre-approved applications made per BCC client (`[limits] applications_per_client`).
+    pub applications_created: Quota,
 }
 
 fn invalid(field: &str, message: &str) -> Reply {
@@ -208,8 +213,16 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 state: "NEW".into(),
                 post_link: request.post_link.clone(),
             };
-            call.host
-                .update(|s: &mut State| s.orders.insert(preapp_id.clone(), order));
+            let limit = call.host.config().limits.orders_per_client;
+            let stored = call.host.update(|s: &mut State| {
+                s.orders_created
+                    .take(call.subject, limit, "orders", "orders_per_client")?;
+                s.orders.insert(preapp_id.clone(), order);
+                Ok::<(), String>(())
+            });
+            if let Err(limit) = stored {
+                return Broker.error(400, "400", None, &limit, None);
+            }
             effects.push(Effect::created(
                 Bank::Broker,
                 call.operation,
@@ -240,10 +253,21 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 Err((f, m)) => return invalid(&f, &m),
             };
             let request_uuid = uuid::Uuid::new_v4().to_string();
-            call.host.update(|s: &mut State| {
+            let limit = call.host.config().limits.applications_per_client;
+            let stored = call.host.update(|s: &mut State| {
+                s.applications_created.take(
+                    call.subject,
+                    limit,
+                    "pre-approved applications",
+                    "applications_per_client",
+                )?;
                 s.applications
-                    .insert(request.reference_id.clone(), request_uuid.clone())
+                    .insert(request.reference_id.clone(), request_uuid.clone());
+                Ok::<(), String>(())
             });
+            if let Err(limit) = stored {
+                return Broker.error(400, "400", None, &limit, None);
+            }
             effects.push(Effect::created(
                 Bank::Broker,
                 call.operation,

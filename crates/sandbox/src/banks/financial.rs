@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 
 use crate::auth::Denied;
 use crate::banks::{BuildError, build, build_json};
+use crate::bounded::Quota;
 use crate::host::Host;
 use crate::sim::{BankSim, Call, Effect, Outcome, Reply, field_message, refusal};
 use crate::spec::Bank;
@@ -119,6 +120,8 @@ pub struct State {
     pub seeded: bool,
     /// Payments, oldest first.
     pub payments: Vec<Payment>,
+    /// Payments made per BCC client (`[limits] payments_per_client`).
+    pub created: Quota,
 }
 
 fn err(status: u16, message: &str) -> Reply {
@@ -281,8 +284,14 @@ fn execute(call: &Call<'_>, order: Order, form: &str, effects: &mut Vec<Effect>)
         "SBX{}",
         &uuid::Uuid::new_v4().simple().to_string()[..12].to_uppercase()
     );
+    let limit = call.host.config().limits.payments_per_client;
     let outcome = call.host.update(|s: &mut State| {
         let f = s;
+        if f.created.used(call.subject) >= limit {
+            return f
+                .created
+                .take(call.subject, limit, "payments", "payments_per_client");
+        }
         let payer = f.accounts.get(&order.payer_iban).ok_or(format!(
             "account {} is not a sandbox account of this client",
             order.payer_iban
@@ -318,7 +327,8 @@ fn execute(call: &Call<'_>, order: Order, form: &str, effects: &mut Vec<Effect>)
             details: order.details.clone(),
             form: form.to_owned(),
         });
-        Ok(())
+        f.created
+            .take(call.subject, limit, "payments", "payments_per_client")
     });
     match outcome {
         Ok(()) => {

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::banks::{build, build_json};
+use crate::bounded::Quota;
 use crate::host::Host;
 use crate::sim::{BankSim, Call, Effect, Outcome, Reply, field_message};
 use crate::spec::Bank;
@@ -92,6 +93,8 @@ pub struct State {
     pub orders: BTreeMap<String, Order>,
     /// `merchant/merchantOrderId` → id: creating the same sale twice returns the same order.
     pub by_merchant_order: BTreeMap<String, String>,
+    /// Orders created per merchant (`[limits] orders_per_client`).
+    pub created: Quota,
 }
 
 fn err(status: u16, code: &str, message: &str) -> Reply {
@@ -309,18 +312,25 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 paid_at: None,
                 reject_reason: None,
             };
-            let (order, created) = call.host.update(|s: &mut State| {
+            let limit = call.host.config().limits.orders_per_client;
+            let stored = call.host.update(|s: &mut State| {
                 if let Some(existing) = s
                     .by_merchant_order
                     .get(&key)
                     .and_then(|id| s.orders.get(id))
                 {
-                    return (existing.clone(), false);
+                    return Ok::<_, String>((existing.clone(), false));
                 }
+                s.created
+                    .take(call.subject, limit, "orders", "orders_per_client")?;
                 s.by_merchant_order.insert(key, order.id.clone());
                 s.orders.insert(order.id.clone(), order.clone());
-                (order, true)
+                Ok((order, true))
             });
+            let (order, created) = match stored {
+                Ok(stored) => stored,
+                Err(limit) => return err(400, "LIMIT_EXCEEDED", &limit),
+            };
             // A repeated merchantOrderId is answered with the same order, and still counted: the
             // merchant sent the sale again (the effect counters audit the client).
             effects.push(Effect::created(
