@@ -90,6 +90,38 @@ async fn a_signed_financial_payment_with_a_token_from_the_mock() {
     assert_eq!(creds.client_secret, Secret::from("sandbox-secret"));
 }
 
+/// A path value is matched as itself, not as a pattern: the generated mock escapes it, so `.` and
+/// `+` in an account number match only `.` and `+`.
+#[tokio::test]
+async fn a_path_value_with_regex_metacharacters_matches_itself_only() {
+    let bank = MockBank::<banks::bcc::Financial>::start().await;
+    let account: fin::AccountInformation = serde_json::from_value(serde_json::json!({
+        "iban": "KZ.12+3",
+        "type": "current",
+        "status": "open",
+        "balanceAccount": {"currency": "KZT", "balance": 1, "availableFunds": 1, "blockedBalance": 0}
+    }))
+    .expect("an account");
+    let expectation = bank.get_account(|when, then| {
+        when.iban("KZ.12+3");
+        then.ok(&account);
+    });
+    let client = bank.builder().build().expect("builds");
+    // As a pattern, `KZ.12+3` would match these and not itself.
+    for other in ["KZx1223", "KZ.1223", "KZ.12+3/more"] {
+        let refused = client.get_account().iban(other).bank().await;
+        assert!(refused.is_err(), "{other}: {refused:?}");
+    }
+    let answer = client
+        .get_account()
+        .iban("KZ.12+3")
+        .bank()
+        .await
+        .expect("the account");
+    assert_eq!(answer, account);
+    assert_eq!(expectation.calls(), 1);
+}
+
 #[tokio::test]
 async fn broker_query_parameters() {
     let bank = MockBank::<banks::bcc::Broker>::start().await;

@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use quote::{format_ident, quote};
+use quote::quote;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -20,7 +20,7 @@ pub fn tokens(path: &Path, api: &str, doc: &Value) -> Result<proc_macro2::TokenS
     let signing = signing_tokens(doc);
     let auth = auth_tokens(doc);
     let retry = retry_tokens(doc);
-    let operations = operation_tokens(doc);
+    let operations = operation_tokens(path, doc)?;
     let error_codes = error_code_tokens(path, doc)?;
     let merchant_actions = merchant_action_tokens(path, doc)?;
     let refusal = refusal_tokens(path, doc)?;
@@ -104,12 +104,11 @@ fn merchant_action_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::Token
     let table = table
         .as_object()
         .ok_or_else(|| invalid("must map each action to a list of statuses"))?;
-    let ty = format_ident!(
-        "{}",
-        heck::ToUpperCamelCase::to_upper_camel_case(schema.as_str())
-    );
+    let ty = ident(&crate::escape::type_name(schema)).map_err(|e| invalid(&e))?;
     let mut variants = Vec::new();
     let mut arms = Vec::new();
+    // Variant → the action named so first; `Unknown` is the catch-all's.
+    let mut named: std::collections::BTreeMap<String, String> = Default::default();
     for (action, statuses) in table {
         let statuses: Vec<&str> = statuses
             .as_array()
@@ -117,10 +116,32 @@ fn merchant_action_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::Token
             .iter()
             .map(|s| s.as_str().ok_or_else(|| invalid("statuses are strings")))
             .collect::<Result<_>>()?;
-        let ident = format_ident!(
-            "{}",
-            heck::ToUpperCamelCase::to_upper_camel_case(action.as_str())
-        );
+        let variant = crate::escape::type_name(action);
+        let at = format!("{pointer}/{}", crate::load::escape_pointer(action));
+        let clash = |other: &str| Error::Invalid {
+            path: path.to_path_buf(),
+            pointer: at.clone(),
+            message: format!(
+                "the action `{}` gives the variant `MerchantAction::{variant}`, as {other} does; rename one with a fix",
+                crate::escape::line_comment(action)
+            ),
+        };
+        if variant == "Unknown" {
+            return Err(clash("the catch-all for statuses the table does not place"));
+        }
+        if let Some(first) = named.get(&variant) {
+            return Err(clash(&format!(
+                "the action `{}` at {pointer}/{}",
+                crate::escape::line_comment(first),
+                crate::load::escape_pointer(first)
+            )));
+        }
+        named.insert(variant.clone(), action.clone());
+        let ident = ident(&variant).map_err(|e| Error::Invalid {
+            path: path.to_path_buf(),
+            pointer: at.clone(),
+            message: e,
+        })?;
         let doc_line = format!("`{action}`: {}.", statuses.join(", "));
         variants.push(quote! { #[doc = #doc_line] #ident, });
         arms.push(quote! { #( #statuses )|* => MerchantAction::#ident, });
@@ -150,14 +171,32 @@ fn merchant_action_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::Token
 }
 
 /// `pub mod operations`: each operation's `operationId` as a constant (`CREATE_ORDER =
-/// "createOrder"`), and every operation as `(operationId, method name, HTTP method, path)`.
-fn operation_tokens(doc: &Value) -> proc_macro2::TokenStream {
+/// "createOrder"`; [`crate::escape::constant_name`]), and every operation as `(operationId,
+/// method name, HTTP method, path)`. Two ids that give one constant are a located error naming
+/// both.
+fn operation_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> {
     let mut consts = Vec::new();
     let mut rows = Vec::new();
     let mut specs = Vec::new();
+    let mut named: std::collections::BTreeMap<String, (String, String)> = Default::default();
     for op in operations(doc) {
         let Some(id) = op.id() else { continue };
-        let ident = format_ident!("{}", heck::ToShoutySnakeCase::to_shouty_snake_case(id));
+        let at = format!("{}/operationId", op.pointer());
+        let constant = crate::escape::constant_name(id);
+        let invalid = |message: String| Error::Invalid {
+            path: path.to_path_buf(),
+            pointer: at.clone(),
+            message,
+        };
+        if let Some((first_id, first_at)) = named.get(&constant) {
+            return Err(invalid(format!(
+                "operationId `{}` gives the constant `operations::{constant}`, as `{}` at {first_at} does; rename one with a fix",
+                crate::escape::line_comment(id),
+                crate::escape::line_comment(first_id)
+            )));
+        }
+        named.insert(constant.clone(), (id.to_owned(), at.clone()));
+        let ident = ident(&constant).map_err(invalid)?;
         let doc_line = format!(
             "`{}`{}",
             op.label(),
@@ -215,7 +254,7 @@ fn operation_tokens(doc: &Value) -> proc_macro2::TokenStream {
             }
         });
     }
-    quote! {
+    Ok(quote! {
         /// The operations of this API, from the spec.
         pub mod operations {
             #(#consts)*
@@ -224,7 +263,17 @@ fn operation_tokens(doc: &Value) -> proc_macro2::TokenStream {
             /// Every operation with its parameters and body, for tools calling them by name.
             pub const SPECS: &[::bank_runtime::OperationSpec] = &[#(#specs),*];
         }
-    }
+    })
+}
+
+/// An identifier for a name this module made (never a panic): the reason as text otherwise.
+fn ident(name: &str) -> std::result::Result<proc_macro2::Ident, String> {
+    crate::escape::rust_ident(name).map_err(|e| {
+        format!(
+            "`{}` cannot be a Rust name: {e}",
+            crate::escape::line_comment(name)
+        )
+    })
 }
 
 /// An operation's path, query and header parameters (path-item ones first, overridden by the
@@ -313,7 +362,13 @@ fn server_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> {
             }
             None => format!("server-{i}"),
         };
-        let ident = format_ident!("{}", env.replace(['-', ' '], "_").to_uppercase());
+        let ident = ident(&env.replace(['-', ' '], "_").to_uppercase()).map_err(|message| {
+            Error::Invalid {
+                path: path.to_path_buf(),
+                pointer: format!("/servers/{i}"),
+                message,
+            }
+        })?;
         let mut doc_line = format!("`{env}`: {url}");
         if let Some(d) = server.get("description").and_then(Value::as_str) {
             doc_line.push_str("\n\n");
@@ -456,9 +511,10 @@ fn retry_tokens(doc: &Value) -> proc_macro2::TokenStream {
     }
 }
 
-/// The method name progenitor gives an operation, which is also what it reports to the hooks.
+/// The method name progenitor gives an operation, which is also what it reports to the hooks
+/// ([`crate::escape::method_name`]: `type` → `type_`, `1stCall` → `_1st_call`).
 pub fn method_name(operation_id: &str) -> String {
-    heck::ToSnakeCase::to_snake_case(operation_id)
+    crate::escape::method_name(operation_id)
 }
 
 /// One row of a schema's `x-error-codes` table.
@@ -514,6 +570,7 @@ fn error_code_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStrea
         if !name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
             || !name.chars().all(|c| c.is_ascii_alphanumeric())
             || name == "Unlisted"
+            || crate::escape::rust_ident(&name).is_err()
         {
             return Err(invalid(
                 at,
@@ -536,7 +593,11 @@ fn error_code_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStrea
             message: text("message")?,
         });
     }
-    let idents: Vec<_> = parsed.iter().map(|r| format_ident!("{}", r.name)).collect();
+    let idents: Vec<_> = parsed
+        .iter()
+        .enumerate()
+        .map(|(i, r)| ident(&r.name).map_err(|message| invalid(format!("{pointer}/{i}"), message)))
+        .collect::<Result<_>>()?;
     let docs = parsed
         .iter()
         .map(|r| format!("`{}` ({}): {}", r.code, r.group, r.message));

@@ -1,10 +1,14 @@
 //! Doc comments taken from a bank's document are prose, not Rust: a Markdown code block in a
 //! description (a `curl` call, a URL, JSON) would otherwise become a doctest of the generated
-//! crate, and fail. Fences without a language, or marked Rust, are marked `text`.
+//! crate, and fail. Fences without a language, or marked Rust, are marked `text`. Every doc
+//! string's text is also made safe to print as a comment ([`crate::escape::doc_text`]: no bare
+//! CR, control or bidirectional character, line breaks as `\n`), whoever wrote it (progenitor,
+//! typify, this generator).
 
 use syn::visit_mut::VisitMut;
 
-/// Mark every code block of the file's doc comments that rustdoc would run as `text`.
+/// Mark every code block of the file's doc comments that rustdoc would run as `text`, and make
+/// every doc string's text safe to print as a comment.
 pub fn fence_code_blocks(file: &mut syn::File) {
     Fences { inside: false }.visit_file_mut(file);
 }
@@ -30,8 +34,9 @@ impl VisitMut for Fences {
             return;
         };
         let original = text.value();
-        let fixed = self.fix(&original);
+        let fixed = self.fix(&crate::escape::doc_text(&original));
         if fixed != original {
+            let fixed = crate::escape::str_lit(&fixed);
             nv.value = syn::parse_quote!(#fixed);
         }
     }

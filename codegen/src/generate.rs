@@ -18,8 +18,39 @@ use crate::normalize::{RUNTIME_CRATE, RUNTIME_VERSION};
 
 /// Run progenitor on an OpenAPI 3.0 document and return the generated items (unformatted).
 pub fn client_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> {
+    path_templates(path, doc)?;
     let spec = openapi(path, doc)?;
     guarded(path, || Generator::new(&settings()).generate_tokens(&spec)).map_err(|e| locate(e, doc))
+}
+
+/// Every path template is one progenitor reads ([`crate::escape::path_template`]: a leading `/`,
+/// braces only around a parameter's name): a located error otherwise, where progenitor would
+/// panic or fail without a place.
+fn path_templates(path: &Path, doc: &Value) -> Result<()> {
+    use crate::escape::{PathPiece, line_comment, path_template};
+    for route in doc
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|p| p.keys())
+    {
+        let readable = path_template(route).is_some_and(|pieces| {
+            !pieces
+                .iter()
+                .any(|p| matches!(p, PathPiece::Parameter(name) if name.is_empty()))
+        });
+        if !readable {
+            return Err(Error::invalid(
+                path,
+                format!("/paths/{}", crate::load::escape_pointer(route)),
+                format!(
+                    "the path `{}` is no template the generator reads: it starts with `/`, and braces hold a parameter's name",
+                    line_comment(route)
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Whether `node` is the schema typify printed as `printed`: the printed copy went through
@@ -180,8 +211,14 @@ fn quiet_panics() {
 }
 
 /// Format a file: `// @generated` header, prettyplease layout.
+/// The header is made one line ([`crate::escape::line_comment`]): nothing after a line break in
+/// it could become code.
 pub fn format_file(header: &str, file: &syn::File) -> String {
-    format!("{header}\n{}", prettyplease::unparse(file))
+    format!(
+        "{}\n{}",
+        crate::escape::line_comment(header),
+        prettyplease::unparse(file)
+    )
 }
 
 /// The items of the generated `types` module.
@@ -224,36 +261,53 @@ pub fn type_names(file: &syn::File) -> BTreeSet<String> {
         .collect()
 }
 
-/// The Rust name typify gives a component schema (`httperror.Details` → `HttperrorDetails`).
+/// The Rust name typify gives a component schema (`httperror.Details` → `HttperrorDetails`,
+/// `1st` → `X1st`): [`crate::escape::type_name`].
 pub fn rust_type_name(schema: &str) -> String {
-    use heck::ToPascalCase;
-    let dashed: String = schema
-        .replace('\'', "")
+    crate::escape::type_name(schema)
+}
+
+/// The name of an example's test: its label in snake case (`POST /orders 200 response` →
+/// `post_orders_200_response`), `_` added until it is unused; `example_` before one that would
+/// not be an identifier.
+fn test_name(label: &str, seen: &mut BTreeSet<String>) -> proc_macro2::Ident {
+    let mut name: String = label
+        .to_lowercase()
         .chars()
-        .map(|c| {
-            if c.is_alphanumeric() || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect();
-    dashed.to_pascal_case()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect::<String>()
+        .split('_')
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join("_");
+    if crate::escape::rust_ident(&name).is_err() {
+        name = format!("example_{name}");
+    }
+    while !seen.insert(name.clone()) {
+        name.push('_');
+    }
+    // Only ASCII letters, digits and `_`, starting with a letter: always an identifier.
+    crate::escape::rust_ident(&name)
+        .unwrap_or_else(|_| proc_macro2::Ident::new("example", proc_macro2::Span::call_site()))
 }
 
 /// The `example_roundtrips` test module of a generated crate: every example of the normalised spec must
-/// deserialise into its generated type and serialise back to equal JSON.
-pub fn examples_test(doc: &Value, type_names: &BTreeSet<String>) -> String {
-    let mut tests = String::new();
+/// deserialise into its generated type and serialise back to equal JSON. An example the document
+/// gets wrong is an ignored test whose reason says so. Document text reaches the module only as
+/// string literals ([`crate::escape`]).
+pub fn examples_test(doc: &Value, type_names: &BTreeSet<String>) -> proc_macro2::TokenStream {
+    use crate::escape::{json_for_source, line_comment, raw_str_lit, rust_ident, str_lit};
+    let mut tests = Vec::new();
     let mut seen = BTreeSet::new();
     for example in crate::examples::collect(doc) {
-        let ty = rust_type_name(&example.schema);
-        if !type_names.contains(&ty) {
+        let name = rust_type_name(&example.schema);
+        let Ok(ty) = rust_ident(&name) else { continue };
+        if !type_names.contains(&name) {
             continue;
         }
+        let fn_name = test_name(&example.label, &mut seen);
         // An example the document gets wrong (it contradicts its own schema: a known quirk, or a
-        // new one the quirks check reports) is skipped, with the reason, not turned into a test
-        // that fails.
+        // new one the quirks check reports) is an ignored test saying why, not one that fails.
         let schema = doc
             .pointer(&format!(
                 "/components/schemas/{}",
@@ -262,79 +316,67 @@ pub fn examples_test(doc: &Value, type_names: &BTreeSet<String>) -> String {
             .cloned()
             .unwrap_or(Value::Null);
         if let Some(violation) = crate::validate::validate(doc, &schema, &example.value).first() {
-            tests.push_str(&format!(
-                "\n// Skipped: the example of {} contradicts its schema ({}).\n",
-                example.label,
-                violation.to_string().replace('\n', " ")
-            ));
+            let reason = str_lit(&line_comment(&format!(
+                "the example of {} contradicts its schema ({violation})",
+                example.label
+            )));
+            tests.push(quote! {
+                #[test]
+                #[ignore = #reason]
+                fn #fn_name() {}
+            });
             continue;
         }
-        let mut fn_name: String = example
-            .label
-            .to_lowercase()
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .collect::<String>()
-            .split('_')
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join("_");
-        while !seen.insert(fn_name.clone()) {
-            fn_name.push('_');
-        }
-        let raw = |value: &Value| {
-            let json = serde_json::to_string_pretty(value).expect("JSON value serialises");
-            let mut n = 1;
-            while json.contains(&format!("\"{}", "#".repeat(n))) {
-                n += 1;
-            }
-            let hashes = "#".repeat(n);
-            format!("r{hashes}\"{json}\"{hashes}")
-        };
         // A property the example leaves out that has a `default` comes back with it.
         let expected = crate::examples::with_defaults(doc, &schema, &example.value);
         let expected = if expected == example.value {
-            "None".to_owned()
+            quote! { None }
         } else {
-            format!("Some({})", raw(&expected))
+            let json = raw_str_lit(&json_for_source(&expected));
+            quote! { Some(#json) }
         };
-        tests.push_str(&format!(
-            "\n#[test]\nfn {fn_name}() {{\n    roundtrip::<types::{ty}>(\n        {label:?},\n        {},\n        {expected},\n    );\n}}\n",
-            raw(&example.value),
-            label = example.label,
-        ));
+        let label = str_lit(&example.label);
+        let json = raw_str_lit(&json_for_source(&example.value));
+        tests.push(quote! {
+            #[test]
+            fn #fn_name() {
+                roundtrip::<types::#ty>(#label, #json, #expected);
+            }
+        });
     }
-    format!(
-        "/// Every example of the normalised spec (`openapi.json`) deserialises into its generated\n\
-         /// type and serialises back to equal JSON.\n\
-         #[cfg(test)]\n\
-         mod example_roundtrips {{\n\
-         use super::types;\n\
-         /// `expected`, when given, is the example as the type reads it: defaults filled, undeclared properties left out.\n\
-         /// Run on a thread with the 2 MiB stack a tokio worker gets (whatever RUST_MIN_STACK\n\
-         /// says): a type whose debug-build deserialiser needs more fails here, not in a service.\n\
-         fn roundtrip<T: serde::de::DeserializeOwned + serde::Serialize + 'static>(label: &'static str, json: &'static str, expected: Option<&'static str>) {{\n\
-             let run = move || {{\n\
-                 let expected: serde_json::Value = serde_json::from_str(expected.unwrap_or(json)).expect(\"the example is JSON\");\n\
-                 let typed: T = serde_json::from_str(json).unwrap_or_else(|e| panic!(\"{{label}}: does not deserialise: {{e}}\"));\n\
-                 let text = serde_json::to_string(&typed).expect(\"serialises\");\n\
-                 let back: serde_json::Value = serde_json::from_str(&text).expect(\"serialised JSON parses\");\n\
-                 assert_eq!(without_nulls(back), without_nulls(expected), \"{{label}}: does not round-trip\");\n\
-             }};\n\
-             let outcome = std::thread::Builder::new().stack_size(2 << 20).spawn(run).expect(\"a test thread\").join();\n\
-             if let Err(panic) = outcome {{\n\
-                 std::panic::resume_unwind(panic);\n\
-             }}\n\
-         }}\n\
-         /// An optional property written `null` and one left out mean the same.\n\
-         fn without_nulls(v: serde_json::Value) -> serde_json::Value {{\n\
-             match v {{\n\
-                 serde_json::Value::Object(m) => m.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, without_nulls(v))).collect(),\n\
-                 serde_json::Value::Array(a) => a.into_iter().map(without_nulls).collect(),\n\
-                 other => other,\n\
-             }}\n\
-         }}\n{tests}}}\n"
-    )
+    quote! {
+        /// Every example of the normalised spec (`openapi.json`) deserialises into its generated
+        /// type and serialises back to equal JSON.
+        #[cfg(test)]
+        mod example_roundtrips {
+            use super::types;
+            /// `expected`, when given, is the example as the type reads it: defaults filled, undeclared properties left out.
+            /// Run on a thread with the 2 MiB stack a tokio worker gets (whatever RUST_MIN_STACK
+            /// says): a type whose debug-build deserialiser needs more fails here, not in a service.
+            fn roundtrip<T: serde::de::DeserializeOwned + serde::Serialize + 'static>(label: &'static str, json: &'static str, expected: Option<&'static str>) {
+                let run = move || {
+                    let expected: serde_json::Value = serde_json::from_str(expected.unwrap_or(json)).expect("the example is JSON");
+                    let typed: T = serde_json::from_str(json).unwrap_or_else(|e| panic!("{label}: does not deserialise: {e}"));
+                    let text = serde_json::to_string(&typed).expect("serialises");
+                    let back: serde_json::Value = serde_json::from_str(&text).expect("serialised JSON parses");
+                    assert_eq!(without_nulls(back), without_nulls(expected), "{label}: does not round-trip");
+                };
+                let outcome = std::thread::Builder::new().stack_size(2 << 20).spawn(run).expect("a test thread").join();
+                if let Err(panic) = outcome {
+                    std::panic::resume_unwind(panic);
+                }
+            }
+            /// An optional property written `null` and one left out mean the same.
+            fn without_nulls(v: serde_json::Value) -> serde_json::Value {
+                match v {
+                    serde_json::Value::Object(m) => m.into_iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| (k, without_nulls(v))).collect(),
+                    serde_json::Value::Array(a) => a.into_iter().map(without_nulls).collect(),
+                    other => other,
+                }
+            }
+            #(#tests)*
+        }
+    }
 }
 
 #[cfg(test)]
@@ -360,9 +402,12 @@ mod example_test_tests {
             }}}
         });
         let names: BTreeSet<String> = ["Order".to_owned()].into();
-        let code = examples_test(&doc, &names);
+        let file: syn::File = syn::parse2(examples_test(&doc, &names)).expect("parses");
+        let code = prettyplease::unparse(&file);
         assert!(
-            code.contains("// Skipped: the example of POST /orders request contradicts its schema"),
+            code.contains(
+                "#[ignore = \"the example of POST /orders request contradicts its schema"
+            ),
             "{code}"
         );
         assert!(

@@ -4,15 +4,18 @@
 //! checks, `signed()` for operations whose body is signed, `params()` / `result()` for envelope
 //! operations, a JSON error answer), and replaces progenitor's extension trait with one on
 //! [`bank_runtime::mock::MockServer`] that names each operation, so an unmet expectation fails
-//! the test naming it.
+//! the test naming it. progenitor matches paths with regexes made of the template and the
+//! value given, unescaped, and `.unwrap()`s them; here every path match goes through the
+//! runtime's `match_path`, which escapes both and never panics.
 
 use std::collections::BTreeMap;
 
 use proc_macro2::TokenStream;
-use quote::{ToTokens, format_ident, quote};
+use quote::{ToTokens, quote};
 use serde_json::Value;
 use syn::visit_mut::VisitMut;
 
+use crate::escape::{PathPiece, rust_ident, str_lit};
 use crate::paths::operations;
 
 /// What the document says about one operation, by method name.
@@ -23,6 +26,8 @@ struct Extras {
     /// Envelope operations: the Rust types of `params` and `result`.
     params: Option<String>,
     result: Option<String>,
+    /// The path template.
+    route: String,
 }
 
 /// The `mock` module of a generated crate, from progenitor's httpmock output.
@@ -55,8 +60,16 @@ pub fn module(tokens: TokenStream, doc: &Value) -> Result<syn::File, String> {
         .1;
     for (op, when, then) in &ops {
         let extra = extras.get(&op.to_string());
-        content.push(syn::parse2(when_extras(when, extra)).map_err(|e| e.to_string())?);
-        content.push(syn::parse2(then_extras(then, extra)).map_err(|e| e.to_string())?);
+        let route = extra.map(|e| e.route.as_str()).unwrap_or_default();
+        for item in content.iter_mut() {
+            if let syn::Item::Impl(imp) = item
+                && matches!(imp.self_ty.as_ref(), syn::Type::Path(p) if p.path.is_ident(when))
+            {
+                escape_paths(imp, &op.to_string(), route)?;
+            }
+        }
+        content.push(syn::parse2(when_extras(when, extra)?).map_err(|e| e.to_string())?);
+        content.push(syn::parse2(then_extras(then, extra)?).map_err(|e| e.to_string())?);
     }
     let trait_fns = ops.iter().map(|(op, when, then)| {
         let doc = format!(
@@ -109,25 +122,164 @@ pub fn module(tokens: TokenStream, doc: &Value) -> Result<syn::File, String> {
 
 /// `operations::XWhen` and `operations::XThen` from `F: FnOnce(operations::XWhen, operations::XThen)`.
 fn wrapper_names(sig: &syn::Signature) -> Result<(syn::Ident, syn::Ident), String> {
-    let text = sig
+    let names: Vec<syn::Ident> = sig
         .generics
         .where_clause
-        .as_ref()
-        .map(|w| w.to_token_stream().to_string())
-        .unwrap_or_default();
-    let names: Vec<&str> = text
-        .split("operations ::")
-        .skip(1)
-        .map(|rest| rest.trim().split([' ', ',', ')']).next().unwrap_or(""))
+        .iter()
+        .flat_map(|w| &w.predicates)
+        .filter_map(|p| match p {
+            syn::WherePredicate::Type(t) => Some(&t.bounds),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|b| match b {
+            syn::TypeParamBound::Trait(t) => t.path.segments.last(),
+            _ => None,
+        })
+        .filter_map(|s| match &s.arguments {
+            syn::PathArguments::Parenthesized(args) => Some(&args.inputs),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|arg| match &arg.ty {
+            syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.clone()),
+            _ => None,
+        })
         .collect();
-    match names.as_slice() {
-        [when, then] if !when.is_empty() && !then.is_empty() => {
-            Ok((format_ident!("{when}"), format_ident!("{then}")))
-        }
-        _ => Err(format!(
-            "progenitor's mock method `{}` has an unexpected signature: {text}",
+    match <[syn::Ident; 2]>::try_from(names) {
+        Ok([when, then]) => Ok((when, then)),
+        Err(_) => Err(format!(
+            "progenitor's mock method `{}` has an unexpected signature",
             sig.ident
         )),
+    }
+}
+
+/// The runtime's pieces of a path template (`PathPart::Text("/orders/")`, `PathPart::Any`), the
+/// parameter at `value` (an index of the template's parameters) as `PathPart::Value`.
+fn path_parts(pieces: &[PathPiece], value: Option<usize>) -> TokenStream {
+    let mut index = 0;
+    let parts = pieces.iter().map(|piece| match piece {
+        PathPiece::Text(text) => {
+            let text = str_lit(text);
+            quote! { ::bank_runtime::mock::PathPart::Text(#text) }
+        }
+        PathPiece::Parameter(_) => {
+            index += 1;
+            if value == Some(index - 1) {
+                quote! { ::bank_runtime::mock::PathPart::Value }
+            } else {
+                quote! { ::bank_runtime::mock::PathPart::Any }
+            }
+        }
+    });
+    let parts: Vec<TokenStream> = parts.collect();
+    quote! { &[#(#parts),*] }
+}
+
+/// progenitor's regex of a template: its `as_wildcard` (`value` = `None`: every parameter
+/// `[^/]*`) or `as_wildcard_param` (the parameter at `value` `{}`, the others `.*`).
+fn progenitor_pattern(pieces: &[PathPiece], value: Option<usize>) -> String {
+    let mut index = 0;
+    let inner: String = pieces
+        .iter()
+        .map(|piece| match piece {
+            PathPiece::Text(text) => text.clone(),
+            PathPiece::Parameter(_) => {
+                index += 1;
+                match value {
+                    None => "[^/]*".to_owned(),
+                    Some(v) if v == index - 1 => "{}".to_owned(),
+                    Some(_) => ".*".to_owned(),
+                }
+            }
+        })
+        .collect();
+    format!("^{inner}$")
+}
+
+/// The first string literal of a token stream, at any depth.
+fn first_literal(tokens: TokenStream) -> Option<String> {
+    tokens.into_iter().find_map(|t| match t {
+        proc_macro2::TokenTree::Literal(l) => syn::parse2::<syn::LitStr>(l.into_token_stream())
+            .ok()
+            .map(|s| s.value()),
+        proc_macro2::TokenTree::Group(g) => first_literal(g.stream()),
+        _ => None,
+    })
+}
+
+/// In an operation's `When`: `new`'s path regex and each path parameter's (progenitor's
+/// `Regex::new(…).unwrap()` of the template and the value as given) become the runtime's
+/// `match_path`, which escapes the template's text and the value and cannot panic.
+fn escape_paths(imp: &mut syn::ItemImpl, operation: &str, route: &str) -> Result<(), String> {
+    let pieces = crate::escape::path_template(route)
+        .ok_or_else(|| format!("`{operation}`: progenitor takes no path template `{route}`"))?;
+    let parameters = pieces
+        .iter()
+        .filter(|p| matches!(p, PathPiece::Parameter(_)))
+        .count();
+    let name = str_lit(operation);
+    for item in &mut imp.items {
+        let syn::ImplItem::Fn(f) = item else { continue };
+        let found = first_literal(f.block.to_token_stream());
+        let uses_regex = f.block.to_token_stream().to_string().contains("Regex");
+        if !uses_regex {
+            continue;
+        }
+        let unexpected = || {
+            format!(
+                "`{operation}`: progenitor's mock `{}` matches the path in an unexpected way",
+                f.sig.ident
+            )
+        };
+        if f.sig.ident == "new" {
+            if found.as_deref() != Some(progenitor_pattern(&pieces, None).as_str()) {
+                return Err(unexpected());
+            }
+            let parts = path_parts(&pieces, None);
+            let mut rewrite = PathMatches(Some(quote! {
+                #name, #parts, ::std::option::Option::None
+            }));
+            rewrite.visit_block_mut(&mut f.block);
+            if rewrite.0.is_some() {
+                return Err(unexpected());
+            }
+        } else {
+            let index = (0..parameters)
+                .find(|i| found.as_deref() == Some(progenitor_pattern(&pieces, Some(*i)).as_str()))
+                .ok_or_else(unexpected)?;
+            let parts = path_parts(&pieces, Some(index));
+            f.block = syn::parse_quote! {{
+                Self(::bank_runtime::mock::match_path(
+                    self.0,
+                    #name,
+                    #parts,
+                    ::std::option::Option::Some(&value.to_string()),
+                ))
+            }};
+        }
+    }
+    Ok(())
+}
+
+/// `receiver.path_matches(…)` → `::bank_runtime::mock::match_path(receiver, <the arguments>)`,
+/// once (the arguments are taken).
+struct PathMatches(Option<TokenStream>);
+
+impl VisitMut for PathMatches {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        if let syn::Expr::MethodCall(call) = expr
+            && call.method == "path_matches"
+            && let Some(arguments) = self.0.take()
+        {
+            let receiver = &call.receiver;
+            *expr = syn::parse_quote! {
+                ::bank_runtime::mock::match_path(#receiver, #arguments)
+            };
+            return;
+        }
+        syn::visit_mut::visit_expr_mut(self, expr);
     }
 }
 
@@ -183,13 +335,24 @@ fn extras(doc: &Value) -> BTreeMap<String, Extras> {
                     .map(str::to_owned),
                 params,
                 result,
+                route: op.route.to_owned(),
             },
         );
     }
     out
 }
 
-fn when_extras(when: &syn::Ident, extra: Option<&Extras>) -> TokenStream {
+/// The identifier of a type named in the document (never a panic).
+fn type_ident(name: &str) -> Result<syn::Ident, String> {
+    rust_ident(name).map_err(|e| {
+        format!(
+            "`{}` cannot be a Rust type name: {e}",
+            crate::escape::line_comment(name)
+        )
+    })
+}
+
+fn when_extras(when: &syn::Ident, extra: Option<&Extras>) -> Result<TokenStream, String> {
     let signed = extra
         .and_then(|e| e.signature_header.as_deref())
         .map(|header| {
@@ -201,8 +364,11 @@ fn when_extras(when: &syn::Ident, extra: Option<&Extras>) -> TokenStream {
                 }
             }
         });
-    let params = extra.and_then(|e| e.params.as_deref()).map(|ty| {
-        let ty = format_ident!("{ty}");
+    let params = extra
+        .and_then(|e| e.params.as_deref())
+        .map(type_ident)
+        .transpose()?;
+    let params = params.map(|ty| {
         quote! {
             /// The envelope's `params` are these (its fresh `id` is not compared).
             pub fn params(self, value: &types::#ty) -> Self {
@@ -211,7 +377,7 @@ fn when_extras(when: &syn::Ident, extra: Option<&Extras>) -> TokenStream {
             }
         }
     });
-    quote! {
+    Ok(quote! {
         impl #when {
             /// The request carries header `name` with `value` (e.g. `authorization`).
             pub fn header(self, name: &str, value: &str) -> Self {
@@ -226,12 +392,15 @@ fn when_extras(when: &syn::Ident, extra: Option<&Extras>) -> TokenStream {
             #signed
             #params
         }
-    }
+    })
 }
 
-fn then_extras(then: &syn::Ident, extra: Option<&Extras>) -> TokenStream {
-    let result = extra.and_then(|e| e.result.as_deref()).map(|ty| {
-        let ty = format_ident!("{ty}");
+fn then_extras(then: &syn::Ident, extra: Option<&Extras>) -> Result<TokenStream, String> {
+    let result = extra
+        .and_then(|e| e.result.as_deref())
+        .map(type_ident)
+        .transpose()?;
+    let result = result.map(|ty| {
         quote! {
             /// Answer 200 with an envelope carrying `value` as its `result`.
             pub fn result(self, value: &types::#ty) -> Self {
@@ -252,7 +421,7 @@ fn then_extras(then: &syn::Ident, extra: Option<&Extras>) -> TokenStream {
             }
         }
     });
-    quote! {
+    Ok(quote! {
         impl #then {
             /// Answer `status` with a JSON body (the bank's error format, or anything else).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
@@ -261,7 +430,7 @@ fn then_extras(then: &syn::Ident, extra: Option<&Extras>) -> TokenStream {
 
             #result
         }
-    }
+    })
 }
 
 /// progenitor's `then` for an answer typed `Option<T>` (a nullable schema) takes

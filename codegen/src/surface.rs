@@ -10,10 +10,14 @@
 //!   user's struct literal or exhaustive `match`; users build values with the generated builders.
 //! - A type builder's flattened map of extra keys (`extra`, from `additionalProperties`) starts
 //!   empty instead of required, so a builder needs only the document's own fields.
+//! - A header value progenitor sends with `HeaderValue::from_static` (the document's
+//!   `info.version` as `api-version`, a body's media type) is one it takes: a document's text
+//!   cannot make a request panic ([`crate::escape::header_value`]).
 
 use std::collections::BTreeMap;
 
 use quote::quote;
+use syn::visit_mut::VisitMut;
 use syn::{Attribute, Fields, ImplItem, Item, ReturnType, Type};
 
 /// Apply every change of this module to a generated file. `client_id` is the path parameter that
@@ -24,7 +28,9 @@ pub fn apply(
     client_id: Option<&str>,
     notes: &BTreeMap<String, OperationNotes>,
 ) {
+    StaticHeaderValues.visit_file_mut(file);
     let summaries = summaries(file);
+    let methods = builder_methods(file);
     for item in &mut file.items {
         let Item::Mod(module) = item else { continue };
         let Some((_, items)) = module.content.as_mut() else {
@@ -35,16 +41,20 @@ pub fn apply(
                 for item in items.iter_mut() {
                     match item {
                         Item::Struct(s) => {
-                            let method =
-                                heck::ToSnakeCase::to_snake_case(s.ident.to_string().as_str());
-                            if let Some(summary) = summaries.get(&method) {
+                            if let Some(summary) = methods
+                                .get(&s.ident.to_string())
+                                .and_then(|method| summaries.get(method))
+                            {
                                 s.attrs.insert(0, doc(summary));
                                 s.attrs.insert(1, doc(""));
                             }
                         }
                         Item::Impl(imp) => {
-                            apply_notes(imp, notes);
-                            add_bank_call(imp, &summaries);
+                            let method = builder_of(imp).and_then(|b| methods.get(&b));
+                            if let Some(notes) = method.and_then(|m| notes.get(m)) {
+                                apply_notes(imp, notes);
+                            }
+                            add_bank_call(imp, method.and_then(|m| summaries.get(m)));
                             if let Some(name) = client_id {
                                 default_client_id(imp, name);
                             }
@@ -98,12 +108,91 @@ fn extras_start_empty(item: &mut Item) {
 }
 
 fn doc(text: &str) -> Attribute {
-    let text = if text.is_empty() {
-        String::new()
+    if text.is_empty() {
+        crate::escape::doc_attr("")
     } else {
-        format!(" {text}")
-    };
-    syn::parse_quote!(#[doc = #text])
+        crate::escape::doc_attr(&format!(" {text}"))
+    }
+}
+
+/// Every string literal passed to `HeaderValue::from_static`, and the one `api_version` returns
+/// (passed to it in every request), made a value it takes.
+struct StaticHeaderValues;
+
+impl StaticHeaderValues {
+    fn fix(expr: &mut syn::Expr) {
+        if let syn::Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(text),
+            ..
+        }) = expr
+        {
+            let value = text.value();
+            let safe = crate::escape::header_value(&value);
+            if safe != value {
+                *text = crate::escape::str_lit(&safe);
+            }
+        }
+    }
+}
+
+impl VisitMut for StaticHeaderValues {
+    fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+        if let syn::Expr::Path(f) = call.func.as_ref()
+            && f.path
+                .segments
+                .last()
+                .is_some_and(|s| s.ident == "from_static")
+            && f.path.segments.iter().any(|s| s.ident == "HeaderValue")
+            && let Some(arg) = call.args.first_mut()
+        {
+            Self::fix(arg);
+        }
+        syn::visit_mut::visit_expr_call_mut(self, call);
+    }
+    fn visit_impl_item_fn_mut(&mut self, f: &mut syn::ImplItemFn) {
+        if f.sig.ident == "api_version"
+            && let Some(syn::Stmt::Expr(expr, None)) = f.block.stmts.last_mut()
+        {
+            Self::fix(expr);
+        }
+        syn::visit_mut::visit_impl_item_fn_mut(self, f);
+    }
+}
+
+/// The builder an impl block is for (`builder::GetThing` → `GetThing`).
+fn builder_of(imp: &syn::ItemImpl) -> Option<String> {
+    match imp.self_ty.as_ref() {
+        Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// Each request builder's `Client` method, by the builder's name: read from the methods
+/// (`fn get_thing(&self) -> builder::GetThing<'_>`), not re-derived from the names, which
+/// progenitor makes apart (`type` → `type_` and `Type`).
+fn builder_methods(file: &syn::File) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for item in &file.items {
+        let Item::Impl(imp) = item else { continue };
+        if imp.trait_.is_some() || !is_client(&imp.self_ty) {
+            continue;
+        }
+        for item in &imp.items {
+            let ImplItem::Fn(f) = item else { continue };
+            let ReturnType::Type(_, ty) = &f.sig.output else {
+                continue;
+            };
+            let Type::Path(p) = ty.as_ref() else { continue };
+            let mut segments = p.path.segments.iter();
+            if let (Some(module), Some(builder), None) =
+                (segments.next(), segments.next(), segments.next())
+                && module.ident == "builder"
+            {
+                out.insert(builder.ident.to_string(), f.sig.ident.to_string());
+            }
+        }
+    }
+    out
 }
 
 /// The first paragraph of each `Client` method's doc (progenitor puts the operation's summary
@@ -155,8 +244,9 @@ fn doc_text(attrs: &[Attribute]) -> String {
         .join("\n")
 }
 
-/// Beside a builder's `send`, an inherent `bank` that converts its result.
-fn add_bank_call(imp: &mut syn::ItemImpl, summaries: &BTreeMap<String, String>) {
+/// Beside a builder's `send`, an inherent `bank` that converts its result; `summary` is its
+/// operation's.
+fn add_bank_call(imp: &mut syn::ItemImpl, summary: Option<&String>) {
     let Some(send) = imp.items.iter().find_map(|item| match item {
         ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
         _ => None,
@@ -169,18 +259,7 @@ fn add_bank_call(imp: &mut syn::ItemImpl, summaries: &BTreeMap<String, String>) 
     let Some(value) = result_value(ty) else {
         return;
     };
-    let builder = match imp.self_ty.as_ref() {
-        Type::Path(p) => p
-            .path
-            .segments
-            .last()
-            .map(|s| s.ident.to_string())
-            .unwrap_or_default(),
-        _ => return,
-    };
-    let method = heck::ToSnakeCase::to_snake_case(builder.as_str());
-    let summary = summaries
-        .get(&method)
+    let summary = summary
         .map(|s| format!(" {s}: send the request and await the answer."))
         .unwrap_or_else(|| " Send the request and await the answer.".to_owned());
     // The call path (`Context::call`, through the client's hooks) checks refusals inside a 2xx
@@ -216,18 +295,7 @@ pub struct OperationNotes {
 /// In `send` of a builder: the arms of body-less 2xx statuses answer `None` (the answer type is
 /// `Option<T>`) instead of reading a body; a body sent as text or bytes carries its documented
 /// `Content-Type` instead of `text/plain` / `application/octet-stream`.
-fn apply_notes(imp: &mut syn::ItemImpl, notes: &BTreeMap<String, OperationNotes>) {
-    use syn::visit_mut::VisitMut;
-    let Type::Path(p) = imp.self_ty.as_ref() else {
-        return;
-    };
-    let Some(builder) = p.path.segments.last() else {
-        return;
-    };
-    let method = heck::ToSnakeCase::to_snake_case(builder.ident.to_string().as_str());
-    let Some(notes) = notes.get(&method) else {
-        return;
-    };
+fn apply_notes(imp: &mut syn::ItemImpl, notes: &OperationNotes) {
     struct Rewrite<'s>(&'s OperationNotes);
     impl VisitMut for Rewrite<'_> {
         fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
@@ -244,7 +312,13 @@ fn apply_notes(imp: &mut syn::ItemImpl, notes: &BTreeMap<String, OperationNotes>
             syn::visit_mut::visit_arm_mut(self, arm);
         }
         fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
-            if let (Some(media), syn::Expr::Path(f)) = (&self.0.content_type, call.func.as_ref())
+            // `from_static` panics on a value that is no header value: only visible ASCII.
+            let media = self
+                .0
+                .content_type
+                .as_ref()
+                .filter(|m| !m.is_empty() && m.bytes().all(|b| (0x20..0x7f).contains(&b)));
+            if let (Some(media), syn::Expr::Path(f)) = (media, call.func.as_ref())
                 && f.path
                     .segments
                     .last()
@@ -255,6 +329,7 @@ fn apply_notes(imp: &mut syn::ItemImpl, notes: &BTreeMap<String, OperationNotes>
                 })) = call.args.first()
                 && ["text/plain", "application/octet-stream"].contains(&value.value().as_str())
             {
+                let media = crate::escape::str_lit(media);
                 call.args[0] = syn::parse_quote!(#media);
             }
             syn::visit_mut::visit_expr_call_mut(self, call);
@@ -272,7 +347,7 @@ fn apply_notes(imp: &mut syn::ItemImpl, notes: &BTreeMap<String, OperationNotes>
 /// In a builder's `new`, start the client-id parameter with the client's id (`Context::client_id`)
 /// instead of "not initialized"; the setter still overrides it.
 fn default_client_id(imp: &mut syn::ItemImpl, name: &str) {
-    let field = heck::ToSnakeCase::to_snake_case(name);
+    let field = crate::escape::parameter_name(name);
     for item in &mut imp.items {
         let ImplItem::Fn(f) = item else { continue };
         if f.sig.ident != "new" {

@@ -157,6 +157,11 @@ fn a_new_document_becomes_a_compiling_crate_and_a_broken_one_leaves_nothing() {
         "204 without a body beside a typed 2xx: the answer is an Option, None for 204",
         "a `application/jwt` request body: sent as the text you give (a String), Content-Type `application/jwt`",
         "types::CustomerRef::Customer — boxed: about 1.4 KiB by value (estimated)",
+        // Names that are no Rust identifiers, renamed.
+        "method `_1st_call`, builder `builder::_1stCall`, constant `operations::_1ST_CALL`",
+        "method `self_`",
+        "type `types::X1stCall`",
+        "variant `MerchantAction::Self_`",
     ] {
         assert!(out.contains(choice), "{choice}: {out}");
     }
@@ -175,7 +180,9 @@ fn a_new_document_becomes_a_compiling_crate_and_a_broken_one_leaves_nothing() {
     );
     // Over HTTP (the runtime's mock bank): a `204` answers `None` without reading a body, a `200`
     // the typed answer (its expanded customer boxed), and the JWT body goes out as the text given
-    // with its documented Content-Type.
+    // with its documented Content-Type; a typed mock matches a path value with regex
+    // metacharacters as itself. `--lib` runs the example round trips (hostile labels and
+    // examples among them).
     std::fs::create_dir_all(root.join("crates/shapes-api/tests")).expect("tests dir");
     std::fs::write(root.join("crates/shapes-api/tests/http.rs"), HTTP_TEST).expect("test file");
     let manifest = root.join("crates/shapes-api/Cargo.toml");
@@ -194,6 +201,7 @@ fn a_new_document_becomes_a_compiling_crate_and_a_broken_one_leaves_nothing() {
             "test-util",
             "--test",
             "http",
+            "--lib",
         ])
         .current_dir(root)
         .env_remove("CARGO_MANIFEST_DIR")
@@ -269,5 +277,35 @@ async fn a_body_less_204_is_none_and_a_jwt_body_keeps_its_media_type() {
     let again = shapes_api::types::CustomerRef::from((**customer).clone());
     assert_eq!(rates.customer.as_ref(), Some(&again));
     replaced_rate.assert();
+}
+
+#[tokio::test]
+async fn a_path_value_with_regex_metacharacters_matches_itself_only() {
+    use shapes_api::mock::MockServerExt as _;
+    let server = MockServer::start().await;
+    let item: shapes_api::types::X1stCall =
+        serde_json::from_value(serde_json::json!({"type": "t", "kind": "self"})).expect("an item");
+    server
+        ._1st_call(|when, then| {
+            when.id("a.b+c");
+            then.ok(&item);
+        })
+        .times(1);
+    let client = shapes_api::Client::new_with_client(
+        &server.base_url(),
+        reqwest::Client::new(),
+        bank_runtime::Context::new("shapes"),
+    );
+    // `.` and `+` are no pattern: `aXbc` and `a.bbc` (which `a.b+c` as a pattern matches) do not.
+    for other in ["aXbc", "a.bbc"] {
+        let answer = client._1st_call().id(other).send().await;
+        assert!(answer.is_err(), "{other}: {answer:?}");
+    }
+    let answer = client._1st_call().id("a.b+c").send().await.expect("matched");
+    assert_eq!(answer.into_inner(), item);
+    assert_eq!(
+        shapes_api::MerchantAction::for_status(&shapes_api::types::Kind::Self_),
+        shapes_api::MerchantAction::Self_
+    );
 }
 "###;

@@ -4911,12 +4911,12 @@ pub mod mock {
         impl GetTokenWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::POST)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new("^/oauth2/token$")
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::POST),
+                        "get_token",
+                        &[::bank_runtime::mock::PathPart::Text("/oauth2/token")],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
@@ -4948,14 +4948,16 @@ pub mod mock {
         impl CreateCardApplicationWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::POST)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new(
-                                    "^/api/v1/card/application/create$",
-                                )
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::POST),
+                        "create_card_application",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text(
+                                "/api/v1/card/application/create",
+                            ),
+                        ],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
@@ -4987,14 +4989,16 @@ pub mod mock {
         impl GetCardApplicationStatusWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::POST)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new(
-                                    "^/api/v1/card/application/status$",
-                                )
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::POST),
+                        "get_card_application_status",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text(
+                                "/api/v1/card/application/status",
+                            ),
+                        ],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
@@ -5028,14 +5032,16 @@ pub mod mock {
         impl CreateMicroCreditApplicationWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::POST)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new(
-                                    "^/api/v1/microcredit/application/create$",
-                                )
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::POST),
+                        "create_micro_credit_application",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text(
+                                "/api/v1/microcredit/application/create",
+                            ),
+                        ],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
@@ -5077,14 +5083,16 @@ pub mod mock {
         impl GetMicroCreditApplicationStatusWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::POST)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new(
-                                    "^/api/v1/microcredit/application/status$",
-                                )
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::POST),
+                        "get_micro_credit_application_status",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text(
+                                "/api/v1/microcredit/application/status",
+                            ),
+                        ],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
@@ -5124,14 +5132,16 @@ pub mod mock {
         impl SendCardAttachSmsWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::POST)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new(
-                                    "^/api/v1/card/attach/sms/send$",
-                                )
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::POST),
+                        "send_card_attach_sms",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text(
+                                "/api/v1/card/attach/sms/send",
+                            ),
+                        ],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
@@ -5163,14 +5173,16 @@ pub mod mock {
         impl ConfirmCardAttachSmsWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::POST)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new(
-                                    "^/api/v1/card/attach/sms/confirm$",
-                                )
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::POST),
+                        "confirm_card_attach_sms",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text(
+                                "/api/v1/card/attach/sms/confirm",
+                            ),
+                        ],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
@@ -5202,14 +5214,12 @@ pub mod mock {
         impl FindCardsWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::POST)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new(
-                                    "^/api/v1/card/find$",
-                                )
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::POST),
+                        "find_cards",
+                        &[::bank_runtime::mock::PathPart::Text("/api/v1/card/find")],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {

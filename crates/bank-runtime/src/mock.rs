@@ -17,7 +17,13 @@
 //! A request that matches no expectation is answered 404 `{"message": "Request did not match any
 //! route or mock"}` (the client's `BankError` carries that message), and [`MockServer::verify`]
 //! shows, for each unmet expectation, the closest request received and how it differs.
+//!
+//! A path parameter's value is matched as the client sends it (percent-encoded) and as text,
+//! never as a pattern: `a.b+c` matches `a.b+c` only. A value no pattern can be made of (one
+//! beyond the regex size limit) does not panic: the expectation matches nothing and
+//! [`MockServer::verify`] names the operation and why.
 
+use std::cell::RefCell;
 use std::sync::Mutex;
 
 #[doc(hidden)]
@@ -40,11 +46,88 @@ struct Expected {
     times: Times,
 }
 
+/// A piece of an operation's path template, as a generated mock describes it.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathPart {
+    /// Template text, matched as written (percent-encoded as a URL carries it).
+    Text(&'static str),
+    /// A path parameter no value is set for: any one segment.
+    Any,
+    /// The path parameter being set: the value given, as the client sends it.
+    Value,
+}
+
+thread_local! {
+    /// What [`match_path`] could not match, while a [`MockServer::expect`] on this thread
+    /// configures its expectation (httpmock calls the configuration on the calling thread).
+    static PROBLEMS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The request path of `operation`, as a generated mock's `When` wants it: `parts` in order,
+/// `value` (percent-encoded as the client sends a path parameter) at [`PathPart::Value`]; every
+/// text is escaped, so a value's `.`, `+` or `(` match themselves. Never panics: when no pattern
+/// can be made, the expectation matches nothing and [`MockServer::verify`] says why.
+#[doc(hidden)]
+pub fn match_path(
+    when: httpmock::When,
+    operation: &'static str,
+    parts: &[PathPart],
+    value: Option<&str>,
+) -> httpmock::When {
+    match path_regex(parts, value) {
+        Ok(regex) => when.path_matches(regex),
+        Err(e) => {
+            PROBLEMS.with(|p| {
+                p.borrow_mut().push(format!(
+                    "`{operation}`: no request path can match the value given: {e}"
+                ))
+            });
+            when.is_true(|_| false)
+        }
+    }
+}
+
+/// The pattern [`match_path`] matches with.
+fn path_regex(parts: &[PathPart], value: Option<&str>) -> Result<regex::Regex, regex::Error> {
+    let mut pattern = String::from("^");
+    for part in parts {
+        match (part, value) {
+            (PathPart::Text(text), _) => pattern.push_str(&regex::escape(&url_path_text(text))),
+            (PathPart::Value, Some(value)) => {
+                pattern.push_str(&regex::escape(&progenitor_client::encode_path(value)))
+            }
+            (PathPart::Any | PathPart::Value, _) => pattern.push_str("[^/]*"),
+        }
+    }
+    pattern.push('$');
+    regex::Regex::new(&pattern)
+}
+
+/// Template text as a URL carries it in its path: controls, space, `"`, `<`, `>`, `` ` ``, `{`,
+/// `}` and every non-ASCII byte percent-encoded (the URL standard's path set).
+fn url_path_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii() && !c.is_ascii_control() && !" \"<>`{}".contains(c) {
+            out.push(c);
+        } else {
+            let mut bytes = [0u8; 4];
+            for b in c.encode_utf8(&mut bytes).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+    }
+    out
+}
+
 /// A mock bank on 127.0.0.1 and a free port, with typed expectations per operation (set through
 /// a generated crate's `mock::MockServerExt`).
 pub struct MockServer {
     server: httpmock::MockServer,
     expected: Mutex<Vec<Expected>>,
+    /// Expectations that can match nothing, and why ([`match_path`]).
+    problems: Mutex<Vec<String>>,
 }
 
 impl std::fmt::Debug for MockServer {
@@ -61,6 +144,7 @@ impl MockServer {
         MockServer {
             server: httpmock::MockServer::start_async().await,
             expected: Mutex::new(Vec::new()),
+            problems: Mutex::new(Vec::new()),
         }
     }
 
@@ -85,7 +169,13 @@ impl MockServer {
     where
         F: FnOnce(httpmock::When, httpmock::Then),
     {
+        PROBLEMS.with(|p| p.borrow_mut().clear());
         let mock = self.server.mock(config);
+        let problems = PROBLEMS.with(|p| std::mem::take(&mut *p.borrow_mut()));
+        self.problems
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend(problems);
         self.lock().push(Expected {
             operation,
             id: mock.id(),
@@ -117,6 +207,15 @@ impl MockServer {
             .collect()
     }
 
+    /// Expectations that can match no request, each naming its operation and why (a path value
+    /// no pattern can be made of).
+    pub fn problems(&self) -> Vec<String> {
+        self.problems
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
     /// The expectations not met so far: `(operation, wanted, matched)`.
     pub fn unmet(&self) -> Vec<(&'static str, String, usize)> {
         self.missing()
@@ -134,10 +233,15 @@ impl MockServer {
     /// When an expectation was not met.
     pub fn verify(&self) {
         let missing = self.missing();
-        if missing.is_empty() {
+        let problems = self.problems();
+        if missing.is_empty() && problems.is_empty() {
             return;
         }
         let mut report = String::new();
+        for problem in problems {
+            report.push_str("\n- ");
+            report.push_str(&problem);
+        }
         for (operation, id, times, calls) in missing {
             report.push_str(&format!(
                 "\n- `{operation}` was expected {} but matched {calls} request(s)",
@@ -182,6 +286,9 @@ impl Drop for MockServer {
     /// lists the unmet ones (a second panic would abort).
     fn drop(&mut self) {
         if std::thread::panicking() {
+            for problem in self.problems() {
+                eprintln!("mock bank: {problem}");
+            }
             for (operation, wanted, calls) in self.unmet() {
                 eprintln!(
                     "mock bank: `{operation}` was expected {wanted} but matched {calls} request(s)"
@@ -238,5 +345,75 @@ impl<'a> Expectation<'a> {
     /// The httpmock mock underneath.
     pub fn httpmock(&self) -> &httpmock::Mock<'a> {
         &self.mock
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn account_path() -> [PathPart; 4] {
+        [
+            PathPart::Text("/"),
+            PathPart::Any,
+            PathPart::Text("/accounts/"),
+            PathPart::Value,
+        ]
+    }
+
+    #[test]
+    fn a_value_matches_as_text_not_as_a_pattern() {
+        let regex = path_regex(&account_path(), Some("a.b+c")).expect("a pattern");
+        assert!(regex.is_match("/app/accounts/a.b+c"));
+        assert!(!regex.is_match("/app/accounts/aXb+c"));
+        assert!(!regex.is_match("/app/accounts/a.bbc"));
+        assert!(
+            !regex.is_match("/app/other/accounts/a.b+c"),
+            "one segment only"
+        );
+        // Unescaped, `(` would be no pattern at all.
+        let regex = path_regex(&account_path(), Some("(x")).expect("a pattern");
+        assert!(regex.is_match("/app/accounts/(x"));
+        // As the client sends it: percent-encoded.
+        let regex = path_regex(&account_path(), Some("a b/c")).expect("a pattern");
+        assert!(regex.is_match("/app/accounts/a%20b%2Fc"));
+        let regex = path_regex(&account_path(), None).expect("a pattern");
+        assert!(regex.is_match("/app/accounts/anything"));
+    }
+
+    #[test]
+    fn template_text_is_matched_as_written() {
+        let parts = [PathPart::Text("/v1.0/счета/"), PathPart::Value];
+        let regex = path_regex(&parts, Some("1")).expect("a pattern");
+        assert!(regex.is_match("/v1.0/%D1%81%D1%87%D0%B5%D1%82%D0%B0/1"));
+        assert!(!regex.is_match("/v1x0/%D1%81%D1%87%D0%B5%D1%82%D0%B0/1"));
+    }
+
+    #[tokio::test]
+    async fn a_value_no_pattern_can_be_made_of_fails_its_expectation_naming_it() {
+        let server = MockServer::start().await;
+        // Far beyond the regex size limit: no pattern, and no panic either.
+        let huge = "a".repeat(1 << 20);
+        server
+            .expect("get_account", |when, then| {
+                match_path(when, "get_account", &account_path(), Some(&huge));
+                then.status(200);
+            })
+            .any_times();
+        let problems = server.problems();
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert!(problems[0].starts_with("`get_account`: "), "{problems:?}");
+        let verified = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| server.verify()));
+        let message = verified.expect_err("verify fails");
+        let text = message
+            .downcast_ref::<String>()
+            .cloned()
+            .unwrap_or_default();
+        assert!(
+            text.contains("`get_account`: no request path can match"),
+            "{text}"
+        );
+        // Dropped clean: the failure was seen.
+        server.problems.lock().expect("lock").clear();
     }
 }

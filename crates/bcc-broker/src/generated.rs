@@ -2905,12 +2905,12 @@ pub mod mock {
         impl PreApprovedWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::POST)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new("^/pre-approved$")
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::POST),
+                        "pre_approved",
+                        &[::bank_runtime::mock::PathPart::Text("/pre-approved")],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
@@ -2942,14 +2942,12 @@ pub mod mock {
         impl MerchantPostLinkWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::POST)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new(
-                                    "^/merchant-post-link$",
-                                )
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::POST),
+                        "merchant_post_link",
+                        &[::bank_runtime::mock::PathPart::Text("/merchant-post-link")],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
@@ -2981,11 +2979,12 @@ pub mod mock {
         impl OrdersWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::POST)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new("^/orders$").unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::POST),
+                        "orders",
+                        &[::bank_runtime::mock::PathPart::Text("/orders")],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
@@ -3017,12 +3016,12 @@ pub mod mock {
         impl GetProductsWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::GET)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new("^/products$")
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::GET),
+                        "get_products",
+                        &[::bank_runtime::mock::PathPart::Text("/products")],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {

@@ -9359,23 +9359,34 @@ pub mod mock {
         impl GetAccountsWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::GET)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new("^/[^/]*/accounts$")
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::GET),
+                        "get_accounts",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text("/"),
+                            ::bank_runtime::mock::PathPart::Any,
+                            ::bank_runtime::mock::PathPart::Text("/accounts"),
+                        ],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
                 self.0
             }
             pub fn appid(self, value: &str) -> Self {
-                let re = ::bank_runtime::mock::regex::Regex::new(
-                        &format!("^/{}/accounts$", value.to_string()),
-                    )
-                    .unwrap();
-                Self(self.0.path_matches(re))
+                Self(
+                    ::bank_runtime::mock::match_path(
+                        self.0,
+                        "get_accounts",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text("/"),
+                            ::bank_runtime::mock::PathPart::Value,
+                            ::bank_runtime::mock::PathPart::Text("/accounts"),
+                        ],
+                        ::std::option::Option::Some(&value.to_string()),
+                    ),
+                )
             }
         }
         pub struct GetAccountsThen(::bank_runtime::mock::httpmock::Then);
@@ -9400,32 +9411,51 @@ pub mod mock {
         impl GetAccountWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::GET)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new(
-                                    "^/[^/]*/accounts/[^/]*$",
-                                )
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::GET),
+                        "get_account",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text("/"),
+                            ::bank_runtime::mock::PathPart::Any,
+                            ::bank_runtime::mock::PathPart::Text("/accounts/"),
+                            ::bank_runtime::mock::PathPart::Any,
+                        ],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
                 self.0
             }
             pub fn appid(self, value: &str) -> Self {
-                let re = ::bank_runtime::mock::regex::Regex::new(
-                        &format!("^/{}/accounts/.*$", value.to_string()),
-                    )
-                    .unwrap();
-                Self(self.0.path_matches(re))
+                Self(
+                    ::bank_runtime::mock::match_path(
+                        self.0,
+                        "get_account",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text("/"),
+                            ::bank_runtime::mock::PathPart::Value,
+                            ::bank_runtime::mock::PathPart::Text("/accounts/"),
+                            ::bank_runtime::mock::PathPart::Any,
+                        ],
+                        ::std::option::Option::Some(&value.to_string()),
+                    ),
+                )
             }
             pub fn iban(self, value: &str) -> Self {
-                let re = ::bank_runtime::mock::regex::Regex::new(
-                        &format!("^/.*/accounts/{}$", value.to_string()),
-                    )
-                    .unwrap();
-                Self(self.0.path_matches(re))
+                Self(
+                    ::bank_runtime::mock::match_path(
+                        self.0,
+                        "get_account",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text("/"),
+                            ::bank_runtime::mock::PathPart::Any,
+                            ::bank_runtime::mock::PathPart::Text("/accounts/"),
+                            ::bank_runtime::mock::PathPart::Value,
+                        ],
+                        ::std::option::Option::Some(&value.to_string()),
+                    ),
+                )
             }
         }
         pub struct GetAccountThen(::bank_runtime::mock::httpmock::Then);
@@ -9450,32 +9480,54 @@ pub mod mock {
         impl GetStatementWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::GET)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new(
-                                    "^/[^/]*/accounts/[^/]*/statement$",
-                                )
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::GET),
+                        "get_statement",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text("/"),
+                            ::bank_runtime::mock::PathPart::Any,
+                            ::bank_runtime::mock::PathPart::Text("/accounts/"),
+                            ::bank_runtime::mock::PathPart::Any,
+                            ::bank_runtime::mock::PathPart::Text("/statement"),
+                        ],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
                 self.0
             }
             pub fn appid(self, value: &str) -> Self {
-                let re = ::bank_runtime::mock::regex::Regex::new(
-                        &format!("^/{}/accounts/.*/statement$", value.to_string()),
-                    )
-                    .unwrap();
-                Self(self.0.path_matches(re))
+                Self(
+                    ::bank_runtime::mock::match_path(
+                        self.0,
+                        "get_statement",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text("/"),
+                            ::bank_runtime::mock::PathPart::Value,
+                            ::bank_runtime::mock::PathPart::Text("/accounts/"),
+                            ::bank_runtime::mock::PathPart::Any,
+                            ::bank_runtime::mock::PathPart::Text("/statement"),
+                        ],
+                        ::std::option::Option::Some(&value.to_string()),
+                    ),
+                )
             }
             pub fn iban(self, value: &str) -> Self {
-                let re = ::bank_runtime::mock::regex::Regex::new(
-                        &format!("^/.*/accounts/{}/statement$", value.to_string()),
-                    )
-                    .unwrap();
-                Self(self.0.path_matches(re))
+                Self(
+                    ::bank_runtime::mock::match_path(
+                        self.0,
+                        "get_statement",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text("/"),
+                            ::bank_runtime::mock::PathPart::Any,
+                            ::bank_runtime::mock::PathPart::Text("/accounts/"),
+                            ::bank_runtime::mock::PathPart::Value,
+                            ::bank_runtime::mock::PathPart::Text("/statement"),
+                        ],
+                        ::std::option::Option::Some(&value.to_string()),
+                    ),
+                )
             }
             pub fn currency<'a, T>(self, value: T) -> Self
             where
@@ -9516,32 +9568,54 @@ pub mod mock {
         impl GetStatementV2When {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::GET)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new(
-                                    "^/[^/]*/accounts/[^/]*/statement/v2$",
-                                )
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::GET),
+                        "get_statement_v2",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text("/"),
+                            ::bank_runtime::mock::PathPart::Any,
+                            ::bank_runtime::mock::PathPart::Text("/accounts/"),
+                            ::bank_runtime::mock::PathPart::Any,
+                            ::bank_runtime::mock::PathPart::Text("/statement/v2"),
+                        ],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
                 self.0
             }
             pub fn appid(self, value: &str) -> Self {
-                let re = ::bank_runtime::mock::regex::Regex::new(
-                        &format!("^/{}/accounts/.*/statement/v2$", value.to_string()),
-                    )
-                    .unwrap();
-                Self(self.0.path_matches(re))
+                Self(
+                    ::bank_runtime::mock::match_path(
+                        self.0,
+                        "get_statement_v2",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text("/"),
+                            ::bank_runtime::mock::PathPart::Value,
+                            ::bank_runtime::mock::PathPart::Text("/accounts/"),
+                            ::bank_runtime::mock::PathPart::Any,
+                            ::bank_runtime::mock::PathPart::Text("/statement/v2"),
+                        ],
+                        ::std::option::Option::Some(&value.to_string()),
+                    ),
+                )
             }
             pub fn iban(self, value: &str) -> Self {
-                let re = ::bank_runtime::mock::regex::Regex::new(
-                        &format!("^/.*/accounts/{}/statement/v2$", value.to_string()),
-                    )
-                    .unwrap();
-                Self(self.0.path_matches(re))
+                Self(
+                    ::bank_runtime::mock::match_path(
+                        self.0,
+                        "get_statement_v2",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text("/"),
+                            ::bank_runtime::mock::PathPart::Any,
+                            ::bank_runtime::mock::PathPart::Text("/accounts/"),
+                            ::bank_runtime::mock::PathPart::Value,
+                            ::bank_runtime::mock::PathPart::Text("/statement/v2"),
+                        ],
+                        ::std::option::Option::Some(&value.to_string()),
+                    ),
+                )
             }
             pub fn currency<'a, T>(self, value: T) -> Self
             where
@@ -9582,23 +9656,34 @@ pub mod mock {
         impl GetPaymentsWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::GET)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new("^/[^/]*/payments$")
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::GET),
+                        "get_payments",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text("/"),
+                            ::bank_runtime::mock::PathPart::Any,
+                            ::bank_runtime::mock::PathPart::Text("/payments"),
+                        ],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
                 self.0
             }
             pub fn appid(self, value: &str) -> Self {
-                let re = ::bank_runtime::mock::regex::Regex::new(
-                        &format!("^/{}/payments$", value.to_string()),
-                    )
-                    .unwrap();
-                Self(self.0.path_matches(re))
+                Self(
+                    ::bank_runtime::mock::match_path(
+                        self.0,
+                        "get_payments",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text("/"),
+                            ::bank_runtime::mock::PathPart::Value,
+                            ::bank_runtime::mock::PathPart::Text("/payments"),
+                        ],
+                        ::std::option::Option::Some(&value.to_string()),
+                    ),
+                )
             }
             pub fn date_from(self, value: &str) -> Self {
                 Self(self.0.query_param("dateFrom", value.to_string()))
@@ -9629,23 +9714,34 @@ pub mod mock {
         impl CreatePaymentWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::POST)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new("^/[^/]*/payments$")
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::POST),
+                        "create_payment",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text("/"),
+                            ::bank_runtime::mock::PathPart::Any,
+                            ::bank_runtime::mock::PathPart::Text("/payments"),
+                        ],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
                 self.0
             }
             pub fn appid(self, value: &str) -> Self {
-                let re = ::bank_runtime::mock::regex::Regex::new(
-                        &format!("^/{}/payments$", value.to_string()),
-                    )
-                    .unwrap();
-                Self(self.0.path_matches(re))
+                Self(
+                    ::bank_runtime::mock::match_path(
+                        self.0,
+                        "create_payment",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text("/"),
+                            ::bank_runtime::mock::PathPart::Value,
+                            ::bank_runtime::mock::PathPart::Text("/payments"),
+                        ],
+                        ::std::option::Option::Some(&value.to_string()),
+                    ),
+                )
             }
             pub fn type_<'a, T>(self, value: T) -> Self
             where
@@ -9683,32 +9779,51 @@ pub mod mock {
         impl GetPaymentWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::GET)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new(
-                                    "^/[^/]*/payments/[^/]*$",
-                                )
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::GET),
+                        "get_payment",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text("/"),
+                            ::bank_runtime::mock::PathPart::Any,
+                            ::bank_runtime::mock::PathPart::Text("/payments/"),
+                            ::bank_runtime::mock::PathPart::Any,
+                        ],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
                 self.0
             }
             pub fn appid(self, value: &str) -> Self {
-                let re = ::bank_runtime::mock::regex::Regex::new(
-                        &format!("^/{}/payments/.*$", value.to_string()),
-                    )
-                    .unwrap();
-                Self(self.0.path_matches(re))
+                Self(
+                    ::bank_runtime::mock::match_path(
+                        self.0,
+                        "get_payment",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text("/"),
+                            ::bank_runtime::mock::PathPart::Value,
+                            ::bank_runtime::mock::PathPart::Text("/payments/"),
+                            ::bank_runtime::mock::PathPart::Any,
+                        ],
+                        ::std::option::Option::Some(&value.to_string()),
+                    ),
+                )
             }
             pub fn reference_id(self, value: &str) -> Self {
-                let re = ::bank_runtime::mock::regex::Regex::new(
-                        &format!("^/.*/payments/{}$", value.to_string()),
-                    )
-                    .unwrap();
-                Self(self.0.path_matches(re))
+                Self(
+                    ::bank_runtime::mock::match_path(
+                        self.0,
+                        "get_payment",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text("/"),
+                            ::bank_runtime::mock::PathPart::Any,
+                            ::bank_runtime::mock::PathPart::Text("/payments/"),
+                            ::bank_runtime::mock::PathPart::Value,
+                        ],
+                        ::std::option::Option::Some(&value.to_string()),
+                    ),
+                )
             }
         }
         pub struct GetPaymentThen(::bank_runtime::mock::httpmock::Then);
@@ -9733,25 +9848,34 @@ pub mod mock {
         impl CreatePaymentMtWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::POST)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new(
-                                    "^/[^/]*/payments/mt$",
-                                )
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::POST),
+                        "create_payment_mt",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text("/"),
+                            ::bank_runtime::mock::PathPart::Any,
+                            ::bank_runtime::mock::PathPart::Text("/payments/mt"),
+                        ],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
                 self.0
             }
             pub fn appid(self, value: &str) -> Self {
-                let re = ::bank_runtime::mock::regex::Regex::new(
-                        &format!("^/{}/payments/mt$", value.to_string()),
-                    )
-                    .unwrap();
-                Self(self.0.path_matches(re))
+                Self(
+                    ::bank_runtime::mock::match_path(
+                        self.0,
+                        "create_payment_mt",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text("/"),
+                            ::bank_runtime::mock::PathPart::Value,
+                            ::bank_runtime::mock::PathPart::Text("/payments/mt"),
+                        ],
+                        ::std::option::Option::Some(&value.to_string()),
+                    ),
+                )
             }
             pub fn body(self, value: &types::PaymentMt) -> Self {
                 Self(self.0.json_body_obj(value))
@@ -9779,25 +9903,34 @@ pub mod mock {
         impl CreatePaymentBase64When {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::POST)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new(
-                                    "^/[^/]*/payments/base$",
-                                )
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::POST),
+                        "create_payment_base64",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text("/"),
+                            ::bank_runtime::mock::PathPart::Any,
+                            ::bank_runtime::mock::PathPart::Text("/payments/base"),
+                        ],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
                 self.0
             }
             pub fn appid(self, value: &str) -> Self {
-                let re = ::bank_runtime::mock::regex::Regex::new(
-                        &format!("^/{}/payments/base$", value.to_string()),
-                    )
-                    .unwrap();
-                Self(self.0.path_matches(re))
+                Self(
+                    ::bank_runtime::mock::match_path(
+                        self.0,
+                        "create_payment_base64",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text("/"),
+                            ::bank_runtime::mock::PathPart::Value,
+                            ::bank_runtime::mock::PathPart::Text("/payments/base"),
+                        ],
+                        ::std::option::Option::Some(&value.to_string()),
+                    ),
+                )
             }
             pub fn type_<'a, T>(self, value: T) -> Self
             where
@@ -9835,23 +9968,34 @@ pub mod mock {
         impl GetMessagesWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::GET)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new("^/[^/]*/messages$")
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::GET),
+                        "get_messages",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text("/"),
+                            ::bank_runtime::mock::PathPart::Any,
+                            ::bank_runtime::mock::PathPart::Text("/messages"),
+                        ],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
                 self.0
             }
             pub fn appid(self, value: &str) -> Self {
-                let re = ::bank_runtime::mock::regex::Regex::new(
-                        &format!("^/{}/messages$", value.to_string()),
-                    )
-                    .unwrap();
-                Self(self.0.path_matches(re))
+                Self(
+                    ::bank_runtime::mock::match_path(
+                        self.0,
+                        "get_messages",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text("/"),
+                            ::bank_runtime::mock::PathPart::Value,
+                            ::bank_runtime::mock::PathPart::Text("/messages"),
+                        ],
+                        ::std::option::Option::Some(&value.to_string()),
+                    ),
+                )
             }
         }
         pub struct GetMessagesThen(::bank_runtime::mock::httpmock::Then);
@@ -9876,32 +10020,57 @@ pub mod mock {
         impl GetTaxpayerWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::GET)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new(
-                                    "^/[^/]*/information/taxpayer/[^/]*$",
-                                )
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::GET),
+                        "get_taxpayer",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text("/"),
+                            ::bank_runtime::mock::PathPart::Any,
+                            ::bank_runtime::mock::PathPart::Text(
+                                "/information/taxpayer/",
+                            ),
+                            ::bank_runtime::mock::PathPart::Any,
+                        ],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
                 self.0
             }
             pub fn appid(self, value: &str) -> Self {
-                let re = ::bank_runtime::mock::regex::Regex::new(
-                        &format!("^/{}/information/taxpayer/.*$", value.to_string()),
-                    )
-                    .unwrap();
-                Self(self.0.path_matches(re))
+                Self(
+                    ::bank_runtime::mock::match_path(
+                        self.0,
+                        "get_taxpayer",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text("/"),
+                            ::bank_runtime::mock::PathPart::Value,
+                            ::bank_runtime::mock::PathPart::Text(
+                                "/information/taxpayer/",
+                            ),
+                            ::bank_runtime::mock::PathPart::Any,
+                        ],
+                        ::std::option::Option::Some(&value.to_string()),
+                    ),
+                )
             }
             pub fn iin(self, value: &str) -> Self {
-                let re = ::bank_runtime::mock::regex::Regex::new(
-                        &format!("^/.*/information/taxpayer/{}$", value.to_string()),
-                    )
-                    .unwrap();
-                Self(self.0.path_matches(re))
+                Self(
+                    ::bank_runtime::mock::match_path(
+                        self.0,
+                        "get_taxpayer",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text("/"),
+                            ::bank_runtime::mock::PathPart::Any,
+                            ::bank_runtime::mock::PathPart::Text(
+                                "/information/taxpayer/",
+                            ),
+                            ::bank_runtime::mock::PathPart::Value,
+                        ],
+                        ::std::option::Option::Some(&value.to_string()),
+                    ),
+                )
             }
         }
         pub struct GetTaxpayerThen(::bank_runtime::mock::httpmock::Then);
@@ -9926,12 +10095,12 @@ pub mod mock {
         impl HealthcheckWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::GET)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new("^/healthcheck$")
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::GET),
+                        "healthcheck",
+                        &[::bank_runtime::mock::PathPart::Text("/healthcheck")],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {

@@ -2691,14 +2691,12 @@ pub mod mock {
         impl ValidateClientWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::POST)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new(
-                                    "^/api/client/validate$",
-                                )
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::POST),
+                        "validate_client",
+                        &[::bank_runtime::mock::PathPart::Text("/api/client/validate")],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
@@ -2730,14 +2728,12 @@ pub mod mock {
         impl CreateOrderWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::POST)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new(
-                                    "^/api/order/create$",
-                                )
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::POST),
+                        "create_order",
+                        &[::bank_runtime::mock::PathPart::Text("/api/order/create")],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
@@ -2769,12 +2765,12 @@ pub mod mock {
         impl GetOrderStateWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::POST)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new("^/api/order/state$")
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::POST),
+                        "get_order_state",
+                        &[::bank_runtime::mock::PathPart::Text("/api/order/state")],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
@@ -2806,14 +2802,12 @@ pub mod mock {
         impl ConfirmOrderWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::POST)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new(
-                                    "^/api/order/confirm$",
-                                )
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::POST),
+                        "confirm_order",
+                        &[::bank_runtime::mock::PathPart::Text("/api/order/confirm")],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
@@ -2845,14 +2839,12 @@ pub mod mock {
         impl RejectOrderWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::POST)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new(
-                                    "^/api/order/reject$",
-                                )
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::POST),
+                        "reject_order",
+                        &[::bank_runtime::mock::PathPart::Text("/api/order/reject")],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
@@ -2884,14 +2876,16 @@ pub mod mock {
         impl GetGuaranteeLetterDataWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::POST)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new(
-                                    "^/api/order/data/for/guarantee/letter$",
-                                )
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::POST),
+                        "get_guarantee_letter_data",
+                        &[
+                            ::bank_runtime::mock::PathPart::Text(
+                                "/api/order/data/for/guarantee/letter",
+                            ),
+                        ],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
@@ -2923,14 +2917,12 @@ pub mod mock {
         impl CheckOrderPaidWhen {
             pub fn new(inner: ::bank_runtime::mock::httpmock::When) -> Self {
                 Self(
-                    inner
-                        .method(::bank_runtime::mock::httpmock::Method::POST)
-                        .path_matches(
-                            ::bank_runtime::mock::regex::Regex::new(
-                                    "^/api/order/check/paid$",
-                                )
-                                .unwrap(),
-                        ),
+                    ::bank_runtime::mock::match_path(
+                        inner.method(::bank_runtime::mock::httpmock::Method::POST),
+                        "check_order_paid",
+                        &[::bank_runtime::mock::PathPart::Text("/api/order/check/paid")],
+                        ::std::option::Option::None,
+                    ),
                 )
             }
             pub fn into_inner(self) -> ::bank_runtime::mock::httpmock::When {
