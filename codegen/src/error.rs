@@ -114,6 +114,46 @@ pub enum Error {
         /// syn's message.
         message: String,
     },
+    /// A document is larger, deeper or more repetitive than a cap allows ([`crate::limits`]): the
+    /// file and the place where the cap was crossed, the cap, and how to raise it.
+    #[error(
+        "{}: {pointer}: {what}: over the cap of {cap} {unit}; if the document really is this large, \
+         raise the cap with the environment variable {setting}",
+        path.display()
+    )]
+    Cap {
+        /// The file where the cap was crossed (the file holding the `$ref` that crossed it).
+        path: PathBuf,
+        /// JSON pointer to the place (`/` for the whole file).
+        pointer: String,
+        /// What was too large.
+        what: String,
+        /// The cap.
+        cap: u64,
+        /// What the cap counts (`bytes per file`, `nodes`, `levels`).
+        unit: &'static str,
+        /// The environment variable that raises the cap.
+        setting: &'static str,
+    },
+    /// A path the generator was asked to write lies outside the workspace root it was given (an
+    /// absolute path, a `..` component, or a folder that leads out through a symbolic link).
+    #[error("refusing to write {}: {reason}; only files inside {} are written", path.display(), root.display())]
+    OutsideRoot {
+        /// The path as asked for.
+        path: PathBuf,
+        /// The workspace root.
+        root: PathBuf,
+        /// Why it is outside.
+        reason: String,
+    },
+    /// An environment variable that sets a cap does not hold a whole number.
+    #[error("environment variable {name}={value:?} is not a whole number")]
+    Setting {
+        /// The variable.
+        name: &'static str,
+        /// What it holds.
+        value: String,
+    },
     /// A name on the command line or in the workspace that does not exist.
     #[error("unknown API `{name}`; known: {known}")]
     UnknownApi {

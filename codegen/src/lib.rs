@@ -15,6 +15,7 @@ pub mod boxing;
 pub mod bundle;
 pub mod config;
 pub mod constants;
+mod count;
 pub mod diff;
 pub mod docs;
 pub mod enums;
@@ -23,9 +24,11 @@ pub mod escape;
 pub mod examples;
 pub mod generate;
 pub mod json;
+pub mod limits;
 pub mod load;
 pub mod mocks;
 pub mod normalize;
+mod output;
 pub mod overlay;
 pub mod paths;
 pub mod refs;
@@ -330,33 +333,12 @@ pub fn generate(root: &Path, names: &[String]) -> Result<Vec<(String, Timings, V
 
 /// Write files under `root` atomically: every file goes to a temporary sibling first and is
 /// renamed into place only when all were written. A failure leaves the old files as they were.
+///
+/// Only paths inside `root` are written: a path that is absolute or has a `..` component, or
+/// whose folder leads out of the (canonicalised) root through a symbolic link, is refused with
+/// [`Error::OutsideRoot`] before anything is created (`output.rs`).
 pub fn write(root: &Path, files: &[OutputFile]) -> Result<usize> {
-    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let stage = |staged: &mut Vec<(PathBuf, PathBuf)>| -> Result<()> {
-        for f in files {
-            let target = root.join(&f.path);
-            if std::fs::read_to_string(&target).ok().as_deref() == Some(f.content.as_str()) {
-                continue;
-            }
-            if let Some(dir) = target.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, "create", e))?;
-            }
-            let tmp = target.with_extension("xtask-tmp");
-            std::fs::write(&tmp, &f.content).map_err(|e| Error::io(&tmp, "write", e))?;
-            staged.push((tmp, target));
-        }
-        Ok(())
-    };
-    if let Err(e) = stage(&mut staged) {
-        for (tmp, _) in &staged {
-            let _ = std::fs::remove_file(tmp);
-        }
-        return Err(e);
-    }
-    for (tmp, target) in &staged {
-        std::fs::rename(tmp, target).map_err(|e| Error::io(target, "rename", e))?;
-    }
-    Ok(staged.len())
+    output::write(root, files)
 }
 
 /// A generated file whose checked-in content differs from what the specs produce.

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Number, Value};
 
+use crate::count::Counted;
 use crate::error::{Error, Result};
+use crate::limits::Limits;
 
 /// The kinds of document the pipeline accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,42 +34,106 @@ pub struct Document {
     pub notes: Vec<Value>,
 }
 
-/// Read and parse a file, then detect its version.
+/// Read and parse a file, then detect its version (caps from the environment:
+/// [`Limits::from_env`]).
 pub fn load(path: &Path) -> Result<Document> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, "read", e))?;
-    parse(path, &text)
+    load_with(path, &Limits::from_env()?)
 }
 
-/// Parse text already in memory (JSON when it starts with `{`, YAML otherwise).
+/// [`load`] under the given caps: the file is read boundedly ([`crate::limits::read_document`]).
+pub fn load_with(path: &Path, limits: &Limits) -> Result<Document> {
+    let text = crate::limits::read_document(path, limits)?;
+    parse_with(path, &text, limits)
+}
+
+/// Parse text already in memory (JSON when it starts with `{`, YAML otherwise); references to
+/// other files are read relative to `path` ([`crate::bundle`]).
 pub fn parse(path: &Path, text: &str) -> Result<Document> {
-    let (mut value, notes) = parse_value_noted(path, text)?;
+    parse_with(path, text, &Limits::from_env()?)
+}
+
+/// [`parse`] under the given caps.
+pub fn parse_with(path: &Path, text: &str, limits: &Limits) -> Result<Document> {
+    Ok(parse_bundled(path, text, limits)?.0)
+}
+
+/// [`parse_with`], and the other files the document brought ([`crate::bundle::Part`]), each as
+/// it was read.
+pub fn parse_bundled(
+    path: &Path,
+    text: &str,
+    limits: &Limits,
+) -> Result<(Document, Vec<crate::bundle::Part>)> {
+    let (mut value, notes) = parse_value_noted(path, text, limits)?;
     // A document split over several files becomes one (references read relative to `path`).
-    if crate::bundle::has_external_refs(&value) {
-        crate::bundle::bundle(path, &mut value)?;
-    }
+    let parts = if crate::bundle::has_external_refs(&value) {
+        crate::bundle::bundle(path, &mut value, limits)?
+    } else {
+        Vec::new()
+    };
     let version = detect_version(path, &value)?;
-    Ok(Document {
-        path: path.to_path_buf(),
-        version,
-        value,
-        notes,
-    })
+    Ok((
+        Document {
+            path: path.to_path_buf(),
+            version,
+            value,
+            notes,
+        },
+        parts,
+    ))
 }
 
 /// Parse YAML or JSON text into a JSON value, without looking at what it describes.
 pub fn parse_value(path: &Path, text: &str) -> Result<Value> {
-    Ok(parse_value_noted(path, text)?.0)
+    parse_value_with(path, text, &Limits::from_env()?)
+}
+
+/// [`parse_value`] under the given caps.
+pub fn parse_value_with(path: &Path, text: &str, limits: &Limits) -> Result<Value> {
+    Ok(parse_value_noted(path, text, limits)?.0)
 }
 
 /// How many integers beyond 64 bits one document may have before reading gives up.
 const MAX_BIG_INTEGERS: usize = 1000;
 
 /// [`parse_value`], with what reading had to decide ([`Document::notes`]).
-fn parse_value_noted(path: &Path, text: &str) -> Result<(Value, Vec<Value>)> {
+fn parse_value_noted(path: &Path, text: &str, limits: &Limits) -> Result<(Value, Vec<Value>)> {
+    if text.len() as u64 > limits.file_bytes {
+        return Err(limits.too_large(path, "/", format!("the text is {} bytes", text.len())));
+    }
     // A byte-order mark is an encoding marker, not content (the YAML reader would otherwise see
     // a second document).
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.trim_start().starts_with('{') {
+    let json = text.trim_start().starts_with('{');
+    // Counted before anything is built: a file too large to hold (an alias bomb) is refused here.
+    match if json {
+        crate::count::json(text, limits.nodes)
+    } else {
+        crate::count::yaml(text, limits.nodes)
+    } {
+        Counted::Within(_) | Counted::Malformed => {}
+        Counted::OverCap(pointer) => {
+            let aliases = if !json && text.contains('&') {
+                ", YAML aliases expanded"
+            } else {
+                ""
+            };
+            return Err(limits.too_many_nodes(
+                path,
+                &pointer,
+                format!("the file passes the node cap here{aliases}"),
+            ));
+        }
+        Counted::Repetition(pointer) => {
+            return Err(Error::invalid(
+                path,
+                pointer,
+                "YAML aliases repeat the same nodes more often than the YAML parser allows (an alias \
+                 bomb?): its repetition limit cannot be raised; write the repeated parts out",
+            ));
+        }
+    }
+    if json {
         return serde_json::from_str(text)
             .map(|v| (v, Vec::new()))
             .map_err(|e| Error::Syntax {
@@ -100,7 +166,14 @@ fn parse_value_noted(path: &Path, text: &str) -> Result<(Value, Vec<Value>)> {
             text = std::borrow::Cow::Owned(quoted);
             continue;
         }
-        let (line, column) = location.unwrap_or((0, 0));
+        // An error the parser places nowhere (several documents in one file) is the file's.
+        let Some((line, column)) = location else {
+            return Err(Error::invalid(
+                path,
+                "/",
+                format!("malformed YAML: {message}"),
+            ));
+        };
         return Err(Error::Syntax {
             path: path.to_path_buf(),
             format: "YAML",

@@ -33,6 +33,20 @@ pub fn check(path: &Path, doc: &Value) -> Result<()> {
                 })
         })
         .collect();
+    found.extend(references_and_types(path, doc));
+    for operation in operations(doc) {
+        if let Some(name) = undeclared_path_parameter(doc, &operation) {
+            found.push(Error::UnsupportedShape {
+                path: path.to_path_buf(),
+                pointer: operation.pointer(),
+                operation: operation.label(),
+                reason: format!(
+                    "the path names `{{{name}}}`, which no `in: path` parameter of the operation \
+                     declares; progenitor panics on it — declare it with a fix"
+                ),
+            });
+        }
+    }
     // Two operationIds that give one method name (`getThing`, `get_thing`) would not compile.
     let mut methods: std::collections::BTreeMap<String, (String, String)> = Default::default();
     for operation in operations(doc) {
@@ -60,6 +74,39 @@ pub fn check(path: &Path, doc: &Value) -> Result<()> {
     }
 }
 
+/// A `{name}` of the operation's path template that no `in: path` parameter declares (of the
+/// operation or of its path item).
+fn undeclared_path_parameter(
+    doc: &Value,
+    operation: &crate::paths::Operation<'_>,
+) -> Option<String> {
+    let item = doc
+        .get("paths")
+        .and_then(|p| p.get(operation.route))
+        .unwrap_or(&Value::Null);
+    let declared: Vec<&str> = [item.get("parameters"), operation.op.get("parameters")]
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_array)
+        .flatten()
+        .map(|p| crate::refs::deref(doc, p))
+        .filter(|p| p.get("in").and_then(Value::as_str) == Some("path"))
+        .filter_map(|p| p.get("name").and_then(Value::as_str))
+        .collect();
+    let mut rest = operation.route;
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        let name = &rest[start + 1..start + len];
+        if !declared.contains(&name) {
+            return Some(name.to_owned());
+        }
+        rest = &rest[start + len + 1..];
+    }
+    None
+}
+
 type Shape = Option<Value>;
 
 /// Every problem of one operation: each parameter's, the request body's, the responses'.
@@ -82,6 +129,18 @@ fn check_body(doc: &Value, op: &Value) -> Result<(), (String, String)> {
         .and_then(Value::as_object)
         .map(|c| c.keys().collect())
         .unwrap_or_default();
+    if let [only] = media.as_slice()
+        && body
+            .pointer(&format!("/content/{}/schema", escape_pointer(only)))
+            .is_none()
+    {
+        return Err((
+            format!("/requestBody/content/{}", escape_pointer(only)),
+            format!(
+                "the `{only}` request body has no schema; progenitor needs one (`{{}}` takes any value)"
+            ),
+        ));
+    }
     if media.len() > 1 {
         return Err((
             "/requestBody/content".into(),
@@ -177,4 +236,117 @@ fn uniform(list: &[(&str, Shape)], what: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The types of OpenAPI 3.0 schemas.
+const TYPES: [&str; 6] = ["string", "number", "integer", "boolean", "array", "object"];
+
+/// Whether the object at `tokens` (a pointer's tokens) sits where a schema sits.
+fn schema_position(tokens: &[String]) -> bool {
+    match tokens {
+        [a, b, _] if a == "components" && b == "schemas" => true,
+        [.., last]
+            if ["schema", "items", "additionalProperties", "not"].contains(&last.as_str()) =>
+        {
+            true
+        }
+        [.., parent, _] => ["properties", "allOf", "anyOf", "oneOf"].contains(&parent.as_str()),
+        _ => false,
+    }
+}
+
+/// What typify and progenitor would panic on or misread, located: a schema's `$ref` to anything
+/// but a whole component schema (typify finds a reference by its last segment only, so
+/// `#/components/schemas/A/properties/id` would be read as a schema named `id`, or panic),
+/// another `$ref` to anything but a whole component (`#/components/<kind>/<name>`), a schema
+/// `type` that is no OpenAPI 3.0 type, and a `format` (or another keyword of one type: `minimum`,
+/// `pattern`, `minItems`, …) without a `type`.
+fn references_and_types(path: &Path, doc: &Value) -> Vec<Error> {
+    let mut found = Vec::new();
+    let _ = crate::json::visit_objects(doc, &mut |map, at| -> std::result::Result<(), ()> {
+        let tokens = bank_openapi::pointer::tokens(at);
+        // Extensions are the document's own data: the generator does not read them as schemas.
+        if tokens.iter().any(|t| t.starts_with("x-")) {
+            return Ok(());
+        }
+        let schema = schema_position(&tokens);
+        if let Some(target) = map.get("$ref").and_then(Value::as_str) {
+            let segments: Vec<&str> = target.split('/').collect();
+            let whole =
+                matches!(segments.as_slice(), ["#", "components", _, name] if !name.is_empty());
+            let expected = if schema {
+                whole && segments[2] == "schemas"
+            } else {
+                whole
+            };
+            if !expected {
+                found.push(Error::invalid(
+                    path,
+                    format!("{at}/$ref"),
+                    format!(
+                        "`{target}` is not a whole {}: the generator follows references to those only \
+                         (`#/components/{}/Name`); point it at one with a fix",
+                        if schema { "component schema" } else { "component" },
+                        if schema { "schemas" } else { "<kind>" }
+                    ),
+                ));
+            }
+        }
+        if schema
+            && let Some(kind) = map.get("type").and_then(Value::as_str)
+            && !TYPES.contains(&kind)
+        {
+            found.push(Error::invalid(
+                path,
+                format!("{at}/type"),
+                format!(
+                    "`{kind}` is not an OpenAPI 3.0 schema type ({}); correct it with a fix",
+                    TYPES.join(", ")
+                ),
+            ));
+        }
+        // typify has no type for a schema that constrains a type it does not name
+        // (`{format: int32}`, `{minimum: 0}`): it panics.
+        let shaped = [
+            "type",
+            "$ref",
+            "allOf",
+            "anyOf",
+            "oneOf",
+            "not",
+            "enum",
+            "properties",
+            "items",
+            "additionalProperties",
+        ];
+        let typed = [
+            "format",
+            "minimum",
+            "maximum",
+            "exclusiveMinimum",
+            "exclusiveMaximum",
+            "multipleOf",
+            "minLength",
+            "maxLength",
+            "pattern",
+            "minItems",
+            "maxItems",
+            "uniqueItems",
+        ];
+        if schema
+            && !shaped.iter().any(|k| map.contains_key(*k))
+            && let Some(keyword) = typed.iter().find(|k| map.contains_key(**k))
+        {
+            found.push(Error::invalid(
+                path,
+                format!("{at}/{keyword}"),
+                format!(
+                    "`{keyword}` without a `type`: the generator cannot tell which type it \
+                     constrains; add the `type` with a fix"
+                ),
+            ));
+        }
+        Ok(())
+    });
+    found
 }

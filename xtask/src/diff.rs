@@ -37,7 +37,7 @@ pub fn run(root: &Path, args: &[String]) -> ExitCode {
     match run_inner(root, args) {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("error: {message}");
+            eprintln!("error: {}", crate::terminal_safe(&message));
             ExitCode::from(2)
         }
     }
@@ -102,12 +102,23 @@ fn run_inner(root: &Path, args: &[String]) -> Result<ExitCode, String> {
         let (value, warnings) =
             diff::prepare_lenient(&s.path, &s.text).map_err(|e| e.to_string())?;
         for warning in warnings {
-            eprintln!("warning: {warning}");
+            eprintln!("warning: {}", crate::terminal_safe(&warning));
         }
         Ok::<_, String>(value)
     };
-    let report = diff::diff(&prepare(&old)?, &prepare(&new)?);
-    let title = format!("{} → {}", old.label, new.label);
+    let mut report = diff::diff(&prepare(&old)?, &prepare(&new)?);
+    // The documents' words reach the terminal (or a Markdown page) without escape sequences or
+    // invisible reordering; JSON escapes its own.
+    if !matches!(format, Format::Json) {
+        for change in &mut report.changes {
+            change.message = crate::terminal_safe(&change.message);
+            change.pointer = crate::terminal_safe(&change.pointer);
+            for operation in &mut change.operations {
+                *operation = crate::terminal_safe(operation);
+            }
+        }
+    }
+    let title = crate::terminal_safe(&format!("{} → {}", old.label, new.label));
     match format {
         Format::Text => {
             let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -128,6 +139,13 @@ fn run_inner(root: &Path, args: &[String]) -> Result<ExitCode, String> {
     })
 }
 
+/// A document the diff is given, read boundedly (a regular file, within the caps of
+/// `bank_codegen::limits`).
+fn read_document(path: &Path) -> Result<String, String> {
+    let limits = bank_codegen::limits::Limits::from_env().map_err(|e| e.to_string())?;
+    bank_codegen::limits::read_document(path, &limits).map_err(|e| e.to_string())
+}
+
 /// Work out the old and new documents from the arguments.
 fn sides(root: &Path, positional: &[String], rev: Option<&str>) -> Result<(Side, Side), String> {
     let api_document = |name: &str| -> Result<Option<PathBuf>, String> {
@@ -139,8 +157,7 @@ fn sides(root: &Path, positional: &[String], rev: Option<&str>) -> Result<(Side,
     };
     let read_file = |p: &str| -> Result<Side, String> {
         let path = PathBuf::from(p);
-        let text =
-            std::fs::read_to_string(&path).map_err(|e| format!("{}: read: {e}", path.display()))?;
+        let text = read_document(&path)?;
         Ok(Side {
             label: p.to_owned(),
             path,
@@ -170,8 +187,7 @@ fn sides(root: &Path, positional: &[String], rev: Option<&str>) -> Result<(Side,
         })
     };
     let working = |path: &Path| -> Result<Side, String> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("{}: read: {e}", path.display()))?;
+        let text = read_document(path)?;
         let label = path
             .strip_prefix(root)
             .unwrap_or(path)

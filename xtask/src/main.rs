@@ -96,7 +96,7 @@ fn main() -> ExitCode {
         }
     };
     result.unwrap_or_else(|e| {
-        eprintln!("error: {e}");
+        eprintln!("error: {}", terminal_safe(&e.to_string()));
         ExitCode::FAILURE
     })
 }
@@ -104,13 +104,37 @@ fn main() -> ExitCode {
 /// A command's entry point: the workspace root and the arguments after its name.
 type Command = fn(&std::path::Path, &[String]) -> ExitCode;
 
+/// Whether `c` is an invisible formatting character: bidirectional marks, embeddings, overrides
+/// and isolates, zero-width characters, line and paragraph separators, the byte-order mark.
+pub fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}' | '\u{200B}'..='\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}'
+    )
+}
+
+/// Text that may carry a document's words, made safe for the terminal: control characters
+/// (newlines and tabs aside) and invisible formatting characters shown as `\u{…}`, so a document
+/// can neither send escape sequences nor reorder what is printed.
+pub fn terminal_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c != '\n' && c != '\t' && (c.is_control() || invisible(c)) {
+            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The end of a command that writes all or nothing: success, or the refusal on stderr with
 /// "nothing was written" and exit status 2.
 pub fn all_or_nothing(result: Result<(), String>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("error: {message}\nnothing was written");
+            eprintln!("error: {}\nnothing was written", terminal_safe(&message));
             ExitCode::from(2)
         }
     }
@@ -127,8 +151,8 @@ pub fn print_choices(files: &[bank_codegen::OutputFile]) {
     for choice in choices.iter().filter_map(|c| c.as_array()).flatten() {
         println!(
             "    chose: {} — {}",
-            choice["at"].as_str().unwrap_or_default(),
-            choice["choice"].as_str().unwrap_or_default()
+            terminal_safe(choice["at"].as_str().unwrap_or_default()),
+            terminal_safe(choice["choice"].as_str().unwrap_or_default())
         );
     }
 }

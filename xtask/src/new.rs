@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use bank_codegen::OutputFile;
+use bank_codegen::limits::Limits;
 use serde_json::Value;
 
 pub const USAGE: &str = "\
@@ -65,25 +66,12 @@ fn new(root: &Path, args: &[String]) -> Result<(), String> {
     }
     let document = PathBuf::from(document);
     let shown = document.display().to_string();
-    let text = std::fs::read_to_string(&document).map_err(|e| format!("{shown}: {e}"))?;
-    let loaded = bank_codegen::load::parse(&document, &text).map_err(|e| e.to_string())?;
-    // A document split over several files brings them along, at the same relative places.
-    let mut raw = bank_codegen::load::parse_value(&document, &text).map_err(|e| e.to_string())?;
-    let base = document.parent().unwrap_or(Path::new(".")).to_path_buf();
-    let mut parts: Vec<(String, String)> = Vec::new();
-    if bank_codegen::bundle::has_external_refs(&raw) {
-        for part in bank_codegen::bundle::bundle(&document, &mut raw).map_err(|e| e.to_string())? {
-            let rel = part.strip_prefix(&base).map_err(|_| {
-                format!(
-                    "{} is outside the document's folder: keep a split document's files below it",
-                    part.display()
-                )
-            })?;
-            let content =
-                std::fs::read_to_string(&part).map_err(|e| format!("{}: {e}", part.display()))?;
-            parts.push((rel.display().to_string(), content));
-        }
-    }
+    // The document and every file it refers to are read boundedly, from inside its folder only.
+    let limits = Limits::from_env().map_err(|e| e.to_string())?;
+    let text =
+        bank_codegen::limits::read_document(&document, &limits).map_err(|e| e.to_string())?;
+    let (loaded, brought) =
+        bank_codegen::load::parse_bundled(&document, &text, &limits).map_err(|e| e.to_string())?;
     let swagger = loaded.value.get("swagger").is_some();
     let json = text.trim_start().starts_with('{');
     let file_name = match (swagger, json) {
@@ -92,18 +80,26 @@ fn new(root: &Path, args: &[String]) -> Result<(), String> {
         (false, true) => "openapi.json",
         (false, false) => "openapi.yaml",
     };
-    let title = title.cloned().unwrap_or_else(|| {
+    // The title and the file's name are a stranger's text too: they go into TOML, YAML,
+    // Markdown and a Rust doc comment as one plain line.
+    let title = plain(title.map(String::as_str).unwrap_or_else(|| {
         loaded
             .value
             .pointer("/info/title")
             .and_then(Value::as_str)
             .unwrap_or(name)
-            .to_owned()
-    });
-    let received = document
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    }));
+    let title = if title.is_empty() {
+        name.clone()
+    } else {
+        title
+    };
+    let received = plain(
+        &document
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    );
 
     // The spec folder, staged and generated from before anything is written.
     let mut specs: Vec<(String, String)> = vec![
@@ -115,7 +111,28 @@ fn new(root: &Path, args: &[String]) -> Result<(), String> {
         ("fixes.overlay.yaml".to_owned(), overlay(&title, file_name)),
         ("SOURCE.md".to_owned(), source_md(name, &title, &received)),
     ];
-    specs.extend(parts);
+    // A split document brings its files along, at the same relative places (each inside the
+    // document's folder: `bundle` refused any other), as they were read; none may stand in for a
+    // file `new` writes itself.
+    for part in brought {
+        let relative = part.relative.display().to_string();
+        match specs.iter().find(|(file, _)| *file == relative) {
+            Some((_, content)) if *content == part.text => {}
+            Some(_) => {
+                return Err(format!(
+                    "{}: the document refers to `{relative}`, a file `new` writes itself: rename it",
+                    part.path.display()
+                ));
+            }
+            None => specs.push((relative, part.text)),
+        }
+    }
+    if specs.iter().any(|(file, _)| file == "known-quirks.yaml") {
+        return Err(
+            "the document refers to `known-quirks.yaml`, a file `new` writes itself: rename it"
+                .to_owned(),
+        );
+    }
     specs.push((
         "known-quirks.yaml".to_owned(),
         bank_codegen::structure::known_quirks_yaml(&bank_codegen::structure::example_violations(
@@ -124,15 +141,18 @@ fn new(root: &Path, args: &[String]) -> Result<(), String> {
     ));
     let scratch = root.join("target/xtask-new").join(name);
     let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).map_err(|e| format!("{}: {e}", scratch.display()))?;
     let staged = scratch.join("specs").join(name);
-    std::fs::create_dir_all(&staged).map_err(|e| format!("{}: {e}", staged.display()))?;
-    for (file, content) in &specs {
-        let target = staged.join(file);
-        if let Some(dir) = target.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
-        }
-        std::fs::write(&target, content).map_err(|e| e.to_string())?;
-    }
+    let spec_dir = PathBuf::from("specs").join(name);
+    // Staged through the same check as the final write: nothing lands outside the scratch copy.
+    let staged_files: Vec<OutputFile> = specs
+        .iter()
+        .map(|(file, content)| OutputFile {
+            path: spec_dir.join(file),
+            content: content.clone(),
+        })
+        .collect();
+    bank_codegen::write(&scratch, &staged_files).map_err(|e| e.to_string())?;
     let apis = bank_codegen::discover(&scratch.join("specs")).map_err(|e| e.to_string())?;
     let api = apis
         .iter()
@@ -151,7 +171,6 @@ fn new(root: &Path, args: &[String]) -> Result<(), String> {
         }
         text
     })?;
-    let spec_dir = PathBuf::from("specs").join(name);
     for (file, content) in specs {
         files.push(OutputFile {
             path: spec_dir.join(file),
@@ -182,42 +201,17 @@ fn new(root: &Path, args: &[String]) -> Result<(), String> {
     });
 
     let lock = std::fs::read(root.join("Cargo.lock")).ok();
-    let written = bank_codegen::write(root, &files).map_err(|e| e.to_string())?;
-    println!("wrote {written} file(s) under specs/{name}/ and crates/{name}/");
-    crate::print_choices(&files);
-    if check {
-        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-        let output = Command::new(cargo)
-            .current_dir(root)
-            .args([
-                "check",
-                "-p",
-                name,
-                "--all-targets",
-                "--all-features",
-                "--message-format=short",
-            ])
-            .output()
-            .map_err(|e| format!("running cargo check: {e}"))?;
-        if !output.status.success() {
-            let _ = std::fs::remove_dir_all(root.join("specs").join(name));
-            let _ = std::fs::remove_dir_all(root.join("crates").join(name));
-            if let Some(lock) = lock {
-                let _ = std::fs::write(root.join("Cargo.lock"), lock);
-            }
-            let errors: Vec<String> = String::from_utf8_lossy(&output.stderr)
-                .lines()
-                .filter(|l| l.contains("error"))
-                .take(20)
-                .map(str::to_owned)
-                .collect();
-            return Err(format!(
-                "`cargo check -p {name}` failed, so the new files were removed again:\n{}",
-                errors.join("\n")
-            ));
-        }
-        println!("cargo check -p {name}: the new crate compiles");
+    let result = write_and_check(root, name, &files, check);
+    if result.is_err() {
+        // Everything `new` created goes again: both folders did not exist before it ran.
+        let _ = std::fs::remove_dir_all(root.join("specs").join(name));
+        let _ = std::fs::remove_dir_all(root.join("crates").join(name));
+        let _ = match &lock {
+            Some(lock) => std::fs::write(root.join("Cargo.lock"), lock),
+            None => std::fs::remove_file(root.join("Cargo.lock")),
+        };
     }
+    result?;
     println!(
         "next: fill in specs/{name}/SOURCE.md and api.toml's `source`, declare fixes in \
          specs/{name}/fixes.overlay.yaml, then cargo test -p {name}"
@@ -225,16 +219,75 @@ fn new(root: &Path, args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// Write the new files (every path inside the workspace) and `cargo check` the new crate.
+fn write_and_check(
+    root: &Path,
+    name: &str,
+    files: &[OutputFile],
+    check: bool,
+) -> Result<(), String> {
+    let written = bank_codegen::write(root, files).map_err(|e| e.to_string())?;
+    println!("wrote {written} file(s) under specs/{name}/ and crates/{name}/");
+    crate::print_choices(files);
+    if !check {
+        return Ok(());
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let output = Command::new(cargo)
+        .current_dir(root)
+        .args([
+            "check",
+            "-p",
+            name,
+            "--all-targets",
+            "--all-features",
+            "--message-format=short",
+        ])
+        .output()
+        .map_err(|e| format!("running cargo check: {e}; the new files were removed again"))?;
+    if !output.status.success() {
+        let errors: Vec<String> = String::from_utf8_lossy(&output.stderr)
+            .lines()
+            .filter(|l| l.contains("error"))
+            .take(20)
+            .map(str::to_owned)
+            .collect();
+        return Err(format!(
+            "`cargo check -p {name}` failed, so the new files were removed again:\n{}",
+            errors.join("\n")
+        ));
+    }
+    println!("cargo check -p {name}: the new crate compiles");
+    Ok(())
+}
+
+/// Text from the document (or its file name) made safe for the files `new` writes around it
+/// (TOML and YAML strings and comments, Markdown, a Rust doc comment, the generated
+/// `Cargo.toml`'s description): one line, no control or invisible formatting characters
+/// (bidirectional overrides included), `"` and `\` replaced.
+fn plain(text: &str) -> String {
+    let mapped: String = text
+        .chars()
+        .map(|c| match c {
+            '"' => '\'',
+            '\\' => '/',
+            c if c.is_control() || crate::invisible(c) => ' ',
+            c => c,
+        })
+        .collect();
+    mapped.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn api_toml(title: &str, document: &str, received: &str) -> String {
     format!(
-        "# {title}: created by `cargo xtask new` from {received}.\n[api]\ntitle = {title:?}\ndocument = \"{document}\"\nfixes = \"fixes.overlay.yaml\"\nsource = \"{received}, as received (say where it comes from in SOURCE.md)\"\n# The generated crate's version (bumped by `cargo xtask update`); build metadata: the document's info.version.\nversion = \"0.1.0\"\n\n[normalise]\nexact-numbers = true\nopen-responses = true\ntolerant-enums = true\nstringify-examples = true\n"
+        "# {title}: created by `cargo xtask new` from {received}.\n[api]\ntitle = \"{title}\"\ndocument = \"{document}\"\nfixes = \"fixes.overlay.yaml\"\nsource = \"{received}, as received (say where it comes from in SOURCE.md)\"\n# The generated crate's version (bumped by `cargo xtask update`); build metadata: the document's info.version.\nversion = \"0.1.0\"\n\n[normalise]\nexact-numbers = true\nopen-responses = true\ntolerant-enums = true\nstringify-examples = true\n"
     )
 }
 
 fn overlay(title: &str, document: &str) -> String {
     let title = format!("{title} — declared fixes");
     format!(
-        "# Declared fixes on top of the document (OpenAPI Overlay 1.0). Targets are JSONPath into the\n# document after conversion to OpenAPI 3.0; every action says why. A target that matches nothing\n# fails generation.\noverlay: 1.0.0\ninfo:\n  title: {title:?}\n  version: 1.0.0\nextends: {document}\nactions: []\n"
+        "# Declared fixes on top of the document (OpenAPI Overlay 1.0). Targets are JSONPath into the\n# document after conversion to OpenAPI 3.0; every action says why. A target that matches nothing\n# fails generation.\noverlay: 1.0.0\ninfo:\n  title: \"{title}\"\n  version: 1.0.0\nextends: {document}\nactions: []\n"
     )
 }
 

@@ -26,6 +26,7 @@ use std::process::{Command, ExitCode};
 
 use bank_codegen::OutputFile;
 use bank_codegen::diff::{self, Bump, Level, Report};
+use bank_codegen::limits::{Limits, read_document};
 use serde_json::Value;
 
 pub const USAGE: &str = "\
@@ -93,13 +94,15 @@ fn update(root: &Path, args: &[String]) -> Result<(), String> {
         format!("no API `{}` under specs/ ({})", args.api, known.join(", "))
     })?;
     let shown = args.document.display().to_string();
+    // Every file the update is given is read boundedly (a regular file, within the caps).
+    let limits = Limits::from_env().map_err(|e| e.to_string())?;
+    let read = |path: &Path| read_document(path, &limits).map_err(|e| e.to_string());
 
     // 1. The new document, checked as the generator and the diff read it.
-    let new_text = std::fs::read_to_string(&args.document).map_err(|e| format!("{shown}: {e}"))?;
+    let new_text = read(&args.document)?;
     let new = diff::prepare(&args.document, &new_text).map_err(|e| e.to_string())?;
     let old_path = api.document_path();
-    let old_text =
-        std::fs::read_to_string(&old_path).map_err(|e| format!("{}: {e}", old_path.display()))?;
+    let old_text = read(&old_path)?;
     let old = diff::prepare(&old_path, &old_text).map_err(|e| e.to_string())?;
     let (old_ops, new_ops) = (operation_keys(&old), operation_keys(&new));
     if new_ops.is_empty() {
@@ -118,8 +121,7 @@ fn update(root: &Path, args: &[String]) -> Result<(), String> {
     }
     match (&args.source, api.config.api.layout_restored) {
         (Some(raw), layout_restored) => {
-            let material =
-                std::fs::read_to_string(raw).map_err(|e| format!("{}: {e}", raw.display()))?;
+            let material = read(raw)?;
             let collapse = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
             if layout_restored && collapse(&material) != collapse(&new_text) {
                 return Err(format!(
@@ -147,7 +149,7 @@ fn update(root: &Path, args: &[String]) -> Result<(), String> {
         "{}: specs/{}/{} → {shown}",
         api.name, api.name, api.config.api.document
     );
-    println!("{}", report.to_text(&title, false));
+    println!("{}", crate::terminal_safe(&report.to_text(&title, false)));
     let versions = Versions::read(root, &api.name, &api.config.api.version)?;
     let examples_checked = std::cell::Cell::new(false);
     // The CHANGELOGs as they are before anything is written: a second plan (after the
@@ -252,7 +254,11 @@ fn update(root: &Path, args: &[String]) -> Result<(), String> {
             summary.info,
             api.name
         );
-        println!("\nCHANGELOG entry for {}:\n\n{entry}", api.name);
+        println!(
+            "\nCHANGELOG entry for {}:\n\n{}",
+            api.name,
+            crate::terminal_safe(&entry)
+        );
         if bump != Bump::None {
             println!("CHANGELOG entry for {FACADE}:\n\n{facade_entry}");
         }
@@ -272,8 +278,7 @@ fn update(root: &Path, args: &[String]) -> Result<(), String> {
             content: api_toml,
         });
         if let Some(raw) = &args.source {
-            let text =
-                std::fs::read_to_string(raw).map_err(|e| format!("{}: {e}", raw.display()))?;
+            let text = read(raw)?;
             files.push(OutputFile {
                 path: spec_rel.join("source.txt"),
                 content: text,
@@ -344,7 +349,11 @@ fn report_examples(api: &bank_codegen::Api, document: &Path, text: &str) -> Resu
         api.name
     );
     for (at, why) in unlisted {
-        println!("  {at}: {why}");
+        println!(
+            "  {}: {}",
+            crate::terminal_safe(at),
+            crate::terminal_safe(why)
+        );
     }
     Ok(())
 }
@@ -619,16 +628,24 @@ fn dedup_last(files: &mut Vec<OutputFile>) {
     *files = keep;
 }
 
+/// Copy the API's folder into the scratch copy: folders and regular files only (a symbolic
+/// link, a FIFO or a device in it is refused, not followed or read).
 fn copy_dir(from: &Path, to: &Path) -> Result<(), String> {
     std::fs::create_dir_all(to).map_err(|e| format!("{}: {e}", to.display()))?;
     for entry in std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))? {
         let entry = entry.map_err(|e| e.to_string())?;
         let target = to.join(entry.file_name());
-        if entry.file_type().map_err(|e| e.to_string())?.is_dir() {
+        let kind = entry.file_type().map_err(|e| e.to_string())?;
+        if kind.is_dir() {
             copy_dir(&entry.path(), &target)?;
-        } else {
+        } else if kind.is_file() {
             std::fs::copy(entry.path(), &target)
                 .map_err(|e| format!("{}: {e}", target.display()))?;
+        } else {
+            return Err(format!(
+                "{}: not a regular file or folder: the API's folder holds files only",
+                entry.path().display()
+            ));
         }
     }
     Ok(())

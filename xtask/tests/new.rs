@@ -4,37 +4,9 @@
 
 mod common;
 
-use common::{text, workspace};
+use common::{copy_workspace, text, workspace};
 use std::path::Path;
 use std::process::{Command, Output};
-
-/// A copy of every file git knows (tracked, or untracked and not ignored).
-fn copy_workspace() -> tempfile::TempDir {
-    let root = workspace();
-    let listed = Command::new("git")
-        .current_dir(&root)
-        .args([
-            "ls-files",
-            "--cached",
-            "--others",
-            "--exclude-standard",
-            "-z",
-        ])
-        .output()
-        .expect("git runs");
-    assert!(listed.status.success(), "git ls-files");
-    let dir = tempfile::tempdir().expect("temp dir");
-    for file in listed.stdout.split(|b| *b == 0).filter(|f| !f.is_empty()) {
-        let rel = Path::new(std::str::from_utf8(file).expect("utf-8 path"));
-        let (from, to) = (root.join(rel), dir.path().join(rel));
-        if !from.is_file() {
-            continue;
-        }
-        std::fs::create_dir_all(to.parent().expect("parent")).expect("dir");
-        std::fs::copy(&from, &to).expect("copy");
-    }
-    dir
-}
 
 fn xtask(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_xtask"))
