@@ -238,6 +238,33 @@ fn uniform(list: &[(&str, Shape)], what: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// The kind of component (`schemas`, `responses`, `parameters`, …) the object at `tokens` (a
+/// pointer's tokens) is, as far as its place tells; a `$ref` there must point at one of them.
+fn component_kind(tokens: &[String]) -> Option<&'static str> {
+    if schema_position(tokens) {
+        return Some("schemas");
+    }
+    let t: Vec<&str> = tokens.iter().map(String::as_str).collect();
+    match t.as_slice() {
+        ["components", kind, _] => [
+            "responses",
+            "parameters",
+            "requestBodies",
+            "headers",
+            "securitySchemes",
+            "links",
+            "callbacks",
+        ]
+        .into_iter()
+        .find(|k| k == kind),
+        ["paths", _, _, "responses", _] => Some("responses"),
+        ["paths", _, "parameters", _] | ["paths", _, _, "parameters", _] => Some("parameters"),
+        ["paths", _, _, "requestBody"] => Some("requestBodies"),
+        [.., "headers", _] => Some("headers"),
+        _ => None,
+    }
+}
+
 /// The types of OpenAPI 3.0 schemas.
 const TYPES: [&str; 6] = ["string", "number", "integer", "boolean", "array", "object"];
 
@@ -258,7 +285,8 @@ fn schema_position(tokens: &[String]) -> bool {
 /// What typify and progenitor would panic on or misread, located: a schema's `$ref` to anything
 /// but a whole component schema (typify finds a reference by its last segment only, so
 /// `#/components/schemas/A/properties/id` would be read as a schema named `id`, or panic),
-/// another `$ref` to anything but a whole component (`#/components/<kind>/<name>`), a schema
+/// another `$ref` to anything but a whole component of the kind its place takes (a response's to
+/// `#/components/responses/<name>`, …), a `pattern` that is no regular expression, a schema
 /// `type` that is no OpenAPI 3.0 type, and a `format` (or another keyword of one type: `minimum`,
 /// `pattern`, `minItems`, …) without a `type`.
 fn references_and_types(path: &Path, doc: &Value) -> Vec<Error> {
@@ -269,28 +297,38 @@ fn references_and_types(path: &Path, doc: &Value) -> Vec<Error> {
         if tokens.iter().any(|t| t.starts_with("x-")) {
             return Ok(());
         }
-        let schema = schema_position(&tokens);
+        let kind = component_kind(&tokens);
+        let schema = kind == Some("schemas");
         if let Some(target) = map.get("$ref").and_then(Value::as_str) {
             let segments: Vec<&str> = target.split('/').collect();
-            let whole =
-                matches!(segments.as_slice(), ["#", "components", _, name] if !name.is_empty());
-            let expected = if schema {
-                whole && segments[2] == "schemas"
-            } else {
-                whole
+            let fits = match segments.as_slice() {
+                ["#", "components", found, name] if !name.is_empty() => {
+                    kind.is_none_or(|kind| kind == *found)
+                }
+                _ => false,
             };
-            if !expected {
+            if !fits {
+                let kind = kind.unwrap_or("<kind>");
                 found.push(Error::invalid(
                     path,
                     format!("{at}/$ref"),
                     format!(
-                        "`{target}` is not a whole {}: the generator follows references to those only \
-                         (`#/components/{}/Name`); point it at one with a fix",
-                        if schema { "component schema" } else { "component" },
-                        if schema { "schemas" } else { "<kind>" }
+                        "`{target}` is not a whole component of the kind this place takes: the \
+                         generator follows references to those only (`#/components/{kind}/Name`); \
+                         point it at one with a fix"
                     ),
                 ));
             }
+        }
+        if schema
+            && let Some(pattern) = map.get("pattern").and_then(Value::as_str)
+            && let Err(e) = regress::Regex::new(pattern)
+        {
+            found.push(Error::invalid(
+                path,
+                format!("{at}/pattern"),
+                format!("`{pattern}` is not a regular expression the generated code can use: {e}"),
+            ));
         }
         if schema
             && let Some(kind) = map.get("type").and_then(Value::as_str)
