@@ -364,7 +364,7 @@ mod tests {
         let form = Exchange::recorded(
             Bank::Broker,
             "POST".into(),
-            "/oauth/token".into(),
+            Bank::Broker.token_path().unwrap_or_default().into(),
             Some("access_token=abc&x=1"),
             &headers,
             b"grant_type=client_credentials&client_id=c&client_secret=s3cret",
