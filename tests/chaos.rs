@@ -472,6 +472,17 @@ impl Flow {
         }
     }
 
+    /// The flow ends with its intent unknown after reconciliation (nothing known to the bank).
+    fn unknown(
+        self,
+        api: Bank,
+        reference: String,
+        operation: &'static str,
+        reason: String,
+    ) -> Report {
+        self.report(api, reference, None, End::Unknown { operation, reason })
+    }
+
     fn report(self, api: Bank, reference: String, expected: Option<u64>, end: End) -> Report {
         Report {
             api,
@@ -590,27 +601,11 @@ async fn financial_flow(mut flow: Flow) -> Report {
             }
             Ok(_) => {
                 let reason = format!("still not found after {round} rounds; {}", gap(&e));
-                return flow.report(
-                    api,
-                    document,
-                    None,
-                    End::Unknown {
-                        operation: "create_payment",
-                        reason,
-                    },
-                );
+                return flow.unknown(api, document, "create_payment", reason);
             }
             Err(le) => {
                 let reason = format!("the lookup failed ({le}); {}", gap(&e));
-                return flow.report(
-                    api,
-                    document,
-                    None,
-                    End::Unknown {
-                        operation: "create_payment",
-                        reason,
-                    },
-                );
+                return flow.unknown(api, document, "create_payment", reason);
             }
         }
     }
@@ -688,27 +683,11 @@ async fn globus_flow(mut flow: Flow) -> Report {
                 }
                 Ok(_) => {
                     let reason = format!("no callback within {CALLBACK_WAIT:?}; {}", gap(&e));
-                    return flow.report(
-                        api,
-                        merchant_order_id,
-                        None,
-                        End::Unknown {
-                            operation: "create_order",
-                            reason,
-                        },
-                    );
+                    return flow.unknown(api, merchant_order_id, "create_order", reason);
                 }
                 Err(le) => {
                     let reason = format!("the lookup failed ({le}); {}", gap(&e));
-                    return flow.report(
-                        api,
-                        merchant_order_id,
-                        None,
-                        End::Unknown {
-                            operation: "create_order",
-                            reason,
-                        },
-                    );
+                    return flow.unknown(api, merchant_order_id, "create_order", reason);
                 }
             }
         }
