@@ -337,6 +337,8 @@ impl Context {
             // The copy for a next attempt; a streamed body cannot be copied and is sent once.
             let spare = request.try_clone();
             let mut sending = request;
+            // The token sent, kept to invalidate exactly it after a 401.
+            let mut bearer = None;
             if let Some(auth) = &self.inner.auth {
                 let token = auth.token().await.map_err(|e| {
                     let transient = e.is_transient();
@@ -344,8 +346,8 @@ impl Context {
                         .with_outcome(Outcome::NotProcessed, transient)
                 })?;
                 set_bearer(&mut sending, &token);
+                bearer = Some(token);
             }
-            let bearer = bearer_of(&sending);
             progress.maybe_processed.store(true, Ordering::Relaxed);
             let result = self.attempt(http, sending, op).await;
             let Failed {
@@ -549,11 +551,6 @@ fn set_bearer(request: &mut reqwest::Request, token: &Secret) {
         value.set_sensitive(true);
         request.headers_mut().insert(AUTHORIZATION, value);
     }
-}
-
-fn bearer_of(request: &reqwest::Request) -> Option<Secret> {
-    let value = request.headers().get(AUTHORIZATION)?.to_str().ok()?;
-    value.strip_prefix("Bearer ").map(Secret::new)
 }
 
 impl fmt::Debug for Context {
