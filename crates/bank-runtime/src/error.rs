@@ -239,14 +239,6 @@ impl BankError {
         self.transient = transient;
         self
     }
-
-    /// Set the kind, keeping the rest (the outcome follows the new kind).
-    #[doc(hidden)]
-    pub fn with_kind(mut self, kind: ErrorKind) -> Self {
-        self.kind = kind;
-        self.outcome = Outcome::of(kind, self.status, self.code.is_some());
-        self
-    }
 }
 
 impl fmt::Debug for BankError {

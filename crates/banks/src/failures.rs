@@ -30,6 +30,11 @@ pub enum Reconciliation {
 /// One row: API, the client's method name, and how its unknown outcome is reconciled.
 type Row = (&'static str, &'static str, Reconciliation);
 
+/// The BaaS document's gap for both kinds of application.
+const NO_APPLICATION_LOOKUP: &str = "the application's id comes only in the lost answer, and the \
+     document offers no lookup by the request's id or the client: ask the bank's support before \
+     applying again";
+
 /// Every non-idempotent operation of the four APIs.
 const TABLE: &[Row] = &[
     (
@@ -85,18 +90,14 @@ const TABLE: &[Row] = &[
         "baas-gateway",
         "create_card_application",
         Reconciliation::Gap {
-            why: "the application's id comes only in the lost answer, and the document offers no \
-                  lookup by the request's id or the client: ask the bank's support before \
-                  applying again",
+            why: NO_APPLICATION_LOOKUP,
         },
     ),
     (
         "baas-gateway",
         "create_micro_credit_application",
         Reconciliation::Gap {
-            why: "the application's id comes only in the lost answer, and the document offers no \
-                  lookup by the request's id or the client: ask the bank's support before \
-                  applying again",
+            why: NO_APPLICATION_LOOKUP,
         },
     ),
     (

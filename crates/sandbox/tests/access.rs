@@ -6,6 +6,8 @@
 //! Real HTTP on 127.0.0.1 with ephemeral ports; every wait wakes on the sandbox's own
 //! notifications.
 
+mod common;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -24,26 +26,11 @@ async fn sandbox(config: Config) -> Sandbox {
         .expect("the sandbox starts")
 }
 
-fn order(merchant_order_id: &str, callback: &str) -> Value {
-    json!({
-        "merchantOrderId": merchant_order_id,
-        "phoneNumber": "380501234567",
-        "fullName": "Тестовий Клієнт",
-        "identificationCode": "1234567890",
-        "salesPointCode": "KYIV-001",
-        "creditProductName": "Розстрочка 0% 6 міс",
-        "creditTerm": 6,
-        "totalAmount": 1000,
-        "goods": [{"name": "Смартфон", "price": 1000, "quantity": 1}],
-        "callbackUrl": callback
-    })
-}
-
 async fn create_order(http: &reqwest::Client, s: &Sandbox, id: &str, callback: &str) {
     let answer = http
         .post(format!("{}/api/order/create", s.base_url(Bank::Globus)))
         .basic_auth("sandbox-merchant", Some("sandbox-password"))
-        .json(&order(id, callback))
+        .json(&common::order(id, Some(callback)))
         .send()
         .await
         .expect("answered");

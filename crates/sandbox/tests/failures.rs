@@ -11,6 +11,8 @@
 //!   reading the body fails (`is_decode()`: hyper's incomplete body);
 //! - `hang`: nothing arrives; the client's own timeout ends the wait.
 
+mod common;
+
 use std::time::Duration;
 
 use bank_sandbox::spec::Bank;
@@ -52,20 +54,6 @@ async fn until(s: &Sandbox, what: &str, ready: impl Fn(&Sandbox) -> bool) {
         .unwrap_or_else(|_| panic!("never happened: {what}"));
 }
 
-fn order(merchant_order_id: &str) -> Value {
-    json!({
-        "merchantOrderId": merchant_order_id,
-        "phoneNumber": "380501234567",
-        "fullName": "Тестовий Клієнт",
-        "identificationCode": "1234567890",
-        "salesPointCode": "KYIV-001",
-        "creditProductName": "Розстрочка 0% 6 міс",
-        "creditTerm": 6,
-        "totalAmount": 1000,
-        "goods": [{"name": "Смартфон", "price": 1000, "quantity": 1}]
-    })
-}
-
 async fn create_order(
     http: &reqwest::Client,
     s: &Sandbox,
@@ -73,7 +61,7 @@ async fn create_order(
 ) -> reqwest::Result<reqwest::Response> {
     http.post(format!("{}/api/order/create", s.base_url(Bank::Globus)))
         .basic_auth("sandbox-merchant", Some("sandbox-password"))
-        .json(&order(merchant_order_id))
+        .json(&common::order(merchant_order_id, None))
         .send()
         .await
 }
@@ -255,7 +243,7 @@ async fn the_header_and_the_admin_endpoint_ask_for_the_same_connection_faults() 
         http.post(format!("{}/api/order/create", s.base_url(Bank::Globus)))
             .basic_auth("sandbox-merchant", Some("sandbox-password"))
             .header("x-sandbox-fault", fault)
-            .json(&order(id))
+            .json(&common::order(id, None))
             .send()
     };
     post("SHOP-H1", "drop-after-commit")
@@ -401,7 +389,7 @@ async fn the_same_merchant_order_id_created_twice_is_a_duplicate() {
         assert_eq!(created.status(), 200);
     }
     // Invalid (totalAmount is not the goods' sum): refused, so not counted.
-    let mut invalid = order("SHOP-INVALID");
+    let mut invalid = common::order("SHOP-INVALID", None);
     invalid["totalAmount"] = json!(5);
     let refused = http
         .post(format!("{}/api/order/create", s.base_url(Bank::Globus)))

@@ -3,13 +3,14 @@
 //! while it writes its state over and over, and the file left behind always parses (the old
 //! version or the new one), and the next sandbox takes the file over.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
 use bank_sandbox::spec::Bank;
 use bank_sandbox::{Config, Sandbox};
-use serde_json::json;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 /// A guard against a hung test, never a synchronisation.
@@ -22,20 +23,6 @@ fn scratch(name: &str) -> PathBuf {
     ));
     std::fs::create_dir_all(&dir).expect("a scratch directory");
     dir
-}
-
-fn order(merchant_order_id: &str) -> serde_json::Value {
-    json!({
-        "merchantOrderId": merchant_order_id,
-        "phoneNumber": "380501234567",
-        "fullName": "Тестовий Клієнт",
-        "identificationCode": "1234567890",
-        "salesPointCode": "KYIV-001",
-        "creditProductName": "Розстрочка 0% 6 міс",
-        "creditTerm": 6,
-        "totalAmount": 1000,
-        "goods": [{"name": "Смартфон", "price": 1000, "quantity": 1}]
-    })
 }
 
 #[tokio::test]
@@ -62,7 +49,7 @@ async fn a_second_sandbox_on_the_same_state_file_refuses_to_start() {
     let created = http
         .post(format!("{}/api/order/create", first.base_url(Bank::Globus)))
         .basic_auth("sandbox-merchant", Some("sandbox-password"))
-        .json(&order("SHOP-LOCK"))
+        .json(&common::order("SHOP-LOCK", None))
         .send()
         .await
         .expect("answered");
@@ -143,7 +130,7 @@ async fn a_sandbox_killed_while_writing_leaves_the_old_state_or_the_new_one() {
                         let answer = http
                             .post(format!("{url}/globus-cfront/api/order/create"))
                             .basic_auth("sandbox-merchant", Some("sandbox-password"))
-                            .json(&order(&format!("KILL-{round}-{n}")))
+                            .json(&common::order(&format!("KILL-{round}-{n}"), None))
                             .send()
                             .await
                             .expect("answered");
