@@ -3,7 +3,7 @@
 
 use std::str::FromStr;
 
-use bank_runtime::{Context, Decimal};
+use bank_runtime::{Context, Decimal, ErrorKind};
 use serde_json::json;
 use wiremock::matchers::{body_json, header_exists, method, path, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -157,7 +157,7 @@ async fn the_request_body_carries_exact_amounts_and_bank_date_layouts() {
     assert!(raw.contains("12345678901234567.89"), "{raw}");
     assert!(
         requests[0].headers.get("api-version").is_none(),
-        "the hooks drop progenitor's api-version header"
+        "the generated clients do not send progenitor's api-version header"
     );
 }
 
@@ -185,6 +185,55 @@ async fn bank_error_bodies_are_typed() {
             .is_some_and(|b| b.contains(r#""extra": 1"#) || b.contains(r#""extra":1"#)),
         "the raw body is kept: {err}"
     );
+}
+
+/// The call path looks for FinancialAPI's refusal (`success: false` in a 200) only in the answers
+/// of the operations the document answers with `Response` (the payments); a read answering with
+/// one anyway does not read as its documented type, and is then reported as the refusal it is,
+/// not as a decode error.
+#[tokio::test]
+async fn a_refusal_in_a_read_is_the_banks_refusal_not_a_decode_error() {
+    let server = MockServer::start().await;
+    let accounts_answering = |body: serde_json::Value| {
+        let server = &server;
+        async move {
+            server.reset().await;
+            Mock::given(method("GET"))
+                .and(path("/APP-1/accounts"))
+                .respond_with(ResponseTemplate::new(200).set_body_json(body))
+                .mount(server)
+                .await;
+            financial(server)
+                .get_accounts()
+                .bank()
+                .await
+                .expect_err("not accounts")
+        }
+    };
+    let err = accounts_answering(
+        json!({"success": false, "code": 61, "description": "Канал API недоступен"}),
+    )
+    .await;
+    assert_eq!(
+        (
+            err.kind,
+            err.status,
+            err.code.as_deref(),
+            err.message.as_str(),
+            err.outcome()
+        ),
+        (
+            ErrorKind::Bank,
+            Some(200),
+            Some("61"),
+            "Канал API недоступен",
+            bank_runtime::Outcome::Refused
+        ),
+        "{err}"
+    );
+    // An answer that is neither its type nor a refusal stays a decode error.
+    let err = accounts_answering(json!({"success": true})).await;
+    assert_eq!(err.kind, ErrorKind::Decode, "{err}");
 }
 
 #[tokio::test]

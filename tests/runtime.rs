@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use bank_runtime::{
-    BankError, ClientCredentials, ClientCredentialsGrant, Context, ErrorKind, InstantSleep,
-    ManualClock, Outcome, PasswordGrant, RetryPolicy, Secret, TokenCache, TokenOptions,
+    AuthError, BankError, ClientCredentials, ClientCredentialsGrant, Context, ErrorKind,
+    InstantSleep, ManualClock, Outcome, PasswordGrant, RetryPolicy, Secret, TokenCache,
+    TokenOptions,
 };
 use serde_json::json;
 use wiremock::matchers::{body_json, header, method, path};
@@ -551,16 +552,48 @@ async fn the_baas_password_grant_sends_json_with_basic_consumer_credentials() {
         .expect(1)
         .mount(&server)
         .await;
-    let grant = PasswordGrant::new(
+    let grant = baas_grant(&server);
+    let cache = TokenCache::new(grant, Duration::from_secs(30));
+    assert_eq!(cache.token().await.expect("token").expose(), "eyJ");
+    assert_eq!(cache.token().await.expect("cached").expose(), "eyJ");
+}
+
+/// BaaS's password grant (consumer `key:secret`, user `test`) against the mock's token route.
+fn baas_grant(server: &MockServer) -> PasswordGrant {
+    PasswordGrant::new(
         reqwest::Client::new(),
         format!("{}/oauth2/token", server.uri()),
         ClientCredentials::new("key", "secret"),
         "test",
         "3344122",
-    );
+    )
+}
+
+/// A token a header cannot carry (a line break in `access_token`) is a malformed token answer,
+/// named so, without the token: never a request sent without authentication.
+#[tokio::test]
+async fn a_token_no_header_can_carry_is_a_malformed_answer() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/oauth2/token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(
+            json!({"access_token": "eyJ\r\nX-Injected: 1", "token_type": "Bearer", "expires_in": 3600}),
+        ))
+        .mount(&server)
+        .await;
+    let grant = baas_grant(&server);
     let cache = TokenCache::new(grant, Duration::from_secs(30));
-    assert_eq!(cache.token().await.expect("token").expose(), "eyJ");
-    assert_eq!(cache.token().await.expect("cached").expose(), "eyJ");
+    let err = cache.authorization().await.expect_err("no header");
+    assert!(
+        matches!(&err, AuthError::Malformed { message, .. } if message.contains("header")),
+        "{err}"
+    );
+    assert!(!err.to_string().contains("Injected"), "{err}");
+    assert!(!err.is_transient());
+    assert!(
+        cache.token().await.is_err(),
+        "the token is not cached either"
+    );
 }
 
 #[test]

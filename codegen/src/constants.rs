@@ -80,6 +80,38 @@ fn refusal_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> 
     Ok(quote! { Some(::bank_runtime::RefusalSpec { property: #property, equals: #equals }) })
 }
 
+/// The name of the component schema that carries `x-refusal`, when one does.
+fn refusal_schema(doc: &Value) -> Option<&str> {
+    doc.pointer("/components/schemas")
+        .and_then(Value::as_object)?
+        .iter()
+        .find(|(_, s)| s.get("x-refusal").is_some())
+        .map(|(name, _)| name.as_str())
+}
+
+/// Whether a 2xx JSON answer of `op` is the component schema `schema` (a `$ref` to it, or an
+/// `allOf` that includes it).
+fn answers_with(op: &Value, schema: &str) -> bool {
+    let target = format!(
+        "#/components/schemas/{}",
+        bank_openapi::pointer::escape(schema)
+    );
+    let is_it = |s: &Value| {
+        s.get("$ref").and_then(Value::as_str) == Some(target.as_str())
+            || s.get("allOf").and_then(Value::as_array).is_some_and(|all| {
+                all.iter()
+                    .any(|p| p.get("$ref").and_then(Value::as_str) == Some(target.as_str()))
+            })
+    };
+    op.get("responses")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .filter(|(status, _)| status.starts_with('2'))
+        .filter_map(|(_, r)| r.pointer("/content/application~1json/schema"))
+        .any(is_it)
+}
+
 /// `MerchantAction` when an enum schema carries `x-merchant-actions` (`action: [status, …]`):
 /// one variant per action, `Unknown` for a status the table does not place, and `for_status`.
 fn merchant_action_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> {
@@ -179,6 +211,7 @@ fn operation_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream
     let mut rows = Vec::new();
     let mut specs = Vec::new();
     let mut named: std::collections::BTreeMap<String, (String, String)> = Default::default();
+    let refusal_schema = refusal_schema(doc);
     for op in operations(doc) {
         let Some(id) = op.id() else { continue };
         let at = format!("{}/operationId", op.pointer());
@@ -241,6 +274,7 @@ fn operation_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream
             None => quote! { ::std::option::Option::None },
         };
         let envelope = crate::mocks::envelope_types(doc, op.op).is_some();
+        let refusal = refusal_schema.is_some_and(|schema| answers_with(op.op, schema));
         specs.push(quote! {
             ::bank_runtime::OperationSpec {
                 id: #ident,
@@ -251,6 +285,7 @@ fn operation_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream
                 parameters: &[#(#parameters),*],
                 body: #body,
                 envelope: #envelope,
+                refusal: #refusal,
             }
         });
     }

@@ -10,9 +10,11 @@
 //!   user's struct literal or exhaustive `match`; users build values with the generated builders.
 //! - A type builder's flattened map of extra keys (`extra`, from `additionalProperties`) starts
 //!   empty instead of required, so a builder needs only the document's own fields.
-//! - A header value progenitor sends with `HeaderValue::from_static` (the document's
-//!   `info.version` as `api-version`, a body's media type) is one it takes: a document's text
-//!   cannot make a request panic ([`crate::escape::header_value`]).
+//! - A header value progenitor sends with `HeaderValue::from_static` (a body's media type) is
+//!   one it takes: a document's text cannot make a request panic
+//!   ([`crate::escape::header_value`]).
+//! - progenitor's `api-version` header (the document's `info.version`) is not sent: no bank's
+//!   document asks for it, and it costs every call a header map.
 
 use std::collections::BTreeMap;
 
@@ -29,6 +31,7 @@ pub fn apply(
     notes: &BTreeMap<String, OperationNotes>,
 ) {
     StaticHeaderValues.visit_file_mut(file);
+    NoApiVersion.visit_file_mut(file);
     let summaries = summaries(file);
     let methods = builder_methods(file);
     for item in &mut file.items {
@@ -154,6 +157,100 @@ impl VisitMut for StaticHeaderValues {
             && let Some(syn::Stmt::Expr(expr, None)) = f.block.stmts.last_mut()
         {
             Self::fix(expr);
+        }
+        syn::visit_mut::visit_impl_item_fn_mut(self, f);
+    }
+}
+
+/// progenitor's `api-version` header (the document's `info.version`, which no bank asks for)
+/// taken out of every builder's `send`: the statement that appends it, one less in the header
+/// map's capacity, and the map itself when nothing else goes in it.
+struct NoApiVersion;
+
+impl NoApiVersion {
+    /// Whether `stmt` is `header_map.append(HeaderName::from_static("api-version"), …);`.
+    fn appends_api_version(stmt: &syn::Stmt) -> bool {
+        let syn::Stmt::Expr(syn::Expr::MethodCall(call), _) = stmt else {
+            return false;
+        };
+        let Some(syn::Expr::Call(name)) = call.args.first() else {
+            return false;
+        };
+        call.method == "append"
+            && matches!(name.args.first(), Some(syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(text), ..
+            })) if text.value() == "api-version")
+    }
+
+    /// `let mut header_map = HeaderMap::with_capacity(N);` → `Some(&mut N)`.
+    fn capacity(stmt: &mut syn::Stmt) -> Option<&mut syn::LitInt> {
+        let syn::Stmt::Local(local) = stmt else {
+            return None;
+        };
+        let syn::Pat::Ident(ident) = &local.pat else {
+            return None;
+        };
+        if ident.ident != "header_map" {
+            return None;
+        }
+        let init = local.init.as_mut()?;
+        let syn::Expr::Call(call) = init.expr.as_mut() else {
+            return None;
+        };
+        match call.args.first_mut() {
+            Some(syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Int(n),
+                ..
+            })) => Some(n),
+            _ => None,
+        }
+    }
+}
+
+/// Replaces `<receiver>.headers(header_map)` by `<receiver>` in a request-building chain.
+struct NoHeaderMap;
+
+impl VisitMut for NoHeaderMap {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        if let syn::Expr::MethodCall(call) = expr
+            && call.method == "headers"
+            && matches!(call.args.first(), Some(syn::Expr::Path(p)) if p.path.is_ident("header_map"))
+        {
+            *expr = (*call.receiver).clone();
+            self.visit_expr_mut(expr);
+            return;
+        }
+        syn::visit_mut::visit_expr_mut(self, expr);
+    }
+}
+
+impl VisitMut for NoApiVersion {
+    fn visit_impl_item_fn_mut(&mut self, f: &mut syn::ImplItemFn) {
+        if f.sig.ident == "send" {
+            let stmts = &mut f.block.stmts;
+            let before = stmts.len();
+            stmts.retain(|s| !Self::appends_api_version(s));
+            if stmts.len() < before
+                && let Some(index) = stmts.iter_mut().position(|s| Self::capacity(s).is_some())
+            {
+                let left = Self::capacity(&mut stmts[index])
+                    .and_then(|n| n.base10_parse::<usize>().ok())
+                    .map(|n| n.saturating_sub(1));
+                match left {
+                    Some(0) => {
+                        stmts.remove(index);
+                        for stmt in stmts.iter_mut() {
+                            NoHeaderMap.visit_stmt_mut(stmt);
+                        }
+                    }
+                    Some(n) => {
+                        if let Some(lit) = Self::capacity(&mut stmts[index]) {
+                            *lit = syn::LitInt::new(&format!("{n}usize"), lit.span());
+                        }
+                    }
+                    None => {}
+                }
+            }
         }
         syn::visit_mut::visit_impl_item_fn_mut(self, f);
     }

@@ -3673,14 +3673,6 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/oauth2/token", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -3690,7 +3682,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_token",
@@ -3777,14 +3768,6 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/api/v1/card/application/create", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -3794,7 +3777,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "create_card_application",
@@ -3881,14 +3863,6 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/api/v1/card/application/status", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -3898,7 +3872,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_card_application_status",
@@ -3990,14 +3963,6 @@ pub mod builder {
             let url = format!(
                 "{}/api/v1/microcredit/application/create", client.baseurl,
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -4007,7 +3972,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "create_micro_credit_application",
@@ -4099,14 +4063,6 @@ pub mod builder {
             let url = format!(
                 "{}/api/v1/microcredit/application/status", client.baseurl,
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -4116,7 +4072,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_micro_credit_application_status",
@@ -4202,14 +4157,6 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/api/v1/card/attach/sms/send", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -4219,7 +4166,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "send_card_attach_sms",
@@ -4306,14 +4252,6 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/api/v1/card/attach/sms/confirm", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -4323,7 +4261,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "confirm_card_attach_sms",
@@ -4406,14 +4343,6 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/api/v1/card/find", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -4423,7 +4352,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "find_cards",
@@ -4587,6 +4515,7 @@ pub mod operations {
             parameters: &[],
             body: ::std::option::Option::Some(true),
             envelope: false,
+            refusal: false,
         },
         ::bank_runtime::OperationSpec {
             id: CREATE_CARD_APPLICATION,
@@ -4597,6 +4526,7 @@ pub mod operations {
             parameters: &[],
             body: ::std::option::Option::Some(true),
             envelope: true,
+            refusal: false,
         },
         ::bank_runtime::OperationSpec {
             id: GET_CARD_APPLICATION_STATUS,
@@ -4607,6 +4537,7 @@ pub mod operations {
             parameters: &[],
             body: ::std::option::Option::Some(true),
             envelope: true,
+            refusal: false,
         },
         ::bank_runtime::OperationSpec {
             id: CREATE_MICRO_CREDIT_APPLICATION,
@@ -4617,6 +4548,7 @@ pub mod operations {
             parameters: &[],
             body: ::std::option::Option::Some(true),
             envelope: true,
+            refusal: false,
         },
         ::bank_runtime::OperationSpec {
             id: GET_MICRO_CREDIT_APPLICATION_STATUS,
@@ -4627,6 +4559,7 @@ pub mod operations {
             parameters: &[],
             body: ::std::option::Option::Some(true),
             envelope: true,
+            refusal: false,
         },
         ::bank_runtime::OperationSpec {
             id: SEND_CARD_ATTACH_SMS,
@@ -4637,6 +4570,7 @@ pub mod operations {
             parameters: &[],
             body: ::std::option::Option::Some(true),
             envelope: true,
+            refusal: false,
         },
         ::bank_runtime::OperationSpec {
             id: CONFIRM_CARD_ATTACH_SMS,
@@ -4647,6 +4581,7 @@ pub mod operations {
             parameters: &[],
             body: ::std::option::Option::Some(true),
             envelope: true,
+            refusal: false,
         },
         ::bank_runtime::OperationSpec {
             id: FIND_CARDS,
@@ -4657,6 +4592,7 @@ pub mod operations {
             parameters: &[],
             body: ::std::option::Option::Some(true),
             envelope: true,
+            refusal: false,
         },
     ];
 }

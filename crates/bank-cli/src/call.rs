@@ -190,6 +190,10 @@ async fn send(
         .call(&target.http, request, op.name)
         .await
         .map_err(Failure::Bank)?;
+    // Read untyped, an answer could hide a refusal the document does not place here.
+    if let Some(refused) = answer.refusal(target.context.api()) {
+        return Err(Failure::Bank(refused));
+    }
     let (status, bytes) = (answer.status, answer.body);
     if bytes.is_empty() {
         return Ok(json!({ "status": status }).to_string());

@@ -21,9 +21,20 @@ use serde::Serialize;
 
 use crate::error::{BankError, ErrorKind, code_and_message, json_problem, request_id};
 
-/// What the call path hands to the surrounding [`BankCall`]: the accepted answer's status and
-/// request id, or the typed failure.
-type Handoff = Result<(u16, Option<String>), BankError>;
+/// What the call path hands to the surrounding [`BankCall`]: the accepted answer, or the typed
+/// failure.
+type Handoff = Result<Accepted, BankError>;
+
+/// What [`BankCall`] needs to know of an answer the call path accepted.
+struct Accepted {
+    status: u16,
+    request_id: Option<String>,
+    /// The API's refusal, when the call path did not look for it (see [`Answer::refusal`]):
+    /// looked for when the answer does not read as its documented type.
+    ///
+    /// [`Answer::refusal`]: crate::Answer::refusal
+    unchecked_refusal: Option<crate::RefusalSpec>,
+}
 
 tokio::task_local! {
     /// Where the hooks leave the call path's result for [`BankCall`]. Boxed: the scope moves
@@ -47,7 +58,11 @@ pub async fn exec(
 ) -> reqwest::Result<reqwest::Response> {
     let result = context.call(http, request, operation).await;
     let handoff: Handoff = match &result {
-        Ok(answer) => Ok((answer.status, answer.request_id())),
+        Ok(answer) => Ok(Accepted {
+            status: answer.status,
+            request_id: answer.request_id(),
+            unchecked_refusal: answer.unchecked_refusal(),
+        }),
         Err(error) => Err(error.clone()),
     };
     let _ = HANDOFF.try_with(|slot| *slot.borrow_mut() = Some(Box::new(handoff)));
@@ -123,9 +138,22 @@ where
         Poll::Ready(match (result, handoff) {
             (_, Some(Err(error))) => Err(error),
             (Ok(value), _) => Ok(value.into_inner()),
-            (Err(error), answered) => {
-                Err(into_bank_error(api, error, answered.and_then(Result::ok)))
-            }
+            // An answer that is not its documented type may be the API's refusal.
+            (
+                Err(Error::InvalidResponsePayload(bytes, _)),
+                Some(Ok(Accepted {
+                    status,
+                    request_id,
+                    unchecked_refusal: Some(spec),
+                })),
+            ) if spec.refuses(&bytes) => Err(refusal(api, status, request_id, &bytes)),
+            (Err(error), answered) => Err(into_bank_error(
+                api,
+                error,
+                answered
+                    .and_then(Result::ok)
+                    .map(|a| (a.status, a.request_id)),
+            )),
         })
     }
 }

@@ -23,7 +23,7 @@ use crate::error::{BankError, ErrorKind, Outcome};
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::signing::{BodySigner, Signing};
-use crate::spec::ApiSpec;
+use crate::spec::{ApiSpec, RefusalSpec};
 use crate::time::{Sleeper, TokioSleep};
 use crate::token::TokenCache;
 
@@ -60,6 +60,12 @@ pub struct Answer {
     pub body: Bytes,
     /// How many attempts the call took.
     pub attempts: u32,
+    /// The URL that answered (kept so that the answer can be handed to a generated client as
+    /// the response it is, without making one up).
+    url: reqwest::Url,
+    /// The API's refusal, when the call path did not look for it in this answer (the
+    /// operation's documented answer is not the refusal schema).
+    unchecked: Option<RefusalSpec>,
 }
 
 impl Answer {
@@ -68,9 +74,30 @@ impl Answer {
         crate::error::request_id(&self.headers)
     }
 
+    /// The refusal inside this answer that the call path did not look for: an operation whose
+    /// documented answer is not the API's refusal schema answered with one anyway. The
+    /// generated clients look here when an answer does not read as its documented type; a
+    /// caller reading answers untyped (the CLI) looks here before trusting one.
+    pub fn refusal(&self, api: &'static str) -> Option<BankError> {
+        self.unchecked
+            .filter(|refusal| refusal.refuses(&self.body))
+            .map(|_| crate::call::refusal(api, self.status, self.request_id(), &self.body))
+    }
+
+    /// The API's refusal when the call path did not look for it in this answer.
+    pub(crate) fn unchecked_refusal(&self) -> Option<RefusalSpec> {
+        self.unchecked
+    }
+
     /// The answer as a `reqwest::Response` again (for a generated client to read).
     pub fn into_response(self) -> reqwest::Response {
-        let mut response = http::Response::new(self.body);
+        use reqwest::ResponseBuilderExt;
+        let body = self.body;
+        let mut response = match http::Response::builder().url(self.url).body(body.clone()) {
+            Ok(response) => response,
+            // Not reached: a builder fails only for an invalid part set before, and none is.
+            Err(_) => http::Response::new(body),
+        };
         *response.status_mut() =
             reqwest::StatusCode::from_u16(self.status).unwrap_or(reqwest::StatusCode::OK);
         *response.headers_mut() = self.headers;
@@ -91,6 +118,8 @@ struct Operation<'a> {
     listed: Option<&'static str>,
     idempotent: bool,
     envelope: bool,
+    /// Its documented answer is the API's refusal schema (or the document does not list it).
+    refusal: bool,
 }
 
 /// How far a call got, read when its deadline passes.
@@ -175,6 +204,7 @@ impl Context {
         Operation {
             name,
             listed: listed.map(|op| op.name),
+            refusal: listed.is_none_or(|op| op.refusal),
             idempotent: self.inner.retry.allows(request.method(), name),
             envelope,
         }
@@ -222,22 +252,30 @@ impl Context {
             None => e,
         });
         let attempts = progress.attempts.load(Ordering::Relaxed);
-        span.record("attempts", attempts);
-        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
-        span.in_scope(|| match &result {
-            Ok(answer) => {
-                span.record("status", answer.status);
-                span.record("outcome", "ok");
-                tracing::info!(status = answer.status, attempts, "bank call finished");
-            }
-            Err(e) => {
-                if let Some(status) = e.status {
-                    span.record("status", status);
+        let finished = || match &result {
+            Ok(answer) => tracing::info!(status = answer.status, attempts, "bank call finished"),
+            Err(e) => tracing::warn!(error = %e, attempts, "bank call failed"),
+        };
+        if span.is_disabled() {
+            // No subscriber wants the span: its fields are not worth computing.
+            finished();
+        } else {
+            span.record("attempts", attempts);
+            span.record("elapsed_ms", started.elapsed().as_millis() as u64);
+            match &result {
+                Ok(answer) => {
+                    span.record("status", answer.status);
+                    span.record("outcome", "ok");
                 }
-                span.record("outcome", tracing::field::debug(e.outcome()));
-                tracing::warn!(error = %e, attempts, "bank call failed");
+                Err(e) => {
+                    if let Some(status) = e.status {
+                        span.record("status", status);
+                    }
+                    span.record("outcome", tracing::field::debug(e.outcome()));
+                }
             }
-        });
+            span.in_scope(finished);
+        }
         result
     }
 
@@ -280,7 +318,6 @@ impl Context {
         progress: &Progress,
     ) -> Result<Answer, BankError> {
         let api = self.inner.api;
-        request.headers_mut().remove("api-version");
         if let Some(basic) = &self.inner.basic {
             request.headers_mut().insert(AUTHORIZATION, basic.clone());
         }
@@ -337,16 +374,16 @@ impl Context {
             // The copy for a next attempt; a streamed body cannot be copied and is sent once.
             let spare = request.try_clone();
             let mut sending = request;
-            // The token sent, kept to invalidate exactly it after a 401.
+            // The token's header sent, kept to invalidate exactly that token after a 401.
             let mut bearer = None;
             if let Some(auth) = &self.inner.auth {
-                let token = auth.token().await.map_err(|e| {
+                let header = auth.authorization().await.map_err(|e| {
                     let transient = e.is_transient();
                     BankError::new(api, ErrorKind::Auth, format!("auth: {e}"))
                         .with_outcome(Outcome::NotProcessed, transient)
                 })?;
-                set_bearer(&mut sending, &token);
-                bearer = Some(token);
+                sending.headers_mut().insert(AUTHORIZATION, header.clone());
+                bearer = Some(header);
             }
             progress.maybe_processed.store(true, Ordering::Relaxed);
             let result = self.attempt(http, sending, op).await;
@@ -377,7 +414,7 @@ impl Context {
             {
                 refreshed = true;
                 if let Some(old) = bearer {
-                    auth.invalidate(&old).await;
+                    auth.invalidate_authorization(&old).await;
                 }
                 tracing::info!("token rejected (401 invalid_token): refreshing, sending once more");
                 attempt -= 1;
@@ -405,6 +442,7 @@ impl Context {
             Err(e) => return Err(transport_error(api, op, &e, None).into()),
         };
         let status = response.status().as_u16();
+        let url = response.url().clone();
         let mut response = response;
         // Taken, not copied: the body is read from the stream whatever the headers hold now.
         let headers = std::mem::take(response.headers_mut());
@@ -458,7 +496,9 @@ impl Context {
                     .map(str::to_owned),
             });
         }
-        if let Some(refusal) = self.inner.spec.and_then(|s| s.refusal)
+        let refusal = self.inner.spec.and_then(|s| s.refusal);
+        let unchecked = refusal.filter(|_| !op.refusal);
+        if let Some(refusal) = refusal.filter(|_| op.refusal)
             && refusal.refuses(&body)
         {
             let error =
@@ -471,6 +511,8 @@ impl Context {
             headers,
             body,
             attempts: 1,
+            url,
+            unchecked,
         })
     }
 }
@@ -543,13 +585,6 @@ fn token_rejected(headers: &HeaderMap) -> bool {
     match headers.get(WWW_AUTHENTICATE).and_then(|v| v.to_str().ok()) {
         Some(challenge) => challenge.contains("invalid_token"),
         None => true,
-    }
-}
-
-fn set_bearer(request: &mut reqwest::Request, token: &Secret) {
-    if let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.expose())) {
-        value.set_sensitive(true);
-        request.headers_mut().insert(AUTHORIZATION, value);
     }
 }
 

@@ -3,12 +3,12 @@
 use std::fmt;
 
 /// Headers banks and their gateways use for a request id, in the order they are looked for.
-pub const REQUEST_ID_HEADERS: &[&str] = &[
-    "x-request-id",
-    "x-global-transaction-id",
-    "x-correlation-id",
-    "x-b3-traceid",
-    "request-id",
+pub static REQUEST_ID_HEADERS: [reqwest::header::HeaderName; 5] = [
+    reqwest::header::HeaderName::from_static("x-request-id"),
+    reqwest::header::HeaderName::from_static("x-global-transaction-id"),
+    reqwest::header::HeaderName::from_static("x-correlation-id"),
+    reqwest::header::HeaderName::from_static("x-b3-traceid"),
+    reqwest::header::HeaderName::from_static("request-id"),
 ];
 
 /// Longest raw body kept in an error (bytes); the rest is cut at a character boundary.
@@ -332,12 +332,17 @@ pub fn truncate_body(bytes: &[u8]) -> String {
 
 /// The first request-id header present.
 pub fn request_id(headers: &reqwest::header::HeaderMap) -> Option<String> {
-    REQUEST_ID_HEADERS.iter().find_map(|h| {
-        headers
-            .get(*h)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    })
+    // One pass over the (few) headers of the answer rather than a hashed look-up per name.
+    let mut best: Option<(usize, &str)> = None;
+    for (name, value) in headers {
+        if let Some(rank) = REQUEST_ID_HEADERS.iter().position(|h| h == name)
+            && best.is_none_or(|(b, _)| rank < b)
+            && let Ok(value) = value.to_str()
+        {
+            best = Some((rank, value));
+        }
+    }
+    best.map(|(_, value)| value.to_owned())
 }
 
 /// The bank's code and message from an error body, whatever the bank calls them.

@@ -46,6 +46,10 @@ pub struct OperationSpec {
     /// An envelope operation: `{id, params}` in, `{id, result, error}` out, where an `error` in a
     /// 2xx answer is the bank's refusal (BaaS Gateway).
     pub envelope: bool,
+    /// A 2xx answer of this operation is the API's refusal schema ([`ApiSpec::refusal`]), so
+    /// the call path looks for a refusal in it; other answers are looked at only when they do
+    /// not read as their documented type.
+    pub refusal: bool,
 }
 
 /// One parameter of an operation.

@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::time::{Clock, TokioClock};
 
+use reqwest::header::HeaderValue;
 use tokio::sync::watch;
 
 use crate::error::AuthError;
@@ -89,15 +90,39 @@ pub const MAX_TOKEN_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
 /// The shortest lifetime a token is believed to have (`expires_in: 0` is read as one second).
 pub const MIN_TOKEN_LIFETIME: Duration = Duration::from_secs(1);
 
+/// A usable token and the `Authorization` header that sends it, made once per token.
+#[derive(Clone)]
+struct Usable {
+    value: Secret,
+    /// `Bearer <token>`, marked sensitive.
+    header: HeaderValue,
+}
+
+impl Usable {
+    /// The token with its header, or why a header cannot carry it.
+    fn new(value: Secret, url: impl FnOnce() -> String) -> Result<Usable, AuthError> {
+        match HeaderValue::from_str(&format!("Bearer {}", value.expose())) {
+            Ok(mut header) => {
+                header.set_sensitive(true);
+                Ok(Usable { value, header })
+            }
+            Err(_) => Err(AuthError::Malformed {
+                url: url(),
+                message: "`access_token` holds characters an HTTP header cannot carry".into(),
+            }),
+        }
+    }
+}
+
 /// A cached token: when (by the cache's clock) to refresh it, and when it stops being usable.
 struct Cached {
-    value: Secret,
+    token: Usable,
     refresh_at: Instant,
     expires_at: Instant,
 }
 
 /// What a fetch in flight hands every caller waiting for it.
-type Shared = watch::Receiver<Option<Result<Secret, AuthError>>>;
+type Shared = watch::Receiver<Option<Result<Usable, AuthError>>>;
 
 #[derive(Default)]
 struct State {
@@ -202,6 +227,16 @@ impl TokenCache {
     /// A usable token: the cached one, or the result of the one fetch every caller waiting now
     /// shares (see the type's docs).
     pub async fn token(&self) -> Result<Secret, AuthError> {
+        self.usable().await.map(|t| t.value)
+    }
+
+    /// The `Authorization` header for a usable token (`Bearer <token>`, marked sensitive so no
+    /// log shows it), made once per token; the same rules as [`token`](Self::token).
+    pub async fn authorization(&self) -> Result<HeaderValue, AuthError> {
+        self.usable().await.map(|t| t.header)
+    }
+
+    async fn usable(&self) -> Result<Usable, AuthError> {
         let mut waiting = {
             let mut state = self.lock();
             let now = self.inner.clock.now();
@@ -209,7 +244,7 @@ impl TokenCache {
                 .current
                 .as_ref()
                 .filter(|t| now < t.expires_at)
-                .map(|t| (t.value.clone(), now < t.refresh_at));
+                .map(|t| (t.token.clone(), now < t.refresh_at));
             match valid {
                 Some((value, true)) => return Ok(value),
                 Some((value, false)) => {
@@ -269,18 +304,20 @@ impl TokenCache {
             let shared = {
                 let mut state = inner.state.lock().unwrap_or_else(|p| p.into_inner());
                 state.fetching = None;
-                match result {
-                    Ok(fresh) => {
-                        let lifetime = fresh.lifetime.clamp(MIN_TOKEN_LIFETIME, MAX_TOKEN_LIFETIME);
+                let url = || inner.source.token_url();
+                match result.and_then(|fresh| Ok((Usable::new(fresh.value, url)?, fresh.lifetime)))
+                {
+                    Ok((token, lifetime)) => {
+                        let lifetime = lifetime.clamp(MIN_TOKEN_LIFETIME, MAX_TOKEN_LIFETIME);
                         let margin = inner.options.margin.min(lifetime / 2);
                         let expires_at = asked.checked_add(lifetime).unwrap_or(asked);
                         state.current = Some(Cached {
-                            value: fresh.value.clone(),
+                            token: token.clone(),
                             refresh_at: expires_at.checked_sub(margin).unwrap_or(asked),
                             expires_at,
                         });
                         state.failed = None;
-                        Ok(fresh.value)
+                        Ok(token)
                     }
                     Err(error) => {
                         tracing::warn!(%error, "token fetch failed");
@@ -303,8 +340,18 @@ impl TokenCache {
     /// new one. A token another caller already replaced is left alone, so a burst of 401s for the
     /// same stale token causes one refresh, not one per request.
     pub async fn invalidate(&self, rejected: &Secret) {
+        self.invalidate_if(|t| &t.value == rejected);
+    }
+
+    /// [`invalidate`](Self::invalidate) the token an [`authorization`](Self::authorization)
+    /// header carried.
+    pub async fn invalidate_authorization(&self, rejected: &HeaderValue) {
+        self.invalidate_if(|t| t.header == rejected);
+    }
+
+    fn invalidate_if(&self, rejected: impl Fn(&Usable) -> bool) {
         let mut state = self.lock();
-        if state.current.as_ref().is_some_and(|t| &t.value == rejected) {
+        if state.current.as_ref().is_some_and(|t| rejected(&t.token)) {
             state.current = None;
             state.failed = None;
         }

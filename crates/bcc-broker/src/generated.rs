@@ -2326,14 +2326,6 @@ pub mod builder {
                 .and_then(|v| types::RequestBody::try_from(v).map_err(|e| e.to_string()))
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/pre-approved", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2343,7 +2335,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "pre_approved",
@@ -2426,14 +2417,6 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/merchant-post-link", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2443,7 +2426,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "merchant_post_link",
@@ -2524,14 +2506,6 @@ pub mod builder {
                 })
                 .map_err(Error::InvalidRequest)?;
             let url = format!("{}/orders", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2541,7 +2515,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "orders",
@@ -2621,14 +2594,6 @@ pub mod builder {
             let amount = amount.map_err(Error::InvalidRequest)?;
             let partner = partner.map_err(Error::InvalidRequest)?;
             let url = format!("{}/products", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -2639,7 +2604,6 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("amount", &amount))
                 .query(&progenitor_client::QueryParam::new("partner", &partner))
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_products",
@@ -2767,6 +2731,7 @@ pub mod operations {
             parameters: &[],
             body: ::std::option::Option::Some(true),
             envelope: false,
+            refusal: false,
         },
         ::bank_runtime::OperationSpec {
             id: MERCHANT_POST_LINK,
@@ -2777,6 +2742,7 @@ pub mod operations {
             parameters: &[],
             body: ::std::option::Option::Some(true),
             envelope: false,
+            refusal: false,
         },
         ::bank_runtime::OperationSpec {
             id: ORDERS,
@@ -2787,6 +2753,7 @@ pub mod operations {
             parameters: &[],
             body: ::std::option::Option::Some(true),
             envelope: false,
+            refusal: false,
         },
         ::bank_runtime::OperationSpec {
             id: GET_PRODUCTS,
@@ -2810,6 +2777,7 @@ pub mod operations {
             ],
             body: ::std::option::Option::None,
             envelope: false,
+            refusal: false,
         },
     ];
 }

@@ -7531,14 +7531,6 @@ pub mod builder {
             let url = format!(
                 "{}/{}/accounts", client.baseurl, encode_path(& appid.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -7547,7 +7539,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_accounts",
@@ -7637,14 +7628,6 @@ pub mod builder {
                 "{}/{}/accounts/{}", client.baseurl, encode_path(& appid.to_string()),
                 encode_path(& iban.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -7653,7 +7636,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_account",
@@ -7789,14 +7771,6 @@ pub mod builder {
                 "{}/{}/accounts/{}/statement", client.baseurl, encode_path(& appid
                 .to_string()), encode_path(& iban.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -7808,7 +7782,6 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("currency", &currency))
                 .query(&progenitor_client::QueryParam::new("dateFrom", &date_from))
                 .query(&progenitor_client::QueryParam::new("dateTo", &date_to))
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_statement",
@@ -7944,14 +7917,6 @@ pub mod builder {
                 "{}/{}/accounts/{}/statement/v2", client.baseurl, encode_path(& appid
                 .to_string()), encode_path(& iban.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -7963,7 +7928,6 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("currency", &currency))
                 .query(&progenitor_client::QueryParam::new("dateFrom", &date_from))
                 .query(&progenitor_client::QueryParam::new("dateTo", &date_to))
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_statement_v2",
@@ -8067,14 +8031,6 @@ pub mod builder {
             let url = format!(
                 "{}/{}/payments", client.baseurl, encode_path(& appid.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -8085,7 +8041,6 @@ pub mod builder {
                 )
                 .query(&progenitor_client::QueryParam::new("dateFrom", &date_from))
                 .query(&progenitor_client::QueryParam::new("dateTo", &date_to))
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_payments",
@@ -8200,14 +8155,6 @@ pub mod builder {
             let url = format!(
                 "{}/{}/payments", client.baseurl, encode_path(& appid.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -8218,7 +8165,6 @@ pub mod builder {
                 )
                 .json(&body)
                 .query(&progenitor_client::QueryParam::new("type", &type_))
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "create_payment",
@@ -8305,14 +8251,6 @@ pub mod builder {
                 "{}/{}/payments/{}", client.baseurl, encode_path(& appid.to_string()),
                 encode_path(& reference_id.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -8321,7 +8259,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_payment",
@@ -8418,14 +8355,6 @@ pub mod builder {
             let url = format!(
                 "{}/{}/payments/mt", client.baseurl, encode_path(& appid.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -8435,7 +8364,6 @@ pub mod builder {
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
                 .json(&body)
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "create_payment_mt",
@@ -8549,14 +8477,6 @@ pub mod builder {
             let url = format!(
                 "{}/{}/payments/base", client.baseurl, encode_path(& appid.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -8567,7 +8487,6 @@ pub mod builder {
                 )
                 .json(&body)
                 .query(&progenitor_client::QueryParam::new("type", &type_))
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "create_payment_base64",
@@ -8638,14 +8557,6 @@ pub mod builder {
             let url = format!(
                 "{}/{}/messages", client.baseurl, encode_path(& appid.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -8654,7 +8565,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_messages",
@@ -8744,14 +8654,6 @@ pub mod builder {
                 "{}/{}/information/taxpayer/{}", client.baseurl, encode_path(& appid
                 .to_string()), encode_path(& iin.to_string()),
             );
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
             let mut request = client
                 .client
@@ -8760,7 +8662,6 @@ pub mod builder {
                     ::reqwest::header::ACCEPT,
                     ::reqwest::header::HeaderValue::from_static("application/json"),
                 )
-                .headers(header_map)
                 .build()?;
             let info = OperationInfo {
                 operation_id: "get_taxpayer",
@@ -8808,16 +8709,8 @@ pub mod builder {
         pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
             let Self { client } = self;
             let url = format!("{}/healthcheck", client.baseurl,);
-            let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             #[allow(unused_mut)]
-            let mut request = client.client.get(url).headers(header_map).build()?;
+            let mut request = client.client.get(url).build()?;
             let info = OperationInfo {
                 operation_id: "healthcheck",
             };
@@ -8994,6 +8887,7 @@ pub mod operations {
             ],
             body: ::std::option::Option::None,
             envelope: false,
+            refusal: false,
         },
         ::bank_runtime::OperationSpec {
             id: GET_ACCOUNT,
@@ -9017,6 +8911,7 @@ pub mod operations {
             ],
             body: ::std::option::Option::None,
             envelope: false,
+            refusal: false,
         },
         ::bank_runtime::OperationSpec {
             id: GET_STATEMENT,
@@ -9058,6 +8953,7 @@ pub mod operations {
             ],
             body: ::std::option::Option::None,
             envelope: false,
+            refusal: false,
         },
         ::bank_runtime::OperationSpec {
             id: GET_STATEMENT_V2,
@@ -9099,6 +8995,7 @@ pub mod operations {
             ],
             body: ::std::option::Option::None,
             envelope: false,
+            refusal: false,
         },
         ::bank_runtime::OperationSpec {
             id: GET_PAYMENTS,
@@ -9128,6 +9025,7 @@ pub mod operations {
             ],
             body: ::std::option::Option::None,
             envelope: false,
+            refusal: false,
         },
         ::bank_runtime::OperationSpec {
             id: CREATE_PAYMENT,
@@ -9151,6 +9049,7 @@ pub mod operations {
             ],
             body: ::std::option::Option::Some(true),
             envelope: false,
+            refusal: true,
         },
         ::bank_runtime::OperationSpec {
             id: GET_PAYMENT,
@@ -9174,6 +9073,7 @@ pub mod operations {
             ],
             body: ::std::option::Option::None,
             envelope: false,
+            refusal: false,
         },
         ::bank_runtime::OperationSpec {
             id: CREATE_PAYMENT_MT,
@@ -9191,6 +9091,7 @@ pub mod operations {
             ],
             body: ::std::option::Option::Some(true),
             envelope: false,
+            refusal: true,
         },
         ::bank_runtime::OperationSpec {
             id: CREATE_PAYMENT_BASE64,
@@ -9214,6 +9115,7 @@ pub mod operations {
             ],
             body: ::std::option::Option::Some(true),
             envelope: false,
+            refusal: true,
         },
         ::bank_runtime::OperationSpec {
             id: GET_MESSAGES,
@@ -9231,6 +9133,7 @@ pub mod operations {
             ],
             body: ::std::option::Option::None,
             envelope: false,
+            refusal: false,
         },
         ::bank_runtime::OperationSpec {
             id: GET_TAXPAYER,
@@ -9254,6 +9157,7 @@ pub mod operations {
             ],
             body: ::std::option::Option::None,
             envelope: false,
+            refusal: false,
         },
         ::bank_runtime::OperationSpec {
             id: HEALTHCHECK,
@@ -9264,6 +9168,7 @@ pub mod operations {
             parameters: &[],
             body: ::std::option::Option::None,
             envelope: false,
+            refusal: false,
         },
     ];
 }
