@@ -24,6 +24,7 @@ pub fn tokens(path: &Path, api: &str, doc: &Value) -> Result<proc_macro2::TokenS
     let error_codes = error_code_tokens(path, doc)?;
     let merchant_actions = merchant_action_tokens(path, doc)?;
     let refusal = refusal_tokens(path, doc)?;
+    let http_auth = http_auth_tokens(doc);
     let client_id = match doc
         .get(crate::normalize::CLIENT_ID_PATH_PARAMETER)
         .and_then(Value::as_str)
@@ -37,6 +38,7 @@ pub fn tokens(path: &Path, api: &str, doc: &Value) -> Result<proc_macro2::TokenS
             name: #api,
             servers: servers::ALL,
             oauth2: auth::OAUTH2,
+            http_auth: #http_auth,
             signing: signing::SPEC,
             idempotent_operations: retry::IDEMPOTENT_OPERATIONS,
             refusal: #refusal,
@@ -487,6 +489,24 @@ fn auth_tokens(doc: &Value) -> proc_macro2::TokenStream {
             pub const OAUTH2: ::std::option::Option<::bank_runtime::OAuth2Spec> =
                 Some(::bank_runtime::OAuth2Spec { token_url: TOKEN_URL, grant: #grant, scopes: SCOPES });
         }
+    }
+}
+
+/// The document's HTTP authentication (`type: http`, `scheme: basic | bearer`, the first one
+/// declared) as `Some(HttpAuth)`, or `None`.
+fn http_auth_tokens(doc: &Value) -> proc_macro2::TokenStream {
+    let scheme = doc
+        .pointer("/components/securitySchemes")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|m| m.values())
+        .filter(|s| s.get("type").and_then(Value::as_str) == Some("http"))
+        .find_map(|s| s.get("scheme").and_then(Value::as_str))
+        .map(str::to_ascii_lowercase);
+    match scheme.as_deref() {
+        Some("basic") => quote! { ::std::option::Option::Some(::bank_runtime::HttpAuth::Basic) },
+        Some("bearer") => quote! { ::std::option::Option::Some(::bank_runtime::HttpAuth::Bearer) },
+        _ => quote! { ::std::option::Option::None },
     }
 }
 

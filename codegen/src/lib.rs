@@ -32,6 +32,7 @@ mod output;
 pub mod overlay;
 pub mod paths;
 pub mod refs;
+pub mod registry;
 pub mod shapes;
 pub mod structure;
 pub mod surface;
@@ -328,6 +329,10 @@ pub fn generate(root: &Path, names: &[String]) -> Result<Vec<(String, Timings, V
         let files = generate_api(api, &mut timings)?;
         out.push((api.name.clone(), timings, files));
     }
+    // The registry lists every API, whichever were selected.
+    let mut timings = Timings::default();
+    let registry = timings.time("registry", || registry::files(&apis))?;
+    out.push(("bank-apis".to_owned(), timings, registry));
     Ok(out)
 }
 

@@ -2,7 +2,8 @@
 //!
 //! It writes `specs/<api>/` (the document as received, `api.toml`, `SOURCE.md` to fill in, an
 //! empty fixes overlay, `known-quirks.yaml` with the document's own example contradictions) and
-//! `crates/<api>/` (the hand-written `src/lib.rs`, a CHANGELOG, and everything `generate` makes).
+//! `crates/<api>/` (the hand-written `src/lib.rs`, a CHANGELOG, and everything `generate` makes),
+//! and the API's row in the registry (`crates/bank-apis/`).
 //! Generation runs on a scratch copy first, so a document the generator refuses writes nothing;
 //! after writing, `cargo check -p <api>` (all targets and features: the typed mocks too) must
 //! pass, or every new file is removed again (and `Cargo.lock` restored): the workspace builds
@@ -200,9 +201,26 @@ fn new(root: &Path, args: &[String]) -> Result<(), String> {
         ),
     });
 
+    // The registry of APIs (crates/bank-apis) gains the new one's row.
+    let mut all = bank_codegen::discover(&root.join("specs")).map_err(|e| e.to_string())?;
+    all.push(api.clone());
+    all.sort_by(|a, b| a.name.cmp(&b.name));
+    let registry = bank_codegen::registry::files(&all).map_err(|e| e.to_string())?;
+    let registry_before: Vec<(PathBuf, Option<Vec<u8>>)> = registry
+        .iter()
+        .map(|f| (f.path.clone(), std::fs::read(root.join(&f.path)).ok()))
+        .collect();
+    files.extend(registry);
+
     let lock = std::fs::read(root.join("Cargo.lock")).ok();
     let result = write_and_check(root, name, &files, check);
     if result.is_err() {
+        for (path, content) in &registry_before {
+            let _ = match content {
+                Some(content) => std::fs::write(root.join(path), content),
+                None => std::fs::remove_file(root.join(path)),
+            };
+        }
         // Everything `new` created goes again: both folders did not exist before it ran.
         let _ = std::fs::remove_dir_all(root.join("specs").join(name));
         let _ = std::fs::remove_dir_all(root.join("crates").join(name));
@@ -227,7 +245,9 @@ fn write_and_check(
     check: bool,
 ) -> Result<(), String> {
     let written = bank_codegen::write(root, files).map_err(|e| e.to_string())?;
-    println!("wrote {written} file(s) under specs/{name}/ and crates/{name}/");
+    println!(
+        "wrote {written} file(s) under specs/{name}/, crates/{name}/ and the registry (crates/bank-apis/)"
+    );
     crate::print_choices(files);
     if !check {
         return Ok(());

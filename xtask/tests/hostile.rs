@@ -83,6 +83,7 @@ impl Arena {
         let allowed = |path: &Path| {
             let rel = path.strip_prefix(&ws).expect("inside");
             rel == Path::new("Cargo.lock")
+                || rel.starts_with("crates/bank-apis")
                 || apis.iter().any(|api| {
                     rel.starts_with(Path::new("specs").join(api))
                         || rel.starts_with(Path::new("crates").join(api))

@@ -41,6 +41,12 @@ fn copy_tree(from: &Path, to: &Path) {
             }
         }
     }
+    // The registry of APIs, generated from all of them.
+    std::fs::create_dir_all(to.join("crates/bank-apis/src")).expect("registry dir");
+    for file in ["Cargo.toml", "src/lib.rs"] {
+        let path = Path::new("crates/bank-apis").join(file);
+        std::fs::copy(from.join(&path), to.join(&path)).expect("copy");
+    }
 }
 
 /// The built xtask run in `dir` as a user would run the binary there (no cargo around it).

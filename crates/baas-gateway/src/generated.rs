@@ -4392,6 +4392,7 @@ pub const SPEC: ::bank_runtime::ApiSpec = ::bank_runtime::ApiSpec {
     name: "baas-gateway",
     servers: servers::ALL,
     oauth2: auth::OAUTH2,
+    http_auth: ::std::option::Option::Some(::bank_runtime::HttpAuth::Basic),
     signing: signing::SPEC,
     idempotent_operations: retry::IDEMPOTENT_OPERATIONS,
     refusal: None,

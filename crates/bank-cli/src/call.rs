@@ -29,10 +29,7 @@ pub async fn run(matches: &ArgMatches) -> Result<String, Failure> {
     let (api_name, api_matches) = matches
         .subcommand()
         .ok_or_else(|| "name an API (bank --help)".to_owned())?;
-    let api = apis::ALL
-        .into_iter()
-        .find(|a| a.spec.name == api_name)
-        .ok_or_else(|| format!("no API `{api_name}`"))?;
+    let api = bank_apis::find(api_name).ok_or_else(|| format!("no API `{api_name}`"))?;
     let (op_name, op_matches) = api_matches
         .subcommand()
         .ok_or_else(|| format!("name an operation (bank {api_name} --help)"))?;

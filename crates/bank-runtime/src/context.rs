@@ -44,7 +44,8 @@ struct Inner {
     retry: RetryPolicy,
     signing: Option<Signing>,
     sleeper: Arc<dyn Sleeper>,
-    basic: Option<HeaderValue>,
+    /// A fixed `Authorization` (Basic, or a bearer token the caller holds).
+    authorization: Option<HeaderValue>,
     deadline: Option<std::time::Duration>,
     client_id: Option<String>,
 }
@@ -145,7 +146,7 @@ impl Context {
             retry: RetryPolicy::default(),
             signing: None,
             sleeper: Arc::new(TokioSleep),
-            basic: None,
+            authorization: None,
             deadline: None,
             client_id: None,
         }
@@ -318,8 +319,8 @@ impl Context {
         progress: &Progress,
     ) -> Result<Answer, BankError> {
         let api = self.inner.api;
-        if let Some(basic) = &self.inner.basic {
-            request.headers_mut().insert(AUTHORIZATION, basic.clone());
+        if let Some(fixed) = &self.inner.authorization {
+            request.headers_mut().insert(AUTHORIZATION, fixed.clone());
         }
         let must_sign = self
             .inner
@@ -610,7 +611,7 @@ pub struct ContextBuilder {
     retry: RetryPolicy,
     signing: Option<Signing>,
     sleeper: Arc<dyn Sleeper>,
-    basic: Option<HeaderValue>,
+    authorization: Option<HeaderValue>,
     deadline: Option<std::time::Duration>,
     client_id: Option<String>,
 }
@@ -631,6 +632,17 @@ impl ContextBuilder {
         self
     }
 
+    /// Authenticate every request with a bearer token the caller holds (`Authorization: Bearer`,
+    /// set on each request, marked sensitive). Check the token first (`HeaderValue::from_str`):
+    /// one no header can carry is not set.
+    pub fn bearer(mut self, token: &Secret) -> Self {
+        if let Ok(mut value) = HeaderValue::from_str(&format!("Bearer {}", token.expose())) {
+            value.set_sensitive(true);
+            self.authorization = Some(value);
+        }
+        self
+    }
+
     /// Authenticate every request with HTTP Basic `login:password` (set on each request, marked
     /// sensitive, so any reqwest client can carry it and no log shows it).
     pub fn basic_auth(mut self, login: &str, password: &Secret) -> Self {
@@ -639,7 +651,7 @@ impl ContextBuilder {
             .encode(format!("{login}:{}", password.expose()));
         if let Ok(mut value) = HeaderValue::from_str(&format!("Basic {encoded}")) {
             value.set_sensitive(true);
-            self.basic = Some(value);
+            self.authorization = Some(value);
         }
         self
     }
@@ -702,7 +714,7 @@ impl ContextBuilder {
                 retry,
                 signing: self.signing,
                 sleeper: self.sleeper,
-                basic: self.basic,
+                authorization: self.authorization,
                 deadline: self.deadline,
                 client_id: self.client_id,
             }),

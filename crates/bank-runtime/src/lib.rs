@@ -34,10 +34,27 @@ pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use signing::{BodySigner, SignError, SignFuture, Signing};
 pub use spec::{
-    ApiSpec, Grant, OAuth2Spec, OperationSpec, ParameterSpec, RefusalSpec, SigningSpec,
+    ApiSpec, Grant, HttpAuth, OAuth2Spec, OperationSpec, ParameterSpec, RefusalSpec, SigningSpec,
 };
 pub use time::{Clock, InstantSleep, ManualClock, Sleeper, SystemClock, TokioClock, TokioSleep};
 pub use token::{AccessToken, TokenCache, TokenOptions, TokenSource};
+
+/// A generated API client (every generated crate's `Client`, through [`client_hooks!`]): what
+/// code over any API needs to build one and to call it by operation — the facade's generic
+/// builder, the CLI.
+pub trait GeneratedClient: Sized {
+    /// The API's facts, generated from its document.
+    const SPEC: &'static ApiSpec;
+    /// A client calling `base_url` with `http`, every call through `context` (token, signing,
+    /// retries, deadline).
+    fn from_parts(base_url: &str, http: reqwest::Client, context: Context) -> Self;
+    /// The base URL it calls.
+    fn base_url(&self) -> &str;
+    /// Its HTTP client.
+    fn http(&self) -> &reqwest::Client;
+    /// Its context.
+    fn context(&self) -> &Context;
+}
 
 #[doc(hidden)]
 pub use progenitor_client as __progenitor_client;
@@ -55,6 +72,30 @@ macro_rules! client_hooks {
     ($client:ty) => {
         /// The name of this API in logs and errors (`SPEC.name`).
         pub const API: &str = SPEC.name;
+
+        impl $crate::GeneratedClient for $client {
+            const SPEC: &'static $crate::ApiSpec = &SPEC;
+
+            fn from_parts(
+                base_url: &str,
+                http: $crate::__reqwest::Client,
+                context: $crate::Context,
+            ) -> Self {
+                <$client>::new_with_client(base_url, http, context)
+            }
+
+            fn base_url(&self) -> &str {
+                $crate::__progenitor_client::ClientInfo::baseurl(self)
+            }
+
+            fn http(&self) -> &$crate::__reqwest::Client {
+                $crate::__progenitor_client::ClientInfo::client(self)
+            }
+
+            fn context(&self) -> &$crate::Context {
+                $crate::__progenitor_client::ClientInfo::inner(self)
+            }
+        }
 
         impl $crate::__progenitor_client::ClientHooks<$crate::Context> for $client {
             async fn pre<E>(

@@ -12,6 +12,9 @@ pub struct ApiSpec {
     pub servers: &'static [(&'static str, &'static str)],
     /// The OAuth2 flow, when the document declares one.
     pub oauth2: Option<OAuth2Spec>,
+    /// HTTP authentication (`type: http`), when the document declares it (an OAuth2 flow, when
+    /// there is one too, is what clients use for calls).
+    pub http_auth: Option<HttpAuth>,
     /// Which request bodies are signed, when any are.
     pub signing: Option<SigningSpec>,
     /// Operations other than GET that are safe to repeat (`x-idempotent`), by method name.
@@ -121,6 +124,15 @@ pub enum Grant {
     ClientCredentials,
     /// `password`: the client plus a user's login and password.
     Password,
+}
+
+/// An HTTP authentication scheme a document declares (`type: http`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HttpAuth {
+    /// `scheme: basic`: a login and password on every request.
+    Basic,
+    /// `scheme: bearer`: a token the caller holds, on every request.
+    Bearer,
 }
 
 /// Which request bodies are signed, and in which header.

@@ -4,9 +4,7 @@
 //! [`BankError`]; a gateway `error` is [`ErrorKind::Bank`] with the bank's code, typed by
 //! [`ErrorCode::of`].
 
-use bank_runtime::{
-    ApiSpec, BankError, ClientCredentials, Context, ErrorKind, PasswordGrant, Secret, TokenCache,
-};
+use bank_runtime::{ApiSpec, BankError, ClientCredentials, ErrorKind, Secret};
 use progenitor_client::ClientInfo;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderValue};
 use serde::Serialize;
@@ -75,37 +73,25 @@ impl Api for Baas {
         Credentials::new(key, secret, user, password)
     }
 
+    fn into_generic(credentials: Credentials) -> crate::generic::Credentials {
+        let Credentials {
+            consumer,
+            username,
+            password,
+        } = credentials;
+        crate::generic::Credentials::Password {
+            client: consumer,
+            username,
+            password,
+        }
+    }
+
     fn build(builder: Builder<Self>) -> Result<BaasClient, BuildError> {
-        let api = Self::SPEC.name;
-        let credentials = builder.credentials_or_error()?;
-        let base = builder.environment_or_error()?.base_url(Self::SPEC)?;
-        let oauth2 = Self::SPEC.oauth2.ok_or(BuildError::Missing {
-            api,
-            what: "an OAuth2 flow in the spec",
-        })?;
-        let token_url = builder
-            .token_url
-            .clone()
-            .unwrap_or_else(|| oauth2.token_url_on(&base));
-        let http = builder.http.client()?;
-        let grant = PasswordGrant::new(
-            http.clone(),
-            token_url,
-            credentials.consumer,
-            credentials.username,
-            credentials.password,
-        );
-        let context = Context::for_api(Self::SPEC)
-            .auth(TokenCache::with_options(
-                grant,
-                builder.http.token,
-                bank_runtime::TokioClock,
-            ))
-            .retry(builder.http.retry.clone())
-            .deadline(builder.http.deadline)
-            .build();
+        let credentials = Self::into_generic(builder.credentials_or_error()?);
+        let (base, http, context) =
+            crate::generic::parts(Self::SPEC, &builder.settings(), credentials)?;
         Ok(BaasClient {
-            client: gateway::Client::new_with_client(&base, http, context),
+            client: gateway::Client::new_with_client(&base, http, context.build()),
         })
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 #[cfg(feature = "bcc-financial")]
 use bank_runtime::BodySigner;
-use bank_runtime::{ApiSpec, ClientCredentials, ClientCredentialsGrant, Context, TokenCache};
+use bank_runtime::{ApiSpec, ClientCredentials};
 
 use crate::builder::{Api, Builder, Sealed};
 use crate::config::BuildError;
@@ -31,43 +31,16 @@ const CLIENT_VARIABLES: &[(&str, &str)] = &[
     ("CLIENT_SECRET", "the client secret BCC issued"),
 ];
 
-/// The base URL, HTTP client and context of a BCC builder (OAuth2 client credentials; `api` is a
-/// generated crate's `SPEC`: servers, OAuth2 flow, idempotent and signed operations).
+/// The base URL, HTTP client and context of a BCC builder: the generic ones
+/// ([`crate::generic::parts`]) with OAuth2 client credentials, as both documents declare.
 fn context<A: Api<Credentials = ClientCredentials>>(
     builder: &Builder<A>,
-    api: &'static ApiSpec,
 ) -> Result<(String, reqwest::Client, bank_runtime::ContextBuilder), BuildError> {
-    let credentials = builder.credentials_or_error()?;
-    let base = builder.environment_or_error()?.base_url(api)?;
-    let oauth2 = api.oauth2.ok_or(BuildError::Missing {
-        api: api.name,
-        what: "an OAuth2 flow in the spec",
-    })?;
-    let http = builder.http.client()?;
-    let token_url = builder
-        .token_url
-        .clone()
-        .unwrap_or_else(|| oauth2.token_url_on(&base));
-    let scope = builder
-        .scope
-        .clone()
-        .unwrap_or_else(|| oauth2.scopes.join(" "));
-    let mut context = Context::for_api(api)
-        .retry(builder.http.retry.clone())
-        .deadline(builder.http.deadline);
-    if api.client_id_path_parameter.is_some() {
-        context = context.client_id(credentials.client_id.clone());
-    }
-    let grant = ClientCredentialsGrant::new(http.clone(), token_url, scope, credentials);
-    Ok((
-        base,
-        http,
-        context.auth(TokenCache::with_options(
-            grant,
-            builder.http.token,
-            bank_runtime::TokioClock,
-        )),
-    ))
+    crate::generic::parts(
+        A::SPEC,
+        &builder.settings(),
+        A::into_generic(builder.credentials_or_error()?),
+    )
 }
 
 /// Smart Online Broker (installments, pre-approved loans): `Broker::builder()` or
@@ -90,8 +63,12 @@ impl Api for Broker {
         credentials_from(values)
     }
 
+    fn into_generic(credentials: ClientCredentials) -> crate::generic::Credentials {
+        crate::generic::Credentials::Client(credentials)
+    }
+
     fn build(builder: Builder<Self>) -> Result<bcc_broker::Client, BuildError> {
-        let (base, http, context) = context(&builder, Self::SPEC)?;
+        let (base, http, context) = context(&builder)?;
         Ok(bcc_broker::Client::new_with_client(
             &base,
             http,
@@ -133,14 +110,16 @@ impl Api for Financial {
         credentials_from(values)
     }
 
+    fn into_generic(credentials: ClientCredentials) -> crate::generic::Credentials {
+        crate::generic::Credentials::Client(credentials)
+    }
+
     /// Without a signer the client reads accounts, statements and messages; a payment then
     /// fails with [`ErrorKind::Signing`](bank_runtime::ErrorKind::Signing) naming what to set,
     /// before anything is sent.
     fn build(builder: Builder<Self>) -> Result<bcc_financial::Client, BuildError> {
-        let (base, http, mut context) = context(&builder, Self::SPEC)?;
-        if let Some(signer) = builder.signer.clone() {
-            context = context.signer(signer);
-        }
+        // The signer, when given, is in the builder's settings.
+        let (base, http, context) = context(&builder)?;
         Ok(bcc_financial::Client::new_with_client(
             &base,
             http,

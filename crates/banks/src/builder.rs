@@ -32,6 +32,9 @@ pub trait Api: sealed::Sealed + Sized {
     /// in the same order.
     #[doc(hidden)]
     fn credentials_from(values: Vec<String>) -> Self::Credentials;
+    /// The credentials as the generic kinds ([`generic::Credentials`](crate::generic::Credentials)).
+    #[doc(hidden)]
+    fn into_generic(credentials: Self::Credentials) -> crate::generic::Credentials;
     /// Build the client.
     #[doc(hidden)]
     fn build(builder: Builder<Self>) -> Result<Self::Client, BuildError>;
@@ -139,7 +142,45 @@ impl<A: Api> Builder<A> {
     ///
     /// A missing or unreadable variable is a [`BuildError`] naming it.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, BuildError> {
-        let prefix = env_prefix(A::SPEC);
+        let read = Lookup::read(A::SPEC, A::CREDENTIAL_VARIABLES, &lookup)?;
+        Ok(Builder {
+            credentials: Some(A::credentials_from(read.credentials)),
+            environment: Some(read.environment),
+            token_url: read.token_url,
+            scope: read.scope,
+            http: read.http,
+            signer: read.signer,
+        })
+    }
+
+    /// The credentials, or the error that says they are missing.
+    pub(crate) fn credentials_or_error(&self) -> Result<A::Credentials, BuildError> {
+        self.credentials.clone().ok_or(BuildError::Missing {
+            api: A::SPEC.name,
+            what: "credentials",
+        })
+    }
+}
+
+/// The settings environment variables give an API (see [`Builder::from_lookup`]).
+pub(crate) struct Lookup {
+    /// The credential variables' values, in the order asked for.
+    pub(crate) credentials: Vec<String>,
+    pub(crate) environment: Environment,
+    pub(crate) token_url: Option<String>,
+    pub(crate) scope: Option<String>,
+    pub(crate) http: HttpConfig,
+    pub(crate) signer: Option<Arc<dyn BodySigner>>,
+}
+
+impl Lookup {
+    /// Read the variables of `spec` (prefix [`env_prefix`]) with these credential variables.
+    pub(crate) fn read(
+        spec: &'static ApiSpec,
+        credential_variables: &[(&str, &'static str)],
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Lookup, BuildError> {
+        let prefix = env_prefix(spec);
         let var = |suffix: &str| -> (String, Option<String>) {
             let name = format!("{prefix}_{suffix}");
             let value = lookup(&name).filter(|v| !v.is_empty());
@@ -151,9 +192,9 @@ impl<A: Api> Builder<A> {
                 (variable, None) => Err(BuildError::MissingVariable { variable, what }),
             }
         };
-        let mut values = Vec::new();
-        for (suffix, what) in A::CREDENTIAL_VARIABLES {
-            values.push(required(suffix, what)?);
+        let mut credentials = Vec::new();
+        for (suffix, what) in credential_variables {
+            credentials.push(required(suffix, what)?);
         }
         let text = required(
             "ENVIRONMENT",
@@ -183,33 +224,32 @@ impl<A: Api> Builder<A> {
             http.timeout = timeout;
         }
         http.deadline = seconds("DEADLINE_SECS")?;
-        let mut builder = Builder::<A>::default()
-            .credentials(A::credentials_from(values))
-            .environment(environment)
-            .http(http);
-        builder.token_url = var("TOKEN_URL").1;
-        builder.scope = var("SCOPE").1;
         #[cfg(feature = "jws")]
-        if A::SPEC.signing.is_some() {
-            builder.signer = signer_from_env(&var("SIGNING_KEY"), &var("SIGNING_CERT"))?;
+        let signer = match spec.signing {
+            Some(_) => signer_from_env(&var("SIGNING_KEY"), &var("SIGNING_CERT"))?,
+            None => None,
+        };
+        #[cfg(not(feature = "jws"))]
+        let signer = None;
+        Ok(Lookup {
+            credentials,
+            environment,
+            token_url: var("TOKEN_URL").1,
+            scope: var("SCOPE").1,
+            http,
+            signer,
+        })
+    }
+
+    /// These settings as a builder's.
+    pub(crate) fn as_settings(&self) -> crate::generic::Settings<'_> {
+        crate::generic::Settings {
+            environment: Some(&self.environment),
+            token_url: self.token_url.as_deref(),
+            scope: self.scope.as_deref(),
+            http: &self.http,
+            signer: self.signer.as_ref(),
         }
-        Ok(builder)
-    }
-
-    /// The environment, or the error that says it is missing.
-    pub(crate) fn environment_or_error(&self) -> Result<&Environment, BuildError> {
-        self.environment.as_ref().ok_or(BuildError::Missing {
-            api: A::SPEC.name,
-            what: "the environment (Environment::Production, ::Test, ::AlternativeProduction or ::Custom(url))",
-        })
-    }
-
-    /// The credentials, or the error that says they are missing.
-    pub(crate) fn credentials_or_error(&self) -> Result<A::Credentials, BuildError> {
-        self.credentials.clone().ok_or(BuildError::Missing {
-            api: A::SPEC.name,
-            what: "credentials",
-        })
     }
 }
 

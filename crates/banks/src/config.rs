@@ -156,4 +156,22 @@ pub enum BuildError {
     /// The HTTP client could not be built.
     #[error("HTTP client: {0}")]
     Http(String),
+    /// The credentials are not of the kind the API's document declares.
+    #[error("{api}: the document asks for {expected} credentials, these are {given}")]
+    WrongCredentials {
+        /// The API.
+        api: &'static str,
+        /// What the document declares (`OAuth2 client credentials`, `HTTP Basic`, …).
+        expected: &'static str,
+        /// What was given.
+        given: &'static str,
+    },
+    /// The credentials cannot be used as they are.
+    #[error("{api}: {message}")]
+    InvalidCredentials {
+        /// The API.
+        api: &'static str,
+        /// What is wrong (never the credentials themselves).
+        message: String,
+    },
 }

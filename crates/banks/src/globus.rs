@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use bank_runtime::{ApiSpec, CallbackError, Context, Secret};
+use bank_runtime::{ApiSpec, CallbackError, Secret};
 use globus_cfront::types::OrderState;
 
 use crate::builder::{Api, Builder, Sealed};
@@ -56,18 +56,19 @@ impl Api for Cfront {
         )
     }
 
+    fn into_generic(credentials: Credentials) -> crate::generic::Credentials {
+        let Credentials { login, password } = credentials;
+        crate::generic::Credentials::Basic { login, password }
+    }
+
     fn build(builder: Builder<Self>) -> Result<cfront::Client, BuildError> {
-        let credentials = builder.credentials_or_error()?;
-        let base = builder.environment_or_error()?.base_url(Self::SPEC)?;
-        let http = builder.http.client()?;
+        let credentials = Self::into_generic(builder.credentials_or_error()?);
+        let (base, http, context) =
+            crate::generic::parts(Self::SPEC, &builder.settings(), credentials)?;
         Ok(cfront::Client::new_with_client(
             &base,
             http,
-            Context::for_api(Self::SPEC)
-                .basic_auth(&credentials.login, &credentials.password)
-                .retry(builder.http.retry.clone())
-                .deadline(builder.http.deadline)
-                .build(),
+            context.build(),
         ))
     }
 }

@@ -197,6 +197,7 @@ mod builder;
 pub mod callbacks;
 mod config;
 pub mod failures;
+pub mod generic;
 #[cfg(feature = "globus")]
 pub mod globus;
 #[cfg(feature = "test-util")]
@@ -213,6 +214,7 @@ pub use bank_runtime::{
 };
 pub use builder::{Api, Builder, env_prefix};
 pub use config::{BuildError, Environment, HttpConfig};
+pub use generic::Generic;
 
 /// JWS signing (RS256, ES256, external signers). The default profile is the message form BCC's
 /// document defines (unprotected header); RFC 7515 with a protected header is the alternative.

@@ -2644,6 +2644,7 @@ pub const SPEC: ::bank_runtime::ApiSpec = ::bank_runtime::ApiSpec {
     name: "bcc-broker",
     servers: servers::ALL,
     oauth2: auth::OAUTH2,
+    http_auth: ::std::option::Option::None,
     signing: signing::SPEC,
     idempotent_operations: retry::IDEMPOTENT_OPERATIONS,
     refusal: None,

@@ -8747,6 +8747,7 @@ pub const SPEC: ::bank_runtime::ApiSpec = ::bank_runtime::ApiSpec {
     name: "bcc-financial",
     servers: servers::ALL,
     oauth2: auth::OAUTH2,
+    http_auth: ::std::option::Option::None,
     signing: signing::SPEC,
     idempotent_operations: retry::IDEMPOTENT_OPERATIONS,
     refusal: Some(::bank_runtime::RefusalSpec {
