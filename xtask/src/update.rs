@@ -264,6 +264,12 @@ fn update(root: &Path, args: &[String]) -> Result<(), String> {
         }
 
         let mut files: Vec<OutputFile> = generated;
+        // The registry's requirement on the crate follows its new version.
+        let mut all = bank_codegen::discover(&root.join("specs")).map_err(|e| e.to_string())?;
+        for listed in all.iter_mut().filter(|a| a.name == api.name) {
+            *listed = staged.clone();
+        }
+        files.extend(bank_codegen::registry::files(&all).map_err(|e| e.to_string())?);
         let spec_rel = PathBuf::from("specs").join(&api.name);
         files.push(OutputFile {
             path: spec_rel.join("previous").join(&api.config.api.document),

@@ -184,7 +184,7 @@ fn each_fact_list_has_one_home() {
         (
             "the sandbox's BCC token path",
             "\"/oauth/token\"",
-            "crates/sandbox/src/spec.rs",
+            "crates/sandbox/src/auth.rs",
         ),
         (
             "BaaS operation ids",

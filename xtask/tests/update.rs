@@ -42,6 +42,7 @@ fn tree() -> tempfile::TempDir {
             "openapi.json",
             "published.json",
             "src/generated.rs",
+            "src/lib.rs",
         ] {
             if from.join(file).exists() {
                 std::fs::copy(from.join(file), to.join(file)).expect("copy");

@@ -30,6 +30,7 @@ fn env(s: &Sandbox, bank: Bank) -> Vec<(String, String)> {
         Bank::Financial => variables::<banks::bcc::Financial>(),
         Bank::Globus => variables::<banks::globus::Cfront>(),
         Bank::Baas => variables::<banks::baas::Baas>(),
+        other => panic!("these tests cover the hand-written APIs, not {other}"),
     };
     let prefix = banks::env_prefix(bank.api());
     let mut set = |suffix: &str, value: String| vars.push((format!("{prefix}_{suffix}"), value));

@@ -9,6 +9,7 @@
 //! - [`environments`]: the `x-environment` names of servers.
 //! - [`formats`]: the string formats the banks use (`date`, `dd-MM-yyyy`, …): layout, parser,
 //!   Rust type and sample, in one table.
+//! - [`sample`]: a value made to fit a schema (answers a document gives no example of).
 //! - [`status`]: what a response key (`200`, `4XX`, `default`) means.
 //! - [`quirks`]: a `format` the document's own example contradicts.
 //! - [`validate`]: a value against a Schema Object, each violation located in the value and in the
@@ -27,6 +28,7 @@ pub mod operations;
 pub mod pointer;
 pub mod quirks;
 pub mod refs;
+pub mod sample;
 pub mod status;
 pub mod validate;
 pub mod walk;

@@ -102,7 +102,7 @@ pub fn form(body: &[u8]) -> Vec<(String, String)> {
 /// Issue a token: expired ones are dropped first, and a client holding `[limits]
 /// tokens_per_client` live tokens of this API loses its oldest (so tokens are bounded by the
 /// configured clients times that limit).
-fn issue(shared: &dyn Host, bank: Bank, subject: &str) -> (String, u64) {
+pub(crate) fn issue(shared: &dyn Host, bank: Bank, subject: &str) -> (String, u64) {
     let token = format!("sbx-{}", uuid::Uuid::new_v4().simple());
     let lifetime = shared.config().token_lifetime_secs;
     let now = shared.now_ms();
@@ -137,6 +137,10 @@ fn issue(shared: &dyn Host, bank: Bank, subject: &str) -> (String, u64) {
     });
     (token, lifetime)
 }
+
+/// Where the sandbox serves BCC's token endpoint under each BCC API's prefix (the bank's own is on
+/// another host, the documents' absolute token URL).
+pub const BCC_TOKEN_PATH: &str = "/oauth/token";
 
 /// BCC `POST …/oauth/token`: `grant_type=client_credentials`, client id and secret as Basic or
 /// as form fields.
@@ -206,6 +210,106 @@ pub fn baas_token(shared: &dyn Host, headers: &HeaderMap, body: &Value) -> Resul
     )
 }
 
+/// The fields of a token request: form-encoded, or a JSON object of strings.
+fn token_fields(body: &[u8]) -> Vec<(String, String)> {
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => map
+            .into_iter()
+            .filter_map(|(k, v)| v.as_str().map(|v| (k, v.to_owned())))
+            .collect(),
+        _ => form(body),
+    }
+}
+
+/// Who asks for a token at a generic API's token route: the Basic user, or the body's
+/// `client_id`.
+pub fn generic_client(headers: &HeaderMap, body: &[u8]) -> Option<String> {
+    basic(headers).map(|(id, _)| id).or_else(|| {
+        token_fields(body)
+            .into_iter()
+            .find(|(name, _)| name == "client_id")
+            .map(|(_, id)| id)
+    })
+}
+
+/// A token at the token route of an API served by the generic simulation, by the grant its
+/// document declares: `client_credentials` (the client as Basic or `client_id` /
+/// `client_secret`), or `password` (the client as Basic, `username` and `password`); the body
+/// form-encoded or JSON; the accounts of `[generic]`.
+pub fn generic_token(
+    shared: &dyn Host,
+    bank: Bank,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Value, Denied> {
+    let Some(oauth2) = bank.api().oauth2 else {
+        return Err(Denied::client(
+            "this API's document declares no OAuth2 flow",
+        ));
+    };
+    let fields = token_fields(body);
+    let field = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let grant = match oauth2.grant {
+        bank_runtime::Grant::ClientCredentials => "client_credentials",
+        bank_runtime::Grant::Password => "password",
+    };
+    if field("grant_type").as_deref() != Some(grant) {
+        return Err(Denied {
+            status: 400,
+            challenge: String::new(),
+            error: "unsupported_grant_type",
+            description: format!("grant_type must be {grant}"),
+        });
+    }
+    let config = &shared.config().generic;
+    let (id, secret) = basic(headers)
+        .or_else(|| Some((field("client_id")?, field("client_secret")?)))
+        .ok_or_else(|| {
+            Denied::client("client credentials missing (Basic or client_id/client_secret)")
+        })?;
+    if !known(&config.clients, &id, &secret) {
+        return Err(Denied::client("unknown client or wrong secret"));
+    }
+    let subject = match oauth2.grant {
+        bank_runtime::Grant::ClientCredentials => id,
+        bank_runtime::Grant::Password => {
+            let (user, password) = (field("username"), field("password"));
+            match (user, password) {
+                (Some(user), Some(password)) if known(&config.users, &user, &password) => user,
+                _ => {
+                    return Err(Denied {
+                        status: 400,
+                        challenge: String::new(),
+                        error: "invalid_grant",
+                        description: "wrong username or password".into(),
+                    });
+                }
+            }
+        }
+    };
+    let (token, lifetime) = issue(shared, bank, &subject);
+    Ok(json!({"access_token": token, "token_type": "Bearer", "expires_in": lifetime}))
+}
+
+/// A bearer token from `accepted` (an API whose document declares `scheme: bearer`: the caller
+/// holds its token); the subject is `bearer`.
+pub fn static_bearer(headers: &HeaderMap, accepted: &[String]) -> Result<String, Denied> {
+    let value = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    match value.strip_prefix("Bearer ") {
+        Some(token) if accepted.iter().any(|t| t == token) => Ok("bearer".to_owned()),
+        Some(_) => Err(Denied::token("The token is not one this sandbox accepts.")),
+        None => Err(Denied {
+            status: 401,
+            challenge: "Bearer".into(),
+            error: "invalid_request",
+            description: "Full authentication is required".into(),
+        }),
+    }
+}
+
 /// HTTP Basic with one of `accepted` logins; the login on success.
 pub fn basic_login(
     headers: &HeaderMap,
@@ -256,7 +360,7 @@ pub fn bearer(
     let found = shared.read(|tokens: &Tokens| tokens.get(token).cloned());
     match found {
         None => Err(Denied::token("The token is malformed or invalid.")),
-        Some(t) if t.bank != bank && !(is_bcc(t.bank) && is_bcc(bank)) => {
+        Some(t) if !t.bank.shares_tokens_with(bank) => {
             Err(Denied::token("The token was issued for another API."))
         }
         Some(t) if t.expires_at_ms <= shared.now_ms() => {
@@ -264,8 +368,4 @@ pub fn bearer(
         }
         Some(t) => Ok(t.subject),
     }
-}
-
-fn is_bcc(b: Bank) -> bool {
-    matches!(b, Bank::Broker | Bank::Financial)
 }

@@ -22,6 +22,8 @@ pub struct Config {
     pub globus: GlobusConfig,
     /// BaaS Gateway.
     pub baas: BaasConfig,
+    /// The accounts of every API served by the generic simulation (no hand-written module).
+    pub generic: GenericConfig,
     /// Faults applied to every request (a request's `x-sandbox-fault` header adds its own).
     pub faults: FaultConfig,
     /// How callbacks and postLinks are delivered.
@@ -49,6 +51,7 @@ impl Default for Config {
             bcc: BccConfig::default(),
             globus: GlobusConfig::default(),
             baas: BaasConfig::default(),
+            generic: GenericConfig::default(),
             faults: FaultConfig::default(),
             callbacks: CallbackConfig::default(),
             record_exchanges: false,
@@ -56,6 +59,33 @@ impl Default for Config {
             server: ServerConfig::default(),
             limits: Limits::default(),
             state: StateConfig::default(),
+        }
+    }
+}
+
+/// The accounts of the APIs served by the generic simulation, by the authentication their
+/// documents declare (the same test values the facade's `banks::testing` uses).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct GenericConfig {
+    /// OAuth2 `(client id, client secret)` pairs (client credentials; the client of a password
+    /// grant).
+    pub clients: Vec<Credential>,
+    /// OAuth2 password grant `(username, password)` pairs.
+    pub users: Vec<Credential>,
+    /// HTTP Basic `(login, password)` pairs.
+    pub logins: Vec<Credential>,
+    /// Bearer tokens accepted as they are (`type: http, scheme: bearer`).
+    pub tokens: Vec<String>,
+}
+
+impl Default for GenericConfig {
+    fn default() -> Self {
+        GenericConfig {
+            clients: vec![Credential::new("sandbox-client", "sandbox-secret")],
+            users: vec![Credential::new("sandbox-user", "sandbox-password")],
+            logins: vec![Credential::new("sandbox-merchant", "sandbox-password")],
+            tokens: vec!["sandbox-token".into()],
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The four APIs' documents: the normalised specs (the same `openapi.json` the clients are
+//! Every API's documents: the normalised specs (the same `openapi.json` the clients are
 //! generated from) for routing and request validation that names the offending field, and the
 //! banks' documents as published (`published.json`: no fixes, no normalisation) that every answer
 //! is made to follow.
@@ -8,48 +8,83 @@ use std::sync::OnceLock;
 
 use serde_json::Value;
 
-/// Which bank API.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
-)]
-pub enum Bank {
-    /// BCC Smart Online Broker.
-    Broker,
-    /// BCC FinancialAPI.
-    Financial,
-    /// Globus CFRONT.
-    Globus,
-    /// BaaS Gateway.
-    Baas,
-}
+/// Which bank API: a row of the workspace's registry (`bank-apis`, generated from `specs/`), so
+/// every API there is served. The APIs with a hand-written simulation name their row as a
+/// constant in their module of [`crate::banks`] (`Bank::Globus`); any other is
+/// [`Bank::named`]`("its-name")`. Shown and written as its name (`globus-cfront`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Bank(usize);
+
+/// How many APIs the registry holds.
+const COUNT: usize = bank_apis::ALL.len();
 
 impl Bank {
-    /// Every bank, in routing order.
-    pub const ALL: [Bank; 4] = [Bank::Broker, Bank::Financial, Bank::Globus, Bank::Baas];
+    /// Every API of the registry, sorted by name.
+    pub const ALL: [Bank; COUNT] = {
+        let mut all = [Bank(0); COUNT];
+        let mut i = 0;
+        while i < COUNT {
+            all[i] = Bank(i);
+            i += 1;
+        }
+        all
+    };
 
-    /// The token route the sandbox serves under the API's prefix: BCC's `…/oauth/token` (the
-    /// bank's own is on another host, `auth::TOKEN_URL`), BaaS's `/oauth2/token` as its spec
-    /// declares it, none for Globus (HTTP Basic).
+    /// The API named `name` (its folder under `specs/`). In a constant, a name the registry does
+    /// not hold fails the build; at run time use [`from_prefix`](Self::from_prefix).
+    pub const fn named(name: &str) -> Bank {
+        let mut i = 0;
+        while i < COUNT {
+            if same(bank_apis::ALL[i].spec.name.as_bytes(), name.as_bytes()) {
+                return Bank(i);
+            }
+            i += 1;
+        }
+        panic!("no API of that name in the registry (crates/bank-apis): run cargo xtask generate");
+    }
+
+    /// Its place in the registry (and in [`Bank::ALL`]).
+    pub const fn index(self) -> usize {
+        self.0
+    }
+
+    fn row(self) -> &'static bank_apis::Api {
+        &bank_apis::ALL[self.0]
+    }
+
+    /// The token route the sandbox serves under the API's prefix: its simulation's own
+    /// ([`BankSim::token_route`](crate::sim::BankSim::token_route): BCC's `/oauth/token`, whose
+    /// real endpoint is on another host), else the path of the document's OAuth2 token URL
+    /// (BaaS's `/oauth2/token`); none without an OAuth2 flow (Globus: HTTP Basic).
     pub fn token_path(self) -> Option<&'static str> {
-        match self {
-            Bank::Broker | Bank::Financial => Some("/oauth/token"),
-            Bank::Globus => None,
-            Bank::Baas => baas_gateway::SPEC
-                .oauth2
-                .map(|o| o.token_url)
-                .filter(|u| u.starts_with('/')),
+        if let Some((_, path)) = self.sim().token_route() {
+            return Some(path);
+        }
+        let url = self.api().oauth2?.token_url;
+        if url.starts_with('/') {
+            return Some(url);
+        }
+        // An absolute URL: its path, served under the prefix.
+        let rest = &url[url.find("://").map_or(0, |i| i + 3)..];
+        rest.find('/').map(|i| &rest[i..])
+    }
+
+    /// Whether a token issued for `self` is good for `other` too: both documents name the same
+    /// absolute token endpoint (BCC's two APIs share `api.bcc.kz`'s).
+    pub fn shares_tokens_with(self, other: Bank) -> bool {
+        if self == other {
+            return true;
+        }
+        match (self.api().oauth2, other.api().oauth2) {
+            (Some(a), Some(b)) => !a.token_url.starts_with('/') && a.token_url == b.token_url,
+            _ => false,
         }
     }
 
     /// The API's generated facts (`SPEC` of its crate): operations with their method names,
     /// auth, signing.
     pub fn api(self) -> &'static bank_runtime::ApiSpec {
-        match self {
-            Bank::Broker => &bcc_broker::SPEC,
-            Bank::Financial => &bcc_financial::SPEC,
-            Bank::Globus => &globus_cfront::SPEC,
-            Bank::Baas => &baas_gateway::SPEC,
-        }
+        self.row().spec
     }
 
     /// The bank served under `prefix` (`globus-cfront`).
@@ -57,65 +92,97 @@ impl Bank {
         Bank::ALL.into_iter().find(|b| b.prefix() == prefix)
     }
 
-    /// The path prefix it is served under (also the API's crate name).
+    /// The path prefix it is served under (also the API's name and crate name).
     pub fn prefix(self) -> &'static str {
-        match self {
-            Bank::Broker => "bcc-broker",
-            Bank::Financial => "bcc-financial",
-            Bank::Globus => "globus-cfront",
-            Bank::Baas => "baas-gateway",
-        }
+        self.row().name()
     }
 
-    fn text(self) -> &'static str {
-        match self {
-            Bank::Broker => bcc_broker::OPENAPI_JSON,
-            Bank::Financial => bcc_financial::OPENAPI_JSON,
-            Bank::Globus => globus_cfront::OPENAPI_JSON,
-            Bank::Baas => baas_gateway::OPENAPI_JSON,
-        }
-    }
-
-    fn published_text(self) -> &'static str {
-        match self {
-            Bank::Broker => bcc_broker::PUBLISHED_JSON,
-            Bank::Financial => bcc_financial::PUBLISHED_JSON,
-            Bank::Globus => globus_cfront::PUBLISHED_JSON,
-            Bank::Baas => baas_gateway::PUBLISHED_JSON,
-        }
+    /// Every prefix served, for messages (`bcc-broker, bcc-financial, …`).
+    pub fn prefixes() -> String {
+        Bank::ALL
+            .iter()
+            .map(|b| b.prefix())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// The bank's normalised spec, parsed once.
     pub fn spec(self) -> &'static Spec {
-        static SPECS: OnceLock<BTreeMap<Bank, Spec>> = OnceLock::new();
-        parsed(&SPECS, self, Bank::text, "openapi.json")
+        static SPECS: OnceLock<Vec<Spec>> = OnceLock::new();
+        parsed(&SPECS, self, |row| row.openapi_json, "openapi.json")
     }
 
     /// The bank's document as published (converted to OpenAPI 3.0, without our fixes), parsed
     /// once: what its answers must follow.
     pub fn published(self) -> &'static Spec {
-        static SPECS: OnceLock<BTreeMap<Bank, Spec>> = OnceLock::new();
-        parsed(&SPECS, self, Bank::published_text, "published.json")
+        static SPECS: OnceLock<Vec<Spec>> = OnceLock::new();
+        parsed(&SPECS, self, |row| row.published_json, "published.json")
     }
+}
+
+impl std::fmt::Debug for Bank {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.prefix())
+    }
+}
+
+impl std::fmt::Display for Bank {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.prefix())
+    }
+}
+
+impl serde::Serialize for Bank {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.prefix())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Bank {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Bank, D::Error> {
+        let text = String::deserialize(d)?;
+        Bank::from_prefix(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "no API `{text}` (the sandbox serves {})",
+                Bank::prefixes()
+            ))
+        })
+    }
+}
+
+/// Byte equality usable in a `const fn`.
+const fn same(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 /// One of the generated documents of every bank, parsed on first use.
 fn parsed(
-    cell: &'static OnceLock<BTreeMap<Bank, Spec>>,
+    cell: &'static OnceLock<Vec<Spec>>,
     bank: Bank,
-    text: fn(Bank) -> &'static str,
+    text: fn(&bank_apis::Api) -> &'static str,
     file: &str,
 ) -> &'static Spec {
     &cell.get_or_init(|| {
-        Bank::ALL
+        bank_apis::ALL
             .iter()
-            .map(|b| {
-                let doc = serde_json::from_str(text(*b))
-                    .unwrap_or_else(|e| panic!("the generated {file} of {b:?} is not JSON: {e}"));
-                (*b, Spec::new(doc))
+            .map(|row| {
+                let doc = serde_json::from_str(text(row)).unwrap_or_else(|e| {
+                    panic!("the generated {file} of {} is not JSON: {e}", row.name())
+                });
+                Spec::new(doc)
             })
             .collect()
-    })[&bank]
+    })[bank.0]
 }
 
 /// One operation of a spec.

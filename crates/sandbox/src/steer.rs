@@ -257,15 +257,13 @@ pub enum SteerError {
     )]
     NoEffect,
     /// A token fault on an API that has no token route (Globus: HTTP Basic on every call).
-    #[error("{0} has no token route (it authenticates every call with HTTP Basic)")]
+    #[error("{0} has no token route (its document declares no OAuth2 flow)")]
     NoTokenRoute(&'static str),
     /// `times: 0`.
     #[error("times must be at least 1 (leave it out for every request)")]
     ZeroTimes,
     /// An API prefix the sandbox does not serve.
-    #[error(
-        "no API `{0}` (the sandbox serves bcc-broker, bcc-financial, globus-cfront, baas-gateway)"
-    )]
+    #[error("no API `{0}` (the sandbox serves {prefixes})", prefixes = crate::spec::Bank::prefixes())]
     UnknownApi(String),
     /// An empty key or URL.
     #[error("{0} must not be empty")]

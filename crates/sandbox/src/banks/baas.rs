@@ -24,6 +24,12 @@ use crate::spec::Bank;
 /// with the bank's numbered codes ([`ErrorCode`]); the password grant is the spec's `getToken`.
 pub struct Baas;
 
+impl Bank {
+    /// BaaS Gateway (`baas-gateway`), simulated by [`Baas`]: this module's row of the registry.
+    #[allow(non_upper_case_globals)]
+    pub const Baas: Bank = Bank::named("baas-gateway");
+}
+
 impl BankSim for Baas {
     fn error(
         &self,

@@ -19,6 +19,12 @@ use crate::spec::Bank;
 /// client credentials at its token route.
 pub struct Broker;
 
+impl Bank {
+    /// BCC Smart Online Broker (`bcc-broker`), simulated by [`Broker`]: this module's row of the registry.
+    #[allow(non_upper_case_globals)]
+    pub const Broker: Bank = Bank::named("bcc-broker");
+}
+
 impl BankSim for Broker {
     fn error(
         &self,
@@ -39,7 +45,7 @@ impl BankSim for Broker {
     }
 
     fn token_route(&self) -> Option<(&'static str, &'static str)> {
-        Bank::Broker.token_path().map(|path| ("POST", path))
+        Some(("POST", crate::auth::BCC_TOKEN_PATH))
     }
 
     fn token_client(&self, headers: &axum::http::HeaderMap, body: &[u8]) -> Option<String> {

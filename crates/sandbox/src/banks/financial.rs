@@ -26,6 +26,12 @@ use crate::spec::Bank;
 /// `code`, `description`), OAuth2 client credentials at its token route.
 pub struct Financial;
 
+impl Bank {
+    /// BCC FinancialAPI (`bcc-financial`), simulated by [`Financial`]: this module's row of the registry.
+    #[allow(non_upper_case_globals)]
+    pub const Financial: Bank = Bank::named("bcc-financial");
+}
+
 impl BankSim for Financial {
     fn error(
         &self,
@@ -53,7 +59,7 @@ impl BankSim for Financial {
     }
 
     fn token_route(&self) -> Option<(&'static str, &'static str)> {
-        Bank::Financial.token_path().map(|path| ("POST", path))
+        Some(("POST", crate::auth::BCC_TOKEN_PATH))
     }
 
     fn token_client(&self, headers: &axum::http::HeaderMap, body: &[u8]) -> Option<String> {

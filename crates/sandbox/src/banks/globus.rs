@@ -19,6 +19,12 @@ use crate::spec::Bank;
 /// Globus CFRONT's simulation: errors as `{code, message}`, HTTP Basic (no token route).
 pub struct Globus;
 
+impl Bank {
+    /// Globus CFRONT (`globus-cfront`), simulated by [`Globus`]: this module's row of the registry.
+    #[allow(non_upper_case_globals)]
+    pub const Globus: Bank = Bank::named("globus-cfront");
+}
+
 impl BankSim for Globus {
     /// HTTP Basic with a merchant login (inferred: see `specs/globus-cfront/SOURCE.md`).
     fn authenticate(

@@ -1,12 +1,14 @@
 //! The bank registry: one module per bank, each implementing [`BankSim`] with its error format,
 //! its authentication refusals, its token route, its simulation of each operation (matched on
 //! the generated `operations` constants) and its own state type, which [`crate::state`] composes.
-//! [`Bank::sim`] is the only place that maps a bank to its simulation. The generated types are
+//! [`SIMS`] is the only place that maps a bank to its simulation (one row per module); an API
+//! without one is served by [`generic`]. The generated types are
 //! `#[non_exhaustive]`: the bank modules make them with their builders, through [`build`].
 
 pub mod baas;
 pub mod broker;
 pub mod financial;
+pub mod generic;
 pub mod globus;
 
 use std::fmt::Display;
@@ -49,14 +51,25 @@ pub fn build_json<T: Serialize>(status: u16, builder: impl TryInto<T, Error: Dis
     }
 }
 
+/// The hand-written simulations, one row each. Every other API of the registry is served by
+/// [`generic::Generic`], driven by its documents.
+const SIMS: &[(Bank, &dyn BankSim)] = &[
+    (Bank::Broker, &broker::Broker),
+    (Bank::Financial, &financial::Financial),
+    (Bank::Globus, &globus::Globus),
+    (Bank::Baas, &baas::Baas),
+];
+
 impl Bank {
-    /// The bank's simulation.
+    /// The bank's simulation: its hand-written one, or the generic one.
     pub fn sim(self) -> &'static dyn BankSim {
-        match self {
-            Bank::Broker => &broker::Broker,
-            Bank::Financial => &financial::Financial,
-            Bank::Globus => &globus::Globus,
-            Bank::Baas => &baas::Baas,
-        }
+        SIMS.iter()
+            .find(|(bank, _)| *bank == self)
+            .map_or(generic::for_bank(self), |(_, sim)| *sim)
+    }
+
+    /// Whether a hand-written simulation serves this API.
+    pub fn hand_written(self) -> bool {
+        SIMS.iter().any(|(bank, _)| *bank == self)
     }
 }
