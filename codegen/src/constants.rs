@@ -6,6 +6,7 @@
 //! (`bank_runtime::ApiSpec`, all of it in one value). Every module is emitted for every API,
 //! empty where the spec has nothing, so code over all the banks reads them the same way.
 
+use bank_openapi::ext;
 use std::path::Path;
 
 use quote::quote;
@@ -25,7 +26,7 @@ pub fn tokens(path: &Path, api: &str, doc: &Value) -> Result<proc_macro2::TokenS
     let merchant_actions = merchant_action_tokens(path, doc)?;
     let refusal = refusal_tokens(path, doc)?;
     let client_id = match doc
-        .get(crate::normalize::CLIENT_ID_PATH_PARAMETER)
+        .get(ext::CLIENT_ID_PATH_PARAMETER)
         .and_then(Value::as_str)
     {
         Some(name) => quote! { ::std::option::Option::Some(#name) },
@@ -61,7 +62,7 @@ fn refusal_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> 
         .and_then(Value::as_object)
         .into_iter()
         .flatten()
-        .find_map(|(name, s)| s.get("x-refusal").map(|r| (name, r)));
+        .find_map(|(name, s)| s.get(ext::REFUSAL).map(|r| (name, r)));
     let Some((schema, refusal)) = found else {
         return Ok(quote! { None });
     };
@@ -71,8 +72,9 @@ fn refusal_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> 
         return Err(Error::Invalid {
             path: path.to_path_buf(),
             pointer: format!(
-                "/components/schemas/{}/x-refusal",
-                crate::load::escape_pointer(schema)
+                "/components/schemas/{}/{}",
+                crate::load::escape_pointer(schema),
+                ext::REFUSAL
             ),
             message: "must be {property: <name>, equals: <true|false>}".into(),
         });
@@ -85,7 +87,7 @@ fn refusal_schema(doc: &Value) -> Option<&str> {
     doc.pointer("/components/schemas")
         .and_then(Value::as_object)?
         .iter()
-        .find(|(_, s)| s.get("x-refusal").is_some())
+        .find(|(_, s)| s.get(ext::REFUSAL).is_some())
         .map(|(name, _)| name.as_str())
 }
 
@@ -120,13 +122,14 @@ fn merchant_action_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::Token
         .and_then(Value::as_object)
         .into_iter()
         .flatten()
-        .find_map(|(name, s)| s.get("x-merchant-actions").map(|t| (name, t)))
+        .find_map(|(name, s)| s.get(ext::MERCHANT_ACTIONS).map(|t| (name, t)))
     else {
         return Ok(quote! {});
     };
     let pointer = format!(
-        "/components/schemas/{}/x-merchant-actions",
-        crate::load::escape_pointer(schema)
+        "/components/schemas/{}/{}",
+        crate::load::escape_pointer(schema),
+        ext::MERCHANT_ACTIONS
     );
     let invalid = |message: &str| Error::Invalid {
         path: path.to_path_buf(),
@@ -383,12 +386,12 @@ fn server_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> {
             }
         }
         let url = url.as_str();
-        let env = match server.get("x-environment").and_then(Value::as_str) {
+        let env = match server.get(ext::ENVIRONMENT).and_then(Value::as_str) {
             Some(env) if bank_openapi::environments::ALL.contains(&env) => env.to_owned(),
             Some(env) => {
                 return Err(Error::Invalid {
                     path: path.to_path_buf(),
-                    pointer: format!("/servers/{i}/x-environment"),
+                    pointer: format!("/servers/{i}/{}", ext::ENVIRONMENT),
                     message: format!(
                         "`{env}` is not an environment name the facade knows ({})",
                         bank_openapi::environments::ALL.join(", ")
@@ -497,7 +500,7 @@ fn signing_tokens(doc: &Value) -> proc_macro2::TokenStream {
     let mut names = Vec::new();
     for op in operations(doc) {
         if let (Some(h), Some(id)) = (
-            op.op.get("x-signature-header").and_then(Value::as_str),
+            op.op.get(ext::SIGNATURE_HEADER).and_then(Value::as_str),
             op.op.get("operationId").and_then(Value::as_str),
         ) {
             header = Some(h.to_owned());
@@ -533,7 +536,7 @@ fn signing_tokens(doc: &Value) -> proc_macro2::TokenStream {
 /// a bank takes as POST), which the runtime may repeat like a GET; empty when there are none.
 fn retry_tokens(doc: &Value) -> proc_macro2::TokenStream {
     let names: Vec<String> = operations(doc)
-        .filter(|op| op.op.get("x-idempotent").and_then(Value::as_bool) == Some(true))
+        .filter(|op| op.op.get(ext::IDEMPOTENT).and_then(Value::as_bool) == Some(true))
         .filter_map(|op| op.op.get("operationId").and_then(Value::as_str))
         .map(method_name)
         .collect();
@@ -570,12 +573,13 @@ fn error_code_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStrea
         .and_then(Value::as_object)
         .into_iter()
         .flatten()
-        .find_map(|(name, s)| s.get("x-error-codes").map(|t| (name.as_str(), t)));
+        .find_map(|(name, s)| s.get(ext::ERROR_CODES).map(|t| (name.as_str(), t)));
     let empty = Value::Array(Vec::new());
     let (schema, table) = found.unwrap_or(("", &empty));
     let pointer = format!(
-        "/components/schemas/{}/x-error-codes",
-        crate::load::escape_pointer(schema)
+        "/components/schemas/{}/{}",
+        crate::load::escape_pointer(schema),
+        ext::ERROR_CODES
     );
     let invalid = |at: String, message: String| Error::Invalid {
         path: path.to_path_buf(),

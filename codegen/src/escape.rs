@@ -17,6 +17,7 @@
 //!
 //! Nothing here panics on any input.
 
+use bank_openapi::ext;
 use std::fmt;
 
 use proc_macro2::{Ident, Literal, Span};
@@ -391,7 +392,7 @@ fn schema_place(at: &str) -> (bool, bool) {
                     | "callbacks"
                     | "links"
             );
-        in_example |= matches!(segment, "example" | "examples" | "x-examples");
+        in_example |= matches!(segment, "example" | "examples" | ext::EXAMPLES);
     }
     (last_properties, in_example)
 }
@@ -433,7 +434,7 @@ pub fn record_renamed_identifiers(doc: &mut Value) {
             ));
         }
         for action in schema
-            .get("x-merchant-actions")
+            .get(ext::MERCHANT_ACTIONS)
             .and_then(Value::as_object)
             .into_iter()
             .flat_map(|m| m.keys())
@@ -441,7 +442,7 @@ pub fn record_renamed_identifiers(doc: &mut Value) {
             let variant = type_name(action);
             if variant != plain(action, Case::Pascal) {
                 found.push((
-                    format!("{at}/x-merchant-actions/{}", escape_pointer(action)),
+                    format!("{at}/{}/{}", ext::MERCHANT_ACTIONS, escape_pointer(action)),
                     format!(
                         "variant `MerchantAction::{variant}`: {}",
                         why(action, &variant, Case::Pascal)
@@ -452,7 +453,7 @@ pub fn record_renamed_identifiers(doc: &mut Value) {
     }
     let _ = bank_openapi::walk::visit_objects(doc, &mut |map, at| -> Result<(), ()> {
         let (is_properties, in_example) = schema_place(at);
-        if in_example || at.split('/').nth(1) == Some(crate::normalize::CHOICES) {
+        if in_example || at.split('/').nth(1) == Some(ext::CHOICES) {
             return Ok(());
         }
         if is_properties {

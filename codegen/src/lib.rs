@@ -38,6 +38,7 @@ pub mod surface;
 pub mod swagger2;
 pub mod validate;
 
+use bank_openapi::ext;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -115,7 +116,7 @@ fn prepare_both(api: &Api, timings: &mut Timings) -> Result<(Value, Value)> {
         && let Some(root) = value.as_object_mut()
     {
         let list = root
-            .entry(normalize::CHOICES)
+            .entry(ext::CHOICES)
             .or_insert_with(|| Value::Array(Vec::new()));
         if let Some(list) = list.as_array_mut() {
             list.splice(0..0, notes);
@@ -134,15 +135,15 @@ pub struct OutputFile {
     pub content: String,
 }
 
-/// Method name → what the normaliser decided about its operation ([`normalize::EMPTY_SUCCESS`],
-/// [`normalize::CONTENT_TYPE`]).
+/// Method name → what the normaliser decided about its operation ([`ext::EMPTY_SUCCESS`],
+/// [`ext::CONTENT_TYPE`]).
 fn operation_notes(doc: &Value) -> std::collections::BTreeMap<String, surface::OperationNotes> {
     paths::operations(doc)
         .filter_map(|op| {
             let notes = surface::OperationNotes {
                 empty_success: op
                     .op
-                    .get(normalize::EMPTY_SUCCESS)
+                    .get(ext::EMPTY_SUCCESS)
                     .and_then(Value::as_array)
                     .into_iter()
                     .flatten()
@@ -150,7 +151,7 @@ fn operation_notes(doc: &Value) -> std::collections::BTreeMap<String, surface::O
                     .collect(),
                 content_type: op
                     .op
-                    .get(normalize::CONTENT_TYPE)
+                    .get(ext::CONTENT_TYPE)
                     .and_then(Value::as_str)
                     .map(str::to_owned),
             };
@@ -176,7 +177,7 @@ pub fn generate_api(api: &Api, timings: &mut Timings) -> Result<Vec<OutputFile>>
         let boxed = boxing::box_large_members(&mut file);
         surface::apply(
             &mut file,
-            doc.get(normalize::CLIENT_ID_PATH_PARAMETER).and_then(Value::as_str),
+            doc.get(ext::CLIENT_ID_PATH_PARAMETER).and_then(Value::as_str),
             &operation_notes(&doc),
         );
         let servers: syn::File = syn::parse2(constants::tokens(&doc_path, &api.name, &doc)?)

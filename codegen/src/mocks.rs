@@ -8,6 +8,7 @@
 //! value given, unescaped, and `.unwrap()`s them; here every path match goes through the
 //! runtime's `match_path`, which escapes both and never panics.
 
+use bank_openapi::ext;
 use std::collections::BTreeMap;
 
 use proc_macro2::TokenStream;
@@ -330,7 +331,7 @@ fn extras(doc: &Value) -> BTreeMap<String, Extras> {
             Extras {
                 signature_header: op
                     .op
-                    .get("x-signature-header")
+                    .get(ext::SIGNATURE_HEADER)
                     .and_then(Value::as_str)
                     .map(str::to_owned),
                 params,

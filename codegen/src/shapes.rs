@@ -294,7 +294,7 @@ fn references_and_types(path: &Path, doc: &Value) -> Vec<Error> {
     let _ = crate::json::visit_objects(doc, &mut |map, at| -> std::result::Result<(), ()> {
         let tokens = bank_openapi::pointer::tokens(at);
         // Extensions are the document's own data: the generator does not read them as schemas.
-        if tokens.iter().any(|t| t.starts_with("x-")) {
+        if tokens.iter().any(|t| bank_openapi::ext::is_extension(t)) {
             return Ok(());
         }
         let kind = component_kind(&tokens);

@@ -4,6 +4,7 @@
 //! without `type: object` or fail on the BCC documents. Every `x-*` key is kept where it stood.
 //! The output is compared against a reference conversion by swagger2openapi in the tests.
 
+use bank_openapi::ext;
 use std::path::Path;
 
 use serde_json::{Map, Value, json};
@@ -103,7 +104,7 @@ pub fn convert(path: &Path, doc: &Value) -> Result<Value> {
         }
     }
     for (k, v) in root {
-        if k.starts_with("x-") {
+        if ext::is_extension(k) {
             out.insert(k.clone(), v.clone());
         }
     }
@@ -117,7 +118,7 @@ pub fn convert(path: &Path, doc: &Value) -> Result<Value> {
 fn servers(root: &Map<String, Value>) -> Option<Value> {
     let base = root.get("basePath").and_then(Value::as_str).unwrap_or("");
     let base = base.trim_end_matches('/');
-    if let Some(endpoints) = root.get("x-ibm-endpoints").and_then(Value::as_array) {
+    if let Some(endpoints) = root.get(ext::IBM_ENDPOINTS).and_then(Value::as_array) {
         let list: Vec<Value> = endpoints
             .iter()
             .filter_map(|e| {
@@ -131,7 +132,7 @@ fn servers(root: &Map<String, Value>) -> Option<Value> {
                     server.insert("description".into(), d.clone());
                 }
                 if let Some(t) = e.get("type") {
-                    server.insert("x-ibm-endpoint-type".into(), t.clone());
+                    server.insert(ext::IBM_ENDPOINT_TYPE.into(), t.clone());
                 }
                 Some(Value::Object(server))
             })
@@ -301,7 +302,7 @@ impl Ctx<'_> {
                 .find(|p| p.get("in").and_then(Value::as_str) == Some("body"))
                 .and_then(|p| p.get("name").cloned());
             if let Some(name) = body_name {
-                out.insert("x-codegen-request-body-name".into(), name);
+                out.insert(ext::CODEGEN_REQUEST_BODY_NAME.into(), name);
             }
         }
         // Keep the conventional key order: parameters and requestBody before responses.
@@ -375,7 +376,7 @@ impl Ctx<'_> {
                 "example" => {
                     out.insert("example".into(), value.clone());
                 }
-                k if k.starts_with("x-") => {
+                k if ext::is_extension(k) => {
                     out.insert(key.clone(), value.clone());
                 }
                 _ => {
@@ -410,7 +411,7 @@ impl Ctx<'_> {
             out.insert("required".into(), r.clone());
         }
         for (k, v) in p.as_object().into_iter().flatten() {
-            if k.starts_with("x-") {
+            if ext::is_extension(k) {
                 out.insert(k.clone(), v.clone());
             }
         }
@@ -493,7 +494,7 @@ impl Ctx<'_> {
             out.insert("content".into(), Value::Object(content));
         }
         for (k, v) in r.as_object().into_iter().flatten() {
-            if k.starts_with("x-") {
+            if ext::is_extension(k) {
                 out.insert(k.clone(), v.clone());
             }
         }
@@ -517,7 +518,7 @@ pub fn schema(s: &Value) -> Value {
             let mut out = Map::new();
             for (k, v) in map {
                 match k.as_str() {
-                    "x-nullable" => {
+                    ext::NULLABLE => {
                         out.insert("nullable".into(), v.clone());
                     }
                     "type" if v == "file" => {
@@ -608,7 +609,7 @@ fn security_scheme(path: &Path, name: &str, s: &Value) -> Result<Value> {
         }
     }
     for (k, v) in s.as_object().into_iter().flatten() {
-        if k == "description" || k.starts_with("x-") {
+        if k == "description" || ext::is_extension(k) {
             out.insert(k.clone(), v.clone());
         }
     }

@@ -1,5 +1,6 @@
 //! The client-id path parameter, checked and recorded at the root ([`client_id_prefix`]).
 
+use bank_openapi::ext;
 use std::path::Path;
 
 use serde_json::Value;
@@ -7,9 +8,6 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::load::escape_pointer;
 use crate::paths::operations;
-
-/// The root key recording the path parameter taken out by [`client_id_prefix`].
-pub const CLIENT_ID_PATH_PARAMETER: &str = "x-client-id-path-parameter";
 
 /// Check that the client-id parameter is a path parameter of at least one operation, and record
 /// it at the root: the generated builders then start with the client's id in it.
@@ -44,7 +42,7 @@ pub(super) fn client_id_prefix(path: &Path, doc: &mut Value, name: &str) -> Resu
     }
     if let Some(root) = doc.as_object_mut() {
         root.insert(
-            CLIENT_ID_PATH_PARAMETER.into(),
+            ext::CLIENT_ID_PATH_PARAMETER.into(),
             Value::String(name.to_owned()),
         );
     }

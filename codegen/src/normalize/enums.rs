@@ -1,13 +1,14 @@
 //! `enum` lists the generators cannot take: tidied ([`tidy_enums`]), or read as a plain string
 //! where typify cannot give the values distinct Rust names ([`enums_without_distinct_names`]).
 
+use bank_openapi::ext;
 use serde_json::Value;
 
 use super::record;
 
 /// `enum` lists the generators cannot take: a value listed twice (typify panics) is listed once;
 /// a `type: string` enum with unquoted numbers or booleans (`[1, 2]`, YAML's `yes`) lists them as
-/// the strings they stand for. Recorded ([`CHOICES`](super::CHOICES)).
+/// the strings they stand for. Recorded ([`ext::CHOICES`](ext::CHOICES)).
 pub(super) fn tidy_enums(doc: &mut Value) {
     // Found first (the walk is read-only), then changed by pointer.
     let mut fixes: Vec<(String, Vec<Value>, Vec<String>)> = Vec::new();
@@ -107,13 +108,13 @@ fn clashing_variant_names(values: &[&str]) -> Vec<String> {
 
 /// A string enum whose values typify cannot give distinct Rust names (`Etc/GMT+1` and
 /// `Etc/GMT-1` are both `EtcGmt1`; typify panics) is read as a plain string, its values kept in
-/// `x-enum-values`. Recorded ([`CHOICES`](super::CHOICES)).
+/// `x-enum-values`. Recorded ([`ext::CHOICES`](ext::CHOICES)).
 pub(super) fn enums_without_distinct_names(doc: &mut Value) {
     let mut found: Vec<(String, Vec<String>)> = Vec::new();
     let _ = bank_openapi::walk::visit_objects(doc, &mut |map, at| -> std::result::Result<(), ()> {
         if at
             .split('/')
-            .any(|s| s == "example" || s == "examples" || s == "x-examples")
+            .any(|s| s == "example" || s == "examples" || s == ext::EXAMPLES)
         {
             return Ok(());
         }
@@ -131,7 +132,7 @@ pub(super) fn enums_without_distinct_names(doc: &mut Value) {
         if let Some(map) = doc.pointer_mut(&at).and_then(Value::as_object_mut)
             && let Some(values) = map.remove("enum")
         {
-            map.insert("x-enum-values".into(), values);
+            map.insert(ext::ENUM_VALUES.into(), values);
         }
         let shown: Vec<String> = clashing.iter().take(6).map(|v| format!("`{v}`")).collect();
         record(
@@ -153,7 +154,6 @@ pub(super) fn enums_without_distinct_names(doc: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::normalize::CHOICES;
     use crate::normalize::test_choices as choices;
     use serde_json::json;
 
@@ -173,7 +173,7 @@ mod tests {
             json!([1, 2]),
             "integers stay"
         );
-        let choices = doc[CHOICES].as_array().expect("recorded");
+        let choices = doc[ext::CHOICES].as_array().expect("recorded");
         assert_eq!(choices.len(), 3, "{choices:?}");
     }
 
@@ -188,7 +188,7 @@ mod tests {
         let zone = &doc["components"]["schemas"]["Zone"];
         assert!(zone.get("enum").is_none());
         assert_eq!(
-            zone["x-enum-values"],
+            zone[ext::ENUM_VALUES],
             json!(["Etc/GMT+1", "Etc/GMT-1", "UTC"])
         );
         // `a-b` and `a_b`: `AB` both, then `AXb` both.

@@ -1,5 +1,6 @@
 //! Error responses moved out of the generated view ([`untype_error_responses`]).
 
+use bank_openapi::ext;
 use serde_json::{Map, Value};
 
 use crate::paths::METHODS;
@@ -37,7 +38,7 @@ pub(super) fn untype_error_responses(doc: &mut Value) {
                     moved.insert(status, r);
                 }
             }
-            op.insert("x-error-responses".into(), Value::Object(moved));
+            op.insert(ext::ERROR_RESPONSES.into(), Value::Object(moved));
         }
     }
 }

@@ -2,6 +2,7 @@
 //! body's `encoding` ([`drop_form_encodings`]) and `format` on a non-scalar schema
 //! ([`drop_meaningless_formats`]).
 
+use bank_openapi::ext;
 use std::collections::BTreeSet;
 
 use serde_json::Value;
@@ -64,14 +65,14 @@ pub(super) fn drop_form_encodings(doc: &mut Value) {
 }
 
 /// `format` on an `object`, `array` or `boolean` schema (PayPal's `format: payer_v1`) means
-/// nothing to JSON Schema and makes typify panic: dropped, recorded ([`CHOICES`](super::CHOICES)). Examples are
+/// nothing to JSON Schema and makes typify panic: dropped, recorded ([`ext::CHOICES`](ext::CHOICES)). Examples are
 /// data, not schemas, and are left alone.
 pub(super) fn drop_meaningless_formats(doc: &mut Value) {
     let mut found: Vec<(String, String, String)> = Vec::new();
     let _ = bank_openapi::walk::visit_objects(doc, &mut |map, at| -> std::result::Result<(), ()> {
         if at
             .split('/')
-            .any(|s| s == "example" || s == "examples" || s == "x-examples")
+            .any(|s| s == "example" || s == "examples" || s == ext::EXAMPLES)
         {
             return Ok(());
         }

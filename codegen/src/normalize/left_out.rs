@@ -1,18 +1,16 @@
 //! Operations progenitor cannot generate, left out of the client and listed
 //! ([`leave_out_ungeneratable`]).
 
+use bank_openapi::ext;
 use serde_json::{Value, json};
 
 use super::places::essence;
 use super::record;
 use crate::paths::{METHODS, operations};
 
-/// The root key listing the operations left out of the client (`{operation, reason}`).
-pub const LEFT_OUT: &str = "x-left-out";
-
 /// Operations progenitor cannot generate at all — a multipart request body, a required cookie or
 /// `deepObject` parameter — are left out of the client (the rest of the API is generated), each
-/// listed in [`LEFT_OUT`] and recorded ([`CHOICES`](super::CHOICES)); an optional cookie or `deepObject`
+/// listed in [`ext::LEFT_OUT`] and recorded ([`ext::CHOICES`](ext::CHOICES)); an optional cookie or `deepObject`
 /// parameter (`filter[status]=…`) is dropped from its operation, recorded. A fix can reshape such
 /// an operation or parameter to bring it back.
 pub(super) fn leave_out_ungeneratable(doc: &mut Value) {
@@ -87,7 +85,7 @@ pub(super) fn leave_out_ungeneratable(doc: &mut Value) {
             path_item.remove(method);
         }
         if let Some(root) = doc.as_object_mut() {
-            let list = root.entry(LEFT_OUT).or_insert_with(|| json!([]));
+            let list = root.entry(ext::LEFT_OUT).or_insert_with(|| json!([]));
             if let Some(list) = list.as_array_mut() {
                 list.push(json!({"operation": label, "reason": reason}));
             }
@@ -153,7 +151,7 @@ mod tests {
             "the optional cookie parameter is dropped, the operation kept"
         );
         assert_eq!(
-            doc[LEFT_OUT],
+            doc[ext::LEFT_OUT],
             json!([
                 {"operation": "POST /files", "reason": "a `multipart/form-data` request body"},
                 {"operation": "GET /session", "reason": "a required cookie parameter `sid`"}

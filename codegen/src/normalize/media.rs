@@ -1,5 +1,6 @@
 //! One JSON media type per body and response ([`choose_json_media`]).
 
+use bank_openapi::ext;
 use serde_json::{Value, json};
 
 use super::places::{components, json_media, operation_bodies, operation_responses};
@@ -8,7 +9,7 @@ use super::record;
 /// Bodies and responses with several media types (JSON beside XML or JOSE), or JSON with
 /// parameters (`application/json; charset=utf-8`): the JSON one is kept as `application/json`,
 /// the others listed in `x-other-media-types`; a JSON response without a schema reads any JSON
-/// value. Every change is recorded ([`CHOICES`](super::CHOICES)).
+/// value. Every change is recorded ([`ext::CHOICES`](ext::CHOICES)).
 pub(super) fn choose_json_media(doc: &mut Value) {
     let mut places = operation_bodies(doc);
     places.extend(operation_responses(doc));
@@ -48,7 +49,7 @@ pub(super) fn choose_json_media(doc: &mut Value) {
         content.clear();
         content.insert("application/json".into(), media);
         if !others.is_empty() {
-            holder.insert("x-other-media-types".into(), json!(others));
+            holder.insert(ext::OTHER_MEDIA_TYPES.into(), json!(others));
         }
         let mut choice = format!("`{json}` used as application/json");
         if !others.is_empty() {
@@ -67,7 +68,6 @@ pub(super) fn choose_json_media(doc: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::normalize::CHOICES;
     use crate::normalize::test_choices as choices;
 
     #[test]
@@ -101,7 +101,7 @@ mod tests {
             Some(vec!["application/json".to_owned()])
         );
         assert_eq!(
-            op["requestBody"]["x-other-media-types"],
+            op["requestBody"][ext::OTHER_MEDIA_TYPES],
             json!(["application/jose+jwe"])
         );
         assert_eq!(
@@ -117,7 +117,7 @@ mod tests {
             keys(&op["responses"]["204"]["content"]),
             Some(vec!["application/xml".to_owned()])
         );
-        let choices = doc[CHOICES].as_array().expect("recorded");
+        let choices = doc[ext::CHOICES].as_array().expect("recorded");
         assert_eq!(choices.len(), 3, "{choices:?}");
         assert!(choices.iter().all(|c| {
             c["at"]

@@ -22,17 +22,13 @@ mod schema_names;
 mod success;
 mod text_bodies;
 
+use bank_openapi::ext;
 use std::path::Path;
 
 use serde_json::{Value, json};
 
 use crate::config::Policy;
 use crate::error::Result;
-
-pub use client_id::CLIENT_ID_PATH_PARAMETER;
-pub use left_out::LEFT_OUT;
-pub use success::EMPTY_SUCCESS;
-pub use text_bodies::CONTENT_TYPE;
 
 /// The runtime crate generated code refers to.
 pub const RUNTIME_CRATE: &str = "bank-runtime";
@@ -178,15 +174,11 @@ pub fn normalise(path: &Path, doc: &mut Value, policy: &Policy) -> Result<()> {
     Ok(())
 }
 
-/// The root key listing every choice the normaliser made where the document allowed several
-/// (`{at, choice}`), so that it is never silent: `cargo xtask generate` prints them.
-pub const CHOICES: &str = "x-normalisation-choices";
-
 /// Record a choice at `at` (a JSON pointer, or a Rust path for a choice made in the generated
-/// code) in the document's [`CHOICES`].
+/// code) in the document's [`ext::CHOICES`].
 pub fn record(doc: &mut Value, at: String, choice: String) {
     if let Some(root) = doc.as_object_mut() {
-        let list = root.entry(CHOICES).or_insert_with(|| json!([]));
+        let list = root.entry(ext::CHOICES).or_insert_with(|| json!([]));
         if let Some(list) = list.as_array_mut() {
             list.push(json!({"at": at, "choice": choice}));
         }
@@ -196,7 +188,7 @@ pub fn record(doc: &mut Value, at: String, choice: String) {
 /// The choices recorded in `doc`, one line each (`at — choice`), for the passes' tests.
 #[cfg(test)]
 fn test_choices(doc: &Value) -> Vec<String> {
-    doc[CHOICES]
+    doc[ext::CHOICES]
         .as_array()
         .into_iter()
         .flatten()

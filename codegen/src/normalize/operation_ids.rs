@@ -1,5 +1,6 @@
 //! Operation ids where the document has none ([`derive_operation_ids`]).
 
+use bank_openapi::ext;
 use serde_json::{Value, json};
 
 use crate::paths::METHODS;
@@ -45,7 +46,7 @@ pub(super) fn derive_operation_ids(doc: &mut Value) {
             };
             op.insert("operationId".into(), json!(id));
             op.insert(
-                "x-operation-id-derived".into(),
+                ext::OPERATION_ID_DERIVED.into(),
                 json!(format!("derived from `{} {route}`", method.to_uppercase())),
             );
         }

@@ -2,6 +2,7 @@
 //! ([`mark_numbers`]; `DecimalParam` in parameters, [`mark_number_parameters`]) and the formats
 //! table's date layouts ([`mark_formats`]).
 
+use bank_openapi::ext;
 use serde_json::{Value, json};
 
 use bank_openapi::formats;
@@ -49,10 +50,10 @@ pub(super) fn mark_number_parameters(doc: &mut Value) {
         for p in params {
             if let Some(schema) = p.get_mut("schema").and_then(Value::as_object_mut)
                 && schema.get("type") == Some(&json!("number"))
-                && !schema.contains_key("x-rust-type")
+                && !schema.contains_key(ext::RUST_TYPE)
             {
                 schema.insert("format".into(), json!(formats::DECIMAL.name));
-                schema.insert("x-rust-type".into(), rust_type("DecimalParam"));
+                schema.insert(ext::RUST_TYPE.into(), rust_type("DecimalParam"));
             }
         }
     }
@@ -61,10 +62,10 @@ pub(super) fn mark_number_parameters(doc: &mut Value) {
 /// Every schema with `type: number` (any format) becomes `bank_runtime::Decimal`.
 pub(super) fn mark_numbers(v: &mut Value) {
     visit_objects_mut(v, &mut |map| {
-        if map.get("type") == Some(&json!("number")) && !map.contains_key("x-rust-type") {
+        if map.get("type") == Some(&json!("number")) && !map.contains_key(ext::RUST_TYPE) {
             map.insert("format".into(), json!(formats::DECIMAL.name));
             map.insert(
-                "x-rust-type".into(),
+                ext::RUST_TYPE.into(),
                 rust_type(formats::DECIMAL.runtime_type.unwrap_or("Decimal")),
             );
         }
@@ -84,10 +85,10 @@ pub(super) fn mark_formats(v: &mut Value) {
         if let Some(rust) = formats::find(format)
             .filter(|f| f.json_type == ty)
             .and_then(|f| f.runtime_type)
-            && !map.contains_key("x-rust-type")
+            && !map.contains_key(ext::RUST_TYPE)
         {
             let rt = rust_type(rust);
-            map.insert("x-rust-type".into(), rt);
+            map.insert(ext::RUST_TYPE.into(), rt);
         }
     });
 }
@@ -115,7 +116,7 @@ mod tests {
         mark_numbers(&mut doc);
         let rust = |p: &str| {
             doc.pointer(p)
-                .and_then(|s| s["x-rust-type"]["path"].as_str())
+                .and_then(|s| s[ext::RUST_TYPE]["path"].as_str())
                 .map(str::to_owned)
         };
         assert_eq!(

@@ -12,7 +12,7 @@ use crate::load::escape_pointer;
 /// Component schemas whose names give one Rust name (`OBRate1_0` and `OB_Rate1_0` are both
 /// `ObRate10`): the later ones, in name order, are renamed (`OB_Rate1_0_2`) and every `$ref` to
 /// them follows. A component whose `title` is its own name loses the title (typify would
-/// otherwise wrap the type in itself). Recorded ([`CHOICES`](super::CHOICES)).
+/// otherwise wrap the type in itself). Recorded ([`CHOICES`](bank_openapi::ext::CHOICES)).
 pub(super) fn rename_colliding_schemas(doc: &mut Value) {
     let rust = crate::generate::rust_type_name;
     let inline = inline_type_names(doc);
@@ -209,7 +209,7 @@ fn inline_type_names(doc: &Value) -> std::collections::BTreeMap<String, String> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::normalize::CHOICES;
+    use bank_openapi::ext;
     use serde_json::json;
 
     #[test]
@@ -238,7 +238,7 @@ mod tests {
             schemas["OB_Rate1_0_2"].get("title").is_none(),
             "own-name title dropped"
         );
-        assert_eq!(doc[CHOICES].as_array().map(Vec::len), Some(2));
+        assert_eq!(doc[ext::CHOICES].as_array().map(Vec::len), Some(2));
     }
 
     #[test]
@@ -264,7 +264,7 @@ mod tests {
             doc.pointer("/components/schemas/payment_options/properties/plain/$ref"),
             Some(&json!("#/components/schemas/payment_options_card_2"))
         );
-        let choice = doc[CHOICES][0]["choice"].as_str().expect("recorded");
+        let choice = doc[ext::CHOICES][0]["choice"].as_str().expect("recorded");
         assert!(
             choice.contains("is the name typify gives the inline schema at /components/schemas/payment_options/properties/card"),
             "{choice}"

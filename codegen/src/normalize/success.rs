@@ -1,22 +1,19 @@
 //! One success shape per operation ([`one_success_shape`]).
 
+use bank_openapi::ext;
 use serde_json::{Value, json};
 
 use super::record;
 use crate::paths::operations;
 
-/// The operation key listing the 2xx statuses the document gives no body while another 2xx has
-/// one (`["204"]`): the answer is `Option<T>`, `None` for these statuses.
-pub const EMPTY_SUCCESS: &str = "x-empty-success";
-
 /// progenitor needs one answer type per operation. Where the 2xx answers differ, every 2xx gets
-/// one schema, recorded ([`CHOICES`](super::CHOICES)):
+/// one schema, recorded ([`ext::CHOICES`](ext::CHOICES)):
 /// - different typed answers (`200` one schema, `202` another): a `<operationId>-success`
 ///   component `oneOf` them (an untagged union tried in the document's order; `status()` tells
 ///   which answer came);
 /// - a body-less 2xx beside typed ones (`200` with a body, `204` without): the answer is
 ///   `Option<T>` (a nullable schema around the typed one), the body-less statuses listed in
-///   [`EMPTY_SUCCESS`]; the generated `send` answers `None` for them without reading a body.
+///   [`ext::EMPTY_SUCCESS`]; the generated `send` answers `None` for them without reading a body.
 ///
 /// Answers that are not JSON are left to the shape check, which names them.
 pub(super) fn one_success_shape(doc: &mut Value) {
@@ -150,7 +147,7 @@ pub(super) fn one_success_shape(doc: &mut Value) {
             op["responses"][&status] = response;
         }
         if !empty.is_empty() {
-            op[EMPTY_SUCCESS] = json!(empty);
+            op[ext::EMPTY_SUCCESS] = json!(empty);
         }
         if let Some(slot) = doc.pointer_mut(&at) {
             *slot = op;
@@ -200,11 +197,11 @@ mod tests {
             );
         }
         assert_eq!(
-            doc["paths"]["/status"]["get"][EMPTY_SUCCESS],
+            doc["paths"]["/status"]["get"][ext::EMPTY_SUCCESS],
             json!(["204"])
         );
         let same = &doc["paths"]["/same"]["put"];
-        assert_eq!(same[EMPTY_SUCCESS], json!(["204"]));
+        assert_eq!(same[ext::EMPTY_SUCCESS], json!(["204"]));
         assert_eq!(
             same["responses"]["200"]["description"],
             json!("a thing"),

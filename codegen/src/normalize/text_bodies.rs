@@ -1,15 +1,12 @@
 //! Request bodies in a media type progenitor does not take, sent as text or bytes with their
 //! documented media type ([`other_bodies_as_text_or_bytes`]).
 
+use bank_openapi::ext;
 use serde_json::{Value, json};
 
 use super::places::essence;
 use super::record;
 use crate::paths::operations;
-
-/// The operation key holding a request body's media type as documented, where the generated
-/// client sends it as text or bytes ([`other_bodies_as_text_or_bytes`]).
-pub const CONTENT_TYPE: &str = "x-content-type";
 
 /// The request media types progenitor generates (parameters aside).
 const TAKEN_MEDIA: [&str; 5] = [
@@ -22,9 +19,9 @@ const TAKEN_MEDIA: [&str; 5] = [
 
 /// A request body in one media type progenitor does not take (`application/jwt`, XML, a PDF) is
 /// sent as the text (a `String`) or the bytes the caller gives, with the documented
-/// `Content-Type` ([`CONTENT_TYPE`]; the generated `send` puts it back). Textual types (`text/*`,
+/// `Content-Type` ([`ext::CONTENT_TYPE`]; the generated `send` puts it back). Textual types (`text/*`,
 /// XML, JOSE/JWT, `+json`-less JSON-like) become text, others bytes; the documented payload
-/// schema is kept as `x-payload-schema`. Recorded ([`CHOICES`](super::CHOICES)).
+/// schema is kept as `x-payload-schema`. Recorded ([`ext::CHOICES`](ext::CHOICES)).
 pub(super) fn other_bodies_as_text_or_bytes(doc: &mut Value) {
     let mut changes: Vec<(String, String, Value)> = Vec::new();
     for op in operations(doc) {
@@ -71,14 +68,14 @@ pub(super) fn other_bodies_as_text_or_bytes(doc: &mut Value) {
             .cloned();
         let mut new_media = json!({"schema": schema});
         if let Some(payload) = &payload {
-            new_media["x-payload-schema"] = payload.clone();
+            new_media[ext::PAYLOAD_SCHEMA] = payload.clone();
         }
         body["content"] = json!({ taken: new_media });
         let Some(op) = doc.pointer_mut(&at) else {
             continue;
         };
         op["requestBody"] = body;
-        op[CONTENT_TYPE] = json!(media);
+        op[ext::CONTENT_TYPE] = json!(media);
         let documented = payload
             .as_ref()
             .and_then(|p| p.get("$ref"))
@@ -119,17 +116,17 @@ mod tests {
         }});
         other_bodies_as_text_or_bytes(&mut doc);
         let consent = &doc["paths"]["/consents"]["post"];
-        assert_eq!(consent[CONTENT_TYPE], json!("application/jwt"));
+        assert_eq!(consent[ext::CONTENT_TYPE], json!("application/jwt"));
         assert_eq!(
             consent["requestBody"]["content"]["text/plain"]["schema"],
             json!({"type": "string"})
         );
         assert_eq!(
-            consent["requestBody"]["content"]["text/plain"]["x-payload-schema"],
+            consent["requestBody"]["content"]["text/plain"][ext::PAYLOAD_SCHEMA],
             json!({"$ref": "#/components/schemas/Consent"})
         );
         let scan = &doc["paths"]["/scans"]["post"];
-        assert_eq!(scan[CONTENT_TYPE], json!("image/png"));
+        assert_eq!(scan[ext::CONTENT_TYPE], json!("image/png"));
         assert!(
             scan.pointer("/requestBody/content/application~1octet-stream")
                 .is_some()

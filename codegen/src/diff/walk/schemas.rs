@@ -2,6 +2,7 @@
 //! at the same place compared through `$ref`s, composition, type, format, nullability, defaults,
 //! deprecation, items, additional properties, other keywords and properties.
 
+use bank_openapi::ext;
 use std::collections::BTreeSet;
 
 use serde_json::Value;
@@ -258,8 +259,8 @@ impl<'a> Differ<'a> {
             "required",
             "items",
             "additionalProperties",
-            "x-enum-descriptions",
-            "x-enum-varnames",
+            ext::ENUM_DESCRIPTIONS,
+            ext::ENUM_VARNAMES,
         ];
         let keys: BTreeSet<&String> = obj(o).keys().chain(obj(n).keys()).collect();
         for key in keys {
