@@ -13,6 +13,7 @@ use quote::quote;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::naming;
 use crate::paths::operations;
 
 /// Every constant module of a generated crate, in a stable order.
@@ -139,7 +140,8 @@ fn merchant_action_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::Token
     let table = table
         .as_object()
         .ok_or_else(|| invalid("must map each action to a list of statuses"))?;
-    let ty = ident(&crate::escape::type_name(schema)).map_err(|e| invalid(&e))?;
+    let ty =
+        naming::ident_or_reason(&naming::type_name(schema), "name").map_err(|e| invalid(&e))?;
     let mut variants = Vec::new();
     let mut arms = Vec::new();
     // Variant → the action named so first; `Unknown` is the catch-all's.
@@ -151,7 +153,7 @@ fn merchant_action_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::Token
             .iter()
             .map(|s| s.as_str().ok_or_else(|| invalid("statuses are strings")))
             .collect::<Result<_>>()?;
-        let variant = crate::escape::type_name(action);
+        let variant = naming::type_name(action);
         let at = format!("{pointer}/{}", crate::load::escape_pointer(action));
         let clash = |other: &str| Error::Invalid {
             path: path.to_path_buf(),
@@ -172,7 +174,7 @@ fn merchant_action_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::Token
             )));
         }
         named.insert(variant.clone(), action.clone());
-        let ident = ident(&variant).map_err(|e| Error::Invalid {
+        let ident = naming::ident_or_reason(&variant, "name").map_err(|e| Error::Invalid {
             path: path.to_path_buf(),
             pointer: at.clone(),
             message: e,
@@ -206,7 +208,7 @@ fn merchant_action_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::Token
 }
 
 /// `pub mod operations`: each operation's `operationId` as a constant (`CREATE_ORDER =
-/// "createOrder"`; [`crate::escape::constant_name`]), and every operation as `(operationId,
+/// "createOrder"`; [`naming::constant_name`]), and every operation as `(operationId,
 /// method name, HTTP method, path)`. Two ids that give one constant are a located error naming
 /// both.
 fn operation_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> {
@@ -218,7 +220,7 @@ fn operation_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream
     for op in operations(doc) {
         let Some(id) = op.id() else { continue };
         let at = format!("{}/operationId", op.pointer());
-        let constant = crate::escape::constant_name(id);
+        let constant = naming::constant_name(id);
         let invalid = |message: String| Error::Invalid {
             path: path.to_path_buf(),
             pointer: at.clone(),
@@ -232,7 +234,7 @@ fn operation_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream
             )));
         }
         named.insert(constant.clone(), (id.to_owned(), at.clone()));
-        let ident = ident(&constant).map_err(invalid)?;
+        let ident = naming::ident_or_reason(&constant, "name").map_err(invalid)?;
         let doc_line = format!(
             "`{}`{}",
             op.label(),
@@ -244,7 +246,7 @@ fn operation_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream
         );
         let method = op.method.to_uppercase();
         let route = op.route;
-        let name = method_name(id);
+        let name = naming::method_name(id);
         consts.push(quote! {
             #[doc = #doc_line]
             pub const #ident: &str = #id;
@@ -301,16 +303,6 @@ fn operation_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream
             /// Every operation with its parameters and body, for tools calling them by name.
             pub const SPECS: &[::bank_runtime::OperationSpec] = &[#(#specs),*];
         }
-    })
-}
-
-/// An identifier for a name this module made (never a panic): the reason as text otherwise.
-fn ident(name: &str) -> std::result::Result<proc_macro2::Ident, String> {
-    crate::escape::rust_ident(name).map_err(|e| {
-        format!(
-            "`{}` cannot be a Rust name: {e}",
-            crate::escape::line_comment(name)
-        )
     })
 }
 
@@ -400,13 +392,13 @@ fn server_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> {
             }
             None => format!("server-{i}"),
         };
-        let ident = ident(&env.replace(['-', ' '], "_").to_uppercase()).map_err(|message| {
-            Error::Invalid {
+        let ident = naming::ident_or_reason(&naming::environment_constant(&env), "name").map_err(
+            |message| Error::Invalid {
                 path: path.to_path_buf(),
                 pointer: format!("/servers/{i}"),
                 message,
-            }
-        })?;
+            },
+        )?;
         let mut doc_line = format!("`{env}`: {url}");
         if let Some(d) = server.get("description").and_then(Value::as_str) {
             doc_line.push_str("\n\n");
@@ -504,7 +496,7 @@ fn signing_tokens(doc: &Value) -> proc_macro2::TokenStream {
             op.op.get("operationId").and_then(Value::as_str),
         ) {
             header = Some(h.to_owned());
-            names.push(method_name(id));
+            names.push(naming::method_name(id));
         }
     }
     let Some(header) = header else {
@@ -538,7 +530,7 @@ fn retry_tokens(doc: &Value) -> proc_macro2::TokenStream {
     let names: Vec<String> = operations(doc)
         .filter(|op| op.op.get(ext::IDEMPOTENT).and_then(Value::as_bool) == Some(true))
         .filter_map(|op| op.op.get("operationId").and_then(Value::as_str))
-        .map(method_name)
+        .map(naming::method_name)
         .collect();
     quote! {
         /// Which operations are safe to repeat besides GET, from the spec (`x-idempotent`).
@@ -547,12 +539,6 @@ fn retry_tokens(doc: &Value) -> proc_macro2::TokenStream {
             pub const IDEMPOTENT_OPERATIONS: &[&str] = &[#(#names),*];
         }
     }
-}
-
-/// The method name progenitor gives an operation, which is also what it reports to the hooks
-/// ([`crate::escape::method_name`]: `type` → `type_`, `1stCall` → `_1st_call`).
-pub fn method_name(operation_id: &str) -> String {
-    crate::escape::method_name(operation_id)
 }
 
 /// One row of a schema's `x-error-codes` table.
@@ -609,7 +595,7 @@ fn error_code_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStrea
         if !name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
             || !name.chars().all(|c| c.is_ascii_alphanumeric())
             || name == "Unlisted"
-            || crate::escape::rust_ident(&name).is_err()
+            || naming::rust_ident(&name).is_err()
         {
             return Err(invalid(
                 at,
@@ -635,7 +621,10 @@ fn error_code_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStrea
     let idents: Vec<_> = parsed
         .iter()
         .enumerate()
-        .map(|(i, r)| ident(&r.name).map_err(|message| invalid(format!("{pointer}/{i}"), message)))
+        .map(|(i, r)| {
+            naming::ident_or_reason(&r.name, "name")
+                .map_err(|message| invalid(format!("{pointer}/{i}"), message))
+        })
         .collect::<Result<_>>()?;
     let docs = parsed
         .iter()

@@ -27,6 +27,7 @@ pub mod json;
 pub mod limits;
 pub mod load;
 pub mod mocks;
+pub mod naming;
 pub mod normalize;
 mod output;
 pub mod overlay;
@@ -156,8 +157,7 @@ fn operation_notes(doc: &Value) -> std::collections::BTreeMap<String, surface::O
                     .map(str::to_owned),
             };
             let id = op.id()?;
-            (notes != surface::OperationNotes::default())
-                .then(|| (constants::method_name(id), notes))
+            (notes != surface::OperationNotes::default()).then(|| (naming::method_name(id), notes))
         })
         .collect()
 }

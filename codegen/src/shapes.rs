@@ -51,7 +51,7 @@ pub fn check(path: &Path, doc: &Value) -> Result<()> {
     let mut methods: std::collections::BTreeMap<String, (String, String)> = Default::default();
     for operation in operations(doc) {
         let Some(id) = operation.id() else { continue };
-        let method = crate::constants::method_name(id);
+        let method = crate::naming::method_name(id);
         match methods.get(&method) {
             Some((first_id, first_at)) => found.push(Error::UnsupportedShape {
                 path: path.to_path_buf(),

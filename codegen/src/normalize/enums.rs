@@ -5,6 +5,7 @@ use bank_openapi::ext;
 use serde_json::Value;
 
 use super::record;
+use crate::naming::type_name;
 
 /// `enum` lists the generators cannot take: a value listed twice (typify panics) is listed once;
 /// a `type: string` enum with unquoted numbers or booleans (`[1, 2]`, YAML's `yes`) lists them as
@@ -64,23 +65,6 @@ pub(super) fn tidy_enums(doc: &mut Value) {
     }
 }
 
-/// The Rust variant name typify gives an enum value (its `sanitize`, Pascal case).
-fn variant_name(value: &str) -> String {
-    use heck::ToPascalCase;
-    let out = match value {
-        "+1" => "plus1".to_pascal_case(),
-        "-1" => "minus1".to_pascal_case(),
-        _ => value
-            .replace('\'', "")
-            .replace(|c| !unicode_ident::is_xid_continue(c), "-")
-            .to_pascal_case(),
-    };
-    match out.chars().next() {
-        Some(c) if unicode_ident::is_xid_start(c) => out,
-        _ => format!("X{out}"),
-    }
-}
-
 /// The values of `values` whose variant names clash after both of typify's namings (the plain
 /// one, then the one writing elided characters as `X`); none when it can name them all.
 fn clashing_variant_names(values: &[&str]) -> Vec<String> {
@@ -95,11 +79,11 @@ fn clashing_variant_names(values: &[&str]) -> Vec<String> {
             .map(str::to_owned)
             .collect::<Vec<_>>()
     };
-    if clashes(&variant_name).is_empty() {
+    if clashes(&type_name).is_empty() {
         return Vec::new();
     }
     clashes(&|v: &str| {
-        variant_name(&v.replace(
+        type_name(&v.replace(
             |c: char| c == '_' || !unicode_ident::is_xid_continue(c),
             "X",
         ))

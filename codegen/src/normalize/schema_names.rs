@@ -14,7 +14,7 @@ use crate::load::escape_pointer;
 /// them follows. A component whose `title` is its own name loses the title (typify would
 /// otherwise wrap the type in itself). Recorded ([`CHOICES`](bank_openapi::ext::CHOICES)).
 pub(super) fn rename_colliding_schemas(doc: &mut Value) {
-    let rust = crate::generate::rust_type_name;
+    let rust = crate::naming::type_name;
     let inline = inline_type_names(doc);
     let mut inline_clashes: Vec<(String, String)> = Vec::new();
     let Some(schemas) = doc
@@ -108,7 +108,7 @@ fn free_name(
     taken: &BTreeSet<String>,
     inline: &std::collections::BTreeMap<String, String>,
 ) -> String {
-    let rust = crate::generate::rust_type_name;
+    let rust = crate::naming::type_name;
     let mut n = 2;
     loop {
         let candidate = format!("{name}_{n}");
@@ -163,10 +163,7 @@ fn inline_type_names(doc: &Value) -> std::collections::BTreeMap<String, String> 
             .into_iter()
             .flatten()
         {
-            let suggested = format!(
-                "{parent}_{}",
-                heck::ToSnakeCase::to_snake_case(prop.as_str())
-            );
+            let suggested = crate::naming::inline_type_name(parent, prop);
             let here = format!("{at}/properties/{}", escape_pointer(prop));
             let (schema, suggested, here) = match p.get("items") {
                 Some(items) if p.get("type").and_then(Value::as_str) == Some("array") => {
@@ -177,7 +174,7 @@ fn inline_type_names(doc: &Value) -> std::collections::BTreeMap<String, String> 
             if !makes_type(schema) {
                 continue;
             }
-            let name = crate::generate::rust_type_name(
+            let name = crate::naming::type_name(
                 schema
                     .get("title")
                     .and_then(Value::as_str)
@@ -194,7 +191,7 @@ fn inline_type_names(doc: &Value) -> std::collections::BTreeMap<String, String> 
         .into_iter()
         .flatten()
     {
-        let rust = crate::generate::rust_type_name(name);
+        let rust = crate::naming::type_name(name);
         walk(
             &rust,
             schema,

@@ -109,7 +109,7 @@ pub(super) fn one_success_shape(doc: &mut Value) {
                     "success answers differ ({}): the answer is `{}`, a union of them tried in that \
                      order (its status() tells which came)",
                     described.join(", "),
-                    crate::generate::rust_type_name(&name)
+                    crate::naming::type_name(&name)
                 ),
             );
         }

@@ -38,7 +38,7 @@ impl<'a> Differ<'a> {
                     pointer,
                     format!(
                         "schema `{name}` removed (type `{}` disappears)",
-                        crate::generate::rust_type_name(name)
+                        crate::naming::type_name(name)
                     ),
                 );
                 continue;
@@ -69,7 +69,7 @@ impl<'a> Differ<'a> {
                 format!("/components/schemas/{}", escape_pointer(name)),
                 format!(
                     "schema `{name}` added (type `{}`)",
-                    crate::generate::rust_type_name(name)
+                    crate::naming::type_name(name)
                 ),
             );
         }
