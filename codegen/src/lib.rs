@@ -39,10 +39,10 @@ pub mod surface;
 pub mod swagger2;
 pub mod validate;
 
-use bank_openapi::ext;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use bank_openapi::ext;
 use serde_json::Value;
 
 pub use config::{Api, discover};

@@ -8,9 +8,9 @@
 //! value given, unescaped, and `.unwrap()`s them; here every path match goes through the
 //! runtime's `match_path`, which escapes both and never panics.
 
-use bank_openapi::ext;
 use std::collections::BTreeMap;
 
+use bank_openapi::ext;
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use serde_json::Value;

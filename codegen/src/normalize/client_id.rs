@@ -1,8 +1,8 @@
 //! The client-id path parameter, checked and recorded at the root ([`client_id_prefix`]).
 
-use bank_openapi::ext;
 use std::path::Path;
 
+use bank_openapi::ext;
 use serde_json::Value;
 
 use crate::error::{Error, Result};

@@ -2,9 +2,9 @@
 //! body's `encoding` ([`drop_form_encodings`]) and `format` on a non-scalar schema
 //! ([`drop_meaningless_formats`]).
 
-use bank_openapi::ext;
 use std::collections::BTreeSet;
 
+use bank_openapi::ext;
 use serde_json::Value;
 
 use super::places::{components, operation_bodies};

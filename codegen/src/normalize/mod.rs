@@ -22,9 +22,9 @@ mod schema_names;
 mod success;
 mod text_bodies;
 
-use bank_openapi::ext;
 use std::path::Path;
 
+use bank_openapi::ext;
 use serde_json::{Value, json};
 
 use crate::config::Policy;

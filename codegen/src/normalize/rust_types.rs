@@ -2,9 +2,9 @@
 //! ([`mark_numbers`]; `DecimalParam` in parameters, [`mark_number_parameters`]) and the formats
 //! table's date layouts ([`mark_formats`]).
 
-use bank_openapi::ext;
 use serde_json::{Value, json};
 
+use bank_openapi::ext;
 use bank_openapi::formats;
 use bank_openapi::walk::visit_objects_mut;
 

@@ -2,9 +2,9 @@
 //! at the same place compared through `$ref`s, composition, type, format, nullability, defaults,
 //! deprecation, items, additional properties, other keywords and properties.
 
-use bank_openapi::ext;
 use std::collections::BTreeSet;
 
+use bank_openapi::ext;
 use serde_json::Value;
 
 use super::usage::usage;
