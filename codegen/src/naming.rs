@@ -82,11 +82,12 @@ fn accepted(name: &str) -> bool {
 pub(crate) enum Case {
     /// `snake_case`.
     Snake,
-    /// `snake_case`.
+    /// `PascalCase`.
     Pascal,
 }
 
 impl Case {
+    /// `text` in this case (heck's conversion, as progenitor and typify use it).
     fn apply(self, text: &str) -> String {
         match self {
             Case::Snake => heck::ToSnakeCase::to_snake_case(text),
