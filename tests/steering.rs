@@ -2,7 +2,9 @@
 //! next payment, a declined order, callbacks that fail and are retried as configured. The clients
 //! are the facade's, exactly as a service builds them; no raw fault headers.
 
-use std::time::Duration;
+mod common;
+
+use common::HANG_GUARD;
 
 use bank_sandbox::spec::Bank;
 use bank_sandbox::steer::Fault;
@@ -15,10 +17,6 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 use bank_testkit::sandbox::{financial, globus, start as sandbox};
-
-/// Longest a test waits for the sandbox (a guard against hangs; every wait wakes on the
-/// sandbox's own change notifications).
-const HANG_GUARD: Duration = Duration::from_secs(120);
 
 fn payment() -> banks::bcc::financial::types::builder::PaymentBody {
     bank_testkit::bodies::payment(

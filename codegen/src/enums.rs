@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use proc_macro2::TokenStream;
-use quote::{ToTokens, format_ident, quote};
+use quote::{ToTokens, quote};
 use syn::{Attribute, Fields, Item, ItemEnum, Meta};
 
 /// Rewrite every unit-only serde enum of the `types` module in place.
@@ -147,27 +147,6 @@ fn serde_rename(attrs: &[Attribute]) -> Option<String> {
         })
 }
 
-/// The catch-all variant's name: `Unknown`, unless the enum already lists a value named so
-/// (`unknown`); then `UnknownValue`, `UnknownValue2`, … — the first that does not clash.
-fn catch_all_name(idents: &[&syn::Ident]) -> syn::Ident {
-    let taken = |name: &str| idents.iter().any(|i| *i == name);
-    if !taken("Unknown") {
-        return format_ident!("Unknown");
-    }
-    let mut n = 1;
-    loop {
-        let name = if n == 1 {
-            "UnknownValue".to_owned()
-        } else {
-            format!("UnknownValue{n}")
-        };
-        if !taken(&name) {
-            return format_ident!("{name}");
-        }
-        n += 1;
-    }
-}
-
 fn tolerant_enum(e: &ItemEnum, variants: &[(syn::Ident, String)]) -> Vec<Item> {
     let name = &e.ident;
     let vis = &e.vis;
@@ -189,7 +168,7 @@ fn tolerant_enum(e: &ItemEnum, variants: &[(syn::Ident, String)]) -> Vec<Item> {
     });
     let idents: Vec<&syn::Ident> = variants.iter().map(|(i, _)| i).collect();
     let wires: Vec<&String> = variants.iter().map(|(_, w)| w).collect();
-    let unknown = catch_all_name(&idents);
+    let unknown = crate::naming::catch_all_variant(&idents);
     let kept_in =
         format!(" Values this client does not know yet are kept in `{unknown}`, as received.");
     let tokens: TokenStream = quote! {
@@ -321,18 +300,4 @@ fn remove_copy(attrs: &mut [Attribute]) -> bool {
         }
     }
     removed
-}
-
-#[cfg(test)]
-mod catch_all_tests {
-    use super::*;
-
-    #[test]
-    fn the_catch_all_never_clashes_with_a_listed_value() {
-        let id = |s: &str| format_ident!("{s}");
-        let (a, unknown, value) = (id("Active"), id("Unknown"), id("UnknownValue"));
-        assert_eq!(catch_all_name(&[&a]), "Unknown");
-        assert_eq!(catch_all_name(&[&a, &unknown]), "UnknownValue");
-        assert_eq!(catch_all_name(&[&unknown, &value]), "UnknownValue2");
-    }
 }

@@ -7,8 +7,7 @@
 //! - a string literal: [`str_lit`] (escaped by construction, never `format!`ed into source) and
 //!   [`raw_str_lit`] with [`json_for_source`] for embedded JSON; [`header_value`] for one the
 //!   generated code sends as a header (`HeaderValue::from_static` panics on others);
-//! - an identifier: [`rust_ident`] validates, [`method_name`], [`builder_name`],
-//!   [`constant_name`], [`type_name`] and [`field_name`] rename deterministically the way
+//! - an identifier: [`crate::naming`] validates and renames deterministically the way
 //!   progenitor and typify do, and [`record_renamed_identifiers`] records every rename a user sees
 //!   as a normalisation choice;
 //! - a regular expression: the generated mocks pass path values to the runtime
@@ -17,12 +16,14 @@
 //!
 //! Nothing here panics on any input.
 
-use std::fmt;
-
-use proc_macro2::{Ident, Literal, Span};
+use bank_openapi::ext;
+use proc_macro2::{Literal, Span};
 use serde_json::Value;
 
 use crate::load::escape_pointer;
+use crate::naming::{
+    Case, builder_name, constant_name, field_name, method_name, plain, rename_reason, type_name,
+};
 use crate::normalize::record;
 
 /// The Unicode bidirectional controls (U+202A–U+202E, U+2066–U+2069): text holding them can be
@@ -139,184 +140,6 @@ pub fn json_for_source(value: &Value) -> String {
     out
 }
 
-/// Why a text is not a Rust identifier.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IdentError {
-    /// The text is empty.
-    Empty,
-    /// It starts with a character no identifier starts with (a digit, punctuation).
-    BadStart(char),
-    /// It holds a character no identifier holds (punctuation, a space, a control character).
-    BadChar(char),
-    /// A keyword that cannot be a raw identifier either (`self`, `Self`, `super`, `crate`, `_`).
-    Reserved(String),
-}
-
-impl fmt::Display for IdentError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            IdentError::Empty => write!(f, "it is empty"),
-            IdentError::BadStart(c) => write!(f, "it starts with {c:?}"),
-            IdentError::BadChar(c) => write!(f, "it holds {c:?}"),
-            IdentError::Reserved(k) => write!(f, "`{k}` is a Rust keyword that cannot be raw"),
-        }
-    }
-}
-
-impl std::error::Error for IdentError {}
-
-/// Keywords (strict and reserved, edition 2024) that are identifiers only as raw ones (`r#type`).
-const RAW_KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "do", "dyn",
-    "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let",
-    "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref", "return",
-    "static", "struct", "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use",
-    "virtual", "where", "while", "yield",
-];
-
-/// Keywords that cannot be identifiers at all, raw or not.
-const UNRAWABLE: &[&str] = &["self", "Self", "super", "crate", "_"];
-
-/// `text` as a Rust identifier: as it is when it is one, raw (`r#type`) when it is a keyword that
-/// can be raw, an error saying why otherwise (never a panic).
-pub fn rust_ident(text: &str) -> Result<Ident, IdentError> {
-    let mut chars = text.chars();
-    let first = chars.next().ok_or(IdentError::Empty)?;
-    if UNRAWABLE.contains(&text) {
-        return Err(IdentError::Reserved(text.to_owned()));
-    }
-    if !(unicode_ident::is_xid_start(first) || first == '_') {
-        return Err(IdentError::BadStart(first));
-    }
-    if let Some(bad) = chars.find(|c| !unicode_ident::is_xid_continue(*c)) {
-        return Err(IdentError::BadChar(bad));
-    }
-    if RAW_KEYWORDS.contains(&text) {
-        Ok(Ident::new_raw(text, Span::call_site()))
-    } else {
-        Ok(Ident::new(text, Span::call_site()))
-    }
-}
-
-/// Whether typify and progenitor take `name` as an identifier as it is (not a keyword; they add
-/// `_` to one): typify's `accept_as_ident`.
-fn accepted(name: &str) -> bool {
-    name != "_" && !RAW_KEYWORDS.contains(&name) && !UNRAWABLE.contains(&name)
-}
-
-/// The two cases generated names come in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Case {
-    Snake,
-    Pascal,
-}
-
-impl Case {
-    fn apply(self, text: &str) -> String {
-        match self {
-            Case::Snake => heck::ToSnakeCase::to_snake_case(text),
-            Case::Pascal => heck::ToPascalCase::to_pascal_case(text),
-        }
-    }
-}
-
-/// The name as written, in `case`: apostrophes dropped, characters no identifier holds as word
-/// breaks. What a reader expects the name to become.
-fn plain(text: &str, case: Case) -> String {
-    case.apply(
-        &text
-            .replace('\'', "")
-            .replace(|c| !unicode_ident::is_xid_continue(c), "-"),
-    )
-}
-
-/// typify's and progenitor's `sanitize`: [`plain`], then `prefix` before a name that cannot
-/// start an identifier (or stands for an empty one) and `_` after a keyword.
-fn sanitize(text: &str, case: Case, prefix: &str) -> String {
-    let out = match text {
-        "+1" => case.apply("plus1"),
-        "-1" => case.apply("minus1"),
-        _ => plain(text, case),
-    };
-    let out = match out.chars().next() {
-        None => case.apply("x"),
-        Some(c) if unicode_ident::is_xid_start(c) => out,
-        Some(_) => format!("{prefix}{out}"),
-    };
-    if accepted(&out) {
-        out
-    } else {
-        format!("{out}_")
-    }
-}
-
-/// The method progenitor gives an operation (and reports to the hooks): its `operationId` in
-/// snake case, `_` before one that cannot start an identifier (`1stCall` → `_1st_call`), `_`
-/// after a keyword (`type` → `type_`).
-pub fn method_name(operation_id: &str) -> String {
-    sanitize(operation_id, Case::Snake, "_")
-}
-
-/// The name progenitor gives a parameter (its builder method and field: `appid`, `type` →
-/// `type_`).
-pub fn parameter_name(name: &str) -> String {
-    sanitize(name, Case::Snake, "_")
-}
-
-/// The request builder progenitor gives an operation (`builder::GetThing`; `1stCall` →
-/// `_1stCall`).
-pub fn builder_name(operation_id: &str) -> String {
-    sanitize(operation_id, Case::Pascal, "_")
-}
-
-/// The Rust name typify gives a component schema, an enum value's variant or a merchant action
-/// (`httperror.Details` → `HttperrorDetails`, `1st` → `X1st`, `Self` → `Self_`).
-pub fn type_name(name: &str) -> String {
-    sanitize(name, Case::Pascal, "X")
-}
-
-/// The field typify gives a property (`amountDue` → `amount_due`, `type` → `type_`, `1st` →
-/// `x1st`).
-pub fn field_name(name: &str) -> String {
-    sanitize(name, Case::Snake, "x")
-}
-
-/// The constant an operation's id gets in `operations` (`createOrder` → `CREATE_ORDER`,
-/// `1stCall` → `_1ST_CALL`): its method name in upper case (no keyword is upper case).
-pub fn constant_name(operation_id: &str) -> String {
-    let method = method_name(operation_id);
-    let upper = method.to_uppercase();
-    match upper.strip_suffix('_') {
-        // `type_` was a keyword's escape; `TYPE` is none.
-        Some(stem) if method.strip_suffix('_').is_some_and(|m| !accepted(m)) => stem.to_owned(),
-        _ => upper,
-    }
-}
-
-/// Why `name` became `renamed` rather than its plain case conversion.
-fn why(name: &str, renamed: &str, case: Case) -> String {
-    let plain = plain(name, case);
-    if matches!(name, "+1" | "-1") {
-        format!("`{name}` is written out")
-    } else if plain.is_empty() {
-        format!("`{}` has no letters", line_comment(name))
-    } else if !accepted(&plain) {
-        format!("`{plain}` is a Rust keyword")
-    } else if plain
-        .chars()
-        .next()
-        .is_some_and(|c| !unicode_ident::is_xid_start(c))
-    {
-        format!(
-            "`{}` starts with {:?}",
-            line_comment(name),
-            plain.chars().next().unwrap_or('?')
-        )
-    } else {
-        format!("`{}` is not `{renamed}` as written", line_comment(name))
-    }
-}
-
 /// A piece of a path template as progenitor reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PathPiece {
@@ -391,7 +214,7 @@ fn schema_place(at: &str) -> (bool, bool) {
                     | "callbacks"
                     | "links"
             );
-        in_example |= matches!(segment, "example" | "examples" | "x-examples");
+        in_example |= matches!(segment, "example" | "examples" | ext::EXAMPLES);
     }
     (last_properties, in_example)
 }
@@ -413,7 +236,7 @@ pub fn record_renamed_identifiers(doc: &mut Value) {
                     "method `{method}`, builder `builder::{}`, constant `operations::{}`: {}",
                     builder_name(id),
                     constant_name(id),
-                    why(id, &method, Case::Snake)
+                    rename_reason(id, &method, Case::Snake)
                 ),
             ));
         }
@@ -429,11 +252,14 @@ pub fn record_renamed_identifiers(doc: &mut Value) {
         if ty != plain(name, Case::Pascal) {
             found.push((
                 at.clone(),
-                format!("type `types::{ty}`: {}", why(name, &ty, Case::Pascal)),
+                format!(
+                    "type `types::{ty}`: {}",
+                    rename_reason(name, &ty, Case::Pascal)
+                ),
             ));
         }
         for action in schema
-            .get("x-merchant-actions")
+            .get(ext::MERCHANT_ACTIONS)
             .and_then(Value::as_object)
             .into_iter()
             .flat_map(|m| m.keys())
@@ -441,10 +267,10 @@ pub fn record_renamed_identifiers(doc: &mut Value) {
             let variant = type_name(action);
             if variant != plain(action, Case::Pascal) {
                 found.push((
-                    format!("{at}/x-merchant-actions/{}", escape_pointer(action)),
+                    format!("{at}/{}/{}", ext::MERCHANT_ACTIONS, escape_pointer(action)),
                     format!(
                         "variant `MerchantAction::{variant}`: {}",
-                        why(action, &variant, Case::Pascal)
+                        rename_reason(action, &variant, Case::Pascal)
                     ),
                 ));
             }
@@ -452,7 +278,7 @@ pub fn record_renamed_identifiers(doc: &mut Value) {
     }
     let _ = bank_openapi::walk::visit_objects(doc, &mut |map, at| -> Result<(), ()> {
         let (is_properties, in_example) = schema_place(at);
-        if in_example || at.split('/').nth(1) == Some(crate::normalize::CHOICES) {
+        if in_example || at.split('/').nth(1) == Some(ext::CHOICES) {
             return Ok(());
         }
         if is_properties {
@@ -461,7 +287,10 @@ pub fn record_renamed_identifiers(doc: &mut Value) {
                 if field != plain(name, Case::Snake) {
                     found.push((
                         format!("{at}/{}", escape_pointer(name)),
-                        format!("field `{field}`: {}", why(name, &field, Case::Snake)),
+                        format!(
+                            "field `{field}`: {}",
+                            rename_reason(name, &field, Case::Snake)
+                        ),
                     ));
                 }
             }
@@ -478,7 +307,7 @@ pub fn record_renamed_identifiers(doc: &mut Value) {
                         format!(
                             "value `{}` is the variant `{variant}`: {}",
                             line_comment(value),
-                            why(value, &variant, Case::Pascal)
+                            rename_reason(value, &variant, Case::Pascal)
                         ),
                     ));
                 }
@@ -509,54 +338,6 @@ mod tests {
             doc_text("a\r\nb\rc\u{2028}d\u{2029}e\u{202E}\u{0}"),
             "a\nb\nc\nd\n\ne\\u{202E}\\u{0}"
         );
-    }
-
-    #[test]
-    fn identifiers_are_validated_or_refused_never_panicking() {
-        assert_eq!(
-            rust_ident("order").map(|i| i.to_string()),
-            Ok("order".into())
-        );
-        assert_eq!(
-            rust_ident("type").map(|i| i.to_string()),
-            Ok("r#type".into())
-        );
-        assert_eq!(rust_ident("1stCall"), Err(IdentError::BadStart('1')));
-        assert_eq!(rust_ident("a-b"), Err(IdentError::BadChar('-')));
-        assert_eq!(rust_ident(""), Err(IdentError::Empty));
-        for reserved in ["self", "Self", "super", "crate", "_"] {
-            assert!(matches!(rust_ident(reserved), Err(IdentError::Reserved(_))));
-        }
-    }
-
-    #[test]
-    fn renames_follow_progenitor_and_typify() {
-        assert_eq!(method_name("getThing"), "get_thing");
-        assert_eq!(method_name("1stCall"), "_1st_call");
-        assert_eq!(method_name("type"), "type_");
-        assert_eq!(method_name("self"), "self_");
-        assert_eq!(method_name(""), "x");
-        assert_eq!(builder_name("1stCall"), "_1stCall");
-        assert_eq!(constant_name("createOrder"), "CREATE_ORDER");
-        assert_eq!(constant_name("type"), "TYPE");
-        assert_eq!(constant_name("1stCall"), "_1ST_CALL");
-        assert_eq!(type_name("httperror.Details"), "HttperrorDetails");
-        assert_eq!(type_name("1st"), "X1st");
-        assert_eq!(type_name("Self"), "Self_");
-        assert_eq!(field_name("type"), "type_");
-        for name in [
-            "1stCall", "type", "fn", "self", "Self", "\u{202E}", "", "a\nb",
-        ] {
-            for made in [
-                method_name(name),
-                builder_name(name),
-                constant_name(name),
-                type_name(name),
-                field_name(name),
-            ] {
-                assert!(rust_ident(&made).is_ok(), "{name:?} → {made:?}");
-            }
-        }
     }
 
     #[test]

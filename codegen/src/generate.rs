@@ -261,51 +261,22 @@ pub fn type_names(file: &syn::File) -> BTreeSet<String> {
         .collect()
 }
 
-/// The Rust name typify gives a component schema (`httperror.Details` → `HttperrorDetails`,
-/// `1st` → `X1st`): [`crate::escape::type_name`].
-pub fn rust_type_name(schema: &str) -> String {
-    crate::escape::type_name(schema)
-}
-
-/// The name of an example's test: its label in snake case (`POST /orders 200 response` →
-/// `post_orders_200_response`), `_` added until it is unused; `example_` before one that would
-/// not be an identifier.
-fn test_name(label: &str, seen: &mut BTreeSet<String>) -> proc_macro2::Ident {
-    let mut name: String = label
-        .to_lowercase()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect::<String>()
-        .split('_')
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join("_");
-    if crate::escape::rust_ident(&name).is_err() {
-        name = format!("example_{name}");
-    }
-    while !seen.insert(name.clone()) {
-        name.push('_');
-    }
-    // Only ASCII letters, digits and `_`, starting with a letter: always an identifier.
-    crate::escape::rust_ident(&name)
-        .unwrap_or_else(|_| proc_macro2::Ident::new("example", proc_macro2::Span::call_site()))
-}
-
 /// The `example_roundtrips` test module of a generated crate: every example of the normalised spec must
 /// deserialise into its generated type and serialise back to equal JSON. An example the document
 /// gets wrong is an ignored test whose reason says so. Document text reaches the module only as
 /// string literals ([`crate::escape`]).
 pub fn examples_test(doc: &Value, type_names: &BTreeSet<String>) -> proc_macro2::TokenStream {
-    use crate::escape::{json_for_source, line_comment, raw_str_lit, rust_ident, str_lit};
+    use crate::escape::{json_for_source, line_comment, raw_str_lit, str_lit};
+    use crate::naming::rust_ident;
     let mut tests = Vec::new();
     let mut seen = BTreeSet::new();
     for example in crate::examples::collect(doc) {
-        let name = rust_type_name(&example.schema);
+        let name = crate::naming::type_name(&example.schema);
         let Ok(ty) = rust_ident(&name) else { continue };
         if !type_names.contains(&name) {
             continue;
         }
-        let fn_name = test_name(&example.label, &mut seen);
+        let fn_name = crate::naming::example_test_name(&example.label, &mut seen);
         // An example the document gets wrong (it contradicts its own schema: a known quirk, or a
         // new one the quirks check reports) is an ignored test saying why, not one that fails.
         let schema = doc

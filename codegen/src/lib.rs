@@ -27,6 +27,7 @@ pub mod json;
 pub mod limits;
 pub mod load;
 pub mod mocks;
+pub mod naming;
 pub mod normalize;
 mod output;
 pub mod overlay;
@@ -42,6 +43,7 @@ pub mod validate;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use bank_openapi::ext;
 use serde_json::Value;
 
 pub use config::{Api, discover};
@@ -116,7 +118,7 @@ fn prepare_both(api: &Api, timings: &mut Timings) -> Result<(Value, Value)> {
         && let Some(root) = value.as_object_mut()
     {
         let list = root
-            .entry(normalize::CHOICES)
+            .entry(ext::CHOICES)
             .or_insert_with(|| Value::Array(Vec::new()));
         if let Some(list) = list.as_array_mut() {
             list.splice(0..0, notes);
@@ -135,15 +137,15 @@ pub struct OutputFile {
     pub content: String,
 }
 
-/// Method name → what the normaliser decided about its operation ([`normalize::EMPTY_SUCCESS`],
-/// [`normalize::CONTENT_TYPE`]).
+/// Method name → what the normaliser decided about its operation ([`ext::EMPTY_SUCCESS`],
+/// [`ext::CONTENT_TYPE`]).
 fn operation_notes(doc: &Value) -> std::collections::BTreeMap<String, surface::OperationNotes> {
     paths::operations(doc)
         .filter_map(|op| {
             let notes = surface::OperationNotes {
                 empty_success: op
                     .op
-                    .get(normalize::EMPTY_SUCCESS)
+                    .get(ext::EMPTY_SUCCESS)
                     .and_then(Value::as_array)
                     .into_iter()
                     .flatten()
@@ -151,13 +153,12 @@ fn operation_notes(doc: &Value) -> std::collections::BTreeMap<String, surface::O
                     .collect(),
                 content_type: op
                     .op
-                    .get(normalize::CONTENT_TYPE)
+                    .get(ext::CONTENT_TYPE)
                     .and_then(Value::as_str)
                     .map(str::to_owned),
             };
             let id = op.id()?;
-            (notes != surface::OperationNotes::default())
-                .then(|| (constants::method_name(id), notes))
+            (notes != surface::OperationNotes::default()).then(|| (naming::method_name(id), notes))
         })
         .collect()
 }
@@ -177,7 +178,7 @@ pub fn generate_api(api: &Api, timings: &mut Timings) -> Result<Vec<OutputFile>>
         let boxed = boxing::box_large_members(&mut file);
         surface::apply(
             &mut file,
-            doc.get(normalize::CLIENT_ID_PATH_PARAMETER).and_then(Value::as_str),
+            doc.get(ext::CLIENT_ID_PATH_PARAMETER).and_then(Value::as_str),
             &operation_notes(&doc),
         );
         let servers: syn::File = syn::parse2(constants::tokens(&doc_path, &api.name, &doc)?)

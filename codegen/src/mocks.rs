@@ -10,12 +10,13 @@
 
 use std::collections::BTreeMap;
 
+use bank_openapi::ext;
 use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use serde_json::Value;
 use syn::visit_mut::VisitMut;
 
-use crate::escape::{PathPiece, rust_ident, str_lit};
+use crate::escape::{PathPiece, str_lit};
 use crate::paths::operations;
 
 /// What the document says about one operation, by method name.
@@ -302,7 +303,7 @@ pub fn envelope_types(doc: &Value, op: &Value) -> Option<(String, String)> {
     let property_type = |schema: Option<&Value>, property: &str| -> Option<String> {
         let (_, object) = component(schema?)?;
         let (name, _) = component(object.pointer(&format!("/properties/{property}"))?)?;
-        Some(crate::generate::rust_type_name(&name))
+        Some(crate::naming::type_name(&name))
     };
     let params = property_type(
         op.pointer("/requestBody/content/application~1json/schema"),
@@ -326,11 +327,11 @@ fn extras(doc: &Value) -> BTreeMap<String, Extras> {
             None => (None, None),
         };
         out.insert(
-            crate::constants::method_name(id),
+            crate::naming::method_name(id),
             Extras {
                 signature_header: op
                     .op
-                    .get("x-signature-header")
+                    .get(ext::SIGNATURE_HEADER)
                     .and_then(Value::as_str)
                     .map(str::to_owned),
                 params,
@@ -340,16 +341,6 @@ fn extras(doc: &Value) -> BTreeMap<String, Extras> {
         );
     }
     out
-}
-
-/// The identifier of a type named in the document (never a panic).
-fn type_ident(name: &str) -> Result<syn::Ident, String> {
-    rust_ident(name).map_err(|e| {
-        format!(
-            "`{}` cannot be a Rust type name: {e}",
-            crate::escape::line_comment(name)
-        )
-    })
 }
 
 fn when_extras(when: &syn::Ident, extra: Option<&Extras>) -> Result<TokenStream, String> {
@@ -366,7 +357,7 @@ fn when_extras(when: &syn::Ident, extra: Option<&Extras>) -> Result<TokenStream,
         });
     let params = extra
         .and_then(|e| e.params.as_deref())
-        .map(type_ident)
+        .map(|name| crate::naming::ident_or_reason(name, "type name"))
         .transpose()?;
     let params = params.map(|ty| {
         quote! {
@@ -398,7 +389,7 @@ fn when_extras(when: &syn::Ident, extra: Option<&Extras>) -> Result<TokenStream,
 fn then_extras(then: &syn::Ident, extra: Option<&Extras>) -> Result<TokenStream, String> {
     let result = extra
         .and_then(|e| e.result.as_deref())
-        .map(type_ident)
+        .map(|name| crate::naming::ident_or_reason(name, "type name"))
         .transpose()?;
     let result = result.map(|ty| {
         quote! {

@@ -51,7 +51,7 @@ pub fn check(path: &Path, doc: &Value) -> Result<()> {
     let mut methods: std::collections::BTreeMap<String, (String, String)> = Default::default();
     for operation in operations(doc) {
         let Some(id) = operation.id() else { continue };
-        let method = crate::constants::method_name(id);
+        let method = crate::naming::method_name(id);
         match methods.get(&method) {
             Some((first_id, first_at)) => found.push(Error::UnsupportedShape {
                 path: path.to_path_buf(),
@@ -294,7 +294,7 @@ fn references_and_types(path: &Path, doc: &Value) -> Vec<Error> {
     let _ = crate::json::visit_objects(doc, &mut |map, at| -> std::result::Result<(), ()> {
         let tokens = bank_openapi::pointer::tokens(at);
         // Extensions are the document's own data: the generator does not read them as schemas.
-        if tokens.iter().any(|t| t.starts_with("x-")) {
+        if tokens.iter().any(|t| bank_openapi::ext::is_extension(t)) {
             return Ok(());
         }
         let kind = component_kind(&tokens);

@@ -444,7 +444,7 @@ fn apply_notes(imp: &mut syn::ItemImpl, notes: &OperationNotes) {
 /// In a builder's `new`, start the client-id parameter with the client's id (`Context::client_id`)
 /// instead of "not initialized"; the setter still overrides it.
 fn default_client_id(imp: &mut syn::ItemImpl, name: &str) {
-    let field = crate::escape::parameter_name(name);
+    let field = crate::naming::parameter_name(name);
     for item in &mut imp.items {
         let ImplItem::Fn(f) = item else { continue };
         if f.sig.ident != "new" {

@@ -212,7 +212,7 @@ fn assert_only_what_was_meant(source: &str) {
 
 fn choices(files: &[OutputFile]) -> Vec<(String, String)> {
     let doc: Value = serde_json::from_str(file(files, "openapi.json")).expect("openapi.json");
-    doc["x-normalisation-choices"]
+    doc[bank_openapi::ext::CHOICES]
         .as_array()
         .into_iter()
         .flatten()
@@ -392,7 +392,7 @@ fn merchant_actions_that_collide_after_renaming_are_located_naming_both() {
     let text = message(generate(
         "actions",
         &hostile_with(|d| {
-            d["components"]["schemas"]["Status"]["x-merchant-actions"] =
+            d["components"]["schemas"]["Status"][bank_openapi::ext::MERCHANT_ACTIONS] =
                 json!({"pay-now": ["A"], "payNow": ["B"]});
         }),
         "Demo",
@@ -408,7 +408,8 @@ fn merchant_actions_that_collide_after_renaming_are_located_naming_both() {
     let text = message(generate(
         "unknown-action",
         &hostile_with(|d| {
-            d["components"]["schemas"]["Status"]["x-merchant-actions"] = json!({"unknown": ["A"]});
+            d["components"]["schemas"]["Status"][bank_openapi::ext::MERCHANT_ACTIONS] =
+                json!({"unknown": ["A"]});
         }),
         "Demo",
     ));
@@ -435,7 +436,7 @@ fn error_code_names_that_are_keywords_are_refused_where_they_stand() {
     let text = message(generate(
         "codes",
         &hostile_with(|d| {
-            d["components"]["schemas"]["Status"]["x-error-codes"] =
+            d["components"]["schemas"]["Status"][bank_openapi::ext::ERROR_CODES] =
                 json!([{"code": 1, "name": "Self", "group": "g", "message": "m"}]);
         }),
         "Demo",

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
+use bank_openapi::ext;
 use serde_json::{Value, json};
 
 /// The system allocator, counting live and peak bytes.
@@ -109,7 +110,7 @@ pub fn synthetic(paths: usize) -> Value {
     json!({
         "openapi": "3.0.3",
         "info": {"title": "Synthetic bank", "version": "1.0"},
-        "servers": [{"url": "https://bank.example/api", "x-environment": "production"}],
+        "servers": [{"url": "https://bank.example/api", (ext::ENVIRONMENT): "production"}],
         "paths": path_map,
         "components": {"schemas": components}
     })

@@ -147,7 +147,7 @@ pub fn print_choices(files: &[bank_codegen::OutputFile]) {
         .iter()
         .find(|f| f.path.ends_with("openapi.json"))
         .and_then(|f| serde_json::from_str::<serde_json::Value>(&f.content).ok())
-        .and_then(|doc| doc.get(bank_codegen::normalize::CHOICES).cloned());
+        .and_then(|doc| doc.get(bank_openapi::ext::CHOICES).cloned());
     for choice in choices.iter().filter_map(|c| c.as_array()).flatten() {
         println!(
             "    chose: {} — {}",

@@ -2,23 +2,14 @@
 //! checkouts sharing one target directory (git worktrees with a global `CARGO_TARGET_DIR`) each
 //! check their own `specs/`.
 
+mod common;
+
+use common::copy_dir;
 use std::path::Path;
 use std::process::{Command, Output};
 
 /// Copy the files `cargo xtask check` reads and compares into `to`.
 fn copy_tree(from: &Path, to: &Path) {
-    fn copy_dir(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).expect("create dir");
-        for entry in std::fs::read_dir(from).expect("read dir") {
-            let entry = entry.expect("entry");
-            let target = to.join(entry.file_name());
-            if entry.file_type().expect("type").is_dir() {
-                copy_dir(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), &target).expect("copy");
-            }
-        }
-    }
     std::fs::copy(from.join("Cargo.toml"), to.join("Cargo.toml")).expect("manifest");
     copy_dir(&from.join("specs"), &to.join("specs"));
     for api in std::fs::read_dir(from.join("specs")).expect("specs") {

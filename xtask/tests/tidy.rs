@@ -10,10 +10,17 @@
 //!   `@generated` on its first line.
 //! - The facade compiles only the banks a service enables (a Globus-only build has no ring, no
 //!   PKCS#12 stack, no other bank).
+//! - No hand-written source file is over 1,000 lines ([`MAX_LINES`]).
+//! - Extension keys (`x-…`) have one home, `bank_openapi::ext`: no other hand-written non-test
+//!   source writes one out.
+
+mod common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+use common::git_files;
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -246,4 +253,115 @@ fn a_globus_only_service_compiles_neither_ring_nor_pkcs12_nor_other_banks() {
     ] {
         assert!(!names.contains(absent), "{absent} is compiled: {names:?}");
     }
+}
+
+/// The longest a hand-written source file may be.
+const MAX_LINES: usize = 1000;
+
+/// Every Rust file git knows (tracked, or untracked and not ignored) that is not generated (its
+/// first line says `@generated`), relative to the root, with its text.
+fn hand_written_rust() -> Vec<(String, String)> {
+    let root = root();
+    git_files(&["*.rs"])
+        .into_iter()
+        .filter_map(|rel| {
+            let text = std::fs::read_to_string(root.join(&rel)).ok()?;
+            let generated = text
+                .lines()
+                .next()
+                .is_some_and(|l| l.contains("@generated"));
+            (!generated).then(|| (rel.display().to_string(), text))
+        })
+        .collect()
+}
+
+#[test]
+fn no_hand_written_source_file_is_over_a_thousand_lines() {
+    let offences: Vec<String> = hand_written_rust()
+        .into_iter()
+        .filter_map(|(rel, text)| {
+            let lines = text.lines().count();
+            (lines > MAX_LINES).then(|| {
+                format!(
+                    "{rel}:{}: {lines} lines, over {MAX_LINES}: split it into modules",
+                    MAX_LINES + 1
+                )
+            })
+        })
+        .collect();
+    assert!(offences.is_empty(), "{}", offences.join("\n"));
+}
+
+/// The home of the extension keys.
+const EXTENSION_HOME: &str = "crates/bank-openapi/src/ext.rs";
+
+/// Every extension key declared in [`EXTENSION_HOME`] (`pub const NAME: &str = "x-…";`), with
+/// its constant's name.
+fn extension_keys() -> Vec<(String, String)> {
+    let text = std::fs::read_to_string(root().join(EXTENSION_HOME)).expect("the extension keys");
+    let keys: Vec<(String, String)> = text
+        .lines()
+        .filter_map(|l| {
+            let (name, rest) = l.strip_prefix("pub const ")?.split_once(": &str = \"")?;
+            let key = rest.strip_suffix("\";")?;
+            key.starts_with("x-")
+                .then(|| (key.to_owned(), name.to_owned()))
+        })
+        .collect();
+    assert!(
+        keys.len() > 10,
+        "{EXTENSION_HOME} declares the keys: {keys:?}"
+    );
+    keys
+}
+
+/// A test file: under a `tests/`, `benches/` or `examples/` folder (the e2e package is the
+/// `tests/` folder itself). In other files, what follows a `#[cfg(test)]` at the start of a line
+/// is test code too.
+fn is_test_file(rel: &str) -> bool {
+    rel.starts_with("tests/")
+        || ["/tests/", "/benches/", "/examples/"]
+            .iter()
+            .any(|d| rel.contains(d))
+}
+
+/// Where `key` is written out on `line` as a string literal or a JSON pointer's segment: quoted
+/// (`"x-refusal"`) or between slashes and quotes (`"/servers/0/x-environment"`), not inside prose
+/// (`` `x-refusal` `` in a message).
+fn writes_key(line: &str, key: &str) -> bool {
+    line.match_indices(key).any(|(at, _)| {
+        let before = line[..at].chars().next_back();
+        let after = line[at + key.len()..].chars().next();
+        matches!(before, Some('"' | '/')) && matches!(after, Some('"' | '/'))
+    })
+}
+
+/// Tests are exempt: they build documents as JSON text (`json!({"x-merchant-actions": …})`) and
+/// assert on the normalised document's text, where the key as written is the point.
+#[test]
+fn extension_keys_are_written_only_in_their_home() {
+    let keys = extension_keys();
+    let mut offences = Vec::new();
+    for (rel, text) in hand_written_rust() {
+        if rel == EXTENSION_HOME || is_test_file(&rel) {
+            continue;
+        }
+        for (i, line) in text.lines().enumerate() {
+            if line.starts_with("#[cfg(test)]") {
+                break;
+            }
+            if line.trim_start().starts_with("//") {
+                continue;
+            }
+            for (key, name) in &keys {
+                if writes_key(line, key) {
+                    offences.push(format!(
+                        "{rel}:{}: extension key `{key}` written out: use bank_openapi::ext::{name}",
+                        i + 1
+                    ));
+                }
+            }
+        }
+    }
+    assert!(offences.is_empty(), "{}", offences.join("\n"));
 }

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{text, workspace};
+use common::{copy_dir, text, workspace};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Output;
@@ -13,18 +13,6 @@ use std::process::Output;
 /// A copy of what `update` reads and writes: the root manifest, `specs/`, and every crate's
 /// manifest, CHANGELOG and generated files.
 fn tree() -> tempfile::TempDir {
-    fn copy_dir(from: &Path, to: &Path) {
-        std::fs::create_dir_all(to).expect("dir");
-        for entry in std::fs::read_dir(from).expect("read dir") {
-            let entry = entry.expect("entry");
-            let target = to.join(entry.file_name());
-            if entry.file_type().expect("type").is_dir() {
-                copy_dir(&entry.path(), &target);
-            } else {
-                std::fs::copy(entry.path(), &target).expect("copy");
-            }
-        }
-    }
     let here = workspace();
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::copy(here.join("Cargo.toml"), dir.path().join("Cargo.toml")).expect("manifest");

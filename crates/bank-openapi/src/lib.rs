@@ -7,6 +7,7 @@
 //! - [`refs`]: following local `$ref`s.
 //! - [`operations`]: which keys of a path item are operations, and every operation of a document.
 //! - [`environments`]: the `x-environment` names of servers.
+//! - [`ext`]: every extension key (`x-…`) the project reads or writes.
 //! - [`formats`]: the string formats the banks use (`date`, `dd-MM-yyyy`, …): layout, parser,
 //!   Rust type and sample, in one table.
 //! - [`sample`]: a value made to fit a schema (answers a document gives no example of).
@@ -22,6 +23,7 @@
 #![warn(missing_docs)]
 
 pub mod environments;
+pub mod ext;
 pub mod formats;
 pub mod names;
 pub mod operations;

@@ -147,7 +147,7 @@ impl Cx<'_> {
         }
         if value.is_null()
             && (schema.get("nullable") == Some(&Value::Bool(true))
-                || schema.get("x-nullable") == Some(&Value::Bool(true)))
+                || schema.get(crate::ext::NULLABLE) == Some(&Value::Bool(true)))
         {
             return;
         }

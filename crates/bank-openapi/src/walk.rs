@@ -7,7 +7,13 @@ use serde_json::{Map, Value};
 use crate::pointer::escape;
 
 /// Keys whose values are data, not part of the document's structure.
-pub const DATA_KEYS: &[&str] = &["example", "examples", "default", "enum", "x-error-codes"];
+pub const DATA_KEYS: &[&str] = &[
+    "example",
+    "examples",
+    "default",
+    "enum",
+    crate::ext::ERROR_CODES,
+];
 
 /// Call `f` on every object of `v` outside [`DATA_KEYS`], with its JSON pointer, depth first in
 /// document order; the first error stops the walk.

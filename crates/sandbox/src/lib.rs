@@ -663,7 +663,7 @@ fn answer(
         Ok(s) => s,
         Err(d) => return sim.denied(&d).into(),
     };
-    if let Some(header) = op.op["x-signature-header"].as_str() {
+    if let Some(header) = op.op[bank_openapi::ext::SIGNATURE_HEADER].as_str() {
         let Some(value) = headers.get(header).and_then(|v| v.to_str().ok()) else {
             return sim
                 .error(

@@ -8,6 +8,7 @@
 
 mod common;
 
+use common::HANG_GUARD;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -16,9 +17,6 @@ use bank_sandbox::spec::Bank;
 use bank_sandbox::state::Delivery;
 use bank_sandbox::{Config, Sandbox, StartError};
 use serde_json::{Value, json};
-
-/// A guard against a hung test, never a synchronisation.
-const HANG_GUARD: Duration = Duration::from_secs(60);
 
 async fn sandbox(config: Config) -> Sandbox {
     Sandbox::start(config, "127.0.0.1:0".parse().expect("an address"), None)

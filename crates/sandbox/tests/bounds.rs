@@ -4,7 +4,10 @@
 //! refused. Calls go to the router in-process (`tower::ServiceExt::oneshot`), so the test stays
 //! fast in a debug build; the figures are printed (`Sandbox::stats`).
 
-use std::time::{Duration, Instant};
+mod common;
+
+use common::HANG_GUARD;
+use std::time::Instant;
 
 use axum::body::Body;
 use axum::http::Request;
@@ -13,9 +16,6 @@ use bank_sandbox::{Config, Sandbox};
 use base64::Engine;
 use serde_json::{Value, json};
 use tower::ServiceExt;
-
-/// A guard against a hung test, never a synchronisation.
-const HANG_GUARD: Duration = Duration::from_secs(120);
 
 fn basic(user: &str, password: &str) -> String {
     format!(

@@ -13,6 +13,7 @@
 
 mod common;
 
+use common::HANG_GUARD;
 use std::time::Duration;
 
 use bank_sandbox::spec::Bank;
@@ -21,10 +22,6 @@ use bank_sandbox::{Config, Sandbox};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
-
-/// Longest a test waits for the sandbox (a guard against a hung test, never a synchronisation:
-/// every wait wakes on the sandbox's own notifications).
-const HANG_GUARD: Duration = Duration::from_secs(60);
 
 /// How long a client waits for a hung request: real waiting, kept well under a second.
 const CLIENT_TIMEOUT: Duration = Duration::from_millis(300);

@@ -7,15 +7,15 @@
 //! Many tasks on a multi-thread runtime, a few hundred iterations, real HTTP on 127.0.0.1; a
 //! generous timeout fails the test instead of hanging it.
 
+mod common;
+
+use common::HANG_GUARD;
 use std::time::Duration;
 
 use bank_sandbox::spec::Bank;
 use bank_sandbox::steer::Fault;
 use bank_sandbox::{Config, Sandbox};
 use serde_json::{Value, json};
-
-/// A guard against a deadlock, never a synchronisation: the test normally ends in a second or two.
-const HANG_GUARD: Duration = Duration::from_secs(60);
 
 /// Tasks sending orders, and orders each sends.
 const TASKS: usize = 8;

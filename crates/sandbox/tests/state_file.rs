@@ -5,16 +5,13 @@
 
 mod common;
 
+use common::HANG_GUARD;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::Duration;
 
 use bank_sandbox::spec::Bank;
 use bank_sandbox::{Config, Sandbox};
 use tokio::io::{AsyncBufReadExt, BufReader};
-
-/// A guard against a hung test, never a synchronisation.
-const HANG_GUARD: Duration = Duration::from_secs(60);
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(

@@ -1,15 +1,19 @@
 //! The rule catalogue: every kind of change the diff reports, as a [`RuleId`] with a stable id, its
-//! level for a user of this workspace's generated client, and why. Levels live here and only
-//! here, in [`RuleId::level`]'s one exhaustive `match` (in `levels.rs`, beside the ids and the
-//! reasons); the schema-rule parts (direction, subject, change, constraint) are in `schema.rs`.
+//! level for a user of this workspace's generated client, and why. Each rule is written once, as
+//! a row of the table in `table.rs` (one `macro_rules!` declaring the enum, the list and the
+//! lookups; the schema rules' level and reason from one `match` per family); the schema-rule
+//! parts (direction, subject, change, constraint) are in `schema.rs`.
 
-mod levels;
 mod schema;
+mod table;
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 pub use schema::{Constraint, Direction, PropertyChange, SchemaChange, Subject, Tighter};
+pub use table::RuleId;
+
+use table::FIXED;
 
 /// How a change affects code that uses the generated client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -44,190 +48,6 @@ pub struct Rule {
     /// Why, for a user of the generated client.
     pub why: String,
 }
-
-/// Every kind of change the diff reports. Its [`Display`](std::fmt::Display) is the rule's stable id.
-///
-/// The unit variants are rules about the document, paths, operations, servers, security,
-/// parameters, bodies and responses; [`RuleId::Schema`] and [`RuleId::Property`] are the schema
-/// rules, one per direction, subject and change.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum RuleId {
-    /// `info-changed`.
-    InfoChanged,
-    /// `server-added`.
-    ServerAdded,
-    /// `server-removed`.
-    ServerRemoved,
-    /// `server-url-changed`.
-    ServerUrlChanged,
-    /// `security-scheme-added`.
-    SecuritySchemeAdded,
-    /// `security-scheme-removed`.
-    SecuritySchemeRemoved,
-    /// `security-scheme-type-changed`.
-    SecuritySchemeTypeChanged,
-    /// `security-token-url-changed`.
-    SecurityTokenUrlChanged,
-    /// `security-scope-added`.
-    SecurityScopeAdded,
-    /// `security-scope-removed`.
-    SecurityScopeRemoved,
-    /// `path-added`.
-    PathAdded,
-    /// `path-removed`.
-    PathRemoved,
-    /// `path-parameter-renamed`.
-    PathParameterRenamed,
-    /// `operation-added`.
-    OperationAdded,
-    /// `operation-removed`.
-    OperationRemoved,
-    /// `operation-id-changed`.
-    OperationIdChanged,
-    /// `operation-deprecated`.
-    OperationDeprecated,
-    /// `operation-undeprecated`.
-    OperationUndeprecated,
-    /// `operation-description-changed`.
-    OperationDescriptionChanged,
-    /// `operation-tags-changed`.
-    OperationTagsChanged,
-    /// `operation-extension-changed`.
-    OperationExtensionChanged,
-    /// `operation-security-added`.
-    OperationSecurityAdded,
-    /// `operation-security-removed`.
-    OperationSecurityRemoved,
-    /// `operation-scope-added`.
-    OperationScopeAdded,
-    /// `operation-scope-removed`.
-    OperationScopeRemoved,
-    /// `request-parameter-added-required`.
-    RequestParameterAddedRequired,
-    /// `request-parameter-added`.
-    RequestParameterAdded,
-    /// `request-parameter-removed`.
-    RequestParameterRemoved,
-    /// `request-parameter-became-required`.
-    RequestParameterBecameRequired,
-    /// `request-parameter-became-optional`.
-    RequestParameterBecameOptional,
-    /// `request-parameter-location-changed`.
-    RequestParameterLocationChanged,
-    /// `request-parameter-description-changed`.
-    RequestParameterDescriptionChanged,
-    /// `request-body-added-required`.
-    RequestBodyAddedRequired,
-    /// `request-body-added`.
-    RequestBodyAdded,
-    /// `request-body-removed`.
-    RequestBodyRemoved,
-    /// `request-body-became-required`.
-    RequestBodyBecameRequired,
-    /// `request-body-became-optional`.
-    RequestBodyBecameOptional,
-    /// `request-media-type-added`.
-    RequestMediaTypeAdded,
-    /// `request-media-type-removed`.
-    RequestMediaTypeRemoved,
-    /// `response-success-status-added`.
-    ResponseSuccessStatusAdded,
-    /// `response-success-status-removed`.
-    ResponseSuccessStatusRemoved,
-    /// `response-error-status-added`.
-    ResponseErrorStatusAdded,
-    /// `response-error-status-removed`.
-    ResponseErrorStatusRemoved,
-    /// `response-error-body-changed`.
-    ResponseErrorBodyChanged,
-    /// `response-media-type-added`.
-    ResponseMediaTypeAdded,
-    /// `response-media-type-removed`.
-    ResponseMediaTypeRemoved,
-    /// `response-header-added`.
-    ResponseHeaderAdded,
-    /// `response-header-removed`.
-    ResponseHeaderRemoved,
-    /// `callback-added`.
-    CallbackAdded,
-    /// `callback-removed`.
-    CallbackRemoved,
-    /// `schema-added`.
-    SchemaAdded,
-    /// `schema-removed`.
-    SchemaRemoved,
-    /// `description-changed`.
-    DescriptionChanged,
-    /// `example-changed`.
-    ExampleChanged,
-    /// `{direction}-{subject}-{change}` (`response-body-type-changed`). The differ uses
-    /// [`Subject::Parameter`] only with [`Direction::Request`]; the catalogue lists the five
-    /// combinations that occur.
-    Schema(Direction, Subject, SchemaChange),
-    /// `{direction}-property-{change}` (`request-property-added-required`).
-    Property(Direction, PropertyChange),
-}
-
-/// The rules that are not schema rules, in catalogue order.
-const FIXED: [RuleId; 54] = {
-    use RuleId::*;
-    [
-        InfoChanged,
-        ServerAdded,
-        ServerRemoved,
-        ServerUrlChanged,
-        SecuritySchemeAdded,
-        SecuritySchemeRemoved,
-        SecuritySchemeTypeChanged,
-        SecurityTokenUrlChanged,
-        SecurityScopeAdded,
-        SecurityScopeRemoved,
-        PathAdded,
-        PathRemoved,
-        PathParameterRenamed,
-        OperationAdded,
-        OperationRemoved,
-        OperationIdChanged,
-        OperationDeprecated,
-        OperationUndeprecated,
-        OperationDescriptionChanged,
-        OperationTagsChanged,
-        OperationExtensionChanged,
-        OperationSecurityAdded,
-        OperationSecurityRemoved,
-        OperationScopeAdded,
-        OperationScopeRemoved,
-        RequestParameterAddedRequired,
-        RequestParameterAdded,
-        RequestParameterRemoved,
-        RequestParameterBecameRequired,
-        RequestParameterBecameOptional,
-        RequestParameterLocationChanged,
-        RequestParameterDescriptionChanged,
-        RequestBodyAddedRequired,
-        RequestBodyAdded,
-        RequestBodyRemoved,
-        RequestBodyBecameRequired,
-        RequestBodyBecameOptional,
-        RequestMediaTypeAdded,
-        RequestMediaTypeRemoved,
-        ResponseSuccessStatusAdded,
-        ResponseSuccessStatusRemoved,
-        ResponseErrorStatusAdded,
-        ResponseErrorStatusRemoved,
-        ResponseErrorBodyChanged,
-        ResponseMediaTypeAdded,
-        ResponseMediaTypeRemoved,
-        ResponseHeaderAdded,
-        ResponseHeaderRemoved,
-        CallbackAdded,
-        CallbackRemoved,
-        SchemaAdded,
-        SchemaRemoved,
-        DescriptionChanged,
-        ExampleChanged,
-    ]
-};
 
 /// Where schemas occur, in catalogue order.
 const SCHEMA_SITES: [(Direction, Subject); 5] = [

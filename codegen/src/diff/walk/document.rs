@@ -1,6 +1,7 @@
 //! The document as a whole: `info`, `servers` and the security schemes (types, OAuth2 flows,
 //! token URLs, scopes).
 
+use bank_openapi::ext;
 use serde_json::Value;
 
 use super::{Differ, EMPTY, members, obj, text};
@@ -39,7 +40,7 @@ impl<'a> Differ<'a> {
                         .unwrap_or_default()
                         .to_owned();
                     let name = s
-                        .get("x-environment")
+                        .get(ext::ENVIRONMENT)
                         .and_then(Value::as_str)
                         .map(str::to_owned)
                         .unwrap_or_else(|| format!("#{i}"));

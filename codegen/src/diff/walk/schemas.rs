@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 
+use bank_openapi::ext;
 use serde_json::Value;
 
 use super::usage::usage;
@@ -37,7 +38,7 @@ impl<'a> Differ<'a> {
                     pointer,
                     format!(
                         "schema `{name}` removed (type `{}` disappears)",
-                        crate::generate::rust_type_name(name)
+                        crate::naming::type_name(name)
                     ),
                 );
                 continue;
@@ -68,7 +69,7 @@ impl<'a> Differ<'a> {
                 format!("/components/schemas/{}", escape_pointer(name)),
                 format!(
                     "schema `{name}` added (type `{}`)",
-                    crate::generate::rust_type_name(name)
+                    crate::naming::type_name(name)
                 ),
             );
         }
@@ -258,8 +259,8 @@ impl<'a> Differ<'a> {
             "required",
             "items",
             "additionalProperties",
-            "x-enum-descriptions",
-            "x-enum-varnames",
+            ext::ENUM_DESCRIPTIONS,
+            ext::ENUM_VARNAMES,
         ];
         let keys: BTreeSet<&String> = obj(o).keys().chain(obj(n).keys()).collect();
         for key in keys {

@@ -8,11 +8,17 @@
 
 use std::path::Path;
 
+use bank_openapi::ext;
 use quote::quote;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::naming;
 use crate::paths::operations;
+
+mod error_codes;
+
+use error_codes::error_code_tokens;
 
 /// Every constant module of a generated crate, in a stable order.
 pub fn tokens(path: &Path, api: &str, doc: &Value) -> Result<proc_macro2::TokenStream> {
@@ -26,7 +32,7 @@ pub fn tokens(path: &Path, api: &str, doc: &Value) -> Result<proc_macro2::TokenS
     let refusal = refusal_tokens(path, doc)?;
     let http_auth = http_auth_tokens(doc);
     let client_id = match doc
-        .get(crate::normalize::CLIENT_ID_PATH_PARAMETER)
+        .get(ext::CLIENT_ID_PATH_PARAMETER)
         .and_then(Value::as_str)
     {
         Some(name) => quote! { ::std::option::Option::Some(#name) },
@@ -63,7 +69,7 @@ fn refusal_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> 
         .and_then(Value::as_object)
         .into_iter()
         .flatten()
-        .find_map(|(name, s)| s.get("x-refusal").map(|r| (name, r)));
+        .find_map(|(name, s)| s.get(ext::REFUSAL).map(|r| (name, r)));
     let Some((schema, refusal)) = found else {
         return Ok(quote! { None });
     };
@@ -73,8 +79,9 @@ fn refusal_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> 
         return Err(Error::Invalid {
             path: path.to_path_buf(),
             pointer: format!(
-                "/components/schemas/{}/x-refusal",
-                crate::load::escape_pointer(schema)
+                "/components/schemas/{}/{}",
+                crate::load::escape_pointer(schema),
+                ext::REFUSAL
             ),
             message: "must be {property: <name>, equals: <true|false>}".into(),
         });
@@ -87,7 +94,7 @@ fn refusal_schema(doc: &Value) -> Option<&str> {
     doc.pointer("/components/schemas")
         .and_then(Value::as_object)?
         .iter()
-        .find(|(_, s)| s.get("x-refusal").is_some())
+        .find(|(_, s)| s.get(ext::REFUSAL).is_some())
         .map(|(name, _)| name.as_str())
 }
 
@@ -122,13 +129,14 @@ fn merchant_action_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::Token
         .and_then(Value::as_object)
         .into_iter()
         .flatten()
-        .find_map(|(name, s)| s.get("x-merchant-actions").map(|t| (name, t)))
+        .find_map(|(name, s)| s.get(ext::MERCHANT_ACTIONS).map(|t| (name, t)))
     else {
         return Ok(quote! {});
     };
     let pointer = format!(
-        "/components/schemas/{}/x-merchant-actions",
-        crate::load::escape_pointer(schema)
+        "/components/schemas/{}/{}",
+        crate::load::escape_pointer(schema),
+        ext::MERCHANT_ACTIONS
     );
     let invalid = |message: &str| Error::Invalid {
         path: path.to_path_buf(),
@@ -138,7 +146,8 @@ fn merchant_action_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::Token
     let table = table
         .as_object()
         .ok_or_else(|| invalid("must map each action to a list of statuses"))?;
-    let ty = ident(&crate::escape::type_name(schema)).map_err(|e| invalid(&e))?;
+    let ty =
+        naming::ident_or_reason(&naming::type_name(schema), "name").map_err(|e| invalid(&e))?;
     let mut variants = Vec::new();
     let mut arms = Vec::new();
     // Variant → the action named so first; `Unknown` is the catch-all's.
@@ -150,7 +159,7 @@ fn merchant_action_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::Token
             .iter()
             .map(|s| s.as_str().ok_or_else(|| invalid("statuses are strings")))
             .collect::<Result<_>>()?;
-        let variant = crate::escape::type_name(action);
+        let variant = naming::type_name(action);
         let at = format!("{pointer}/{}", crate::load::escape_pointer(action));
         let clash = |other: &str| Error::Invalid {
             path: path.to_path_buf(),
@@ -171,7 +180,7 @@ fn merchant_action_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::Token
             )));
         }
         named.insert(variant.clone(), action.clone());
-        let ident = ident(&variant).map_err(|e| Error::Invalid {
+        let ident = naming::ident_or_reason(&variant, "name").map_err(|e| Error::Invalid {
             path: path.to_path_buf(),
             pointer: at.clone(),
             message: e,
@@ -205,7 +214,7 @@ fn merchant_action_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::Token
 }
 
 /// `pub mod operations`: each operation's `operationId` as a constant (`CREATE_ORDER =
-/// "createOrder"`; [`crate::escape::constant_name`]), and every operation as `(operationId,
+/// "createOrder"`; [`naming::constant_name`]), and every operation as `(operationId,
 /// method name, HTTP method, path)`. Two ids that give one constant are a located error naming
 /// both.
 fn operation_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> {
@@ -217,7 +226,7 @@ fn operation_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream
     for op in operations(doc) {
         let Some(id) = op.id() else { continue };
         let at = format!("{}/operationId", op.pointer());
-        let constant = crate::escape::constant_name(id);
+        let constant = naming::constant_name(id);
         let invalid = |message: String| Error::Invalid {
             path: path.to_path_buf(),
             pointer: at.clone(),
@@ -231,7 +240,7 @@ fn operation_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream
             )));
         }
         named.insert(constant.clone(), (id.to_owned(), at.clone()));
-        let ident = ident(&constant).map_err(invalid)?;
+        let ident = naming::ident_or_reason(&constant, "name").map_err(invalid)?;
         let doc_line = format!(
             "`{}`{}",
             op.label(),
@@ -243,7 +252,7 @@ fn operation_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream
         );
         let method = op.method.to_uppercase();
         let route = op.route;
-        let name = method_name(id);
+        let name = naming::method_name(id);
         consts.push(quote! {
             #[doc = #doc_line]
             pub const #ident: &str = #id;
@@ -300,16 +309,6 @@ fn operation_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream
             /// Every operation with its parameters and body, for tools calling them by name.
             pub const SPECS: &[::bank_runtime::OperationSpec] = &[#(#specs),*];
         }
-    })
-}
-
-/// An identifier for a name this module made (never a panic): the reason as text otherwise.
-fn ident(name: &str) -> std::result::Result<proc_macro2::Ident, String> {
-    crate::escape::rust_ident(name).map_err(|e| {
-        format!(
-            "`{}` cannot be a Rust name: {e}",
-            crate::escape::line_comment(name)
-        )
     })
 }
 
@@ -385,12 +384,12 @@ fn server_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> {
             }
         }
         let url = url.as_str();
-        let env = match server.get("x-environment").and_then(Value::as_str) {
+        let env = match server.get(ext::ENVIRONMENT).and_then(Value::as_str) {
             Some(env) if bank_openapi::environments::ALL.contains(&env) => env.to_owned(),
             Some(env) => {
                 return Err(Error::Invalid {
                     path: path.to_path_buf(),
-                    pointer: format!("/servers/{i}/x-environment"),
+                    pointer: format!("/servers/{i}/{}", ext::ENVIRONMENT),
                     message: format!(
                         "`{env}` is not an environment name the facade knows ({})",
                         bank_openapi::environments::ALL.join(", ")
@@ -399,13 +398,13 @@ fn server_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> {
             }
             None => format!("server-{i}"),
         };
-        let ident = ident(&env.replace(['-', ' '], "_").to_uppercase()).map_err(|message| {
-            Error::Invalid {
+        let ident = naming::ident_or_reason(&naming::environment_constant(&env), "name").map_err(
+            |message| Error::Invalid {
                 path: path.to_path_buf(),
                 pointer: format!("/servers/{i}"),
                 message,
-            }
-        })?;
+            },
+        )?;
         let mut doc_line = format!("`{env}`: {url}");
         if let Some(d) = server.get("description").and_then(Value::as_str) {
             doc_line.push_str("\n\n");
@@ -517,11 +516,11 @@ fn signing_tokens(doc: &Value) -> proc_macro2::TokenStream {
     let mut names = Vec::new();
     for op in operations(doc) {
         if let (Some(h), Some(id)) = (
-            op.op.get("x-signature-header").and_then(Value::as_str),
+            op.op.get(ext::SIGNATURE_HEADER).and_then(Value::as_str),
             op.op.get("operationId").and_then(Value::as_str),
         ) {
             header = Some(h.to_owned());
-            names.push(method_name(id));
+            names.push(naming::method_name(id));
         }
     }
     let Some(header) = header else {
@@ -553,9 +552,9 @@ fn signing_tokens(doc: &Value) -> proc_macro2::TokenStream {
 /// a bank takes as POST), which the runtime may repeat like a GET; empty when there are none.
 fn retry_tokens(doc: &Value) -> proc_macro2::TokenStream {
     let names: Vec<String> = operations(doc)
-        .filter(|op| op.op.get("x-idempotent").and_then(Value::as_bool) == Some(true))
+        .filter(|op| op.op.get(ext::IDEMPOTENT).and_then(Value::as_bool) == Some(true))
         .filter_map(|op| op.op.get("operationId").and_then(Value::as_str))
-        .map(method_name)
+        .map(naming::method_name)
         .collect();
     quote! {
         /// Which operations are safe to repeat besides GET, from the spec (`x-idempotent`).
@@ -564,200 +563,4 @@ fn retry_tokens(doc: &Value) -> proc_macro2::TokenStream {
             pub const IDEMPOTENT_OPERATIONS: &[&str] = &[#(#names),*];
         }
     }
-}
-
-/// The method name progenitor gives an operation, which is also what it reports to the hooks
-/// ([`crate::escape::method_name`]: `type` → `type_`, `1stCall` → `_1st_call`).
-pub fn method_name(operation_id: &str) -> String {
-    crate::escape::method_name(operation_id)
-}
-
-/// One row of a schema's `x-error-codes` table.
-struct ErrorCodeRow {
-    code: i64,
-    name: String,
-    group: String,
-    message: String,
-}
-
-/// `pub mod error_codes`: when a component schema carries `x-error-codes` (the bank's numbered
-/// error table, each row `{code, name, group, message}`), an enum with one variant per row and
-/// `Unlisted(code)` for the rest, so a new code from the bank is kept, not lost. Without a table
-/// every code is `Unlisted`.
-fn error_code_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> {
-    let found = doc
-        .pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
-        .find_map(|(name, s)| s.get("x-error-codes").map(|t| (name.as_str(), t)));
-    let empty = Value::Array(Vec::new());
-    let (schema, table) = found.unwrap_or(("", &empty));
-    let pointer = format!(
-        "/components/schemas/{}/x-error-codes",
-        crate::load::escape_pointer(schema)
-    );
-    let invalid = |at: String, message: String| Error::Invalid {
-        path: path.to_path_buf(),
-        pointer: at,
-        message,
-    };
-    let rows = table.as_array().ok_or_else(|| {
-        invalid(
-            pointer.clone(),
-            "must be a list of {code, name, group, message}".into(),
-        )
-    })?;
-    let mut parsed: Vec<ErrorCodeRow> = Vec::new();
-    for (i, row) in rows.iter().enumerate() {
-        let at = format!("{pointer}/{i}");
-        let text = |key: &str| {
-            row.get(key)
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-                .ok_or_else(|| invalid(at.clone(), format!("`{key}` must be a string")))
-        };
-        let code = row
-            .get("code")
-            .and_then(Value::as_i64)
-            .ok_or_else(|| invalid(at.clone(), "`code` must be an integer".into()))?;
-        let name = text("name")?;
-        if !name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-            || !name.chars().all(|c| c.is_ascii_alphanumeric())
-            || name == "Unlisted"
-            || crate::escape::rust_ident(&name).is_err()
-        {
-            return Err(invalid(
-                at,
-                format!("`name` {name:?} must be a PascalCase identifier other than `Unlisted`"),
-            ));
-        }
-        if let Some(dup) = parsed.iter().find(|r| r.code == code || r.name == name) {
-            return Err(invalid(
-                at,
-                format!(
-                    "code {code} / name {name} repeats row code {} / name {}",
-                    dup.code, dup.name
-                ),
-            ));
-        }
-        parsed.push(ErrorCodeRow {
-            code,
-            name,
-            group: text("group")?,
-            message: text("message")?,
-        });
-    }
-    let idents: Vec<_> = parsed
-        .iter()
-        .enumerate()
-        .map(|(i, r)| ident(&r.name).map_err(|message| invalid(format!("{pointer}/{i}"), message)))
-        .collect::<Result<_>>()?;
-    let docs = parsed
-        .iter()
-        .map(|r| format!("`{}` ({}): {}", r.code, r.group, r.message));
-    let codes: Vec<_> = parsed
-        .iter()
-        .map(|r| proc_macro2::Literal::i64_unsuffixed(r.code))
-        .collect();
-    let groups = parsed.iter().map(|r| r.group.as_str());
-    let messages = parsed.iter().map(|r| r.message.as_str());
-    let names = parsed.iter().map(|r| r.name.as_str());
-    let module_doc = if schema.is_empty() {
-        "The bank's error codes: the spec has no `x-error-codes` table, so every code is `Unlisted`."
-            .to_owned()
-    } else {
-        format!("The error codes of `{schema}`, from the spec's `x-error-codes`.")
-    };
-    Ok(quote! {
-        #[doc = #module_doc]
-        pub mod error_codes {
-            /// A bank error code: one variant per documented code, `Unlisted` for any other (kept
-            /// as sent, so a code the bank adds later is not lost).
-            #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-            pub enum ErrorCode {
-                #( #[doc = #docs] #idents, )*
-                /// A code the spec does not list.
-                Unlisted(i64),
-            }
-
-            impl ErrorCode {
-                /// Every documented code, in the spec's order.
-                pub const KNOWN: &[ErrorCode] = &[#(ErrorCode::#idents),*];
-
-                /// The variant for a code as the bank sends it.
-                pub fn from_code(code: i64) -> Self {
-                    match code {
-                        #( #codes => ErrorCode::#idents, )*
-                        other => ErrorCode::Unlisted(other),
-                    }
-                }
-
-                /// The numeric code.
-                pub fn code(self) -> i64 {
-                    match self {
-                        #( ErrorCode::#idents => #codes, )*
-                        ErrorCode::Unlisted(code) => code,
-                    }
-                }
-
-                /// The variant's name (`Unlisted` for codes the spec does not list).
-                pub fn name(self) -> &'static str {
-                    match self {
-                        #( ErrorCode::#idents => #names, )*
-                        ErrorCode::Unlisted(_) => "Unlisted",
-                    }
-                }
-
-                /// The group the bank files the code under (`system`, `business`); `None` when unlisted.
-                pub fn group(self) -> Option<&'static str> {
-                    match self {
-                        #( ErrorCode::#idents => Some(#groups), )*
-                        ErrorCode::Unlisted(_) => None,
-                    }
-                }
-
-                /// The message the bank documents for the code (a template; the bank's actual
-                /// message may fill in details). `None` when unlisted.
-                pub fn documented_message(self) -> Option<&'static str> {
-                    match self {
-                        #( ErrorCode::#idents => Some(#messages), )*
-                        ErrorCode::Unlisted(_) => None,
-                    }
-                }
-
-                /// Whether the spec lists this code.
-                pub fn is_known(self) -> bool {
-                    !matches!(self, ErrorCode::Unlisted(_))
-                }
-
-                /// The code of a refusal by this API ([`ErrorKind::Bank`](::bank_runtime::ErrorKind::Bank)
-                /// with a numeric code); `None` for any other error, or one of another API.
-                pub fn of(error: &::bank_runtime::BankError) -> Option<Self> {
-                    if error.api != super::SPEC.name || error.kind != ::bank_runtime::ErrorKind::Bank {
-                        return None;
-                    }
-                    error.code.as_deref()?.parse::<i64>().ok().map(ErrorCode::from_code)
-                }
-            }
-
-            impl ::std::fmt::Display for ErrorCode {
-                fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                    write!(f, "{} ({})", self.code(), self.name())
-                }
-            }
-
-            impl From<i64> for ErrorCode {
-                fn from(code: i64) -> Self {
-                    ErrorCode::from_code(code)
-                }
-            }
-
-            impl From<i32> for ErrorCode {
-                fn from(code: i32) -> Self {
-                    ErrorCode::from_code(i64::from(code))
-                }
-            }
-        }
-    })
 }

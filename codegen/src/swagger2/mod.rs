@@ -6,10 +6,15 @@
 
 use std::path::Path;
 
+use bank_openapi::ext;
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result};
 use crate::load::escape_pointer;
+
+mod document;
+
+use document::{security_scheme, servers};
 
 /// The operations of a Swagger 2.0 Path Item: `paths::METHODS` without `trace`, which 2.0 lacks.
 const METHODS: [&str; 7] = ["get", "put", "post", "delete", "options", "head", "patch"];
@@ -103,59 +108,13 @@ pub fn convert(path: &Path, doc: &Value) -> Result<Value> {
         }
     }
     for (k, v) in root {
-        if k.starts_with("x-") {
+        if ext::is_extension(k) {
             out.insert(k.clone(), v.clone());
         }
     }
     let mut out = Value::Object(out);
     rewrite_refs(&mut out);
     Ok(out)
-}
-
-/// Servers from the bank's `x-ibm-endpoints` (IBM API Connect) when present, otherwise from
-/// `schemes` / `host` / `basePath`. Each endpoint URL gets the document's `basePath` appended.
-fn servers(root: &Map<String, Value>) -> Option<Value> {
-    let base = root.get("basePath").and_then(Value::as_str).unwrap_or("");
-    let base = base.trim_end_matches('/');
-    if let Some(endpoints) = root.get("x-ibm-endpoints").and_then(Value::as_array) {
-        let list: Vec<Value> = endpoints
-            .iter()
-            .filter_map(|e| {
-                let url = e.get("endpointUrl")?.as_str()?;
-                let mut server = Map::new();
-                server.insert(
-                    "url".into(),
-                    json!(format!("{}{}", url.trim_end_matches('/'), base)),
-                );
-                if let Some(d) = e.get("description") {
-                    server.insert("description".into(), d.clone());
-                }
-                if let Some(t) = e.get("type") {
-                    server.insert("x-ibm-endpoint-type".into(), t.clone());
-                }
-                Some(Value::Object(server))
-            })
-            .collect();
-        if !list.is_empty() {
-            return Some(Value::Array(list));
-        }
-    }
-    let host = root.get("host").and_then(Value::as_str);
-    let schemes: Vec<&str> = root
-        .get("schemes")
-        .and_then(Value::as_array)
-        .map(|s| s.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let list: Vec<Value> = match host {
-        Some(host) if schemes.is_empty() => vec![json!({ "url": format!("//{host}{base}") })],
-        Some(host) => schemes
-            .iter()
-            .map(|s| json!({ "url": format!("{s}://{host}{base}") }))
-            .collect(),
-        None if !base.is_empty() => vec![json!({ "url": base })],
-        None => return None,
-    };
-    Some(Value::Array(list))
 }
 
 fn media_list(v: Option<&Value>) -> Vec<String> {
@@ -301,7 +260,7 @@ impl Ctx<'_> {
                 .find(|p| p.get("in").and_then(Value::as_str) == Some("body"))
                 .and_then(|p| p.get("name").cloned());
             if let Some(name) = body_name {
-                out.insert("x-codegen-request-body-name".into(), name);
+                out.insert(ext::CODEGEN_REQUEST_BODY_NAME.into(), name);
             }
         }
         // Keep the conventional key order: parameters and requestBody before responses.
@@ -375,7 +334,7 @@ impl Ctx<'_> {
                 "example" => {
                     out.insert("example".into(), value.clone());
                 }
-                k if k.starts_with("x-") => {
+                k if ext::is_extension(k) => {
                     out.insert(key.clone(), value.clone());
                 }
                 _ => {
@@ -410,7 +369,7 @@ impl Ctx<'_> {
             out.insert("required".into(), r.clone());
         }
         for (k, v) in p.as_object().into_iter().flatten() {
-            if k.starts_with("x-") {
+            if ext::is_extension(k) {
                 out.insert(k.clone(), v.clone());
             }
         }
@@ -493,7 +452,7 @@ impl Ctx<'_> {
             out.insert("content".into(), Value::Object(content));
         }
         for (k, v) in r.as_object().into_iter().flatten() {
-            if k.starts_with("x-") {
+            if ext::is_extension(k) {
                 out.insert(k.clone(), v.clone());
             }
         }
@@ -517,7 +476,7 @@ pub fn schema(s: &Value) -> Value {
             let mut out = Map::new();
             for (k, v) in map {
                 match k.as_str() {
-                    "x-nullable" => {
+                    ext::NULLABLE => {
                         out.insert("nullable".into(), v.clone());
                     }
                     "type" if v == "file" => {
@@ -555,64 +514,6 @@ pub fn schema(s: &Value) -> Value {
         }
         other => other.clone(),
     }
-}
-
-fn security_scheme(path: &Path, name: &str, s: &Value) -> Result<Value> {
-    let pointer = format!("/securityDefinitions/{}", escape_pointer(name));
-    let kind = s.get("type").and_then(Value::as_str).unwrap_or("");
-    let mut out = Map::new();
-    match kind {
-        "basic" => {
-            out.insert("type".into(), json!("http"));
-            out.insert("scheme".into(), json!("basic"));
-        }
-        "apiKey" => {
-            out.insert("type".into(), json!("apiKey"));
-            out.insert("name".into(), s.get("name").cloned().unwrap_or(Value::Null));
-            out.insert("in".into(), s.get("in").cloned().unwrap_or(Value::Null));
-        }
-        "oauth2" => {
-            out.insert("type".into(), json!("oauth2"));
-            let flow = s.get("flow").and_then(Value::as_str).unwrap_or("");
-            let key = match flow {
-                "implicit" => "implicit",
-                "password" => "password",
-                "application" => "clientCredentials",
-                "accessCode" => "authorizationCode",
-                other => {
-                    return Err(Error::invalid(
-                        path,
-                        format!("{pointer}/flow"),
-                        format!("unknown oauth2 flow `{other}`"),
-                    ));
-                }
-            };
-            let mut f = Map::new();
-            for k in ["authorizationUrl", "tokenUrl"] {
-                if let Some(v) = s.get(k) {
-                    f.insert(k.into(), v.clone());
-                }
-            }
-            f.insert(
-                "scopes".into(),
-                s.get("scopes").cloned().unwrap_or_else(|| json!({})),
-            );
-            out.insert("flows".into(), json!({ key: Value::Object(f) }));
-        }
-        other => {
-            return Err(Error::invalid(
-                path,
-                format!("{pointer}/type"),
-                format!("unknown security scheme type `{other}`"),
-            ));
-        }
-    }
-    for (k, v) in s.as_object().into_iter().flatten() {
-        if k == "description" || k.starts_with("x-") {
-            out.insert(k.clone(), v.clone());
-        }
-    }
-    Ok(Value::Object(out))
 }
 
 fn rewrite_refs(v: &mut Value) {
