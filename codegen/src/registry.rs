@@ -76,9 +76,9 @@ fn lib_rs(apis: &[Api]) -> Result<String> {
             pointer: String::new(),
             message,
         };
-        let krate = crate::escape::rust_ident(&api.name.replace('-', "_"))
+        let krate = crate::naming::rust_ident(&api.name.replace('-', "_"))
             .map_err(|e| invalid(format!("the folder name is not a crate name: {e}")))?;
-        let constant = format_ident!("{}", crate::escape::constant_name(&api.name));
+        let constant = format_ident!("{}", crate::naming::constant_name(&api.name));
         let feature = &api.name;
         let title = &api.config.api.title;
         let doc = crate::escape::doc_attr(&format!(" {title} (`{}`).", api.name));
