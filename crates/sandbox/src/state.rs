@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::auth::Token;
 use crate::auth::Tokens;
-use crate::banks::{baas, broker, financial, globus};
+use crate::banks::{baas, broker, financial, generic, globus};
 use crate::bounded::{Ring, Weigh};
 use crate::config::Config;
 use crate::host::Host;
@@ -49,6 +49,8 @@ pub struct State {
     pub financial: financial::State,
     /// BaaS applications, SMS requests and cards.
     pub baas: baas::State,
+    /// The resources of the APIs served by the generic simulation.
+    pub generic: generic::State,
     /// The latest callback and postLink attempts since the start (not kept across restarts): a
     /// ring buffer of `[limits] deliveries` entries and `delivery_bytes` bytes.
     #[serde(skip)]
@@ -61,13 +63,14 @@ pub struct State {
 
 impl State {
     /// The parts a [`Host`] hands out by type: the tokens and each bank's state.
-    fn parts(&mut self) -> [&mut dyn Any; 5] {
+    fn parts(&mut self) -> [&mut dyn Any; 6] {
         [
             &mut self.tokens,
             &mut self.globus,
             &mut self.broker,
             &mut self.financial,
             &mut self.baas,
+            &mut self.generic,
         ]
     }
 }

@@ -4,6 +4,14 @@
 //! HTTP Basic, a bearer token, or none), with the `[generic]` accounts of the configuration;
 //! answers are the document's examples, or values made to fit its schemas; errors take the shape
 //! of the document's own error schema when it declares one.
+//!
+//! State is kept per resource where the document's paths make it obvious: a `POST /things`
+//! beside a `GET /things/{id}` creates a thing (its id from the answer, or a fresh one put into
+//! it), and `GET`/`DELETE /things/{id}` then know it — an unknown id is the document's 404 when
+//! it declares one. Answers stay each operation's own documented answer (its example with the id
+//! put in), so they hold to the published document like every answer.
+
+use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
 
@@ -67,8 +75,194 @@ impl BankSim for Generic {
     }
 
     fn handle(&self, call: &Call<'_>) -> Outcome {
-        answer(self.0, call.operation).into()
+        let reply = answer(self.0, call.operation);
+        match resource(self.0, call.operation) {
+            Some(Resource::Create { collection, id }) => self.create(call, collection, id, reply),
+            Some(Resource::Item {
+                collection,
+                id,
+                method,
+            }) => self.item(call, collection, id, &method, reply),
+            None => reply,
+        }
+        .into()
     }
+}
+
+/// What the generic simulation remembers: per API, per collection route, the ids created.
+#[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct State {
+    /// API name → collection route (`/things`) → id → when it was created (sandbox clock, ms).
+    pub resources: BTreeMap<String, BTreeMap<String, BTreeMap<String, u64>>>,
+    /// Ids handed out so far (for fresh ones).
+    pub issued: u64,
+}
+
+/// How an operation touches a resource, read from the document's paths.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Resource {
+    /// `POST /things` where `GET /things/{id}` exists: creates one; `id` is the item route's
+    /// parameter name.
+    Create { collection: String, id: String },
+    /// An operation on `/things/{id}` of a collection that is created by a `POST`.
+    Item {
+        collection: String,
+        id: String,
+        method: String,
+    },
+}
+
+/// The resource `operation` of `bank` touches, when the paths make it obvious.
+fn resource(bank: Bank, operation: &str) -> Option<Resource> {
+    let spec = bank.spec();
+    let op = spec.operations.iter().find(|o| o.id == operation)?;
+    let item_of = |collection: &str| {
+        spec.operations.iter().find_map(|o| {
+            let rest = o.route.strip_prefix(collection)?.strip_prefix('/')?;
+            let param = rest.strip_prefix('{')?.strip_suffix('}')?;
+            (o.method == "GET" && !param.contains('/')).then(|| param.to_owned())
+        })
+    };
+    let creates = |collection: &str| {
+        spec.operations
+            .iter()
+            .any(|o| o.method == "POST" && o.route == collection)
+    };
+    if op.method == "POST"
+        && let Some(id) = item_of(&op.route)
+    {
+        return Some(Resource::Create {
+            collection: op.route.clone(),
+            id,
+        });
+    }
+    let (collection, last) = op.route.rsplit_once('/')?;
+    let id = last.strip_prefix('{')?.strip_suffix('}')?;
+    (creates(collection) && item_of(collection).is_some()).then(|| Resource::Item {
+        collection: collection.to_owned(),
+        id: id.to_owned(),
+        method: op.method.clone(),
+    })
+}
+
+impl Generic {
+    /// A creation: the answer's id (the item route's parameter, or `id`), or a fresh one put
+    /// into the answer when it has such a property; remembered under the collection.
+    fn create(
+        &self,
+        call: &Call<'_>,
+        collection: String,
+        param: String,
+        mut reply: Reply,
+    ) -> Reply {
+        if !(200..300).contains(&reply.status) {
+            return reply;
+        }
+        let mut body: Value = reply
+            .body
+            .as_deref()
+            .and_then(|b| serde_json::from_slice(b).ok())
+            .unwrap_or(Value::Null);
+        let api = self.0.prefix().to_owned();
+        let now = call.host.now_ms();
+        let id = call.host.update(|state: &mut State| {
+            state.issued += 1;
+            let fresh = format!("sandbox-{}", state.issued);
+            let key = [param.as_str(), "id"]
+                .into_iter()
+                .find(|k| body.get(*k).is_some());
+            let id = match key {
+                // An id of the document's example would be the same for every creation.
+                Some(k) if body[k].is_number() => {
+                    body[k] = json!(state.issued);
+                    state.issued.to_string()
+                }
+                Some(k) => {
+                    body[k] = json!(fresh);
+                    fresh
+                }
+                None => fresh,
+            };
+            state
+                .resources
+                .entry(api)
+                .or_default()
+                .entry(collection)
+                .or_default()
+                .insert(id.clone(), now);
+            id
+        });
+        tracing::debug!(api = self.0.prefix(), %id, "created");
+        if body.is_object() {
+            reply = Reply::json(reply.status, &body);
+        }
+        reply
+    }
+
+    /// An operation on one item: an id never created is the document's 404 when it declares
+    /// one; a `DELETE` forgets it; the answer carries the id asked for.
+    fn item(
+        &self,
+        call: &Call<'_>,
+        collection: String,
+        param: String,
+        method: &str,
+        reply: Reply,
+    ) -> Reply {
+        let Some(id) = call.path.get(&param).cloned() else {
+            return reply;
+        };
+        let api = self.0.prefix().to_owned();
+        let known = call.host.update(|state: &mut State| {
+            let items = state
+                .resources
+                .entry(api)
+                .or_default()
+                .entry(collection)
+                .or_default();
+            if method == "DELETE" {
+                items.remove(&id).is_some()
+            } else {
+                items.contains_key(&id)
+            }
+        });
+        if !known && declares(self.0, call.operation, "404") {
+            return self.error(
+                404,
+                "NOT_FOUND",
+                Some(&param),
+                &format!("no {param} {id}"),
+                None,
+            );
+        }
+        let Some(mut body) = reply
+            .body
+            .as_deref()
+            .and_then(|b| serde_json::from_slice::<Value>(b).ok())
+        else {
+            return reply;
+        };
+        for key in [param.as_str(), "id"] {
+            if let Some(slot) = body.get_mut(key) {
+                *slot = match slot {
+                    Value::Number(_) => id.parse::<u64>().map_or(slot.clone(), |n| json!(n)),
+                    _ => json!(id),
+                };
+                break;
+            }
+        }
+        Reply::json(reply.status, &body)
+    }
+}
+
+/// Whether the document declares the response `status` for `operation`.
+fn declares(bank: Bank, operation: &str, status: &str) -> bool {
+    bank.spec()
+        .operations
+        .iter()
+        .find(|o| o.id == operation)
+        .is_some_and(|o| o.op["responses"].get(status).is_some())
 }
 
 /// The answer to a validated, authenticated call: the operation's first documented success, its
@@ -203,6 +397,114 @@ mod tests {
             }
         }
         assert!(problems.is_empty(), "{}", problems.join("\n"));
+    }
+
+    /// The resources the paths make obvious: FinancialAPI's payments (`POST /{appid}/payments`
+    /// beside `GET /{appid}/payments/{referenceId}`); Globus's POST-only operations touch none.
+    #[test]
+    fn resources_are_read_from_the_paths() {
+        let collection = "/{appid}/payments".to_owned();
+        assert_eq!(
+            resource(Bank::Financial, "createPayment"),
+            Some(Resource::Create {
+                collection: collection.clone(),
+                id: "referenceId".into()
+            })
+        );
+        assert_eq!(
+            resource(Bank::Financial, "getPayment"),
+            Some(Resource::Item {
+                collection,
+                id: "referenceId".into(),
+                method: "GET".into()
+            })
+        );
+        assert_eq!(resource(Bank::Financial, "getAccounts"), None);
+        assert_eq!(resource(Bank::Globus, "createOrder"), None);
+    }
+
+    /// A host holding only the generic simulation's state.
+    struct TestHost {
+        config: crate::config::Config,
+        state: std::sync::Mutex<State>,
+    }
+
+    impl Host for TestHost {
+        fn config(&self) -> &crate::config::Config {
+            &self.config
+        }
+
+        fn now_ms(&self) -> u64 {
+            1_700_000_000_000
+        }
+
+        fn visit(
+            &self,
+            _part: std::any::TypeId,
+            _changed: bool,
+            f: &mut dyn FnMut(&mut dyn std::any::Any),
+        ) {
+            let mut state = self.state.lock().expect("state");
+            f(&mut *state);
+        }
+    }
+
+    fn call<'a>(
+        host: &'a TestHost,
+        operation: &'a str,
+        path: &'a BTreeMap<String, String>,
+        empty: &'a BTreeMap<String, String>,
+        headers: &'a axum::http::HeaderMap,
+    ) -> Call<'a> {
+        Call {
+            host,
+            operation,
+            path,
+            query: empty,
+            headers,
+            body: b"{}",
+            subject: "sandbox-client",
+            origin: "http://127.0.0.1:1",
+        }
+    }
+
+    /// FinancialAPI's payments served generically: each creation is remembered under a fresh
+    /// id, which the item's answer then carries.
+    #[test]
+    fn a_created_resource_is_known_by_its_id() {
+        let host = TestHost {
+            config: crate::config::Config::default(),
+            state: Default::default(),
+        };
+        let sim = for_bank(Bank::Financial);
+        let empty = BTreeMap::new();
+        let headers = axum::http::HeaderMap::new();
+        let path: BTreeMap<String, String> = [("appid".to_owned(), "APP".to_owned())].into();
+        let created = sim.handle(&call(&host, "createPayment", &path, &empty, &headers));
+        assert!((200..300).contains(&created.reply.status));
+        let remembered =
+            host.state.lock().expect("state").resources["bcc-financial"]["/{appid}/payments"]
+                .keys()
+                .cloned()
+                .collect::<Vec<_>>();
+        assert_eq!(remembered, ["sandbox-1"]);
+        let again = sim.handle(&call(&host, "createPayment", &path, &empty, &headers));
+        assert!((200..300).contains(&again.reply.status));
+        assert_eq!(
+            host.state.lock().expect("state").resources["bcc-financial"]["/{appid}/payments"].len(),
+            2,
+            "each creation under its own id"
+        );
+        let item: BTreeMap<String, String> = [
+            ("appid".to_owned(), "APP".to_owned()),
+            ("referenceId".to_owned(), "sandbox-1".to_owned()),
+        ]
+        .into();
+        let read = sim.handle(&call(&host, "getPayment", &item, &empty, &headers));
+        assert_eq!(read.reply.status, 200);
+        let body: Value =
+            serde_json::from_slice(read.reply.body.as_deref().expect("body")).expect("JSON");
+        assert_eq!(body["referenceId"], "sandbox-1", "{body}");
     }
 
     /// An error in the shape of the document's error schema: Globus's `{code, message}`.
