@@ -48,7 +48,25 @@ impl Environment {
     /// The base URL from the API's spec (`servers`, named by `x-environment`), or the custom one.
     pub fn base_url(&self, api: &bank_runtime::ApiSpec) -> Result<String, BuildError> {
         if let Environment::Custom(url) = self {
-            return Ok(url.trim_end_matches('/').to_owned());
+            let invalid = |message: &str| BuildError::InvalidBaseUrl {
+                api: api.name,
+                message: message.to_owned(),
+            };
+            let parsed = reqwest::Url::parse(url.trim()).map_err(|e| {
+                invalid(&format!(
+                    "not an absolute URL ({e}); give the scheme and host, e.g. https://bank.example/api"
+                ))
+            })?;
+            if !matches!(parsed.scheme(), "http" | "https") {
+                return Err(invalid("the scheme must be http or https"));
+            }
+            if parsed.host_str().is_none_or(str::is_empty) {
+                return Err(invalid("it names no host"));
+            }
+            if parsed.query().is_some() || parsed.fragment().is_some() {
+                return Err(invalid("a base URL takes no query or fragment"));
+            }
+            return Ok(url.trim().trim_end_matches('/').to_owned());
         }
         let name = self.name().unwrap_or_default();
         api.server(name)
@@ -136,6 +154,15 @@ pub enum BuildError {
         api: &'static str,
         /// The environment asked for.
         environment: &'static str,
+    },
+    /// `Environment::Custom` holds no usable base URL (not an absolute http(s) URL with a
+    /// host): refused when the client is built, not at every call.
+    #[error("{api}: Environment::Custom: {message}")]
+    InvalidBaseUrl {
+        /// The API.
+        api: &'static str,
+        /// What is wrong with it (the URL itself is not repeated: it may carry credentials).
+        message: String,
     },
     /// A required environment variable is not set (or empty).
     #[error("environment variable {variable} is not set: {what}")]

@@ -138,3 +138,33 @@ fn a_complete_set_builds_the_client_it_describes() {
         Some(Environment::AlternativeProduction)
     );
 }
+
+/// `Environment::Custom` without a scheme, with another scheme, without a host or with a query
+/// is refused when the client is built (it used to build, and then every call failed as a
+/// transient transport error); the message does not repeat the URL, which may hold credentials.
+#[test]
+fn a_custom_base_url_that_cannot_work_is_refused_at_build() {
+    let build = |url: &str| {
+        banks::globus::Cfront::builder()
+            .credentials(banks::globus::Credentials::new("merchant", "password"))
+            .environment(Environment::Custom(url.to_owned()))
+            .build()
+    };
+    for (url, says) in [
+        ("cfront.bank.example/api", "not an absolute URL"),
+        ("ftp://cfront.bank.example", "http or https"),
+        (
+            "https://user:s3cret@cfront.bank.example/api?x=1",
+            "no query",
+        ),
+    ] {
+        let err = build(url).expect_err(url);
+        assert!(
+            matches!(&err, BuildError::InvalidBaseUrl { api: "globus-cfront", message } if message.contains(says)),
+            "{url}: {err}"
+        );
+        assert!(!err.to_string().contains("s3cret"), "{err}");
+    }
+    assert!(build("https://cfront.bank.example/api/").is_ok());
+    assert!(build("http://127.0.0.1:8080").is_ok());
+}
