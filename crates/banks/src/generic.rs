@@ -247,13 +247,12 @@ pub(crate) fn parts(
     if let Some(signer) = settings.signer {
         context = context.signer(signer.clone());
     }
+    let environment = settings.environment;
     let token_url = || {
-        spec.oauth2.map(|oauth2| {
-            settings
-                .token_url
-                .map(str::to_owned)
-                .unwrap_or_else(|| oauth2.token_url_on(&base))
-        })
+        settings
+            .token_url
+            .map(str::to_owned)
+            .or_else(|| environment.and_then(|env| token_url_for(spec, env)))
     };
     let options = settings.http.token;
     context = match credentials {
@@ -301,6 +300,43 @@ pub(crate) fn parts(
         Credentials::None => context,
     };
     Ok((base, http, context))
+}
+
+/// The token endpoint of `spec` for `environment`, when the document declares an OAuth2 flow: a
+/// path is taken on the environment's base URL; an absolute URL on the origin of the document's
+/// production server follows the environment to its server's origin (same path), so test
+/// credentials go to the test host. (An inference: BCC's documents give one token URL, on the
+/// production host `api.bcc.kz`, and a test server on `api-test.bcc.kz` for applications in
+/// development mode; sending those credentials to production is what it avoids.) Any other
+/// absolute URL, and every URL for `Environment::Custom`, is used as the document gives it.
+pub fn token_url_for(spec: &ApiSpec, environment: &Environment) -> Option<String> {
+    let oauth2 = spec.oauth2?;
+    let base = environment.base_url(spec).ok()?;
+    if oauth2.token_url.starts_with('/') {
+        return Some(oauth2.token_url_on(&base));
+    }
+    let parse = |url: &str| reqwest::Url::parse(url).ok();
+    let production = spec
+        .server(bank_openapi::environments::PRODUCTION)
+        .and_then(parse);
+    let moved = match (
+        environment,
+        production,
+        parse(oauth2.token_url),
+        parse(&base),
+    ) {
+        (Environment::Custom(_), ..) => None,
+        (_, Some(production), Some(mut token), Some(target))
+            if production.origin() == token.origin() =>
+        {
+            let moved = token.set_scheme(target.scheme()).is_ok()
+                && token.set_host(target.host_str()).is_ok()
+                && token.set_port(target.port()).is_ok();
+            moved.then(|| token.to_string())
+        }
+        _ => None,
+    };
+    Some(moved.unwrap_or_else(|| oauth2.token_url.to_owned()))
 }
 
 /// Any generated API client `C` (its crate's `Client`), built from its document alone: see the

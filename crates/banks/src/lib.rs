@@ -7,6 +7,12 @@
 //! `build()`. There is no default environment (a client never reaches production by omission);
 //! the banks that publish no host need `Environment::Custom` with the URL they gave.
 //!
+//! Tokens come from the token endpoint the API's document gives, following the environment
+//! ([`generic::token_url_for`]): BCC's documents name one on the production host, so a
+//! `Test` client asks `api-test.bcc.kz` and a `Custom` one (a sandbox, a proxy) keeps the
+//! document's unless the builder's `token_url(…)` says otherwise. An API the facade has no module
+//! for is called through [`Generic`], with the authentication its document declares.
+//!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use banks::{ClientCredentials, Environment};

@@ -109,3 +109,42 @@ fn the_generic_variables_follow_the_document() {
         ["CLIENT_ID", "CLIENT_SECRET", "USERNAME", "PASSWORD"]
     );
 }
+
+/// BCC's documents give one token URL, on the production host: a test-environment client asks
+/// the test host for its tokens (same path), alternative production its port, and a custom base
+/// URL (a sandbox, a proxy) keeps the document's URL unless `token_url(…)` says otherwise.
+#[test]
+fn the_token_url_follows_the_environment() {
+    use banks::generic::token_url_for;
+    let spec = &banks::bcc::financial::SPEC;
+    assert_eq!(
+        token_url_for(spec, &Environment::Production).as_deref(),
+        Some("https://api.bcc.kz/bcc/production/v2/oauth/token")
+    );
+    assert_eq!(
+        token_url_for(spec, &Environment::Test).as_deref(),
+        Some("https://api-test.bcc.kz/bcc/production/v2/oauth/token")
+    );
+    assert_eq!(
+        token_url_for(spec, &Environment::AlternativeProduction).as_deref(),
+        Some("https://api.bcc.kz:10443/bcc/production/v2/oauth/token")
+    );
+    assert_eq!(
+        token_url_for(spec, &Environment::Custom("http://127.0.0.1:9/x".into())).as_deref(),
+        Some("https://api.bcc.kz/bcc/production/v2/oauth/token")
+    );
+    // A path on the base URL (BaaS) is taken on whichever base URL is chosen.
+    assert_eq!(
+        token_url_for(
+            &banks::baas::gateway::SPEC,
+            &Environment::Custom("http://127.0.0.1:9/gw".into())
+        )
+        .as_deref(),
+        Some("http://127.0.0.1:9/gw/oauth2/token")
+    );
+    // Globus authenticates with Basic: no token endpoint.
+    assert_eq!(
+        token_url_for(&banks::globus::cfront::SPEC, &Environment::Test),
+        None
+    );
+}
