@@ -138,6 +138,32 @@ pub(crate) fn issue(shared: &dyn Host, bank: Bank, subject: &str) -> (String, u6
     (token, lifetime)
 }
 
+/// A token request's `grant_type` must be `grant`.
+fn grant_is(field: &dyn Fn(&str) -> Option<String>, grant: &str) -> Result<(), Denied> {
+    if field("grant_type").as_deref() == Some(grant) {
+        return Ok(());
+    }
+    Err(Denied {
+        status: 400,
+        challenge: String::new(),
+        error: "unsupported_grant_type",
+        description: format!("grant_type must be {grant}"),
+    })
+}
+
+/// The OAuth2 client of a token request: HTTP Basic, or the `client_id` and `client_secret`
+/// fields.
+fn client_of(
+    headers: &HeaderMap,
+    field: &dyn Fn(&str) -> Option<String>,
+) -> Result<(String, String), Denied> {
+    basic(headers)
+        .or_else(|| Some((field("client_id")?, field("client_secret")?)))
+        .ok_or_else(|| {
+            Denied::client("client credentials missing (Basic or client_id/client_secret)")
+        })
+}
+
 /// Where the sandbox serves BCC's token endpoint under each BCC API's prefix (the bank's own is on
 /// another host, the documents' absolute token URL).
 pub const BCC_TOKEN_PATH: &str = "/oauth/token";
@@ -152,19 +178,8 @@ pub fn bcc_token(
 ) -> Result<Value, Denied> {
     let fields = form(body);
     let field = |k: &str| fields.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-    if field("grant_type").as_deref() != Some("client_credentials") {
-        return Err(Denied {
-            status: 400,
-            challenge: String::new(),
-            error: "unsupported_grant_type",
-            description: "grant_type must be client_credentials".into(),
-        });
-    }
-    let (id, secret) = basic(headers)
-        .or_else(|| Some((field("client_id")?, field("client_secret")?)))
-        .ok_or_else(|| {
-            Denied::client("client credentials missing (Basic or client_id/client_secret)")
-        })?;
+    grant_is(&field, "client_credentials")?;
+    let (id, secret) = client_of(headers, &field)?;
     if !known(&shared.config().bcc.clients, &id, &secret) {
         return Err(Denied::client("unknown client or wrong secret"));
     }
@@ -253,20 +268,9 @@ pub fn generic_token(
         bank_runtime::Grant::ClientCredentials => "client_credentials",
         bank_runtime::Grant::Password => "password",
     };
-    if field("grant_type").as_deref() != Some(grant) {
-        return Err(Denied {
-            status: 400,
-            challenge: String::new(),
-            error: "unsupported_grant_type",
-            description: format!("grant_type must be {grant}"),
-        });
-    }
+    grant_is(&field, grant)?;
     let config = &shared.config().generic;
-    let (id, secret) = basic(headers)
-        .or_else(|| Some((field("client_id")?, field("client_secret")?)))
-        .ok_or_else(|| {
-            Denied::client("client credentials missing (Basic or client_id/client_secret)")
-        })?;
+    let (id, secret) = client_of(headers, &field)?;
     if !known(&config.clients, &id, &secret) {
         return Err(Denied::client("unknown client or wrong secret"));
     }
