@@ -355,3 +355,46 @@ fn every_api_has_its_base_urls_and_the_baas_error_table_is_complete() {
         ]
     );
 }
+
+/// Checks one crate's `operations::Operation` against its `SPECS`: one variant per row in the
+/// document's order, parsed from either spelling, shown as its id; an unknown name is an error
+/// naming the API.
+macro_rules! operation_enum_matches_specs {
+    ($krate:ident) => {{
+        use $krate::operations::{Operation, SPECS};
+        assert_eq!(Operation::ALL.len(), SPECS.len(), stringify!($krate));
+        for (op, spec) in Operation::ALL.iter().zip(SPECS) {
+            assert_eq!(op.spec(), spec);
+            assert_eq!(Operation::of(spec), Some(*op));
+            assert_eq!(spec.id.parse::<Operation>(), Ok(*op));
+            assert_eq!(spec.name.parse::<Operation>(), Ok(*op));
+            assert_eq!(op.to_string(), spec.id);
+            assert_eq!(op.signed(), spec.signed);
+            assert_eq!(op.envelope(), spec.envelope);
+            let repeatable = spec.idempotent || spec.method == "GET";
+            assert_eq!(op.idempotent(), repeatable, "{}", spec.id);
+        }
+        let err = "noSuchOperation".parse::<Operation>().expect_err("unknown");
+        assert_eq!(err.api, $krate::SPEC.name);
+        assert!(err.to_string().contains("noSuchOperation"), "{err}");
+    }};
+}
+
+#[test]
+fn every_crate_names_its_operations_by_one_enum_whose_flags_are_the_documents() {
+    operation_enum_matches_specs!(bcc_broker);
+    operation_enum_matches_specs!(bcc_financial);
+    operation_enum_matches_specs!(globus_cfront);
+    operation_enum_matches_specs!(baas_gateway);
+    // The flags as the documents (and our declared fixes) set them.
+    use bcc_financial::operations::Operation as F;
+    assert!(F::CreatePayment.signed() && !F::CreatePayment.idempotent());
+    assert!(F::CreatePaymentMt.signed() && F::CreatePaymentBase64.signed());
+    assert!(!F::GetAccounts.signed() && F::GetAccounts.idempotent());
+    use baas_gateway::operations::Operation as B;
+    assert!(B::FindCards.envelope() && B::FindCards.idempotent());
+    assert!(B::CreateCardApplication.envelope() && !B::CreateCardApplication.idempotent());
+    assert!(!B::GetToken.envelope(), "the token call is plain OAuth2");
+    use globus_cfront::operations::Operation as G;
+    assert!(G::GetOrderState.idempotent() && !G::CreateOrder.idempotent());
+}

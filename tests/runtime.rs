@@ -668,3 +668,66 @@ async fn a_total_deadline_ends_the_call_whatever_the_attempts() {
     assert!(err.message.contains("total deadline of 150ms"), "{err}");
     assert!(err.is_transient(), "a GET is safe to repeat");
 }
+
+/// 503 to every request, counting them.
+struct Always503(Arc<AtomicUsize>);
+
+impl Respond for Always503 {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        ResponseTemplate::new(503)
+    }
+}
+
+/// How many requests `send` made to a bank that answers every one 503, under `retry`, with
+/// Globus CFRONT's generated spec (so the document's flags apply).
+async fn attempts_at_503(
+    retry: RetryPolicy,
+    send: impl AsyncFnOnce(&globus_cfront::Client) -> Result<(), BankError>,
+) -> usize {
+    let server = MockServer::start().await;
+    let counter = Arc::new(AtomicUsize::new(0));
+    Mock::given(method("POST"))
+        .respond_with(Always503(counter.clone()))
+        .mount(&server)
+        .await;
+    let context = Context::for_api(&globus_cfront::SPEC)
+        .retry(retry)
+        .sleeper(InstantSleep::new())
+        .build();
+    let client =
+        globus_cfront::Client::new_with_client(&server.uri(), reqwest::Client::new(), context);
+    let err = send(&client).await.expect_err("503 every time");
+    assert_eq!(err.status, Some(503), "{err}");
+    counter.load(Ordering::SeqCst)
+}
+
+#[tokio::test]
+async fn retries_follow_the_generated_operation_flags_and_the_policys_additions() {
+    use globus_cfront::operations::Operation;
+    let body = || globus_cfront::types::OrderIdRequest::builder().order_id("o-1".to_owned());
+    // The document marks getOrderState idempotent (a read sent as POST): retried to the limit.
+    assert!(Operation::GetOrderState.idempotent());
+    let reads = attempts_at_503(RetryPolicy::default(), async |c| {
+        c.get_order_state().body(body()).bank().await.map(drop)
+    })
+    .await;
+    assert_eq!(
+        reads, 3,
+        "an idempotent POST is retried (3 attempts in all)"
+    );
+    // confirmOrder is not: sent once.
+    assert!(!Operation::ConfirmOrder.idempotent());
+    let confirms = attempts_at_503(RetryPolicy::default(), async |c| {
+        c.confirm_order().body(body()).bank().await.map(drop)
+    })
+    .await;
+    assert_eq!(confirms, 1, "a non-idempotent POST is never repeated");
+    // Unless the service says the bank deduplicates it, by the typed operation.
+    let confirms = attempts_at_503(
+        RetryPolicy::default().idempotent(Operation::ConfirmOrder),
+        async |c| c.confirm_order().body(body()).bank().await.map(drop),
+    )
+    .await;
+    assert_eq!(confirms, 3, "added to the policy: retried like a read");
+}

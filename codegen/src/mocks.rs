@@ -284,9 +284,22 @@ impl VisitMut for PathMatches {
     }
 }
 
+/// The Rust types of an envelope operation (`{id, params}` in, `{id, result, error}` out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvelopeTypes {
+    /// The request body (`CreateCardApplicationRequest`).
+    pub request: String,
+    /// The 200 answer (`CreateCardApplicationResponse`).
+    pub response: String,
+    /// The request's `params`.
+    pub params: String,
+    /// The answer's `result`.
+    pub result: String,
+}
+
 /// For an envelope operation (`{id, params}` in, `{id, result, error}` out), the Rust types of
-/// its `params` and `result`.
-pub fn envelope_types(doc: &Value, op: &Value) -> Option<(String, String)> {
+/// its request, answer, `params` and `result`.
+pub fn envelope_types(doc: &Value, op: &Value) -> Option<EnvelopeTypes> {
     // A `$ref`, or an `allOf` of one `$ref` (a nullable reference).
     let component = |schema: &Value| -> Option<(String, Value)> {
         let reference =
@@ -300,20 +313,29 @@ pub fn envelope_types(doc: &Value, op: &Value) -> Option<(String, String)> {
         let value = doc.pointer(&format!("/components/schemas/{name}"))?.clone();
         Some((name.to_owned(), value))
     };
-    let property_type = |schema: Option<&Value>, property: &str| -> Option<String> {
-        let (_, object) = component(schema?)?;
+    // The component `schema` names, and the type of its `property`.
+    let property_type = |schema: Option<&Value>, property: &str| -> Option<(String, String)> {
+        let (outer, object) = component(schema?)?;
         let (name, _) = component(object.pointer(&format!("/properties/{property}"))?)?;
-        Some(crate::naming::type_name(&name))
+        Some((
+            crate::naming::type_name(&outer),
+            crate::naming::type_name(&name),
+        ))
     };
-    let params = property_type(
+    let (request, params) = property_type(
         op.pointer("/requestBody/content/application~1json/schema"),
         "params",
     )?;
-    let result = property_type(
+    let (response, result) = property_type(
         op.pointer("/responses/200/content/application~1json/schema"),
         "result",
     )?;
-    Some((params, result))
+    Some(EnvelopeTypes {
+        request,
+        response,
+        params,
+        result,
+    })
 }
 
 /// Per method name: the signature header and, for envelope operations, the types of `params`
@@ -323,7 +345,7 @@ fn extras(doc: &Value) -> BTreeMap<String, Extras> {
     for op in operations(doc) {
         let Some(id) = op.id() else { continue };
         let (params, result) = match envelope_types(doc, op.op) {
-            Some((p, r)) => (Some(p), Some(r)),
+            Some(types) => (Some(types.params), Some(types.result)),
             None => (None, None),
         };
         out.insert(

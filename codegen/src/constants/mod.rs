@@ -1,8 +1,8 @@
 //! Constants a generated crate carries beside progenitor's client, each read from one place in
 //! the normalised spec so that the hand-written layer never repeats a bank fact:
-//! `servers` (base URLs per environment), `auth` (the OAuth2 flow), `signing` (which bodies to
-//! sign), `retry` (which POSTs are safe to repeat), `operations` (every operation's id and method
-//! name), `error_codes` (the bank's numbered error table as an enum) and `SPEC`
+//! `servers` (base URLs per environment), `auth` (the OAuth2 flow), `signing` (the signature's
+//! header), `operations` (every operation as the `Operation` enum: id, method name, idempotent,
+//! signed, envelope), `error_codes` (the bank's numbered error table as an enum) and `SPEC`
 //! (`bank_runtime::ApiSpec`, all of it in one value). Every module is emitted for every API,
 //! empty where the spec has nothing, so code over all the banks reads them the same way.
 
@@ -17,16 +17,18 @@ use crate::naming;
 use crate::paths::operations;
 
 mod error_codes;
+mod operation_enum;
 
 use error_codes::error_code_tokens;
+use operation_enum::{envelope_tokens, operation_tokens};
 
 /// Every constant module of a generated crate, in a stable order.
 pub fn tokens(path: &Path, api: &str, doc: &Value) -> Result<proc_macro2::TokenStream> {
     let servers = server_tokens(path, doc)?;
     let signing = signing_tokens(doc);
     let auth = auth_tokens(doc);
-    let retry = retry_tokens(doc);
     let operations = operation_tokens(path, doc)?;
+    let envelopes = envelope_tokens(path, doc)?;
     let error_codes = error_code_tokens(path, doc)?;
     let merchant_actions = merchant_action_tokens(path, doc)?;
     let refusal = refusal_tokens(path, doc)?;
@@ -46,7 +48,6 @@ pub fn tokens(path: &Path, api: &str, doc: &Value) -> Result<proc_macro2::TokenS
             oauth2: auth::OAUTH2,
             http_auth: #http_auth,
             signing: signing::SPEC,
-            idempotent_operations: retry::IDEMPOTENT_OPERATIONS,
             refusal: #refusal,
             client_id_path_parameter: #client_id,
             operations: operations::SPECS,
@@ -57,7 +58,7 @@ pub fn tokens(path: &Path, api: &str, doc: &Value) -> Result<proc_macro2::TokenS
         /// The bank's document as published, in OpenAPI 3.0 form without our fixes
         /// (`published.json`): what the sandbox's answers are held to.
         pub const PUBLISHED_JSON: &str = include_str!("../published.json");
-        #servers #signing #auth #retry #operations #error_codes #merchant_actions
+        #servers #signing #auth #operations #envelopes #error_codes #merchant_actions
     })
 }
 
@@ -213,149 +214,6 @@ fn merchant_action_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::Token
     })
 }
 
-/// `pub mod operations`: each operation's `operationId` as a constant (`CREATE_ORDER =
-/// "createOrder"`; [`naming::constant_name`]), and every operation as `(operationId,
-/// method name, HTTP method, path)`. Two ids that give one constant are a located error naming
-/// both.
-fn operation_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> {
-    let mut consts = Vec::new();
-    let mut rows = Vec::new();
-    let mut specs = Vec::new();
-    let mut named: std::collections::BTreeMap<String, (String, String)> = Default::default();
-    let refusal_schema = refusal_schema(doc);
-    for op in operations(doc) {
-        let Some(id) = op.id() else { continue };
-        let at = format!("{}/operationId", op.pointer());
-        let constant = naming::constant_name(id);
-        let invalid = |message: String| Error::Invalid {
-            path: path.to_path_buf(),
-            pointer: at.clone(),
-            message,
-        };
-        if let Some((first_id, first_at)) = named.get(&constant) {
-            return Err(invalid(format!(
-                "operationId `{}` gives the constant `operations::{constant}`, as `{}` at {first_at} does; rename one with a fix",
-                crate::escape::line_comment(id),
-                crate::escape::line_comment(first_id)
-            )));
-        }
-        named.insert(constant.clone(), (id.to_owned(), at.clone()));
-        let ident = naming::ident_or_reason(&constant, "name").map_err(invalid)?;
-        let doc_line = format!(
-            "`{}`{}",
-            op.label(),
-            op.op
-                .get("summary")
-                .and_then(Value::as_str)
-                .map(|s| format!(": {s}"))
-                .unwrap_or_default()
-        );
-        let method = op.method.to_uppercase();
-        let route = op.route;
-        let name = naming::method_name(id);
-        consts.push(quote! {
-            #[doc = #doc_line]
-            pub const #ident: &str = #id;
-        });
-        rows.push(quote! { (#ident, #name, #method, #route) });
-        let summary = op
-            .op
-            .get("summary")
-            .or_else(|| op.op.get("description"))
-            .and_then(Value::as_str)
-            .and_then(|s| s.lines().next())
-            .unwrap_or_default();
-        let parameters = parameters(doc, op).into_iter().map(|p| {
-            let (name, location, required, description) = p;
-            quote! {
-                ::bank_runtime::ParameterSpec {
-                    name: #name, location: #location, required: #required, description: #description,
-                }
-            }
-        });
-        let body = match op
-            .op
-            .get("requestBody")
-            .filter(|b| b.pointer("/content/application~1json").is_some())
-        {
-            Some(b) => {
-                let required = b.get("required").and_then(Value::as_bool).unwrap_or(false);
-                quote! { ::std::option::Option::Some(#required) }
-            }
-            None => quote! { ::std::option::Option::None },
-        };
-        let envelope = crate::mocks::envelope_types(doc, op.op).is_some();
-        let refusal = refusal_schema.is_some_and(|schema| answers_with(op.op, schema));
-        specs.push(quote! {
-            ::bank_runtime::OperationSpec {
-                id: #ident,
-                name: #name,
-                method: #method,
-                path: #route,
-                summary: #summary,
-                parameters: &[#(#parameters),*],
-                body: #body,
-                envelope: #envelope,
-                refusal: #refusal,
-            }
-        });
-    }
-    Ok(quote! {
-        /// The operations of this API, from the spec.
-        pub mod operations {
-            #(#consts)*
-            /// Every operation as `(operationId, method name, HTTP method, path template)`.
-            pub const ALL: &[(&str, &str, &str, &str)] = &[#(#rows),*];
-            /// Every operation with its parameters and body, for tools calling them by name.
-            pub const SPECS: &[::bank_runtime::OperationSpec] = &[#(#specs),*];
-        }
-    })
-}
-
-/// An operation's path, query and header parameters (path-item ones first, overridden by the
-/// operation's own of the same name and place), `$ref`s followed: `(name, in, required,
-/// description)`.
-fn parameters(doc: &Value, op: crate::paths::Operation<'_>) -> Vec<(String, String, bool, String)> {
-    let item = doc
-        .pointer(&format!(
-            "/paths/{}",
-            bank_openapi::pointer::escape(op.route)
-        ))
-        .cloned()
-        .unwrap_or(Value::Null);
-    let mut out: Vec<(String, String, bool, String)> = Vec::new();
-    for list in [item.get("parameters"), op.op.get("parameters")] {
-        for p in list.and_then(Value::as_array).into_iter().flatten() {
-            let p = match p.get("$ref").and_then(Value::as_str) {
-                Some(r) => doc
-                    .pointer(r.trim_start_matches('#'))
-                    .cloned()
-                    .unwrap_or(Value::Null),
-                None => p.clone(),
-            };
-            let text = |key: &str| {
-                p.get(key)
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned()
-            };
-            let (name, location) = (text("name"), text("in"));
-            if name.is_empty() || !matches!(location.as_str(), "path" | "query" | "header") {
-                continue;
-            }
-            let required = p.get("required").and_then(Value::as_bool).unwrap_or(false);
-            let description = text("description")
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-            out.retain(|(n, l, _, _)| !(n == &name && l == &location));
-            out.push((name, location, required, description));
-        }
-    }
-    out
-}
-
 /// `pub mod servers`: one constant per server of the document, named by its `x-environment`
 /// (added by a fix where the bank names none), plus `ALL`.
 fn server_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::TokenStream> {
@@ -509,58 +367,29 @@ fn http_auth_tokens(doc: &Value) -> proc_macro2::TokenStream {
     }
 }
 
-/// `pub mod signing`: when operations carry `x-signature-header` (set by a fix), the header and
-/// the operations whose request body the runtime must sign; otherwise none.
+/// `pub mod signing`: when operations carry `x-signature-header` (set by a fix), the header the
+/// runtime signs their bodies in (which operations: `Operation::signed`); otherwise none.
 fn signing_tokens(doc: &Value) -> proc_macro2::TokenStream {
-    let mut header = None;
-    let mut names = Vec::new();
-    for op in operations(doc) {
-        if let (Some(h), Some(id)) = (
-            op.op.get(ext::SIGNATURE_HEADER).and_then(Value::as_str),
-            op.op.get("operationId").and_then(Value::as_str),
-        ) {
-            header = Some(h.to_owned());
-            names.push(naming::method_name(id));
-        }
-    }
+    let header =
+        operations(doc).find_map(|op| op.op.get(ext::SIGNATURE_HEADER).and_then(Value::as_str));
     let Some(header) = header else {
         return quote! {
-            /// Operations whose request body must be signed: none in this spec.
+            /// Request bodies to sign: none in this spec.
             pub mod signing {
-                /// Operations whose body is signed: none.
-                pub const OPERATIONS: &[&str] = &[];
                 /// No signing.
                 pub const SPEC: ::std::option::Option<::bank_runtime::SigningSpec> = None;
             }
         };
     };
     quote! {
-        /// Operations whose request body must be signed, from the spec (`x-signature-header`).
+        /// How request bodies are signed, from the spec (`x-signature-header`; which operations:
+        /// [`Operation::signed`](super::operations::Operation::signed)).
         pub mod signing {
             /// The header that carries the signature.
             pub const HEADER: &str = #header;
-            /// Operations whose body is signed, named as the hooks see them (the method names).
-            pub const OPERATIONS: &[&str] = &[#(#names),*];
-            /// The header and the operations together.
+            /// The header, for the runtime.
             pub const SPEC: ::std::option::Option<::bank_runtime::SigningSpec> =
-                Some(::bank_runtime::SigningSpec { header: HEADER, operations: OPERATIONS });
-        }
-    }
-}
-
-/// `pub mod retry`: the operations other than GET marked `x-idempotent: true` (read-only lookups
-/// a bank takes as POST), which the runtime may repeat like a GET; empty when there are none.
-fn retry_tokens(doc: &Value) -> proc_macro2::TokenStream {
-    let names: Vec<String> = operations(doc)
-        .filter(|op| op.op.get(ext::IDEMPOTENT).and_then(Value::as_bool) == Some(true))
-        .filter_map(|op| op.op.get("operationId").and_then(Value::as_str))
-        .map(naming::method_name)
-        .collect();
-    quote! {
-        /// Which operations are safe to repeat besides GET, from the spec (`x-idempotent`).
-        pub mod retry {
-            /// Operations a retry may send again, named as the hooks see them (the method names).
-            pub const IDEMPOTENT_OPERATIONS: &[&str] = &[#(#names),*];
+                Some(::bank_runtime::SigningSpec { header: HEADER });
         }
     }
 }

@@ -4394,7 +4394,6 @@ pub const SPEC: ::bank_runtime::ApiSpec = ::bank_runtime::ApiSpec {
     oauth2: auth::OAUTH2,
     http_auth: ::std::option::Option::Some(::bank_runtime::HttpAuth::Basic),
     signing: signing::SPEC,
-    idempotent_operations: retry::IDEMPOTENT_OPERATIONS,
     refusal: None,
     client_id_path_parameter: ::std::option::Option::None,
     operations: operations::SPECS,
@@ -4417,10 +4416,8 @@ A placeholder (`.invalid`): not in [`ALL`]; use the base URL the bank gives.*/
     /// order (placeholder hosts left out).
     pub const ALL: &[(&str, &str)] = &[];
 }
-/// Operations whose request body must be signed: none in this spec.
+/// Request bodies to sign: none in this spec.
 pub mod signing {
-    /// Operations whose body is signed: none.
-    pub const OPERATIONS: &[&str] = &[];
     /// No signing.
     pub const SPEC: ::std::option::Option<::bank_runtime::SigningSpec> = None;
 }
@@ -4436,15 +4433,6 @@ pub mod auth {
         grant: ::bank_runtime::Grant::Password,
         scopes: SCOPES,
     });
-}
-/// Which operations are safe to repeat besides GET, from the spec (`x-idempotent`).
-pub mod retry {
-    /// Operations a retry may send again, named as the hooks see them (the method names).
-    pub const IDEMPOTENT_OPERATIONS: &[&str] = &[
-        "get_card_application_status",
-        "get_micro_credit_application_status",
-        "find_cards",
-    ];
 }
 /// The operations of this API, from the spec.
 pub mod operations {
@@ -4517,6 +4505,8 @@ pub mod operations {
             body: ::std::option::Option::Some(true),
             envelope: false,
             refusal: false,
+            idempotent: false,
+            signed: false,
         },
         ::bank_runtime::OperationSpec {
             id: CREATE_CARD_APPLICATION,
@@ -4528,6 +4518,8 @@ pub mod operations {
             body: ::std::option::Option::Some(true),
             envelope: true,
             refusal: false,
+            idempotent: false,
+            signed: false,
         },
         ::bank_runtime::OperationSpec {
             id: GET_CARD_APPLICATION_STATUS,
@@ -4539,6 +4531,8 @@ pub mod operations {
             body: ::std::option::Option::Some(true),
             envelope: true,
             refusal: false,
+            idempotent: true,
+            signed: false,
         },
         ::bank_runtime::OperationSpec {
             id: CREATE_MICRO_CREDIT_APPLICATION,
@@ -4550,6 +4544,8 @@ pub mod operations {
             body: ::std::option::Option::Some(true),
             envelope: true,
             refusal: false,
+            idempotent: false,
+            signed: false,
         },
         ::bank_runtime::OperationSpec {
             id: GET_MICRO_CREDIT_APPLICATION_STATUS,
@@ -4561,6 +4557,8 @@ pub mod operations {
             body: ::std::option::Option::Some(true),
             envelope: true,
             refusal: false,
+            idempotent: true,
+            signed: false,
         },
         ::bank_runtime::OperationSpec {
             id: SEND_CARD_ATTACH_SMS,
@@ -4572,6 +4570,8 @@ pub mod operations {
             body: ::std::option::Option::Some(true),
             envelope: true,
             refusal: false,
+            idempotent: false,
+            signed: false,
         },
         ::bank_runtime::OperationSpec {
             id: CONFIRM_CARD_ATTACH_SMS,
@@ -4583,6 +4583,8 @@ pub mod operations {
             body: ::std::option::Option::Some(true),
             envelope: true,
             refusal: false,
+            idempotent: false,
+            signed: false,
         },
         ::bank_runtime::OperationSpec {
             id: FIND_CARDS,
@@ -4594,8 +4596,197 @@ pub mod operations {
             body: ::std::option::Option::Some(true),
             envelope: true,
             refusal: false,
+            idempotent: true,
+            signed: false,
         },
     ];
+    /// One operation of this API: what retries, signing, the mocks, the sandbox and the
+    /// CLI name operations by. Its facts come from the document ([`SPECS`]); parsed from
+    /// its `operationId` or the client's method name.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[non_exhaustive]
+    pub enum Operation {
+        ///`POST /oauth2/token`: Получение JWT-токена
+        GetToken,
+        ///`POST /api/v1/card/application/create`: Заказ карты
+        CreateCardApplication,
+        ///`POST /api/v1/card/application/status`: Статус заявки на карту
+        GetCardApplicationStatus,
+        ///`POST /api/v1/microcredit/application/create`: Заявка на микрокредит
+        CreateMicroCreditApplication,
+        ///`POST /api/v1/microcredit/application/status`: Статус заявки на микрокредит
+        GetMicroCreditApplicationStatus,
+        ///`POST /api/v1/card/attach/sms/send`: Привязка карты: отправка SMS-кода
+        SendCardAttachSms,
+        ///`POST /api/v1/card/attach/sms/confirm`: Привязка карты: подтверждение SMS-кода
+        ConfirmCardAttachSms,
+        ///`POST /api/v1/card/find`: Поиск карты
+        FindCards,
+    }
+    impl Operation {
+        /// Every operation, in the document's order.
+        pub const ALL: &'static [Operation] = &[
+            Operation::GetToken,
+            Operation::CreateCardApplication,
+            Operation::GetCardApplicationStatus,
+            Operation::CreateMicroCreditApplication,
+            Operation::GetMicroCreditApplicationStatus,
+            Operation::SendCardAttachSms,
+            Operation::ConfirmCardAttachSms,
+            Operation::FindCards,
+        ];
+        /// Its facts from the document.
+        pub const fn spec(self) -> &'static ::bank_runtime::OperationSpec {
+            match self {
+                Operation::GetToken => &SPECS[0usize],
+                Operation::CreateCardApplication => &SPECS[1usize],
+                Operation::GetCardApplicationStatus => &SPECS[2usize],
+                Operation::CreateMicroCreditApplication => &SPECS[3usize],
+                Operation::GetMicroCreditApplicationStatus => &SPECS[4usize],
+                Operation::SendCardAttachSms => &SPECS[5usize],
+                Operation::ConfirmCardAttachSms => &SPECS[6usize],
+                Operation::FindCards => &SPECS[7usize],
+            }
+        }
+        /// The `operationId` (`createOrder`).
+        pub const fn id(self) -> &'static str {
+            self.spec().id
+        }
+        /// The client's method name (`create_order`).
+        pub const fn name(self) -> &'static str {
+            self.spec().name
+        }
+        /// Safe to repeat: a GET, HEAD or OPTIONS, or marked idempotent by the document
+        /// (`x-idempotent`). Only these are retried.
+        pub fn idempotent(self) -> bool {
+            let spec = self.spec();
+            spec.idempotent
+                || matches!(spec.method.as_bytes(), b"GET" | b"HEAD" | b"OPTIONS")
+        }
+        /// Its request body is signed (`x-signature-header`).
+        pub const fn signed(self) -> bool {
+            self.spec().signed
+        }
+        /// An envelope operation (`{id, params}` in, `{id, result, error}` out).
+        pub const fn envelope(self) -> bool {
+            self.spec().envelope
+        }
+        /// The operation a spec row describes (one of [`SPECS`]).
+        pub fn of(spec: &::bank_runtime::OperationSpec) -> ::std::option::Option<Self> {
+            match spec.id {
+                "getToken" => ::std::option::Option::Some(Operation::GetToken),
+                "createCardApplication" => {
+                    ::std::option::Option::Some(Operation::CreateCardApplication)
+                }
+                "getCardApplicationStatus" => {
+                    ::std::option::Option::Some(Operation::GetCardApplicationStatus)
+                }
+                "createMicroCreditApplication" => {
+                    ::std::option::Option::Some(Operation::CreateMicroCreditApplication)
+                }
+                "getMicroCreditApplicationStatus" => {
+                    ::std::option::Option::Some(
+                        Operation::GetMicroCreditApplicationStatus,
+                    )
+                }
+                "sendCardAttachSms" => {
+                    ::std::option::Option::Some(Operation::SendCardAttachSms)
+                }
+                "confirmCardAttachSms" => {
+                    ::std::option::Option::Some(Operation::ConfirmCardAttachSms)
+                }
+                "findCards" => ::std::option::Option::Some(Operation::FindCards),
+                _ => ::std::option::Option::None,
+            }
+        }
+    }
+    impl ::std::str::FromStr for Operation {
+        type Err = ::bank_runtime::UnknownOperation;
+        /// From its `operationId` (`createOrder`) or the client's method name
+        /// (`create_order`).
+        fn from_str(name: &str) -> ::std::result::Result<Self, Self::Err> {
+            match name {
+                "getToken" | "get_token" => {
+                    ::std::result::Result::Ok(Operation::GetToken)
+                }
+                "createCardApplication" | "create_card_application" => {
+                    ::std::result::Result::Ok(Operation::CreateCardApplication)
+                }
+                "getCardApplicationStatus" | "get_card_application_status" => {
+                    ::std::result::Result::Ok(Operation::GetCardApplicationStatus)
+                }
+                "createMicroCreditApplication" | "create_micro_credit_application" => {
+                    ::std::result::Result::Ok(Operation::CreateMicroCreditApplication)
+                }
+                "getMicroCreditApplicationStatus"
+                | "get_micro_credit_application_status" => {
+                    ::std::result::Result::Ok(Operation::GetMicroCreditApplicationStatus)
+                }
+                "sendCardAttachSms" | "send_card_attach_sms" => {
+                    ::std::result::Result::Ok(Operation::SendCardAttachSms)
+                }
+                "confirmCardAttachSms" | "confirm_card_attach_sms" => {
+                    ::std::result::Result::Ok(Operation::ConfirmCardAttachSms)
+                }
+                "findCards" | "find_cards" => {
+                    ::std::result::Result::Ok(Operation::FindCards)
+                }
+                _ => {
+                    ::std::result::Result::Err(::bank_runtime::UnknownOperation {
+                        api: super::SPEC.name,
+                        given: name.to_owned(),
+                    })
+                }
+            }
+        }
+    }
+    impl ::std::fmt::Display for Operation {
+        /// The `operationId`.
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.id())
+        }
+    }
+    impl ::std::convert::From<Operation> for &'static ::bank_runtime::OperationSpec {
+        fn from(op: Operation) -> Self {
+            op.spec()
+        }
+    }
+    impl ::std::convert::From<Operation> for ::std::string::String {
+        /// The `operationId`.
+        fn from(op: Operation) -> Self {
+            op.id().to_owned()
+        }
+    }
+}
+/// Every envelope operation as `method(Params) -> Result = Request / Response;`, passed
+/// to the macro named: the facade's typed methods are expanded from it.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __envelope_operations {
+    ($callback:ident) => {
+        $callback ! { #[doc = "Заказ карты (`createCardApplication`)."]
+        create_card_application(CardApplicationCreateParams) -> CardApplication =
+        CreateCardApplicationRequest / CreateCardApplicationResponse; #[doc =
+        "Статус заявки на карту (`getCardApplicationStatus`; retried when safe)."]
+        get_card_application_status(ApplicationIdParams) -> CardApplication =
+        GetCardApplicationStatusRequest / GetCardApplicationStatusResponse; #[doc =
+        "Заявка на микрокредит (`createMicroCreditApplication`)."]
+        create_micro_credit_application(MicroCreditApplicationCreateParams) ->
+        MicroCreditApplication = CreateMicroCreditApplicationRequest /
+        CreateMicroCreditApplicationResponse; #[doc =
+        "Статус заявки на микрокредит (`getMicroCreditApplicationStatus`; retried when safe)."]
+        get_micro_credit_application_status(ApplicationIdParams) ->
+        MicroCreditApplication = GetMicroCreditApplicationStatusRequest /
+        GetMicroCreditApplicationStatusResponse; #[doc =
+        "Привязка карты: отправка SMS-кода (`sendCardAttachSms`)."]
+        send_card_attach_sms(CardAttachSendParams) -> CardAttachSendResult =
+        SendCardAttachSmsRequest / SendCardAttachSmsResponse; #[doc =
+        "Привязка карты: подтверждение SMS-кода (`confirmCardAttachSms`)."]
+        confirm_card_attach_sms(CardAttachConfirmParams) -> Card =
+        ConfirmCardAttachSmsRequest / ConfirmCardAttachSmsResponse; #[doc =
+        "Поиск карты (`findCards`; retried when safe)."]
+        find_cards(CardFindParams) -> CardList = FindCardsRequest / FindCardsResponse; }
+    };
 }
 ///The error codes of `Error`, from the spec's `x-error-codes`.
 pub mod error_codes {

@@ -35,9 +35,9 @@ pub async fn run(matches: &ArgMatches) -> Result<String, Failure> {
         .ok_or_else(|| format!("name an operation (bank {api_name} --help)"))?;
     let op = api
         .spec
-        .operations
-        .iter()
-        .find(|o| o.name == op_name && !api.spec.is_token_operation(o))
+        .operation(op_name)
+        .ok()
+        .filter(|o| !api.spec.is_token_operation(o))
         .ok_or_else(|| format!("{api_name} has no operation `{op_name}`"))?;
     let config = config(matches.get_one::<String>(CONFIG))?;
     let prefix = format!("{}_", banks::env_prefix(api.spec));

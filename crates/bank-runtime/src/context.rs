@@ -23,7 +23,7 @@ use crate::error::{BankError, ErrorKind, Outcome};
 use crate::retry::RetryPolicy;
 use crate::secret::Secret;
 use crate::signing::{BodySigner, Signing};
-use crate::spec::{ApiSpec, RefusalSpec};
+use crate::spec::{ApiSpec, OperationSpec, RefusalSpec};
 use crate::time::{Sleeper, TokioSleep};
 use crate::token::TokenCache;
 
@@ -113,10 +113,9 @@ impl Default for Context {
 }
 
 /// What the call path needs to know about the operation being called.
-struct Operation<'a> {
-    name: &'a str,
-    /// Its method name as the API's document lists it, when it does.
-    listed: Option<&'static str>,
+struct Operation {
+    /// The operation as the API's document lists it, when it does.
+    listed: Option<&'static OperationSpec>,
     idempotent: bool,
     envelope: bool,
     /// Its documented answer is the API's refusal schema (or the document does not list it).
@@ -153,8 +152,8 @@ impl Context {
     }
 
     /// Start building a context for the API `spec` describes (a generated crate's `SPEC`): its
-    /// name, its idempotent operations added to whatever retry policy is set, the operations
-    /// a [`signer`](ContextBuilder::signer) signs, its refusal and envelope operations.
+    /// name, its operations (which are idempotent, which a [`signer`](ContextBuilder::signer)
+    /// signs, which answer with a refusal or in an envelope).
     pub fn for_api(spec: &'static ApiSpec) -> ContextBuilder {
         ContextBuilder {
             spec: Some(spec),
@@ -188,7 +187,7 @@ impl Context {
         self.inner.deadline
     }
 
-    fn operation<'a>(&self, request: &reqwest::Request, name: &'a str) -> Operation<'a> {
+    fn operation(&self, request: &reqwest::Request, name: &str) -> Operation {
         let listed = self
             .inner
             .spec
@@ -203,10 +202,9 @@ impl Context {
                 .is_some_and(|s| s.operations.iter().any(|o| o.envelope)),
         };
         Operation {
-            name,
-            listed: listed.map(|op| op.name),
+            listed,
             refusal: listed.is_none_or(|op| op.refusal),
-            idempotent: self.inner.retry.allows(request.method(), name),
+            idempotent: self.inner.retry.allows(request.method(), listed),
             envelope,
         }
     }
@@ -249,7 +247,7 @@ impl Context {
             }
         }
         .map_err(|e| match op.listed {
-            Some(name) => e.with_operation(name),
+            Some(listed) => e.with_operation(listed.name),
             None => e,
         });
         let attempts = progress.attempts.load(Ordering::Relaxed);
@@ -286,7 +284,7 @@ impl Context {
     fn deadline_passed(
         &self,
         deadline: std::time::Duration,
-        op: &Operation<'_>,
+        op: &Operation,
         progress: &Progress,
     ) -> BankError {
         let attempts = progress.attempts.load(Ordering::Relaxed);
@@ -315,18 +313,15 @@ impl Context {
         &self,
         http: &reqwest::Client,
         mut request: reqwest::Request,
-        op: &Operation<'_>,
+        op: &Operation,
         progress: &Progress,
     ) -> Result<Answer, BankError> {
         let api = self.inner.api;
         if let Some(fixed) = &self.inner.authorization {
             request.headers_mut().insert(AUTHORIZATION, fixed.clone());
         }
-        let must_sign = self
-            .inner
-            .spec
-            .and_then(|s| s.signing)
-            .filter(|s| s.operations.contains(&op.name));
+        let signed = op.listed.is_some_and(|o| o.signed);
+        let must_sign = self.inner.spec.and_then(|s| s.signing).filter(|_| signed);
         if let Some(required) = must_sign
             && self.inner.signing.is_none()
         {
@@ -342,12 +337,7 @@ impl Context {
                 ),
             ));
         }
-        if let Some(signing) = self
-            .inner
-            .signing
-            .as_ref()
-            .filter(|s| s.operations.contains(&op.name))
-        {
+        if let Some(signing) = self.inner.signing.as_ref().filter(|_| signed) {
             let body = request
                 .body()
                 .and_then(|b| b.as_bytes())
@@ -435,7 +425,7 @@ impl Context {
         &self,
         http: &reqwest::Client,
         request: reqwest::Request,
-        op: &Operation<'_>,
+        op: &Operation,
     ) -> Result<Answer, Failed> {
         let api = self.inner.api;
         let response = match http.execute(request).await {
@@ -541,7 +531,7 @@ impl From<BankError> for Failed {
 /// never made, unknown otherwise (the request may have been read and acted on).
 fn transport_error(
     api: &'static str,
-    op: &Operation<'_>,
+    op: &Operation,
     error: &reqwest::Error,
     status: Option<u16>,
 ) -> BankError {
@@ -668,7 +658,7 @@ impl ContextBuilder {
         self
     }
 
-    /// Sign the bodies of some operations.
+    /// Sign the bodies of the operations the API's spec marks ([`OperationSpec::signed`]).
     pub fn signing(mut self, signing: Signing) -> Self {
         self.signing = Some(signing);
         self
@@ -681,7 +671,6 @@ impl ContextBuilder {
             self.signing = Some(Signing {
                 signer,
                 header: spec.header,
-                operations: spec.operations,
             });
         }
         self
@@ -696,16 +685,7 @@ impl ContextBuilder {
 
     /// The context.
     pub fn build(self) -> Context {
-        let mut retry = self.retry;
-        for op in self
-            .spec
-            .map(|s| s.idempotent_operations)
-            .unwrap_or_default()
-        {
-            if !retry.idempotent_operations.contains(op) {
-                retry.idempotent_operations.push(op);
-            }
-        }
+        let retry = self.retry;
         Context {
             inner: Arc::new(Inner {
                 api: self.api,

@@ -35,6 +35,7 @@ pub use secret::Secret;
 pub use signing::{BodySigner, SignError, SignFuture, Signing};
 pub use spec::{
     ApiSpec, Grant, HttpAuth, OAuth2Spec, OperationSpec, ParameterSpec, RefusalSpec, SigningSpec,
+    UnknownOperation,
 };
 pub use time::{Clock, InstantSleep, ManualClock, Sleeper, SystemClock, TokioClock, TokioSleep};
 pub use token::{AccessToken, TokenCache, TokenOptions, TokenSource};

@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use crate::OperationSpec;
+
 /// The HTTP statuses after which the same request may succeed: request timeout, too many
 /// requests, and the server and gateway failures that say nothing about the request itself (not
 /// 501 Not Implemented or 505). The one list: retries and
@@ -14,9 +16,10 @@ pub const TRANSIENT_STATUSES: &[u16] = &[408, 429, 500, 502, 503, 504];
 /// carries the bank's own error code: then it is the bank's refusal).
 pub const NOT_PROCESSED_STATUSES: &[u16] = &[401, 408, 429];
 
-/// Retry policy of a client. Only what is safe to repeat is retried: GET / HEAD / OPTIONS, and
-/// POST operations the bank makes idempotent by its own reference (listed by id). A payment or an
-/// order-creating POST is never sent twice automatically.
+/// Retry policy of a client. Only what is safe to repeat is retried: GET / HEAD / OPTIONS, the
+/// operations the document marks idempotent ([`OperationSpec::idempotent`]: read-only lookups
+/// sent as POST), and those added here. A payment or an order-creating POST is never sent twice
+/// automatically.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
     /// Attempts in all, the first included (1 disables retries).
@@ -25,9 +28,9 @@ pub struct RetryPolicy {
     pub base_delay: Duration,
     /// Longest wait between attempts, `Retry-After` included.
     pub max_delay: Duration,
-    /// Non-GET operations that are safe to repeat (read-only lookups sent as POST), by method name
-    /// as the hooks see them (`get_order_state`).
-    pub idempotent_operations: Vec<&'static str>,
+    /// Operations to repeat besides the document's idempotent ones (see
+    /// [`idempotent`](Self::idempotent)).
+    pub idempotent_operations: Vec<&'static OperationSpec>,
 }
 
 impl Default for RetryPolicy {
@@ -50,12 +53,24 @@ impl RetryPolicy {
         }
     }
 
-    /// Whether this request may be sent again.
-    pub fn allows(&self, method: &reqwest::Method, operation_id: &str) -> bool {
+    /// Also repeat `operation` (a generated crate's `operations::Operation`, or its
+    /// [`OperationSpec`]), which the document does not mark idempotent: only for an operation the
+    /// bank deduplicates by a reference of yours.
+    pub fn idempotent(mut self, operation: impl Into<&'static OperationSpec>) -> Self {
+        let operation = operation.into();
+        if !self.idempotent_operations.contains(&operation) {
+            self.idempotent_operations.push(operation);
+        }
+        self
+    }
+
+    /// Whether a request with this method, of `operation` when the document lists it, may be
+    /// sent again.
+    pub fn allows(&self, method: &reqwest::Method, operation: Option<&OperationSpec>) -> bool {
         matches!(
             *method,
             reqwest::Method::GET | reqwest::Method::HEAD | reqwest::Method::OPTIONS
-        ) || self.idempotent_operations.contains(&operation_id)
+        ) || operation.is_some_and(|op| op.idempotent || self.idempotent_operations.contains(&op))
     }
 
     /// Whether a response status is worth another attempt ([`TRANSIENT_STATUSES`]).

@@ -30,13 +30,11 @@ pub trait BodySigner: Send + Sync + fmt::Debug {
     }
 }
 
-/// Which operations are signed, in which header, by which signer.
+/// Which signer signs, in which header (which operations: [`OperationSpec::signed`](crate::OperationSpec::signed)).
 #[derive(Clone, Debug)]
 pub struct Signing {
     /// The signer.
     pub signer: Arc<dyn BodySigner>,
     /// Header that carries the value (`x-jws-signature`).
     pub header: &'static str,
-    /// Operations whose body is signed, by method name as the hooks see them (`create_payment`).
-    pub operations: &'static [&'static str],
 }

@@ -17,8 +17,6 @@ pub struct ApiSpec {
     pub http_auth: Option<HttpAuth>,
     /// Which request bodies are signed, when any are.
     pub signing: Option<SigningSpec>,
-    /// Operations other than GET that are safe to repeat (`x-idempotent`), by method name.
-    pub idempotent_operations: &'static [&'static str],
     /// How the bank refuses inside a successful answer (`x-refusal`), when it does.
     pub refusal: Option<RefusalSpec>,
     /// The path parameter that carries the client id (`x-client-id-path-parameter`;
@@ -53,6 +51,11 @@ pub struct OperationSpec {
     /// the call path looks for a refusal in it; other answers are looked at only when they do
     /// not read as their documented type.
     pub refusal: bool,
+    /// The document marks it safe to repeat although its method is not (`x-idempotent`: a
+    /// read-only lookup sent as POST); GET, HEAD and OPTIONS are repeatable without it.
+    pub idempotent: bool,
+    /// Its request body must be signed ([`ApiSpec::signing`] names the header).
+    pub signed: bool,
 }
 
 /// One parameter of an operation.
@@ -135,14 +138,34 @@ pub enum HttpAuth {
     Bearer,
 }
 
-/// Which request bodies are signed, and in which header.
+/// How request bodies are signed: the header (which operations: [`OperationSpec::signed`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SigningSpec {
     /// The header carrying the signature.
     pub header: &'static str,
-    /// The operations whose body is signed, by method name.
-    pub operations: &'static [&'static str],
 }
+
+/// An operation name the API's document does not list: what was given and the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownOperation {
+    /// The API (`globus-cfront`).
+    pub api: &'static str,
+    /// The name given.
+    pub given: String,
+}
+
+impl std::fmt::Display for UnknownOperation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} has no operation `{}` (give its operationId or the client's method name)",
+            self.api,
+            self.given.escape_debug()
+        )
+    }
+}
+
+impl std::error::Error for UnknownOperation {}
 
 impl ApiSpec {
     /// Whether `op` is the API's own token endpoint (the document lists it as an operation, as
@@ -150,6 +173,18 @@ impl ApiSpec {
     pub fn is_token_operation(&self, op: &OperationSpec) -> bool {
         self.oauth2
             .is_some_and(|o| o.token_url.starts_with('/') && o.token_url == op.path)
+    }
+
+    /// The operation named `name`: its `operationId` (`createOrder`) or the client's method name
+    /// (`create_order`).
+    pub fn operation(&self, name: &str) -> Result<&'static OperationSpec, UnknownOperation> {
+        self.operations
+            .iter()
+            .find(|o| o.id == name || o.name == name)
+            .ok_or_else(|| UnknownOperation {
+                api: self.name,
+                given: name.to_owned(),
+            })
     }
 
     /// The base URL of the environment named `name` (`production`, `test`, …).

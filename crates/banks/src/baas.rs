@@ -171,29 +171,8 @@ macro_rules! operations {
     };
 }
 
-operations! {
-    /// Order a card (`createCardApplication`).
-    create_card_application(CardApplicationCreateParams) -> CardApplication
-        = CreateCardApplicationRequest / CreateCardApplicationResponse;
-    /// The status of a card application (`getCardApplicationStatus`; retried when safe).
-    get_card_application_status(ApplicationIdParams) -> CardApplication
-        = GetCardApplicationStatusRequest / GetCardApplicationStatusResponse;
-    /// Apply for a micro-credit (`createMicroCreditApplication`).
-    create_micro_credit_application(MicroCreditApplicationCreateParams) -> MicroCreditApplication
-        = CreateMicroCreditApplicationRequest / CreateMicroCreditApplicationResponse;
-    /// The status of a micro-credit application (`getMicroCreditApplicationStatus`; retried when safe).
-    get_micro_credit_application_status(ApplicationIdParams) -> MicroCreditApplication
-        = GetMicroCreditApplicationStatusRequest / GetMicroCreditApplicationStatusResponse;
-    /// Send the SMS code that attaches a card (`sendCardAttachSms`).
-    send_card_attach_sms(CardAttachSendParams) -> CardAttachSendResult
-        = SendCardAttachSmsRequest / SendCardAttachSmsResponse;
-    /// Confirm the SMS code and attach the card (`confirmCardAttachSms`).
-    confirm_card_attach_sms(CardAttachConfirmParams) -> Card
-        = ConfirmCardAttachSmsRequest / ConfirmCardAttachSmsResponse;
-    /// Find a client's cards (`findCards`; retried when safe).
-    find_cards(CardFindParams) -> CardList
-        = FindCardsRequest / FindCardsResponse;
-}
+// One method per envelope operation of the document, as the generator lists them.
+gateway::__envelope_operations!(operations);
 
 impl BaasClient {
     /// The generated client underneath (same token cache and retry policy), for anything the

@@ -5,7 +5,7 @@
 //! [`reconciliation`] answers for a failed call's [`BankError`]; the guide's "When a call
 //! fails" chapter is written from the same table.
 
-use bank_runtime::{BankError, Outcome};
+use bank_runtime::{BankError, OperationSpec, Outcome};
 
 /// How to learn what happened to a call whose outcome is unknown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,118 +27,137 @@ pub enum Reconciliation {
     Repeat,
 }
 
-/// One row: API, the client's method name, and how its unknown outcome is reconciled.
-type Row = (&'static str, &'static str, Reconciliation);
+/// One row: the API's name, the operation, and how its unknown outcome is reconciled.
+pub type Row = (&'static str, &'static OperationSpec, Reconciliation);
 
 /// The BaaS document's gap for both kinds of application.
+#[cfg(feature = "baas")]
 const NO_APPLICATION_LOOKUP: &str = "the application's id comes only in the lost answer, and the \
      document offers no lookup by the request's id or the client: ask the bank's support before \
      applying again";
 
-/// Every non-idempotent operation of the four APIs.
-const TABLE: &[Row] = &[
-    (
-        "bcc-financial",
-        "create_payment",
-        Reconciliation::Lookup {
-            how: "banks::bcc::reconcile_payment: getPayments for the days around the payment, \
-                  matched by the payment's own documentNumber",
-        },
-    ),
-    (
-        "bcc-financial",
-        "create_payment_mt",
-        Reconciliation::Lookup {
-            how: "banks::bcc::reconcile_payment with the MT100's :20: reference as the \
-                  documentNumber",
-        },
-    ),
-    (
-        "bcc-financial",
-        "create_payment_base64",
-        Reconciliation::Lookup {
-            how: "banks::bcc::reconcile_payment with the packed document's number",
-        },
-    ),
-    (
-        "globus-cfront",
-        "create_order",
-        Reconciliation::Lookup {
-            how: "banks::globus::OrderCallbacks::reconcile: the order's callback carries its \
-                  merchantOrderId and orderId; the document offers no lookup by merchantOrderId, \
-                  so without a callbackUrl (or when no callback comes) only the bank's support \
-                  can tell — do not create the order again",
-        },
-    ),
-    (
-        "globus-cfront",
-        "confirm_order",
-        Reconciliation::Lookup {
-            how: "banks::globus::reconcile_order: getOrderState shows STORE_CONFIRMED when the \
-                  confirmation took effect",
-        },
-    ),
-    (
-        "globus-cfront",
-        "reject_order",
-        Reconciliation::Lookup {
-            how: "banks::globus::reconcile_order: getOrderState shows REJECTED_BY_STORE when the \
-                  rejection took effect",
-        },
-    ),
-    (
-        "baas-gateway",
-        "create_card_application",
-        Reconciliation::Gap {
-            why: NO_APPLICATION_LOOKUP,
-        },
-    ),
-    (
-        "baas-gateway",
-        "create_micro_credit_application",
-        Reconciliation::Gap {
-            why: NO_APPLICATION_LOOKUP,
-        },
-    ),
-    (
-        "baas-gateway",
-        "send_card_attach_sms",
-        Reconciliation::Gap {
-            why: "the document does not say whether a code was sent; sending again sends the \
-                  customer another code (which may invalidate the first)",
-        },
-    ),
-    (
-        "baas-gateway",
-        "confirm_card_attach_sms",
-        Reconciliation::Lookup {
-            how: "findCards for the client shows whether the card is attached",
-        },
-    ),
-    (
-        "bcc-broker",
-        "orders",
-        Reconciliation::Gap {
-            why: "the document offers no order lookup: the postLink callback (referenceId, \
-                  state) is the only sign the order exists",
-        },
-    ),
-    (
-        "bcc-broker",
-        "pre_approved",
-        Reconciliation::Gap {
-            why: "the document does not say whether a pre-approval request has effects; it \
-                  offers no lookup",
-        },
-    ),
-    (
-        "bcc-broker",
-        "merchant_post_link",
-        Reconciliation::Gap {
-            why: "the document offers no way to read a postLink back",
-        },
-    ),
-];
+/// Every non-idempotent operation of the enabled APIs, named by their generated `Operation`.
+fn rows() -> Vec<Row> {
+    #[allow(unused_mut)]
+    let mut table = Vec::new();
+    #[cfg(feature = "bcc-financial")]
+    {
+        use bcc_financial::operations::Operation as Op;
+        let rows: [(Op, Reconciliation); 3] = [
+            (
+                Op::CreatePayment,
+                Reconciliation::Lookup {
+                    how: "banks::bcc::reconcile_payment: getPayments for the days around the payment, \
+                      matched by the payment's own documentNumber",
+                },
+            ),
+            (
+                Op::CreatePaymentMt,
+                Reconciliation::Lookup {
+                    how: "banks::bcc::reconcile_payment with the MT100's :20: reference as the \
+                      documentNumber",
+                },
+            ),
+            (
+                Op::CreatePaymentBase64,
+                Reconciliation::Lookup {
+                    how: "banks::bcc::reconcile_payment with the packed document's number",
+                },
+            ),
+        ];
+        table.extend(rows.map(|(op, how)| (bcc_financial::SPEC.name, op.spec(), how)));
+    }
+    #[cfg(feature = "globus")]
+    {
+        use globus_cfront::operations::Operation as Op;
+        let rows: [(Op, Reconciliation); 3] = [
+            (
+                Op::CreateOrder,
+                Reconciliation::Lookup {
+                    how: "banks::globus::OrderCallbacks::reconcile: the order's callback carries its \
+                      merchantOrderId and orderId; the document offers no lookup by merchantOrderId, \
+                      so without a callbackUrl (or when no callback comes) only the bank's support \
+                      can tell — do not create the order again",
+                },
+            ),
+            (
+                Op::ConfirmOrder,
+                Reconciliation::Lookup {
+                    how: "banks::globus::reconcile_order: getOrderState shows STORE_CONFIRMED when the \
+                      confirmation took effect",
+                },
+            ),
+            (
+                Op::RejectOrder,
+                Reconciliation::Lookup {
+                    how: "banks::globus::reconcile_order: getOrderState shows REJECTED_BY_STORE when the \
+                      rejection took effect",
+                },
+            ),
+        ];
+        table.extend(rows.map(|(op, how)| (globus_cfront::SPEC.name, op.spec(), how)));
+    }
+    #[cfg(feature = "baas")]
+    {
+        use baas_gateway::operations::Operation as Op;
+        let rows: [(Op, Reconciliation); 4] = [
+            (
+                Op::CreateCardApplication,
+                Reconciliation::Gap {
+                    why: NO_APPLICATION_LOOKUP,
+                },
+            ),
+            (
+                Op::CreateMicroCreditApplication,
+                Reconciliation::Gap {
+                    why: NO_APPLICATION_LOOKUP,
+                },
+            ),
+            (
+                Op::SendCardAttachSms,
+                Reconciliation::Gap {
+                    why: "the document does not say whether a code was sent; sending again sends the \
+                      customer another code (which may invalidate the first)",
+                },
+            ),
+            (
+                Op::ConfirmCardAttachSms,
+                Reconciliation::Lookup {
+                    how: "findCards for the client shows whether the card is attached",
+                },
+            ),
+        ];
+        table.extend(rows.map(|(op, how)| (baas_gateway::SPEC.name, op.spec(), how)));
+    }
+    #[cfg(feature = "bcc-broker")]
+    {
+        use bcc_broker::operations::Operation as Op;
+        let rows: [(Op, Reconciliation); 3] = [
+            (
+                Op::Orders,
+                Reconciliation::Gap {
+                    why: "the document offers no order lookup: the postLink callback (referenceId, \
+                      state) is the only sign the order exists",
+                },
+            ),
+            (
+                Op::PreApproved,
+                Reconciliation::Gap {
+                    why: "the document does not say whether a pre-approval request has effects; it \
+                      offers no lookup",
+                },
+            ),
+            (
+                Op::MerchantPostLink,
+                Reconciliation::Gap {
+                    why: "the document offers no way to read a postLink back",
+                },
+            ),
+        ];
+        table.extend(rows.map(|(op, how)| (bcc_broker::SPEC.name, op.spec(), how)));
+    }
+    table
+}
 
 /// How to learn what happened after `error`: [`Reconciliation::Repeat`] when sending again is
 /// safe ([`BankError::is_transient`]), the table's row for an unknown outcome of a
@@ -152,13 +171,13 @@ pub fn reconciliation(error: &BankError) -> Option<Reconciliation> {
         return None;
     }
     let operation = error.operation()?;
-    TABLE
-        .iter()
-        .find(|(api, op, _)| *api == error.api && *op == operation)
-        .map(|(_, _, how)| *how)
+    rows()
+        .into_iter()
+        .find(|(api, op, _)| *api == error.api && op.name == operation)
+        .map(|(_, _, how)| how)
 }
 
 /// The table's rows, for documentation and tools.
-pub fn table() -> impl Iterator<Item = (&'static str, &'static str, Reconciliation)> {
-    TABLE.iter().copied()
+pub fn table() -> impl Iterator<Item = Row> {
+    rows().into_iter()
 }

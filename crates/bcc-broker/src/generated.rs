@@ -2646,7 +2646,6 @@ pub const SPEC: ::bank_runtime::ApiSpec = ::bank_runtime::ApiSpec {
     oauth2: auth::OAUTH2,
     http_auth: ::std::option::Option::None,
     signing: signing::SPEC,
-    idempotent_operations: retry::IDEMPOTENT_OPERATIONS,
     refusal: None,
     client_id_path_parameter: ::std::option::Option::None,
     operations: operations::SPECS,
@@ -2679,10 +2678,8 @@ pub mod servers {
         ("production", PRODUCTION),
     ];
 }
-/// Operations whose request body must be signed: none in this spec.
+/// Request bodies to sign: none in this spec.
 pub mod signing {
-    /// Operations whose body is signed: none.
-    pub const OPERATIONS: &[&str] = &[];
     /// No signing.
     pub const SPEC: ::std::option::Option<::bank_runtime::SigningSpec> = None;
 }
@@ -2698,11 +2695,6 @@ pub mod auth {
         grant: ::bank_runtime::Grant::ClientCredentials,
         scopes: SCOPES,
     });
-}
-/// Which operations are safe to repeat besides GET, from the spec (`x-idempotent`).
-pub mod retry {
-    /// Operations a retry may send again, named as the hooks see them (the method names).
-    pub const IDEMPOTENT_OPERATIONS: &[&str] = &[];
 }
 /// The operations of this API, from the spec.
 pub mod operations {
@@ -2733,6 +2725,8 @@ pub mod operations {
             body: ::std::option::Option::Some(true),
             envelope: false,
             refusal: false,
+            idempotent: false,
+            signed: false,
         },
         ::bank_runtime::OperationSpec {
             id: MERCHANT_POST_LINK,
@@ -2744,6 +2738,8 @@ pub mod operations {
             body: ::std::option::Option::Some(true),
             envelope: false,
             refusal: false,
+            idempotent: false,
+            signed: false,
         },
         ::bank_runtime::OperationSpec {
             id: ORDERS,
@@ -2755,6 +2751,8 @@ pub mod operations {
             body: ::std::option::Option::Some(true),
             envelope: false,
             refusal: false,
+            idempotent: false,
+            signed: false,
         },
         ::bank_runtime::OperationSpec {
             id: GET_PRODUCTS,
@@ -2779,8 +2777,118 @@ pub mod operations {
             body: ::std::option::Option::None,
             envelope: false,
             refusal: false,
+            idempotent: false,
+            signed: false,
         },
     ];
+    /// One operation of this API: what retries, signing, the mocks, the sandbox and the
+    /// CLI name operations by. Its facts come from the document ([`SPECS`]); parsed from
+    /// its `operationId` or the client's method name.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[non_exhaustive]
+    pub enum Operation {
+        ///`POST /pre-approved`: PreApproved
+        PreApproved,
+        ///`POST /merchant-post-link`: Merchant postLink
+        MerchantPostLink,
+        ///`POST /orders`
+        Orders,
+        ///`GET /products`
+        GetProducts,
+    }
+    impl Operation {
+        /// Every operation, in the document's order.
+        pub const ALL: &'static [Operation] = &[
+            Operation::PreApproved,
+            Operation::MerchantPostLink,
+            Operation::Orders,
+            Operation::GetProducts,
+        ];
+        /// Its facts from the document.
+        pub const fn spec(self) -> &'static ::bank_runtime::OperationSpec {
+            match self {
+                Operation::PreApproved => &SPECS[0usize],
+                Operation::MerchantPostLink => &SPECS[1usize],
+                Operation::Orders => &SPECS[2usize],
+                Operation::GetProducts => &SPECS[3usize],
+            }
+        }
+        /// The `operationId` (`createOrder`).
+        pub const fn id(self) -> &'static str {
+            self.spec().id
+        }
+        /// The client's method name (`create_order`).
+        pub const fn name(self) -> &'static str {
+            self.spec().name
+        }
+        /// Safe to repeat: a GET, HEAD or OPTIONS, or marked idempotent by the document
+        /// (`x-idempotent`). Only these are retried.
+        pub fn idempotent(self) -> bool {
+            let spec = self.spec();
+            spec.idempotent
+                || matches!(spec.method.as_bytes(), b"GET" | b"HEAD" | b"OPTIONS")
+        }
+        /// Its request body is signed (`x-signature-header`).
+        pub const fn signed(self) -> bool {
+            self.spec().signed
+        }
+        /// An envelope operation (`{id, params}` in, `{id, result, error}` out).
+        pub const fn envelope(self) -> bool {
+            self.spec().envelope
+        }
+        /// The operation a spec row describes (one of [`SPECS`]).
+        pub fn of(spec: &::bank_runtime::OperationSpec) -> ::std::option::Option<Self> {
+            match spec.id {
+                "pre_approved" => ::std::option::Option::Some(Operation::PreApproved),
+                "merchant_post_link" => {
+                    ::std::option::Option::Some(Operation::MerchantPostLink)
+                }
+                "orders" => ::std::option::Option::Some(Operation::Orders),
+                "getProducts" => ::std::option::Option::Some(Operation::GetProducts),
+                _ => ::std::option::Option::None,
+            }
+        }
+    }
+    impl ::std::str::FromStr for Operation {
+        type Err = ::bank_runtime::UnknownOperation;
+        /// From its `operationId` (`createOrder`) or the client's method name
+        /// (`create_order`).
+        fn from_str(name: &str) -> ::std::result::Result<Self, Self::Err> {
+            match name {
+                "pre_approved" => ::std::result::Result::Ok(Operation::PreApproved),
+                "merchant_post_link" => {
+                    ::std::result::Result::Ok(Operation::MerchantPostLink)
+                }
+                "orders" => ::std::result::Result::Ok(Operation::Orders),
+                "getProducts" | "get_products" => {
+                    ::std::result::Result::Ok(Operation::GetProducts)
+                }
+                _ => {
+                    ::std::result::Result::Err(::bank_runtime::UnknownOperation {
+                        api: super::SPEC.name,
+                        given: name.to_owned(),
+                    })
+                }
+            }
+        }
+    }
+    impl ::std::fmt::Display for Operation {
+        /// The `operationId`.
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.id())
+        }
+    }
+    impl ::std::convert::From<Operation> for &'static ::bank_runtime::OperationSpec {
+        fn from(op: Operation) -> Self {
+            op.spec()
+        }
+    }
+    impl ::std::convert::From<Operation> for ::std::string::String {
+        /// The `operationId`.
+        fn from(op: Operation) -> Self {
+            op.id().to_owned()
+        }
+    }
 }
 ///The bank's error codes: the spec has no `x-error-codes` table, so every code is `Unlisted`.
 pub mod error_codes {

@@ -8749,7 +8749,6 @@ pub const SPEC: ::bank_runtime::ApiSpec = ::bank_runtime::ApiSpec {
     oauth2: auth::OAUTH2,
     http_auth: ::std::option::Option::None,
     signing: signing::SPEC,
-    idempotent_operations: retry::IDEMPOTENT_OPERATIONS,
     refusal: Some(::bank_runtime::RefusalSpec {
         property: "success",
         equals: false,
@@ -8785,20 +8784,14 @@ pub mod servers {
         ("production", PRODUCTION),
     ];
 }
-/// Operations whose request body must be signed, from the spec (`x-signature-header`).
+/// How request bodies are signed, from the spec (`x-signature-header`; which operations:
+/// [`Operation::signed`](super::operations::Operation::signed)).
 pub mod signing {
     /// The header that carries the signature.
     pub const HEADER: &str = "x-jws-signature";
-    /// Operations whose body is signed, named as the hooks see them (the method names).
-    pub const OPERATIONS: &[&str] = &[
-        "create_payment",
-        "create_payment_mt",
-        "create_payment_base64",
-    ];
-    /// The header and the operations together.
+    /// The header, for the runtime.
     pub const SPEC: ::std::option::Option<::bank_runtime::SigningSpec> = Some(::bank_runtime::SigningSpec {
         header: HEADER,
-        operations: OPERATIONS,
     });
 }
 /// OAuth2 as the spec declares it.
@@ -8813,11 +8806,6 @@ pub mod auth {
         grant: ::bank_runtime::Grant::ClientCredentials,
         scopes: SCOPES,
     });
-}
-/// Which operations are safe to repeat besides GET, from the spec (`x-idempotent`).
-pub mod retry {
-    /// Operations a retry may send again, named as the hooks see them (the method names).
-    pub const IDEMPOTENT_OPERATIONS: &[&str] = &[];
 }
 /// The operations of this API, from the spec.
 pub mod operations {
@@ -8889,6 +8877,8 @@ pub mod operations {
             body: ::std::option::Option::None,
             envelope: false,
             refusal: false,
+            idempotent: false,
+            signed: false,
         },
         ::bank_runtime::OperationSpec {
             id: GET_ACCOUNT,
@@ -8913,6 +8903,8 @@ pub mod operations {
             body: ::std::option::Option::None,
             envelope: false,
             refusal: false,
+            idempotent: false,
+            signed: false,
         },
         ::bank_runtime::OperationSpec {
             id: GET_STATEMENT,
@@ -8955,6 +8947,8 @@ pub mod operations {
             body: ::std::option::Option::None,
             envelope: false,
             refusal: false,
+            idempotent: false,
+            signed: false,
         },
         ::bank_runtime::OperationSpec {
             id: GET_STATEMENT_V2,
@@ -8997,6 +8991,8 @@ pub mod operations {
             body: ::std::option::Option::None,
             envelope: false,
             refusal: false,
+            idempotent: false,
+            signed: false,
         },
         ::bank_runtime::OperationSpec {
             id: GET_PAYMENTS,
@@ -9027,6 +9023,8 @@ pub mod operations {
             body: ::std::option::Option::None,
             envelope: false,
             refusal: false,
+            idempotent: false,
+            signed: false,
         },
         ::bank_runtime::OperationSpec {
             id: CREATE_PAYMENT,
@@ -9051,6 +9049,8 @@ pub mod operations {
             body: ::std::option::Option::Some(true),
             envelope: false,
             refusal: true,
+            idempotent: false,
+            signed: true,
         },
         ::bank_runtime::OperationSpec {
             id: GET_PAYMENT,
@@ -9075,6 +9075,8 @@ pub mod operations {
             body: ::std::option::Option::None,
             envelope: false,
             refusal: false,
+            idempotent: false,
+            signed: false,
         },
         ::bank_runtime::OperationSpec {
             id: CREATE_PAYMENT_MT,
@@ -9093,6 +9095,8 @@ pub mod operations {
             body: ::std::option::Option::Some(true),
             envelope: false,
             refusal: true,
+            idempotent: false,
+            signed: true,
         },
         ::bank_runtime::OperationSpec {
             id: CREATE_PAYMENT_BASE64,
@@ -9117,6 +9121,8 @@ pub mod operations {
             body: ::std::option::Option::Some(true),
             envelope: false,
             refusal: true,
+            idempotent: false,
+            signed: true,
         },
         ::bank_runtime::OperationSpec {
             id: GET_MESSAGES,
@@ -9135,6 +9141,8 @@ pub mod operations {
             body: ::std::option::Option::None,
             envelope: false,
             refusal: false,
+            idempotent: false,
+            signed: false,
         },
         ::bank_runtime::OperationSpec {
             id: GET_TAXPAYER,
@@ -9159,6 +9167,8 @@ pub mod operations {
             body: ::std::option::Option::None,
             envelope: false,
             refusal: false,
+            idempotent: false,
+            signed: false,
         },
         ::bank_runtime::OperationSpec {
             id: HEALTHCHECK,
@@ -9170,8 +9180,188 @@ pub mod operations {
             body: ::std::option::Option::None,
             envelope: false,
             refusal: false,
+            idempotent: false,
+            signed: false,
         },
     ];
+    /// One operation of this API: what retries, signing, the mocks, the sandbox and the
+    /// CLI name operations by. Its facts come from the document ([`SPECS`]); parsed from
+    /// its `operationId` or the client's method name.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[non_exhaustive]
+    pub enum Operation {
+        ///`GET /{appid}/accounts`: Получение списка счетов
+        GetAccounts,
+        ///`GET /{appid}/accounts/{iban}`: Получение информации о счете (остаток, состояние и т.п.)
+        GetAccount,
+        ///`GET /{appid}/accounts/{iban}/statement`: Получение выписки по операциям проведенным по балансу счета
+        GetStatement,
+        ///`GET /{appid}/accounts/{iban}/statement/v2`: Получение выписки по операциям проведенным по балансу счета
+        GetStatementV2,
+        ///`GET /{appid}/payments`: Получение информации о платежах
+        GetPayments,
+        ///`POST /{appid}/payments`: Создание платежа
+        CreatePayment,
+        ///`GET /{appid}/payments/{referenceId}`: Просмотр информации по платежу
+        GetPayment,
+        ///`POST /{appid}/payments/mt`: Оправка платежа в формате МТ100
+        CreatePaymentMt,
+        ///`POST /{appid}/payments/base`: Операция создания платежа упакованного в формат Base64. Добавлен для совместимости.
+        CreatePaymentBase64,
+        ///`GET /{appid}/messages`: Получение списка сообщений от банка
+        GetMessages,
+        ///`GET /{appid}/information/taxpayer/{iin}`: Получение данных о налогоплательщике по ИИН из справочника налогоплательщиков РК
+        GetTaxpayer,
+        ///`GET /healthcheck`: Проверка доступности сервиса
+        Healthcheck,
+    }
+    impl Operation {
+        /// Every operation, in the document's order.
+        pub const ALL: &'static [Operation] = &[
+            Operation::GetAccounts,
+            Operation::GetAccount,
+            Operation::GetStatement,
+            Operation::GetStatementV2,
+            Operation::GetPayments,
+            Operation::CreatePayment,
+            Operation::GetPayment,
+            Operation::CreatePaymentMt,
+            Operation::CreatePaymentBase64,
+            Operation::GetMessages,
+            Operation::GetTaxpayer,
+            Operation::Healthcheck,
+        ];
+        /// Its facts from the document.
+        pub const fn spec(self) -> &'static ::bank_runtime::OperationSpec {
+            match self {
+                Operation::GetAccounts => &SPECS[0usize],
+                Operation::GetAccount => &SPECS[1usize],
+                Operation::GetStatement => &SPECS[2usize],
+                Operation::GetStatementV2 => &SPECS[3usize],
+                Operation::GetPayments => &SPECS[4usize],
+                Operation::CreatePayment => &SPECS[5usize],
+                Operation::GetPayment => &SPECS[6usize],
+                Operation::CreatePaymentMt => &SPECS[7usize],
+                Operation::CreatePaymentBase64 => &SPECS[8usize],
+                Operation::GetMessages => &SPECS[9usize],
+                Operation::GetTaxpayer => &SPECS[10usize],
+                Operation::Healthcheck => &SPECS[11usize],
+            }
+        }
+        /// The `operationId` (`createOrder`).
+        pub const fn id(self) -> &'static str {
+            self.spec().id
+        }
+        /// The client's method name (`create_order`).
+        pub const fn name(self) -> &'static str {
+            self.spec().name
+        }
+        /// Safe to repeat: a GET, HEAD or OPTIONS, or marked idempotent by the document
+        /// (`x-idempotent`). Only these are retried.
+        pub fn idempotent(self) -> bool {
+            let spec = self.spec();
+            spec.idempotent
+                || matches!(spec.method.as_bytes(), b"GET" | b"HEAD" | b"OPTIONS")
+        }
+        /// Its request body is signed (`x-signature-header`).
+        pub const fn signed(self) -> bool {
+            self.spec().signed
+        }
+        /// An envelope operation (`{id, params}` in, `{id, result, error}` out).
+        pub const fn envelope(self) -> bool {
+            self.spec().envelope
+        }
+        /// The operation a spec row describes (one of [`SPECS`]).
+        pub fn of(spec: &::bank_runtime::OperationSpec) -> ::std::option::Option<Self> {
+            match spec.id {
+                "getAccounts" => ::std::option::Option::Some(Operation::GetAccounts),
+                "getAccount" => ::std::option::Option::Some(Operation::GetAccount),
+                "getStatement" => ::std::option::Option::Some(Operation::GetStatement),
+                "getStatementV2" => {
+                    ::std::option::Option::Some(Operation::GetStatementV2)
+                }
+                "getPayments" => ::std::option::Option::Some(Operation::GetPayments),
+                "createPayment" => ::std::option::Option::Some(Operation::CreatePayment),
+                "getPayment" => ::std::option::Option::Some(Operation::GetPayment),
+                "createPaymentMt" => {
+                    ::std::option::Option::Some(Operation::CreatePaymentMt)
+                }
+                "createPaymentBase64" => {
+                    ::std::option::Option::Some(Operation::CreatePaymentBase64)
+                }
+                "getMessages" => ::std::option::Option::Some(Operation::GetMessages),
+                "getTaxpayer" => ::std::option::Option::Some(Operation::GetTaxpayer),
+                "healthcheck" => ::std::option::Option::Some(Operation::Healthcheck),
+                _ => ::std::option::Option::None,
+            }
+        }
+    }
+    impl ::std::str::FromStr for Operation {
+        type Err = ::bank_runtime::UnknownOperation;
+        /// From its `operationId` (`createOrder`) or the client's method name
+        /// (`create_order`).
+        fn from_str(name: &str) -> ::std::result::Result<Self, Self::Err> {
+            match name {
+                "getAccounts" | "get_accounts" => {
+                    ::std::result::Result::Ok(Operation::GetAccounts)
+                }
+                "getAccount" | "get_account" => {
+                    ::std::result::Result::Ok(Operation::GetAccount)
+                }
+                "getStatement" | "get_statement" => {
+                    ::std::result::Result::Ok(Operation::GetStatement)
+                }
+                "getStatementV2" | "get_statement_v2" => {
+                    ::std::result::Result::Ok(Operation::GetStatementV2)
+                }
+                "getPayments" | "get_payments" => {
+                    ::std::result::Result::Ok(Operation::GetPayments)
+                }
+                "createPayment" | "create_payment" => {
+                    ::std::result::Result::Ok(Operation::CreatePayment)
+                }
+                "getPayment" | "get_payment" => {
+                    ::std::result::Result::Ok(Operation::GetPayment)
+                }
+                "createPaymentMt" | "create_payment_mt" => {
+                    ::std::result::Result::Ok(Operation::CreatePaymentMt)
+                }
+                "createPaymentBase64" | "create_payment_base64" => {
+                    ::std::result::Result::Ok(Operation::CreatePaymentBase64)
+                }
+                "getMessages" | "get_messages" => {
+                    ::std::result::Result::Ok(Operation::GetMessages)
+                }
+                "getTaxpayer" | "get_taxpayer" => {
+                    ::std::result::Result::Ok(Operation::GetTaxpayer)
+                }
+                "healthcheck" => ::std::result::Result::Ok(Operation::Healthcheck),
+                _ => {
+                    ::std::result::Result::Err(::bank_runtime::UnknownOperation {
+                        api: super::SPEC.name,
+                        given: name.to_owned(),
+                    })
+                }
+            }
+        }
+    }
+    impl ::std::fmt::Display for Operation {
+        /// The `operationId`.
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.id())
+        }
+    }
+    impl ::std::convert::From<Operation> for &'static ::bank_runtime::OperationSpec {
+        fn from(op: Operation) -> Self {
+            op.spec()
+        }
+    }
+    impl ::std::convert::From<Operation> for ::std::string::String {
+        /// The `operationId`.
+        fn from(op: Operation) -> Self {
+            op.id().to_owned()
+        }
+    }
 }
 ///The bank's error codes: the spec has no `x-error-codes` table, so every code is `Unlisted`.
 pub mod error_codes {

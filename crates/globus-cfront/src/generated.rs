@@ -2358,7 +2358,6 @@ pub const SPEC: ::bank_runtime::ApiSpec = ::bank_runtime::ApiSpec {
     oauth2: auth::OAUTH2,
     http_auth: ::std::option::Option::Some(::bank_runtime::HttpAuth::Basic),
     signing: signing::SPEC,
-    idempotent_operations: retry::IDEMPOTENT_OPERATIONS,
     refusal: None,
     client_id_path_parameter: ::std::option::Option::None,
     operations: operations::SPECS,
@@ -2381,10 +2380,8 @@ A placeholder (`.invalid`): not in [`ALL`]; use the base URL the bank gives.*/
     /// order (placeholder hosts left out).
     pub const ALL: &[(&str, &str)] = &[];
 }
-/// Operations whose request body must be signed: none in this spec.
+/// Request bodies to sign: none in this spec.
 pub mod signing {
-    /// Operations whose body is signed: none.
-    pub const OPERATIONS: &[&str] = &[];
     /// No signing.
     pub const SPEC: ::std::option::Option<::bank_runtime::SigningSpec> = None;
 }
@@ -2392,16 +2389,6 @@ pub mod signing {
 pub mod auth {
     /// The OAuth2 flow: the spec declares none.
     pub const OAUTH2: ::std::option::Option<::bank_runtime::OAuth2Spec> = None;
-}
-/// Which operations are safe to repeat besides GET, from the spec (`x-idempotent`).
-pub mod retry {
-    /// Operations a retry may send again, named as the hooks see them (the method names).
-    pub const IDEMPOTENT_OPERATIONS: &[&str] = &[
-        "validate_client",
-        "get_order_state",
-        "get_guarantee_letter_data",
-        "check_order_paid",
-    ];
 }
 /// The operations of this API, from the spec.
 pub mod operations {
@@ -2446,6 +2433,8 @@ pub mod operations {
             body: ::std::option::Option::Some(true),
             envelope: false,
             refusal: false,
+            idempotent: true,
+            signed: false,
         },
         ::bank_runtime::OperationSpec {
             id: CREATE_ORDER,
@@ -2457,6 +2446,8 @@ pub mod operations {
             body: ::std::option::Option::Some(true),
             envelope: false,
             refusal: false,
+            idempotent: false,
+            signed: false,
         },
         ::bank_runtime::OperationSpec {
             id: GET_ORDER_STATE,
@@ -2468,6 +2459,8 @@ pub mod operations {
             body: ::std::option::Option::Some(true),
             envelope: false,
             refusal: false,
+            idempotent: true,
+            signed: false,
         },
         ::bank_runtime::OperationSpec {
             id: CONFIRM_ORDER,
@@ -2479,6 +2472,8 @@ pub mod operations {
             body: ::std::option::Option::Some(true),
             envelope: false,
             refusal: false,
+            idempotent: false,
+            signed: false,
         },
         ::bank_runtime::OperationSpec {
             id: REJECT_ORDER,
@@ -2490,6 +2485,8 @@ pub mod operations {
             body: ::std::option::Option::Some(true),
             envelope: false,
             refusal: false,
+            idempotent: false,
+            signed: false,
         },
         ::bank_runtime::OperationSpec {
             id: GET_GUARANTEE_LETTER_DATA,
@@ -2501,6 +2498,8 @@ pub mod operations {
             body: ::std::option::Option::Some(true),
             envelope: false,
             refusal: false,
+            idempotent: true,
+            signed: false,
         },
         ::bank_runtime::OperationSpec {
             id: CHECK_ORDER_PAID,
@@ -2512,8 +2511,150 @@ pub mod operations {
             body: ::std::option::Option::Some(true),
             envelope: false,
             refusal: false,
+            idempotent: true,
+            signed: false,
         },
     ];
+    /// One operation of this API: what retries, signing, the mocks, the sandbox and the
+    /// CLI name operations by. Its facts come from the document ([`SPECS`]); parsed from
+    /// its `operationId` or the client's method name.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+    #[non_exhaustive]
+    pub enum Operation {
+        ///`POST /api/client/validate`: Поиск данных клиента по номеру телефона
+        ValidateClient,
+        ///`POST /api/order/create`: Создание кредитной заявки
+        CreateOrder,
+        ///`POST /api/order/state`: Текущий статус заявки
+        GetOrderState,
+        ///`POST /api/order/confirm`: Подтверждение продажи магазином
+        ConfirmOrder,
+        ///`POST /api/order/reject`: Отказ магазина от продажи
+        RejectOrder,
+        ///`POST /api/order/data/for/guarantee/letter`: Данные договора для гарантийного письма
+        GetGuaranteeLetterData,
+        ///`POST /api/order/check/paid`: Состояние выплаты магазину
+        CheckOrderPaid,
+    }
+    impl Operation {
+        /// Every operation, in the document's order.
+        pub const ALL: &'static [Operation] = &[
+            Operation::ValidateClient,
+            Operation::CreateOrder,
+            Operation::GetOrderState,
+            Operation::ConfirmOrder,
+            Operation::RejectOrder,
+            Operation::GetGuaranteeLetterData,
+            Operation::CheckOrderPaid,
+        ];
+        /// Its facts from the document.
+        pub const fn spec(self) -> &'static ::bank_runtime::OperationSpec {
+            match self {
+                Operation::ValidateClient => &SPECS[0usize],
+                Operation::CreateOrder => &SPECS[1usize],
+                Operation::GetOrderState => &SPECS[2usize],
+                Operation::ConfirmOrder => &SPECS[3usize],
+                Operation::RejectOrder => &SPECS[4usize],
+                Operation::GetGuaranteeLetterData => &SPECS[5usize],
+                Operation::CheckOrderPaid => &SPECS[6usize],
+            }
+        }
+        /// The `operationId` (`createOrder`).
+        pub const fn id(self) -> &'static str {
+            self.spec().id
+        }
+        /// The client's method name (`create_order`).
+        pub const fn name(self) -> &'static str {
+            self.spec().name
+        }
+        /// Safe to repeat: a GET, HEAD or OPTIONS, or marked idempotent by the document
+        /// (`x-idempotent`). Only these are retried.
+        pub fn idempotent(self) -> bool {
+            let spec = self.spec();
+            spec.idempotent
+                || matches!(spec.method.as_bytes(), b"GET" | b"HEAD" | b"OPTIONS")
+        }
+        /// Its request body is signed (`x-signature-header`).
+        pub const fn signed(self) -> bool {
+            self.spec().signed
+        }
+        /// An envelope operation (`{id, params}` in, `{id, result, error}` out).
+        pub const fn envelope(self) -> bool {
+            self.spec().envelope
+        }
+        /// The operation a spec row describes (one of [`SPECS`]).
+        pub fn of(spec: &::bank_runtime::OperationSpec) -> ::std::option::Option<Self> {
+            match spec.id {
+                "validateClient" => {
+                    ::std::option::Option::Some(Operation::ValidateClient)
+                }
+                "createOrder" => ::std::option::Option::Some(Operation::CreateOrder),
+                "getOrderState" => ::std::option::Option::Some(Operation::GetOrderState),
+                "confirmOrder" => ::std::option::Option::Some(Operation::ConfirmOrder),
+                "rejectOrder" => ::std::option::Option::Some(Operation::RejectOrder),
+                "getGuaranteeLetterData" => {
+                    ::std::option::Option::Some(Operation::GetGuaranteeLetterData)
+                }
+                "checkOrderPaid" => {
+                    ::std::option::Option::Some(Operation::CheckOrderPaid)
+                }
+                _ => ::std::option::Option::None,
+            }
+        }
+    }
+    impl ::std::str::FromStr for Operation {
+        type Err = ::bank_runtime::UnknownOperation;
+        /// From its `operationId` (`createOrder`) or the client's method name
+        /// (`create_order`).
+        fn from_str(name: &str) -> ::std::result::Result<Self, Self::Err> {
+            match name {
+                "validateClient" | "validate_client" => {
+                    ::std::result::Result::Ok(Operation::ValidateClient)
+                }
+                "createOrder" | "create_order" => {
+                    ::std::result::Result::Ok(Operation::CreateOrder)
+                }
+                "getOrderState" | "get_order_state" => {
+                    ::std::result::Result::Ok(Operation::GetOrderState)
+                }
+                "confirmOrder" | "confirm_order" => {
+                    ::std::result::Result::Ok(Operation::ConfirmOrder)
+                }
+                "rejectOrder" | "reject_order" => {
+                    ::std::result::Result::Ok(Operation::RejectOrder)
+                }
+                "getGuaranteeLetterData" | "get_guarantee_letter_data" => {
+                    ::std::result::Result::Ok(Operation::GetGuaranteeLetterData)
+                }
+                "checkOrderPaid" | "check_order_paid" => {
+                    ::std::result::Result::Ok(Operation::CheckOrderPaid)
+                }
+                _ => {
+                    ::std::result::Result::Err(::bank_runtime::UnknownOperation {
+                        api: super::SPEC.name,
+                        given: name.to_owned(),
+                    })
+                }
+            }
+        }
+    }
+    impl ::std::fmt::Display for Operation {
+        /// The `operationId`.
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.id())
+        }
+    }
+    impl ::std::convert::From<Operation> for &'static ::bank_runtime::OperationSpec {
+        fn from(op: Operation) -> Self {
+            op.spec()
+        }
+    }
+    impl ::std::convert::From<Operation> for ::std::string::String {
+        /// The `operationId`.
+        fn from(op: Operation) -> Self {
+            op.id().to_owned()
+        }
+    }
 }
 ///The bank's error codes: the spec has no `x-error-codes` table, so every code is `Unlisted`.
 pub mod error_codes {

@@ -130,6 +130,12 @@ pub struct Call<'a> {
 }
 
 impl Call<'_> {
+    /// The operation as its generated crate's `operations::Operation` (`None` for one the
+    /// crate does not know, which the router never passes).
+    pub fn op<O: std::str::FromStr>(&self) -> Option<O> {
+        self.operation.parse().ok()
+    }
+
     /// The body as the generated request type, exact decimals and bank dates included; an error
     /// names the field.
     pub fn typed<T: DeserializeOwned>(&self) -> Result<T, (String, String)> {

@@ -3,7 +3,7 @@
 //! the sandbox), card search, all in the `{id, params}` / `{id, result, error}` envelope with the
 //! bank's numbered error codes.
 
-use baas_gateway::operations as ops;
+use baas_gateway::operations::Operation as Op;
 use std::collections::BTreeMap;
 use std::fmt::Display;
 
@@ -81,7 +81,7 @@ impl BankSim for Baas {
     }
 
     fn is_token_operation(&self, operation: &str) -> bool {
-        operation == ops::GET_TOKEN
+        operation.parse::<Op>() == Ok(Op::GetToken)
     }
 
     fn token(&self, host: &dyn Host, headers: &axum::http::HeaderMap, body: &[u8]) -> Reply {
@@ -317,9 +317,9 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
     let shared = call.host;
     let config = &shared.config().baas;
     let step = shared.config().step_delay_ms;
-    match call.operation {
-        ops::CREATE_CARD_APPLICATION | ops::CREATE_MICRO_CREDIT_APPLICATION => {
-            let card = call.operation == ops::CREATE_CARD_APPLICATION;
+    match call.op::<Op>() {
+        Some(Op::CreateCardApplication | Op::CreateMicroCreditApplication) => {
+            let card = call.op() == Some(Op::CreateCardApplication);
             let (client, product, amount, term) = if card {
                 match params::<t::CardApplicationCreateParams>(call) {
                     Ok(p) => (p.client, p.card_type.to_string(), None, None),
@@ -394,12 +394,12 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 }
             }
         }
-        ops::GET_CARD_APPLICATION_STATUS | ops::GET_MICRO_CREDIT_APPLICATION_STATUS => {
+        Some(Op::GetCardApplicationStatus | Op::GetMicroCreditApplicationStatus) => {
             let p: t::ApplicationIdParams = match params(call) {
                 Ok(p) => p,
                 Err(r) => return r,
             };
-            let kind = if call.operation == ops::GET_CARD_APPLICATION_STATUS {
+            let kind = if call.op() == Some(Op::GetCardApplicationStatus) {
                 "card"
             } else {
                 "microcredit"
@@ -431,7 +431,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 ),
             }
         }
-        ops::SEND_CARD_ATTACH_SMS => {
+        Some(Op::SendCardAttachSms) => {
             let p: t::CardAttachSendParams = match params(call) {
                 Ok(p) => p,
                 Err(r) => return r,
@@ -483,7 +483,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                     .request_id(request_id),
             )
         }
-        ops::CONFIRM_CARD_ATTACH_SMS => {
+        Some(Op::ConfirmCardAttachSms) => {
             let p: t::CardAttachConfirmParams = match params(call) {
                 Ok(p) => p,
                 Err(r) => return r,
@@ -533,7 +533,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 Ok(c) => ok_built::<t::Card>(&id, card_of(&c)),
             }
         }
-        ops::FIND_CARDS => {
+        Some(Op::FindCards) => {
             let p: t::CardFindParams = match params(call) {
                 Ok(p) => p,
                 Err(r) => return r,
@@ -557,6 +557,6 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
             }
             ok_built::<t::CardList>(&id, t::CardList::builder().cards(cards))
         }
-        other => Reply::internal(&format!("operation {other} is not simulated")),
+        _ => Reply::internal(&format!("operation {} is not simulated", call.operation)),
     }
 }

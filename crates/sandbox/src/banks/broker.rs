@@ -1,7 +1,7 @@
 //! BCC Smart Online Broker: products for a partner and amount, orders with a redirect link and
 //! the postLink the bank sends to the merchant when it decides, pre-approved applications.
 
-use bcc_broker::operations as ops;
+use bcc_broker::operations::Operation as Op;
 use std::collections::BTreeMap;
 
 use bcc_broker::types as t;
@@ -153,8 +153,8 @@ fn decide(host: &dyn Host, preapp_id: String) -> Effect {
 
 /// Answer a broker call; the effects it asks for go to `effects`.
 fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
-    match call.operation {
-        ops::GET_PRODUCTS => {
+    match call.op::<Op>() {
+        Some(Op::GetProducts) => {
             let raw = call.query.get("amount").cloned().unwrap_or_default();
             let amount: Decimal = match raw.parse() {
                 Ok(a) if a > Decimal::ZERO => a,
@@ -192,7 +192,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 Err(e) => e.into(),
             }
         }
-        ops::ORDERS => {
+        Some(Op::Orders) => {
             let request: t::OrdersRequestBody = match call.typed() {
                 Ok(r) => r,
                 Err((f, m)) => return invalid(&f, &m),
@@ -253,7 +253,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                     ),
             )
         }
-        ops::PRE_APPROVED => {
+        Some(Op::PreApproved) => {
             let request: t::RequestBody = match call.typed() {
                 Ok(r) => r,
                 Err((f, m)) => return invalid(&f, &m),
@@ -292,7 +292,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                     .status(Some("NEW".to_owned())),
             )
         }
-        ops::MERCHANT_POST_LINK => match call.typed::<t::MerchantRequestBody>() {
+        Some(Op::MerchantPostLink) => match call.typed::<t::MerchantRequestBody>() {
             Ok(_) => build_json::<t::MerchantResponseBody>(
                 200,
                 t::MerchantResponseBody::builder()
@@ -302,6 +302,6 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
             ),
             Err((f, m)) => invalid(&f, &m),
         },
-        other => Reply::internal(&format!("operation {other} is not simulated")),
+        _ => Reply::internal(&format!("operation {} is not simulated", call.operation)),
     }
 }

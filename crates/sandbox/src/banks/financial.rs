@@ -2,7 +2,7 @@
 //! in `x-jws-signature`) that move money between sandbox accounts and show up in the payments
 //! list and in both statement versions, bank messages, taxpayer lookup, healthcheck.
 
-use bcc_financial::operations as ops;
+use bcc_financial::operations::Operation as Op;
 use std::collections::BTreeMap;
 
 use bank_runtime::{DateDmy, DateTimeDmyHms, DateTimeYmdHms};
@@ -408,9 +408,9 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
         );
     }
     let account = |iban: &str| call.host.read(|s: &State| s.accounts.get(iban).cloned());
-    match call.operation {
-        ops::HEALTHCHECK => Reply::empty(200),
-        ops::GET_ACCOUNTS => {
+    match call.op::<Op>() {
+        Some(Op::Healthcheck) => Reply::empty(200),
+        Some(Op::GetAccounts) => {
             let accounts: Result<Vec<t::Account>, BuildError> = call.host.read(|s: &State| {
                 s.accounts
                     .iter()
@@ -431,7 +431,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 Err(e) => e.into(),
             }
         }
-        ops::GET_ACCOUNT => {
+        Some(Op::GetAccount) => {
             let iban = call.path.get("iban").cloned().unwrap_or_default();
             let Some(a) = account(&iban) else {
                 return err(404, &format!("account {iban} not found"));
@@ -454,7 +454,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                     .type_("CURRENT"),
             )
         }
-        ops::GET_STATEMENT | ops::GET_STATEMENT_V2 => {
+        Some(Op::GetStatement | Op::GetStatementV2) => {
             let iban = call.path.get("iban").cloned().unwrap_or_default();
             let Some(a) = account(&iban) else {
                 return err(404, &format!("account {iban} not found"));
@@ -486,7 +486,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 .collect();
             let balance_out = a.balance - after_to;
             let balance_in = balance_out - within.iter().map(|p| signed(p)).sum::<Decimal>();
-            if call.operation == ops::GET_STATEMENT {
+            if call.op() == Some(Op::GetStatement) {
                 let mut rows = Vec::new();
                 for p in &within {
                     let debit = p.payer.0 == iban;
@@ -588,7 +588,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                     .transactions(transactions),
             )
         }
-        ops::GET_PAYMENTS => {
+        Some(Op::GetPayments) => {
             let (from, to) = match (date_param(call, "dateFrom"), date_param(call, "dateTo")) {
                 (Ok(f), Ok(t)) => (f, t),
                 (Err(r), _) | (_, Err(r)) => return r,
@@ -608,7 +608,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 Err(e) => e.into(),
             }
         }
-        ops::GET_PAYMENT => {
+        Some(Op::GetPayment) => {
             let reference = call.path.get("referenceId").cloned().unwrap_or_default();
             match call.host.read(|s: &State| {
                 s.payments
@@ -621,14 +621,14 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 None => err(404, &format!("payment {reference} not found")),
             }
         }
-        ops::CREATE_PAYMENT => match call.typed::<t::PaymentBody>() {
+        Some(Op::CreatePayment) => match call.typed::<t::PaymentBody>() {
             Ok(body) => match from_body(body) {
                 Ok(order) => execute(call, order, "json", effects),
                 Err(r) => r,
             },
             Err((f, m)) => invalid(&f, &m),
         },
-        ops::CREATE_PAYMENT_BASE64 => {
+        Some(Op::CreatePaymentBase64) => {
             let body: t::PaymentBase64 = match call.typed() {
                 Ok(b) => b,
                 Err((f, m)) => return invalid(&f, &m),
@@ -645,7 +645,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 Err(e) => invalid(&format!("payload.{}", e.path()), &e.inner().to_string()),
             }
         }
-        ops::CREATE_PAYMENT_MT => {
+        Some(Op::CreatePaymentMt) => {
             let body: t::PaymentMt = match call.typed() {
                 Ok(b) => b,
                 Err((f, m)) => return invalid(&f, &m),
@@ -662,7 +662,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 Err(r) => r,
             }
         }
-        ops::GET_MESSAGES => {
+        Some(Op::GetMessages) => {
             let at = DateTimeYmdHms(call.host.now_rfc3339().naive_local());
             let message = t::Message::builder()
                 .clerk("Sandbox")
@@ -677,7 +677,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 Err(e) => e.into(),
             }
         }
-        ops::GET_TAXPAYER => {
+        Some(Op::GetTaxpayer) => {
             let iin = call.path.get("iin").cloned().unwrap_or_default();
             if iin.len() != 12 || !iin.chars().all(|c| c.is_ascii_digit()) {
                 return invalid(
@@ -701,6 +701,6 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                     }),
             )
         }
-        other => Reply::internal(&format!("operation {other} is not simulated")),
+        _ => Reply::internal(&format!("operation {} is not simulated", call.operation)),
     }
 }

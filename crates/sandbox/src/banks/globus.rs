@@ -2,7 +2,7 @@
 //! amount and by declined phones), confirm / reject / check-paid / guarantee letter acting on the
 //! state, and the order-state callback POSTed to the order's `callbackUrl` on every change.
 
-use globus_cfront::operations as ops;
+use globus_cfront::operations::Operation as Op;
 use std::collections::BTreeMap;
 
 use globus_cfront::types as t;
@@ -261,8 +261,8 @@ fn order_id(call: &Call<'_>) -> Result<String, Reply> {
 
 /// Answer a CFRONT call; the effects it asks for go to `effects`.
 fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
-    match call.operation {
-        ops::VALIDATE_CLIENT => {
+    match call.op::<Op>() {
+        Some(Op::ValidateClient) => {
             let request: t::ClientValidateRequest = match call.typed() {
                 Ok(r) => r,
                 Err((f, m)) => return invalid(&f, &m),
@@ -284,7 +284,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                     .phone_number(Some(phone)),
             )
         }
-        ops::CREATE_ORDER => {
+        Some(Op::CreateOrder) => {
             let request: t::OrderCreateRequest = match call.typed() {
                 Ok(r) => r,
                 Err((f, m)) => return invalid(&f, &m),
@@ -349,11 +349,11 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
             }
             build_json::<t::OrderState>(200, state_of(&order))
         }
-        ops::GET_ORDER_STATE => match order_id(call).and_then(|id| find(call, &id)) {
+        Some(Op::GetOrderState) => match order_id(call).and_then(|id| find(call, &id)) {
             Ok(order) => build_json::<t::OrderState>(200, state_of(&order)),
             Err(reply) => reply,
         },
-        ops::CONFIRM_ORDER => {
+        Some(Op::ConfirmOrder) => {
             let order = match order_id(call).and_then(|id| find(call, &id)) {
                 Ok(o) => o,
                 Err(reply) => return reply,
@@ -379,7 +379,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 ),
             }
         }
-        ops::REJECT_ORDER => {
+        Some(Op::RejectOrder) => {
             let request: t::OrderRejectRequest = match call.typed() {
                 Ok(r) => r,
                 Err((f, m)) => return invalid(&f, &m),
@@ -419,7 +419,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 ),
             }
         }
-        ops::CHECK_ORDER_PAID => match order_id(call).and_then(|id| find(call, &id)) {
+        Some(Op::CheckOrderPaid) => match order_id(call).and_then(|id| find(call, &id)) {
             Ok(order) => build_json::<t::PaymentCheck>(
                 200,
                 t::PaymentCheck::builder()
@@ -437,7 +437,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
             ),
             Err(reply) => reply,
         },
-        ops::GET_GUARANTEE_LETTER_DATA => match order_id(call).and_then(|id| find(call, &id)) {
+        Some(Op::GetGuaranteeLetterData) => match order_id(call).and_then(|id| find(call, &id)) {
             Ok(order) if matches!(order.status.as_str(), "STORE_CONFIRMED" | "ACTIVE") => {
                 let date = chrono::DateTime::parse_from_rfc3339(&order.updated_at)
                     .map(|d| d.date_naive())
@@ -466,6 +466,6 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
             ),
             Err(reply) => reply,
         },
-        other => Reply::internal(&format!("operation {other} is not simulated")),
+        _ => Reply::internal(&format!("operation {} is not simulated", call.operation)),
     }
 }
