@@ -140,7 +140,7 @@ fn main() {
                 s.globus
                     .orders
                     .values()
-                    .filter(|o| o.status == "ACTIVE")
+                    .filter(|o| o.status == OrderStatus::Active)
                     .count(),
             )
         });

@@ -12,6 +12,7 @@ use bank_sandbox::{Config, Sandbox};
 use banks::ErrorKind;
 use banks::globus::cfront;
 use banks::jws::Profile;
+use cfront::types::OrderStatus;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -35,7 +36,7 @@ fn order(
 }
 
 /// Wait until the sandbox's order `id` has a status in `wanted`.
-async fn settled(s: &Sandbox, id: &str, wanted: &[&str]) -> String {
+async fn settled(s: &Sandbox, id: &str, wanted: &[OrderStatus]) -> OrderStatus {
     tokio::time::timeout(
         HANG_GUARD,
         s.until(|st| {
@@ -43,7 +44,7 @@ async fn settled(s: &Sandbox, id: &str, wanted: &[&str]) -> String {
                 .orders
                 .get(id)
                 .map(|o| o.status.clone())
-                .filter(|status| wanted.contains(&status.as_str()))
+                .filter(|status| wanted.contains(status))
         }),
     )
     .await
@@ -160,14 +161,17 @@ async fn a_declined_order_is_rejected_by_the_bank_and_others_are_approved() {
         .bank()
         .await
         .expect("created");
-    let terminal = ["REJECTED_BY_BANK", "WAITING_FOR_STORE_CONFIRM"];
+    let terminal = [
+        OrderStatus::RejectedByBank,
+        OrderStatus::WaitingForStoreConfirm,
+    ];
     assert_eq!(
         settled(&s, &declined.order_id, &terminal).await,
-        "REJECTED_BY_BANK"
+        OrderStatus::RejectedByBank
     );
     assert_eq!(
         settled(&s, &approved.order_id, &terminal).await,
-        "WAITING_FOR_STORE_CONFIRM"
+        OrderStatus::WaitingForStoreConfirm
     );
     s.stop().await;
 }
@@ -193,7 +197,12 @@ async fn failing_callbacks_are_retried_as_configured_and_each_arrives_once() {
         .bank()
         .await
         .expect("created");
-    settled(&s, &created.order_id, &["WAITING_FOR_STORE_CONFIRM"]).await;
+    settled(
+        &s,
+        &created.order_id,
+        &[OrderStatus::WaitingForStoreConfirm],
+    )
+    .await;
     // Two status changes (IN_PROGRESS, WAITING_FOR_STORE_CONFIRM), each delivered in the end.
     let delivered = |st: &bank_sandbox::state::State| {
         let ok = st

@@ -350,19 +350,40 @@ fn auth_tokens(doc: &Value) -> proc_macro2::TokenStream {
 }
 
 /// The document's HTTP authentication (`type: http`, `scheme: basic | bearer`, the first one
-/// declared) as `Some(HttpAuth)`, or `None`.
+/// declared) as `Some(HttpAuth)`; `Bearer` too when its only OAuth2 flows need a person's consent
+/// (authorization code, implicit, OpenID Connect), whose token the caller brings; or `None`.
 fn http_auth_tokens(doc: &Value) -> proc_macro2::TokenStream {
-    let scheme = doc
+    let schemes: Vec<&Value> = doc
         .pointer("/components/securitySchemes")
         .and_then(Value::as_object)
         .into_iter()
         .flat_map(|m| m.values())
+        .collect();
+    let scheme = schemes
+        .iter()
         .filter(|s| s.get("type").and_then(Value::as_str) == Some("http"))
         .find_map(|s| s.get("scheme").and_then(Value::as_str))
         .map(str::to_ascii_lowercase);
+    // A token only a person's consent gives (OAuth2 authorization code or implicit, OpenID
+    // Connect) is one the caller brings: sent as a bearer token, as the flows' tokens are.
+    let flows_run_here = schemes.iter().any(|s| {
+        s.get("flows")
+            .and_then(Value::as_object)
+            .is_some_and(|f| f.contains_key("clientCredentials") || f.contains_key("password"))
+    });
+    let consent_only = !flows_run_here
+        && schemes.iter().any(|s| {
+            matches!(
+                s.get("type").and_then(Value::as_str),
+                Some("oauth2" | "openIdConnect")
+            )
+        });
     match scheme.as_deref() {
         Some("basic") => quote! { ::std::option::Option::Some(::bank_runtime::HttpAuth::Basic) },
         Some("bearer") => quote! { ::std::option::Option::Some(::bank_runtime::HttpAuth::Bearer) },
+        _ if consent_only => {
+            quote! { ::std::option::Option::Some(::bank_runtime::HttpAuth::Bearer) }
+        }
         _ => quote! { ::std::option::Option::None },
     }
 }

@@ -11,6 +11,7 @@ mod client_id;
 mod enums;
 mod errors;
 mod examples;
+mod headers;
 mod keywords;
 mod left_out;
 mod media;
@@ -70,6 +71,7 @@ use client_id::client_id_prefix;
 use enums::{enums_without_distinct_names, tidy_enums};
 use errors::untype_error_responses;
 use examples::stringify_examples;
+use headers::lowercase_header_names;
 use keywords::{drop_form_encodings, drop_meaningless_formats};
 use left_out::leave_out_ungeneratable;
 use media::choose_json_media;
@@ -99,6 +101,12 @@ pub const PASSES: &[Pass] = &[
         derive_operation_ids,
         "gives operations without an operationId one from their path: progenitor names methods by it"
     ),
+    Pass {
+        name: "lowercase_header_names",
+        what: "names header parameters in lower case (an impossible name is an error): the HTTP library panics on upper case",
+        applies: |_| true,
+        run: |path, doc, _| lowercase_header_names(path, doc),
+    },
     pass!(
         other_bodies_as_text_or_bytes,
         "sends a body in a media type progenitor does not take as text or bytes, its media type kept in x-content-type"

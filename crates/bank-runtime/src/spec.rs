@@ -134,7 +134,9 @@ pub enum Grant {
 pub enum HttpAuth {
     /// `scheme: basic`: a login and password on every request.
     Basic,
-    /// `scheme: bearer`: a token the caller holds, on every request.
+    /// `scheme: bearer`: a token the caller holds, on every request; also an OAuth2 flow only a
+    /// person's consent runs (authorization code, implicit, OpenID Connect), whose access token
+    /// the caller obtains and brings.
     Bearer,
 }
 

@@ -8,12 +8,11 @@
 //! the headers and half the body arrive, then the connection is aborted) and `hang` (never
 //! answered, not carried out).
 
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::http::HeaderMap;
 
-use crate::state::Shared;
+use crate::config::FaultConfig;
 
 /// The request header that asks for faults.
 pub const HEADER: &str = "x-sandbox-fault";
@@ -42,12 +41,11 @@ pub struct Faults {
 }
 
 impl Faults {
-    /// The faults of a request: the configuration's, then the header's.
-    pub fn of(shared: &Shared, headers: &HeaderMap) -> Result<Faults, String> {
+    /// The faults of the sandbox's `n`th request (counting from 1): the configuration's, then
+    /// the header's.
+    pub fn of(config: &FaultConfig, n: u64, headers: &HeaderMap) -> Result<Faults, String> {
         let mut out = Faults::default();
-        let config = &shared.config.faults;
         out.add(&config.always, "[faults] always")?;
-        let n = shared.requests.fetch_add(1, Ordering::Relaxed) + 1;
         if config.every_nth > 0 && n.is_multiple_of(config.every_nth) {
             out.add(&config.nth, "[faults] nth")?;
         }

@@ -449,7 +449,11 @@ async fn handle(
         );
     };
     let sim = bank.sim();
-    let mut faults = match Faults::of(&shared, &parts.headers) {
+    let n = shared
+        .requests
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        + 1;
+    let mut faults = match Faults::of(&shared.config.faults, n, &parts.headers) {
         Ok(f) => f,
         Err(message) => {
             return respond(

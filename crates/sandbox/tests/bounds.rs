@@ -275,10 +275,13 @@ async fn a_hundred_thousand_requests_stay_within_the_documented_bounds() {
         assert_eq!(status, 200);
         // Every order decided and every callback attempt recorded.
         s.until(|st| {
-            let decided =
-                st.globus.orders.values().all(|o| {
-                    o.status == "WAITING_FOR_STORE_CONFIRM" || o.status == "REJECTED_BY_BANK"
-                }) && st.broker.orders.values().all(|o| o.state != "NEW");
+            let decided = st.globus.orders.values().all(|o| {
+                matches!(
+                    o.status,
+                    globus_cfront::types::OrderStatus::WaitingForStoreConfirm
+                        | globus_cfront::types::OrderStatus::RejectedByBank
+                )
+            }) && st.broker.orders.values().all(|o| o.state != "NEW");
             (decided && st.deliveries.dropped() + st.deliveries.len() as u64 >= 30_000)
                 .then_some(())
         })

@@ -9,6 +9,7 @@ use std::fmt::Display;
 
 use baas_gateway::error_codes::ErrorCode;
 use baas_gateway::types as t;
+use baas_gateway::types::ApplicationStatus as Status;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -119,8 +120,8 @@ pub struct Application {
     pub amount: Option<Decimal>,
     /// Micro-credit term.
     pub term_months: Option<u32>,
-    /// Status (an `ApplicationStatus` value), as last decided.
-    pub status: String,
+    /// Status: the generated `ApplicationStatus` (stored as its wire value), as last decided.
+    pub status: Status,
     /// Creation, Unix milliseconds.
     pub created_ms: u64,
     /// Creation, RFC 3339.
@@ -235,18 +236,18 @@ fn settle(
     cards: &mut BTreeMap<String, Vec<StoredCard>>,
 ) {
     let age = now_ms.saturating_sub(app.created_ms);
-    if app.status == "NEW" && age >= step_ms {
-        app.status = "IN_PROGRESS".into();
+    if app.status == Status::New && age >= step_ms {
+        app.status = Status::InProgress;
     }
-    if app.status == "IN_PROGRESS" && age >= step_ms.saturating_mul(2) {
+    if app.status == Status::InProgress && age >= step_ms.saturating_mul(2) {
         app.status = if declined {
-            "REJECTED".into()
+            Status::Rejected
         } else if app.kind == "card" {
-            "COMPLETED".into()
+            Status::Completed
         } else {
-            "APPROVED".into()
+            Status::Approved
         };
-        if app.status == "COMPLETED" {
+        if app.status == Status::Completed {
             let pan = format!("8600{:012}", now_ms % 1_000_000_000_000);
             cards
                 .entry(app.pinfl.clone())
@@ -269,7 +270,7 @@ fn card_application(id: &Uuid, app: &Application) -> t::builder::CardApplication
                 .ok()
                 .map(Into::into),
         )
-        .status(t::ApplicationStatus::from(app.status.as_str()))
+        .status(app.status.clone())
 }
 
 fn micro_credit(id: &Uuid, app: &Application) -> t::builder::MicroCreditApplication {
@@ -279,7 +280,7 @@ fn micro_credit(id: &Uuid, app: &Application) -> t::builder::MicroCreditApplicat
         .amount(Some(amount.into()))
         .application_id(*id)
         .monthly_payment(Some(money(amount / Decimal::from(term)).into()))
-        .status(t::ApplicationStatus::from(app.status.as_str()))
+        .status(app.status.clone())
         .term_months(i32::try_from(term).ok())
 }
 
@@ -354,7 +355,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 product,
                 amount,
                 term_months: term,
-                status: "NEW".into(),
+                status: Status::New,
                 created_ms: shared.now_ms(),
                 created_at: now.to_rfc3339(),
             };
@@ -363,7 +364,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 let busy = s.applications.values().any(|a| {
                     a.kind == kind
                         && a.pinfl == pinfl
-                        && matches!(a.status.as_str(), "NEW" | "IN_PROGRESS")
+                        && matches!(a.status, Status::New | Status::InProgress)
                         && shared.now_ms().saturating_sub(a.created_ms) < step.saturating_mul(2)
                 });
                 if busy {

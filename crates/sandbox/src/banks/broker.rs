@@ -77,7 +77,8 @@ pub struct Order {
     pub product_code: String,
     /// Amount.
     pub amount: Decimal,
-    /// `NEW`, `APPROVED` or `REJECTED`.
+    /// `NEW`, `APPROVED` or `REJECTED`: the sandbox's values, since the document declares the
+    /// postLink's `state` a free string (no list, so no generated enum to hold it).
     pub state: String,
     /// The merchant's postLink.
     pub post_link: Option<String>,

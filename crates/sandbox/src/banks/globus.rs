@@ -6,6 +6,7 @@ use globus_cfront::operations::Operation as Op;
 use std::collections::BTreeMap;
 
 use globus_cfront::types as t;
+use globus_cfront::types::OrderStatus as Status;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -79,8 +80,8 @@ pub struct Order {
     pub amount: Decimal,
     /// Term in months.
     pub credit_term: u32,
-    /// Status (an `OrderStatus` value).
-    pub status: String,
+    /// Status: the generated `OrderStatus` (stored as its wire value).
+    pub status: t::OrderStatus,
     /// Where to POST state changes.
     pub callback_url: Option<String>,
     /// Last change, RFC 3339.
@@ -113,7 +114,7 @@ fn invalid(field: &str, message: &str) -> Reply {
 
 /// An order's `OrderState`, as its builder ([`build`] makes it).
 fn state_of(order: &Order) -> t::builder::OrderState {
-    let status = t::OrderStatus::from(order.status.as_str());
+    let status = order.status.clone();
     t::OrderState::builder()
         .amount(Some(order.amount.into()))
         .merchant_order_id(Some(order.merchant_order_id.clone()))
@@ -151,21 +152,21 @@ fn describe(status: &t::OrderStatus) -> &'static str {
 fn transition(
     host: &dyn Host,
     id: &str,
-    from: &[&str],
-    status: &str,
+    from: &[Status],
+    status: Status,
     effects: &mut Vec<Effect>,
 ) -> Option<Order> {
     let now = host.now_rfc3339().to_rfc3339();
     let changed = host.update(|s: &mut State| {
         let order = s.orders.get_mut(id)?;
-        if !from.contains(&order.status.as_str()) {
+        if !from.contains(&order.status) {
             return None;
         }
-        order.status = status.to_owned();
         order.updated_at = now;
-        if status == "ACTIVE" {
+        if status == Status::Active {
             order.paid_at = Some(order.updated_at.clone());
         }
+        order.status = status;
         Some(order.clone())
     })?;
     if let Some(url) = changed.callback_url.clone() {
@@ -183,7 +184,7 @@ fn transition(
 fn decide(host: &dyn Host, id: String) -> Effect {
     Effect::after(host.step(), move |host| {
         let mut effects = Vec::new();
-        if transition(host, &id, &["NEW"], "IN_PROGRESS", &mut effects).is_some() {
+        if transition(host, &id, &[Status::New], Status::InProgress, &mut effects).is_some() {
             effects.push(Effect::after(host.step(), move |host| {
                 let mut effects = Vec::new();
                 let Some(order) = host.read(|s: &State| s.orders.get(&id).cloned()) else {
@@ -195,11 +196,11 @@ fn decide(host: &dyn Host, id: String) -> Effect {
                     && !config.decline_phones.contains(&order.phone)
                     && !host.declined(Bank::Globus, &steered);
                 let next = if approved {
-                    "WAITING_FOR_STORE_CONFIRM"
+                    Status::WaitingForStoreConfirm
                 } else {
-                    "REJECTED_BY_BANK"
+                    Status::RejectedByBank
                 };
-                transition(host, &id, &["IN_PROGRESS"], next, &mut effects);
+                transition(host, &id, &[Status::InProgress], next, &mut effects);
                 effects
             }));
         }
@@ -211,7 +212,13 @@ fn decide(host: &dyn Host, id: String) -> Effect {
 fn pay(host: &dyn Host, id: String) -> Effect {
     Effect::after(host.step(), move |host| {
         let mut effects = Vec::new();
-        transition(host, &id, &["STORE_CONFIRMED"], "ACTIVE", &mut effects);
+        transition(
+            host,
+            &id,
+            &[Status::StoreConfirmed],
+            Status::Active,
+            &mut effects,
+        );
         effects
     })
 }
@@ -219,23 +226,23 @@ fn pay(host: &dyn Host, id: String) -> Effect {
 /// Re-schedule what was under way when the state was saved.
 fn resume(host: &dyn Host) -> Vec<Effect> {
     let mut effects = Vec::new();
-    let pending: Vec<(String, String)> = host.read(|s: &State| {
+    let pending: Vec<(String, Status)> = host.read(|s: &State| {
         s.orders
             .values()
             .map(|o| (o.id.clone(), o.status.clone()))
             .collect()
     });
     for (id, status) in pending {
-        match status.as_str() {
-            "NEW" | "IN_PROGRESS" => {
-                if status == "IN_PROGRESS" {
+        match status {
+            Status::New | Status::InProgress => {
+                if status == Status::InProgress {
                     host.update(|s: &mut State| {
-                        s.orders.get_mut(&id).map(|o| o.status = "NEW".into())
+                        s.orders.get_mut(&id).map(|o| o.status = Status::New)
                     });
                 }
                 effects.push(decide(host, id))
             }
-            "STORE_CONFIRMED" => effects.push(pay(host, id)),
+            Status::StoreConfirmed => effects.push(pay(host, id)),
             _ => {}
         }
     }
@@ -312,7 +319,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 full_name: request.full_name.clone(),
                 amount: request.total_amount.0,
                 credit_term: request.credit_term.get(),
-                status: "NEW".into(),
+                status: Status::New,
                 callback_url: request.callback_url.clone(),
                 updated_at: call.host.now_rfc3339().to_rfc3339(),
                 paid_at: None,
@@ -361,8 +368,8 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
             match transition(
                 call.host,
                 &order.id,
-                &["WAITING_FOR_STORE_CONFIRM"],
-                "STORE_CONFIRMED",
+                &[Status::WaitingForStoreConfirm],
+                Status::StoreConfirmed,
                 effects,
             ) {
                 Some(order) => {
@@ -392,12 +399,12 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 call.host,
                 &order.id,
                 &[
-                    "NEW",
-                    "IN_PROGRESS",
-                    "WAITING_FOR_CLIENT_CONFIRM",
-                    "WAITING_FOR_STORE_CONFIRM",
+                    Status::New,
+                    Status::InProgress,
+                    Status::WaitingForClientConfirm,
+                    Status::WaitingForStoreConfirm,
                 ],
-                "REJECTED_BY_STORE",
+                Status::RejectedByStore,
                 effects,
             ) {
                 Some(mut order) => {
@@ -425,7 +432,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 t::PaymentCheck::builder()
                     .amount(Some(order.amount.into()))
                     .order_id(order.id.clone())
-                    .paid(order.status == "ACTIVE")
+                    .paid(order.status == Status::Active)
                     .paid_at(
                         order
                             .paid_at
@@ -433,12 +440,12 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                             .and_then(|p| chrono::DateTime::parse_from_rfc3339(p).ok())
                             .map(Into::into),
                     )
-                    .return_allowed(Some(order.status == "ACTIVE")),
+                    .return_allowed(Some(order.status == Status::Active)),
             ),
             Err(reply) => reply,
         },
         Some(Op::GetGuaranteeLetterData) => match order_id(call).and_then(|id| find(call, &id)) {
-            Ok(order) if matches!(order.status.as_str(), "STORE_CONFIRMED" | "ACTIVE") => {
+            Ok(order) if matches!(order.status, Status::StoreConfirmed | Status::Active) => {
                 let date = chrono::DateTime::parse_from_rfc3339(&order.updated_at)
                     .map(|d| d.date_naive())
                     .unwrap_or_else(|_| call.host.now_rfc3339().date_naive());
