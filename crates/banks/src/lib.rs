@@ -104,12 +104,26 @@
 //! ## Time limits and retries
 //!
 //! [`HttpConfig`] sets the connect timeout, the per-attempt timeout, a total `deadline` per call
-//! and the [`RetryPolicy`]. The deadline is total: the signature (an external signer included),
+//! and the [`RetryPolicy`], setter by setter; `.http(…)` on a builder merges it over what the
+//! builder has (what `from_env()` read included): each setting given wins, each left out is kept.
+//!
+//! ```no_run
+//! # fn run() -> Result<(), banks::BuildError> {
+//! use std::time::Duration;
+//! // BCC_FINANCIAL_DEADLINE_SECS=30 stays; the per-attempt timeout is 5 s whatever the
+//! // environment says.
+//! let financial = banks::bcc::Financial::from_env()?
+//!     .http(banks::HttpConfig::new().timeout(Duration::from_secs(5)))
+//!     .build()?;
+//! # let _ = financial; Ok(()) }
+//! ```
+//!
+//! The deadline is total: the signature (an external signer included),
 //! the token (one fetch shared by every caller, bounded by its own timeout; a failed fetch is
 //! answered to every caller for a short interval instead of being asked again per caller), every
 //! attempt, the back-off and reading the answer all count, and when it passes the call ends with
-//! [`ErrorKind::Deadline`] — never a made-up HTTP status. `HttpConfig::with_client` takes your
-//! own `reqwest::Client` (proxy, mTLS, your roots).
+//! [`ErrorKind::Deadline`] — never a made-up HTTP status. [`HttpConfig::with_client`] takes
+//! your own `reqwest::Client` (proxy, mTLS, your roots).
 //!
 //! ## Configuration from the environment
 //!
