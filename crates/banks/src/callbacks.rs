@@ -109,7 +109,7 @@ pub trait Callback: DeserializeOwned + Send + 'static {
     fn delivery_key(&self) -> String;
 }
 
-#[cfg(feature = "globus")]
+#[cfg(feature = "globus-cfront")]
 impl Callback for globus_cfront::types::OrderState {
     const API: &'static str = globus_cfront::API;
 

@@ -413,8 +413,8 @@ impl HandWritten {
         not(any(
             feature = "bcc-broker",
             feature = "bcc-financial",
-            feature = "globus",
-            feature = "baas"
+            feature = "globus-cfront",
+            feature = "baas-gateway"
         )),
         allow(dead_code)
     )]
@@ -434,9 +434,9 @@ fn hand_written() -> Vec<HandWritten> {
         HandWritten::of::<crate::bcc::Broker>(),
         #[cfg(feature = "bcc-financial")]
         HandWritten::of::<crate::bcc::Financial>(),
-        #[cfg(feature = "globus")]
+        #[cfg(feature = "globus-cfront")]
         HandWritten::of::<crate::globus::Cfront>(),
-        #[cfg(feature = "baas")]
+        #[cfg(feature = "baas-gateway")]
         HandWritten::of::<crate::baas::Baas>(),
     ]
 }

@@ -194,11 +194,28 @@
 //!
 //! ## Features
 //!
-//! Each bank is a cargo feature (`bcc-broker`, `bcc-financial`, `globus`, `baas`; all on by
-//! default): a service enables only the banks it calls, e.g. `default-features = false,
-//! features = ["rustls", "globus"]` compiles neither ring nor the PKCS#12 stack. `bcc-financial`
-//! brings JWS signing (`jws`, on ring); `pkcs12` adds `.p12` keys; `callbacks` the axum receiver;
-//! `rustls` is the one TLS choice; `test-util` the typed mocks ([`testing`]).
+//! Each bank API is a cargo feature named after its generated crate (all on by default), and
+//! feature `<bank>-<api>` gives the module `banks::<bank>::<api>`:
+//!
+//! | feature | module (the generated crate) | builder marker | deprecated 0.1 name |
+//! |---|---|---|---|
+//! | `bcc-broker` | `banks::bcc::broker` (`bcc_broker`) | `bcc::Broker` | — |
+//! | `bcc-financial` | `banks::bcc::financial` (`bcc_financial`) | `bcc::Financial` | — |
+//! | `globus-cfront` | `banks::globus::cfront` (`globus_cfront`) | `globus::Cfront` | feature `globus` |
+//! | `baas-gateway` | `banks::baas::gateway` (`baas_gateway`) | `baas::Baas` | feature `baas` |
+//!
+//! The deprecated feature names still work (each enables its new name) for one release; cargo
+//! cannot warn about a feature, so this table is the notice. A service enables only the banks it
+//! calls, e.g. `default-features = false, features = ["rustls", "globus-cfront"]` compiles
+//! neither ring nor the PKCS#12 stack. `bcc-financial` brings JWS signing (`jws`, on ring);
+//! `pkcs12` adds `.p12` keys; `callbacks` the axum receiver; `rustls` is the one TLS choice;
+//! `test-util` the typed mocks ([`testing`]). Without `rustls`, a client with an `https` base URL
+//! or token endpoint is refused at `build()` with [`BuildError::TlsFeatureMissing`] naming the
+//! feature, unless you give your own `reqwest::Client` ([`HttpConfig::with_client`]).
+//!
+//! One idea has one name in every bank's module: `parse_callback` parses what the bank POSTs to
+//! you ([`globus::parse_callback`], [`bcc::parse_callback`]; `bcc::parse_post_link` is its
+//! deprecated 0.1 name).
 //!
 //! ```compile_fail
 //! // There is no per-bank trait to import any more (once `SendExt`, whose wrong import labelled a
@@ -208,7 +225,7 @@
 
 #![warn(missing_docs)]
 
-#[cfg(feature = "baas")]
+#[cfg(feature = "baas-gateway")]
 pub mod baas;
 #[cfg(any(feature = "bcc-broker", feature = "bcc-financial"))]
 pub mod bcc;
@@ -218,7 +235,7 @@ pub mod callbacks;
 mod config;
 pub mod failures;
 pub mod generic;
-#[cfg(feature = "globus")]
+#[cfg(feature = "globus-cfront")]
 pub mod globus;
 #[cfg(feature = "test-util")]
 pub mod testing;
