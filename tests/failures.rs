@@ -101,14 +101,11 @@ async fn a_payment_turned_away_before_processing_is_retried_by_the_runtime_once_
         .environment(banks::Environment::Custom(s.base_url(Bank::Financial)))
         .token_url(s.token_url(Bank::Financial).expect("a token route"))
         .signer(bank_testkit::keys::ec_signer(Profile::default()))
-        .http(banks::HttpConfig {
-            // The sandbox asks for a second; waits are capped here so the test stays short.
-            retry: RetryPolicy {
-                max_delay: Duration::from_millis(20),
-                ..RetryPolicy::default()
-            },
-            ..banks::HttpConfig::default()
-        })
+        // The sandbox asks for a second; waits are capped here so the test stays short.
+        .http(banks::HttpConfig::new().retry(RetryPolicy {
+            max_delay: Duration::from_millis(20),
+            ..RetryPolicy::default()
+        }))
         .build()
         .expect("builds");
     s.steer()
@@ -327,10 +324,7 @@ fn a_hung_external_signer_ends_the_call_at_its_deadline_and_the_runtime_keeps_se
                 .environment(banks::Environment::Custom(s.base_url(Bank::Financial)))
                 .token_url(s.token_url(Bank::Financial).expect("a token route"))
                 .signer(hung_signer())
-                .http(banks::HttpConfig {
-                    deadline: Some(Duration::from_secs(2)),
-                    ..banks::HttpConfig::default()
-                })
+                .http(banks::HttpConfig::new().deadline(Duration::from_secs(2)))
                 .build()
                 .expect("builds");
             let other = globus(&s);

@@ -156,10 +156,7 @@ async fn expiring_tokens_and_injected_faults_exercise_the_clients_recovery() {
         .environment(Environment::Custom(s.base_url(Bank::Financial)))
         .token_url(s.token_url(Bank::Financial).expect("a token route"))
         .signer(signer(Profile::default()))
-        .http(banks::HttpConfig {
-            timeout: Duration::from_millis(100),
-            ..banks::HttpConfig::default()
-        })
+        .http(banks::HttpConfig::new().timeout(Duration::from_millis(100)))
         .build()
         .expect("builds");
     let err = impatient.get_accounts().bank().await.expect_err("timeout");

@@ -56,7 +56,7 @@ async fn broker_products_orders_and_the_post_link() {
     assert!(created.redirect_link.contains(&created.preapp_id));
     deliveries(&s, 1).await;
     let received = merchant.received_requests().await.unwrap_or_default();
-    let post_link = banks::bcc::parse_post_link(&received.first().expect("postLink sent").body)
+    let post_link = banks::bcc::parse_callback(&received.first().expect("postLink sent").body)
         .expect("a valid postLink");
     assert_eq!(
         (

@@ -249,13 +249,11 @@ struct Env {
 }
 
 fn http() -> HttpConfig {
-    HttpConfig {
-        connect_timeout: ATTEMPT_TIMEOUT,
-        timeout: ATTEMPT_TIMEOUT,
-        deadline: Some(DEADLINE),
-        token: bank_runtime::TokenOptions::default().fetch_timeout(ATTEMPT_TIMEOUT),
-        ..HttpConfig::default()
-    }
+    HttpConfig::new()
+        .connect_timeout(ATTEMPT_TIMEOUT)
+        .timeout(ATTEMPT_TIMEOUT)
+        .deadline(DEADLINE)
+        .token(bank_runtime::TokenOptions::default().fetch_timeout(ATTEMPT_TIMEOUT))
 }
 
 /// Clients with the sandbox's test credentials and the chaos timeouts; each call makes a new

@@ -88,7 +88,7 @@ pub async fn run(args: common::Args) -> Result<(), Box<dyn std::error::Error>> {
     common::step(3, "wait for the bank's postLink");
     let body =
         tokio::time::timeout(std::time::Duration::from_secs(30), receive_one(listener)).await??;
-    let post_link = banks::bcc::parse_post_link(&body)?;
+    let post_link = banks::bcc::parse_callback(&body)?;
     println!(
         "   {} → {} ({}), {} months of {}",
         post_link.reference_id,

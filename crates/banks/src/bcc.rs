@@ -171,15 +171,25 @@ pub fn payment_reference(answer: &bcc_financial::types::Response) -> Option<&str
         .and_then(serde_json::Value::as_str)
 }
 
+/// Parse the postLink callback BCC's broker POSTs to the merchant's `postLink` URL (given in
+/// `orders`): the order's new state (`MerchantRequestBody`: referenceId, state, stateTitle,
+/// productCode, loanLength). Takes the raw body bytes; bodies over 64 KiB, empty or not matching
+/// the schema are a typed [`CallbackError`](bank_runtime::CallbackError). The same name as
+/// [`globus::parse_callback`](crate::globus) for the same idea.
 #[cfg(feature = "bcc-broker")]
-/// Parse the postLink webhook BCC sends to the merchant's `postLink` URL (given in `orders`): the
-/// order's new state (`MerchantRequestBody`: referenceId, state, stateTitle, productCode,
-/// loanLength). Takes the raw body bytes; bodies over 64 KiB, empty or not matching the schema are
-/// a typed [`CallbackError`](bank_runtime::CallbackError).
-pub fn parse_post_link(
+pub fn parse_callback(
     body: &[u8],
 ) -> Result<bcc_broker::types::MerchantRequestBody, bank_runtime::CallbackError> {
     bank_runtime::parse_callback(bcc_broker::API, body, bank_runtime::DEFAULT_MAX_CALLBACK)
+}
+
+/// The 0.1 name of [`parse_callback`], kept for one release.
+#[cfg(feature = "bcc-broker")]
+#[deprecated(note = "renamed `banks::bcc::parse_callback` (one name for one idea across banks)")]
+pub fn parse_post_link(
+    body: &[u8],
+) -> Result<bcc_broker::types::MerchantRequestBody, bank_runtime::CallbackError> {
+    parse_callback(body)
 }
 
 /// What the bank's payment list says about a payment whose creation ended with an unknown

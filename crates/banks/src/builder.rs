@@ -112,9 +112,13 @@ impl<A: Api> Builder<A> {
         self
     }
 
-    /// Timeouts, a total deadline, retries, or your own reqwest client.
+    /// Timeouts, a total deadline, retries, or your own reqwest client, **merged** with what the
+    /// builder has: each setting `http` sets wins, each it leaves unset keeps the builder's (what
+    /// [`from_env`](Self::from_env) read, or an earlier `http(…)`). So
+    /// `from_env()?.http(HttpConfig::new().timeout(…))` keeps `…_DEADLINE_SECS` and overrides
+    /// `…_TIMEOUT_SECS`; [`HttpConfig::no_deadline`] removes a deadline the environment gave.
     pub fn http(mut self, http: HttpConfig) -> Self {
-        self.http = http;
+        self.http = std::mem::take(&mut self.http).merge(http);
         self
     }
 
@@ -219,11 +223,14 @@ impl Lookup {
                     }),
             }
         };
-        let mut http = HttpConfig::default();
+        // Only what the variables set is set, so that `Builder::http` merges over it.
+        let mut http = HttpConfig::new();
         if let Some(timeout) = seconds("TIMEOUT_SECS")? {
-            http.timeout = timeout;
+            http = http.timeout(timeout);
         }
-        http.deadline = seconds("DEADLINE_SECS")?;
+        if let Some(deadline) = seconds("DEADLINE_SECS")? {
+            http = http.deadline(deadline);
+        }
         #[cfg(feature = "jws")]
         let signer = match spec.signing {
             Some(_) => signer_from_env(&var("SIGNING_KEY"), &var("SIGNING_CERT"))?,

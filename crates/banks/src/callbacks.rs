@@ -36,6 +36,40 @@
 //! # Ok(()) }
 //! ```
 //!
+//! The route mounts on any `Router<S>` — a service's router with its own state, before
+//! `with_state` — and the handler takes the typed callback alone ([`Receiver::post`]), with the
+//! request's headers ([`Receiver::post_with_headers`]), or with the router's state and the
+//! headers ([`Receiver::post_with_state`]):
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use axum::http::HeaderMap;
+//! use banks::callbacks::Receiver;
+//! use banks::globus::cfront::types::OrderState;
+//!
+//! #[derive(Clone)]
+//! struct AppState { /* the service's pool, clients, … */ }
+//!
+//! let app = axum::Router::new()
+//!     .route(
+//!         "/cb/globus",
+//!         Receiver::<OrderState>::new().url_token("a-long-random-secret").post_with_state(
+//!             |state: AppState, headers: HeaderMap, callback: OrderState| async move {
+//!                 # let _ = (state, headers, callback);
+//!                 Ok::<(), banks::BankError>(())
+//!             },
+//!         ),
+//!     )
+//!     .with_state(AppState {});
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! axum::serve(listener, app).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! The same parse without axum is each bank module's `parse_callback`
+//! ([`globus::parse_callback`](crate::globus::parse_callback),
+//! [`bcc::parse_callback`](crate::bcc::parse_callback)).
+//!
 //! # What the receiver remembers
 //!
 //! Without [`Receiver::deduplicate`], nothing: every accepted delivery runs the handler. With a
@@ -90,9 +124,10 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::ConnectInfo;
-use axum::http::{Request, StatusCode};
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::routing::MethodRouter;
 use bank_runtime::{CallbackError, DEFAULT_MAX_CALLBACK, Secret};
 use serde::de::DeserializeOwned;
 
@@ -109,7 +144,7 @@ pub trait Callback: DeserializeOwned + Send + 'static {
     fn delivery_key(&self) -> String;
 }
 
-#[cfg(feature = "globus")]
+#[cfg(feature = "globus-cfront")]
 impl Callback for globus_cfront::types::OrderState {
     const API: &'static str = globus_cfront::API;
 
@@ -448,24 +483,75 @@ impl<C: Callback> Receiver<C> {
         self
     }
 
-    /// A `POST` route that runs `handler` for every accepted delivery.
-    pub fn post<H, F, E>(self, handler: H) -> axum::routing::MethodRouter
+    /// A `POST` route that runs `handler` with the typed callback of every accepted delivery.
+    /// It mounts on any `Router<S>`, before or after `with_state` (`S` is inferred from the
+    /// router); [`post_with_headers`](Self::post_with_headers) also gives the handler the
+    /// request's headers, [`post_with_state`](Self::post_with_state) the router's state too.
+    pub fn post<S, H, F, E>(self, handler: H) -> MethodRouter<S>
     where
+        S: Clone + Send + Sync + 'static,
         H: Fn(C) -> F + Clone + Send + Sync + 'static,
         F: Future<Output = Result<(), E>> + Send + 'static,
         E: Display + Send + 'static,
     {
-        axum::routing::post(move |request: Request<Body>| {
+        self.post_with_state(move |_: S, _: HeaderMap, callback: C| handler(callback))
+    }
+
+    /// A `POST` route like [`post`](Self::post) whose handler also receives the request's
+    /// headers (a request id, a delivery number, a signature header the bank may add), after
+    /// the receiver's checks passed:
+    ///
+    /// ```no_run
+    /// use banks::callbacks::Receiver;
+    /// use banks::globus::cfront::types::OrderState;
+    ///
+    /// let route = Receiver::<OrderState>::new().post_with_headers(
+    ///     |headers: axum::http::HeaderMap, callback: OrderState| async move {
+    ///         let request_id = headers.get("x-request-id").and_then(|v| v.to_str().ok());
+    ///         tracing::info!(?request_id, order = %callback.order_id, "callback");
+    ///         Ok::<(), banks::BankError>(())
+    ///     },
+    /// );
+    /// let app: axum::Router = axum::Router::new().route("/cb/globus", route);
+    /// # let _ = app;
+    /// ```
+    pub fn post_with_headers<S, H, F, E>(self, handler: H) -> MethodRouter<S>
+    where
+        S: Clone + Send + Sync + 'static,
+        H: Fn(HeaderMap, C) -> F + Clone + Send + Sync + 'static,
+        F: Future<Output = Result<(), E>> + Send + 'static,
+        E: Display + Send + 'static,
+    {
+        self.post_with_state(move |_: S, headers: HeaderMap, callback: C| {
+            handler(headers, callback)
+        })
+    }
+
+    /// A `POST` route on a `Router<S>` whose handler receives the router's state (what
+    /// `with_state` gave, cloned per delivery), the request's headers and the typed callback.
+    pub fn post_with_state<S, H, F, E>(self, handler: H) -> MethodRouter<S>
+    where
+        S: Clone + Send + Sync + 'static,
+        H: Fn(S, HeaderMap, C) -> F + Clone + Send + Sync + 'static,
+        F: Future<Output = Result<(), E>> + Send + 'static,
+        E: Display + Send + 'static,
+    {
+        axum::routing::post(move |State(state): State<S>, request: Request<Body>| {
             let receiver = self.clone();
             let handler = handler.clone();
-            async move { receiver.receive(request, handler).await }
+            async move {
+                let headers = request.headers().clone();
+                receiver
+                    .receive(request, move |callback| handler(state, headers, callback))
+                    .await
+            }
         })
     }
 
     /// Handle one request: checks, parse, duplicates, then `handler`.
     async fn receive<H, F, E>(&self, request: Request<Body>, handler: H) -> Response
     where
-        H: Fn(C) -> F,
+        H: FnOnce(C) -> F,
         F: Future<Output = Result<(), E>>,
         E: Display,
     {

@@ -231,6 +231,7 @@ pub(crate) fn parts(
             what: "the environment (Environment::Production, ::Test, ::AlternativeProduction or ::Custom(url))",
         })?
         .base_url(spec)?;
+    settings.http.require_tls(spec.name, &base)?;
     let expected = Kind::of(spec);
     let given = credentials.kind_of();
     if given != expected && !(expected == Kind::None && given == Kind::Bearer) {
@@ -242,19 +243,22 @@ pub(crate) fn parts(
     }
     let http = settings.http.client()?;
     let mut context = Context::for_api(spec)
-        .retry(settings.http.retry.clone())
-        .deadline(settings.http.deadline);
+        .retry(settings.http.get_retry())
+        .deadline(settings.http.get_deadline());
     if let Some(signer) = settings.signer {
         context = context.signer(signer.clone());
     }
     let environment = settings.environment;
+    // The token endpoint is called by the same client: an https one needs TLS too.
     let token_url = || {
-        settings
+        let url = settings
             .token_url
             .map(str::to_owned)
             .or_else(|| environment.and_then(|env| token_url_for(spec, env)))
+            .unwrap_or_default();
+        settings.http.require_tls(spec.name, &url).map(|()| url)
     };
-    let options = settings.http.token;
+    let options = settings.http.get_token();
     context = match credentials {
         Credentials::Client(client) => {
             if spec.client_id_path_parameter.is_some() {
@@ -265,12 +269,7 @@ pub(crate) fn parts(
                 .map(str::to_owned)
                 .or_else(|| spec.oauth2.map(|o| o.scopes.join(" ")))
                 .unwrap_or_default();
-            let grant = ClientCredentialsGrant::new(
-                http.clone(),
-                token_url().unwrap_or_default(),
-                scope,
-                client,
-            );
+            let grant = ClientCredentialsGrant::new(http.clone(), token_url()?, scope, client);
             context.auth(TokenCache::with_options(grant, options, TokioClock))
         }
         Credentials::Password {
@@ -278,13 +277,7 @@ pub(crate) fn parts(
             username,
             password,
         } => {
-            let grant = PasswordGrant::new(
-                http.clone(),
-                token_url().unwrap_or_default(),
-                client,
-                username,
-                password,
-            );
+            let grant = PasswordGrant::new(http.clone(), token_url()?, client, username, password);
             context.auth(TokenCache::with_options(grant, options, TokioClock))
         }
         Credentials::Basic { login, password } => context.basic_auth(&login, &password),
@@ -420,8 +413,8 @@ impl HandWritten {
         not(any(
             feature = "bcc-broker",
             feature = "bcc-financial",
-            feature = "globus",
-            feature = "baas"
+            feature = "globus-cfront",
+            feature = "baas-gateway"
         )),
         allow(dead_code)
     )]
@@ -441,9 +434,9 @@ fn hand_written() -> Vec<HandWritten> {
         HandWritten::of::<crate::bcc::Broker>(),
         #[cfg(feature = "bcc-financial")]
         HandWritten::of::<crate::bcc::Financial>(),
-        #[cfg(feature = "globus")]
+        #[cfg(feature = "globus-cfront")]
         HandWritten::of::<crate::globus::Cfront>(),
-        #[cfg(feature = "baas")]
+        #[cfg(feature = "baas-gateway")]
         HandWritten::of::<crate::baas::Baas>(),
     ]
 }

@@ -87,7 +87,8 @@ impl Cfront {
 
 /// Parse the order-state callback CFRONT POSTs to the order's `callbackUrl`: the raw body bytes
 /// in, the typed state out (unknown statuses kept); oversize (64 KiB), empty or malformed bodies
-/// are a typed [`CallbackError`].
+/// are a typed [`CallbackError`]. (Every bank module names this `parse_callback`:
+/// [`bcc::parse_callback`](crate::bcc) parses BCC's postLinks.)
 pub fn parse_callback(body: &[u8]) -> Result<OrderState, CallbackError> {
     bank_runtime::parse_callback(cfront::API, body, bank_runtime::DEFAULT_MAX_CALLBACK)
 }

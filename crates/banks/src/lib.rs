@@ -104,12 +104,26 @@
 //! ## Time limits and retries
 //!
 //! [`HttpConfig`] sets the connect timeout, the per-attempt timeout, a total `deadline` per call
-//! and the [`RetryPolicy`]. The deadline is total: the signature (an external signer included),
+//! and the [`RetryPolicy`], setter by setter; `.http(…)` on a builder merges it over what the
+//! builder has (what `from_env()` read included): each setting given wins, each left out is kept.
+//!
+//! ```no_run
+//! # fn run() -> Result<(), banks::BuildError> {
+//! use std::time::Duration;
+//! // BCC_FINANCIAL_DEADLINE_SECS=30 stays; the per-attempt timeout is 5 s whatever the
+//! // environment says.
+//! let financial = banks::bcc::Financial::from_env()?
+//!     .http(banks::HttpConfig::new().timeout(Duration::from_secs(5)))
+//!     .build()?;
+//! # let _ = financial; Ok(()) }
+//! ```
+//!
+//! The deadline is total: the signature (an external signer included),
 //! the token (one fetch shared by every caller, bounded by its own timeout; a failed fetch is
 //! answered to every caller for a short interval instead of being asked again per caller), every
 //! attempt, the back-off and reading the answer all count, and when it passes the call ends with
-//! [`ErrorKind::Deadline`] — never a made-up HTTP status. `HttpConfig::with_client` takes your
-//! own `reqwest::Client` (proxy, mTLS, your roots).
+//! [`ErrorKind::Deadline`] — never a made-up HTTP status. [`HttpConfig::with_client`] takes
+//! your own `reqwest::Client` (proxy, mTLS, your roots).
 //!
 //! ## Configuration from the environment
 //!
@@ -180,11 +194,28 @@
 //!
 //! ## Features
 //!
-//! Each bank is a cargo feature (`bcc-broker`, `bcc-financial`, `globus`, `baas`; all on by
-//! default): a service enables only the banks it calls, e.g. `default-features = false,
-//! features = ["rustls", "globus"]` compiles neither ring nor the PKCS#12 stack. `bcc-financial`
-//! brings JWS signing (`jws`, on ring); `pkcs12` adds `.p12` keys; `callbacks` the axum receiver;
-//! `rustls` is the one TLS choice; `test-util` the typed mocks ([`testing`]).
+//! Each bank API is a cargo feature named after its generated crate (all on by default), and
+//! feature `<bank>-<api>` gives the module `banks::<bank>::<api>`:
+//!
+//! | feature | module (the generated crate) | builder marker | deprecated 0.1 name |
+//! |---|---|---|---|
+//! | `bcc-broker` | `banks::bcc::broker` (`bcc_broker`) | `bcc::Broker` | — |
+//! | `bcc-financial` | `banks::bcc::financial` (`bcc_financial`) | `bcc::Financial` | — |
+//! | `globus-cfront` | `banks::globus::cfront` (`globus_cfront`) | `globus::Cfront` | feature `globus` |
+//! | `baas-gateway` | `banks::baas::gateway` (`baas_gateway`) | `baas::Baas` | feature `baas` |
+//!
+//! The deprecated feature names still work (each enables its new name) for one release; cargo
+//! cannot warn about a feature, so this table is the notice. A service enables only the banks it
+//! calls, e.g. `default-features = false, features = ["rustls", "globus-cfront"]` compiles
+//! neither ring nor the PKCS#12 stack. `bcc-financial` brings JWS signing (`jws`, on ring);
+//! `pkcs12` adds `.p12` keys; `callbacks` the axum receiver; `rustls` is the one TLS choice;
+//! `test-util` the typed mocks ([`testing`]). Without `rustls`, a client with an `https` base URL
+//! or token endpoint is refused at `build()` with [`BuildError::TlsFeatureMissing`] naming the
+//! feature, unless you give your own `reqwest::Client` ([`HttpConfig::with_client`]).
+//!
+//! One idea has one name in every bank's module: `parse_callback` parses what the bank POSTs to
+//! you ([`globus::parse_callback`], [`bcc::parse_callback`]; `bcc::parse_post_link` is its
+//! deprecated 0.1 name).
 //!
 //! ```compile_fail
 //! // There is no per-bank trait to import any more (once `SendExt`, whose wrong import labelled a
@@ -194,7 +225,7 @@
 
 #![warn(missing_docs)]
 
-#[cfg(feature = "baas")]
+#[cfg(feature = "baas-gateway")]
 pub mod baas;
 #[cfg(any(feature = "bcc-broker", feature = "bcc-financial"))]
 pub mod bcc;
@@ -204,7 +235,7 @@ pub mod callbacks;
 mod config;
 pub mod failures;
 pub mod generic;
-#[cfg(feature = "globus")]
+#[cfg(feature = "globus-cfront")]
 pub mod globus;
 #[cfg(feature = "test-util")]
 pub mod testing;

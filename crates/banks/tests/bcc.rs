@@ -136,7 +136,7 @@ fn builders_say_what_is_missing_and_use_the_specs_base_urls() {
 
 #[test]
 fn post_link_webhooks_parse_or_fail_typed() {
-    let state = banks::bcc::parse_post_link(
+    let state = banks::bcc::parse_callback(
         r#"{"referenceId":"BGR1231","state":"CUSTOMER_REJECTED","stateTitle":"Клиент отказался","productCode":"INS12","loanLength":"12","new":1}"#
             .as_bytes(),
     )
@@ -147,28 +147,40 @@ fn post_link_webhooks_parse_or_fail_typed() {
     );
 
     let missing =
-        banks::bcc::parse_post_link(br#"{"referenceId":"BGR1231"}"#).expect_err("missing fields");
+        banks::bcc::parse_callback(br#"{"referenceId":"BGR1231"}"#).expect_err("missing fields");
     assert!(
         matches!(missing, banks::CallbackError::Malformed { .. })
             && missing.to_string().contains("missing field"),
         "{missing}"
     );
-    let truncated = banks::bcc::parse_post_link(br#"{"referenceId":"BGR"#).expect_err("truncated");
+    let truncated = banks::bcc::parse_callback(br#"{"referenceId":"BGR"#).expect_err("truncated");
     assert!(
         matches!(truncated, banks::CallbackError::Malformed { line: 1, .. }),
         "{truncated}"
     );
     assert!(matches!(
-        banks::bcc::parse_post_link(b"  "),
+        banks::bcc::parse_callback(b"  "),
         Err(banks::CallbackError::Empty { .. })
     ));
     let huge = vec![b' '; 65 * 1024];
     assert!(matches!(
-        banks::bcc::parse_post_link(&huge),
+        banks::bcc::parse_callback(&huge),
         Err(banks::CallbackError::TooLarge { size: 66560, .. })
     ));
-    let html = banks::bcc::parse_post_link(b"<html>502</html>").expect_err("html");
+    let html = banks::bcc::parse_callback(b"<html>502</html>").expect_err("html");
     assert!(html.to_string().contains("bcc-broker callback"), "{html}");
+}
+
+/// The 0.1 name `parse_post_link` still compiles (deprecated for one release) and is the same
+/// function as `parse_callback`, the name every bank's module uses.
+#[test]
+#[allow(deprecated)]
+fn the_deprecated_post_link_name_still_works() {
+    let body = br#"{"referenceId":"BGR1","state":"APPROVED","stateTitle":"OK","productCode":"INS12","loanLength":"12"}"#;
+    let old = banks::bcc::parse_post_link(body).expect("parses");
+    let new = banks::bcc::parse_callback(body).expect("parses");
+    assert_eq!(old, new);
+    assert!(banks::bcc::parse_post_link(b"").is_err());
 }
 
 #[tokio::test]

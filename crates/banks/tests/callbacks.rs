@@ -1,7 +1,8 @@
 //! The callbacks kit over real HTTP on 127.0.0.1: an axum service receiving Globus callbacks and
 //! BCC postLinks, refusing bad input, dropping duplicates, and re-reading the order from a mock
 //! Globus before acting; a delivery cut short (the bank hangs up, the handler panics) handled
-//! again on redelivery, exactly once; the in-flight bound and the lease of an abandoned claim.
+//! again on redelivery, exactly once; the in-flight bound and the lease of an abandoned claim;
+//! receivers mounted on a router with its own state, their handlers seeing the request's headers.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -465,4 +466,115 @@ async fn in_flight_deliveries_are_bounded_and_an_abandoned_claim_is_taken_over_a
         (200, "duplicate".into())
     );
     assert_eq!((deliveries.finished(), deliveries.in_flight()), (2, 0));
+}
+
+/// What a handler saw: the route, the request's `x-request-id`, the callback's order.
+type Seen = (&'static str, String, String);
+
+/// The service's own state, as an axum application keeps it.
+#[derive(Clone, Default)]
+struct AppState {
+    /// Every delivery handled.
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl AppState {
+    fn record(&self, route: &'static str, headers: &axum::http::HeaderMap, order: String) {
+        let id = headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("none")
+            .to_owned();
+        self.seen.lock().expect("lock").push((route, id, order));
+    }
+}
+
+/// Receivers mounted on a `Router<AppState>` before `with_state`: the handler sees the request's
+/// headers with the typed callback (and the state, or a clone it captured), over real HTTP; the
+/// receiver's checks still come first.
+#[tokio::test]
+async fn a_receiver_mounts_on_a_stateful_router_and_its_handler_sees_the_headers() {
+    let state = AppState::default();
+    let captured = state.clone();
+    let app: axum::Router<AppState> = axum::Router::new()
+        .route(
+            "/with-state",
+            Receiver::<OrderState>::new().url_token("s3cret").post_with_state(
+                |app: AppState, headers: axum::http::HeaderMap, callback: OrderState| async move {
+                    app.record("with-state", &headers, callback.order_id);
+                    Ok::<(), String>(())
+                },
+            ),
+        )
+        .route(
+            "/with-headers",
+            Receiver::<OrderState>::new().post_with_headers(
+                move |headers: axum::http::HeaderMap, callback: OrderState| {
+                    let app = captured.clone();
+                    async move {
+                        app.record("with-headers", &headers, callback.order_id);
+                        Ok::<(), String>(())
+                    }
+                },
+            ),
+        )
+        .route(
+            "/plain",
+            Receiver::<OrderState>::new().post({
+                let app = state.clone();
+                move |callback: OrderState| {
+                    let app = app.clone();
+                    async move {
+                        app.record("plain", &axum::http::HeaderMap::new(), callback.order_id);
+                        Ok::<(), String>(())
+                    }
+                }
+            }),
+        );
+    let base = serve(app.with_state(state.clone())).await;
+    let http = reqwest::Client::new();
+    let send = |route: &str, id: &str, order: &str| {
+        http.post(format!("{base}{route}"))
+            .header("x-request-id", id)
+            .json(&callback(order, "ACTIVE"))
+            .send()
+    };
+    let status = |r: reqwest::Response| r.status().as_u16();
+    assert_eq!(
+        status(
+            send("/with-state?token=s3cret", "req-1", "ORD-1")
+                .await
+                .expect("answered")
+        ),
+        200
+    );
+    assert_eq!(
+        status(
+            send("/with-state", "req-0", "ORD-0")
+                .await
+                .expect("answered")
+        ),
+        401,
+        "the token is checked before the handler"
+    );
+    assert_eq!(
+        status(
+            send("/with-headers", "req-2", "ORD-2")
+                .await
+                .expect("answered")
+        ),
+        200
+    );
+    assert_eq!(
+        status(send("/plain", "req-3", "ORD-3").await.expect("answered")),
+        200
+    );
+    assert_eq!(
+        *state.seen.lock().expect("lock"),
+        [
+            ("with-state", "req-1".to_owned(), "ORD-1".to_owned()),
+            ("with-headers", "req-2".to_owned(), "ORD-2".to_owned()),
+            ("plain", "none".to_owned(), "ORD-3".to_owned()),
+        ]
+    );
 }

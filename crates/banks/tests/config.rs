@@ -1,9 +1,15 @@
 //! Configuration from environment variables (`from_lookup`, which `from_env` reads through):
-//! every bank, the variables named in errors, and the values reaching the built client.
+//! every bank, the variables named in errors, and the values reaching the built client; an
+//! `HttpConfig` given after them merged setting by setting (over real HTTP on 127.0.0.1); the
+//! TLS check of an `https` URL.
 
 use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
-use banks::{BuildError, Environment};
+use banks::{BuildError, Environment, ErrorKind, HttpConfig, RetryPolicy};
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn lookup(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
     let vars: BTreeMap<String, String> = vars
@@ -167,4 +173,105 @@ fn a_custom_base_url_that_cannot_work_is_refused_at_build() {
     }
     assert!(build("https://cfront.bank.example/api/").is_ok());
     assert!(build("http://127.0.0.1:8080").is_ok());
+}
+
+/// `.http(…)` after `from_env()` merges: the explicit per-attempt timeout (300 ms) replaces the
+/// environment's (60 s), and the environment's deadline (1 s), which the explicit config leaves
+/// unset, is kept. Against a bank that takes 10 s to answer, the call ends with
+/// `ErrorKind::Deadline` (the env's deadline held; with it replaced by none, the attempts would
+/// end in a timeout) after more than one attempt (each cut at 300 ms, not 60 s).
+#[tokio::test]
+async fn http_after_from_env_keeps_the_env_deadline_and_overrides_the_timeout() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"access_token": "tkn", "expires_in": 3600})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/APP/accounts"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"accounts": []}))
+                .set_delay(Duration::from_secs(10)),
+        )
+        .mount(&server)
+        .await;
+    let token_url = format!("{}/token", server.uri());
+    let financial = banks::Builder::<banks::bcc::Financial>::from_lookup(lookup(&[
+        ("BCC_FINANCIAL_CLIENT_ID", "APP"),
+        ("BCC_FINANCIAL_CLIENT_SECRET", "secret"),
+        ("BCC_FINANCIAL_ENVIRONMENT", &server.uri()),
+        ("BCC_FINANCIAL_TOKEN_URL", &token_url),
+        ("BCC_FINANCIAL_TIMEOUT_SECS", "60"),
+        ("BCC_FINANCIAL_DEADLINE_SECS", "1"),
+    ]))
+    .expect("complete")
+    .http(
+        HttpConfig::new()
+            .timeout(Duration::from_millis(300))
+            .retry(RetryPolicy {
+                max_attempts: 100,
+                base_delay: Duration::from_millis(20),
+                max_delay: Duration::from_millis(50),
+                ..RetryPolicy::default()
+            }),
+    )
+    .build()
+    .expect("builds");
+    let started = Instant::now();
+    let err = financial
+        .get_accounts()
+        .bank()
+        .await
+        .expect_err("the bank never answers in time");
+    let elapsed = started.elapsed();
+    assert_eq!(err.kind, ErrorKind::Deadline, "{err}");
+    assert!(
+        elapsed >= Duration::from_secs(1) && elapsed < Duration::from_secs(5),
+        "the environment's 1 s deadline ended the call: {elapsed:?}"
+    );
+    let attempts = server
+        .received_requests()
+        .await
+        .expect("recorded")
+        .iter()
+        .filter(|r| r.url.path() == "/APP/accounts")
+        .count();
+    assert!(
+        attempts >= 2,
+        "each attempt was cut at the explicit 300 ms, not the environment's 60 s: {attempts}"
+    );
+}
+
+/// An `https` base URL needs TLS: this crate's `rustls` feature, or a client of your own. The
+/// workspace's tests always build `banks` with `rustls` (the dev-dependency `bank-testkit`
+/// enables the default features), so the refusal itself is tested by the unit test
+/// `config::tests::https_without_tls_is_refused_naming_the_feature`, with the feature as an
+/// argument; here the build with it.
+#[test]
+fn an_https_url_builds_with_the_tls_feature_or_an_own_client() {
+    let build = |http: HttpConfig| {
+        banks::globus::Cfront::builder()
+            .credentials(banks::globus::Credentials::new("merchant", "password"))
+            .environment(Environment::Custom("https://cfront.bank.example".into()))
+            .http(http)
+            .build()
+    };
+    assert!(build(HttpConfig::new().with_client(reqwest::Client::new())).is_ok());
+    let built = build(HttpConfig::new());
+    if cfg!(feature = "rustls") {
+        assert!(built.is_ok());
+    } else {
+        assert_eq!(
+            built.err(),
+            Some(BuildError::TlsFeatureMissing {
+                api: "globus-cfront",
+                feature: "rustls"
+            })
+        );
+    }
 }

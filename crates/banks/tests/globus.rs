@@ -243,7 +243,7 @@ async fn your_own_reqwest_client_carries_the_merchant_login_too() {
     let c = banks::globus::Cfront::builder()
         .credentials(banks::globus::Credentials::new("merchant", "p4ss"))
         .environment(Environment::Custom(server.uri()))
-        .http(banks::HttpConfig::default().with_client(own))
+        .http(banks::HttpConfig::new().with_client(own))
         .build()
         .expect("builds");
     let s = c
