@@ -63,6 +63,17 @@ impl Drop for Sandbox {
     }
 }
 
+impl Sandbox {
+    /// Steer a 503 on the next call of `operation` (its method name or operationId): the
+    /// fault's id.
+    fn fault(&self, operation: &str) -> Value {
+        let fault = json!({"bank": API, "operation": operation, "status": 503, "times": 1});
+        let (status, answer) = post_json(&self.url, "/_sandbox/faults", &self.admin_token, &fault);
+        assert_eq!(status, 201, "{answer}");
+        serde_json::from_str::<Value>(&answer).expect("JSON")["id"].clone()
+    }
+}
+
 /// Start the copy's sandbox binary on a free port and read where it serves the new API.
 fn start_sandbox(binary: &Path) -> Sandbox {
     let mut child = Command::new(binary)
@@ -99,24 +110,69 @@ fn start_sandbox(binary: &Path) -> Sandbox {
     }
 }
 
+/// POST `body` to `path` of the sandbox at `url` with the admin token: the status and the body.
+fn post_json(url: &str, path: &str, token: &str, body: &Value) -> (u16, String) {
+    admin(url, "POST", path, token, Some(body))
+}
+
+/// GET `path` of the sandbox at `url` with the admin token: the status and the body.
+fn get_json(url: &str, path: &str, token: &str) -> (u16, String) {
+    admin(url, "GET", path, token, None)
+}
+
+/// One admin request over one HTTP/1.1 connection (`connection: close`).
+fn admin(url: &str, method: &str, path: &str, token: &str, body: Option<&Value>) -> (u16, String) {
+    use std::io::{Read, Write};
+    let host = url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let mut stream = std::net::TcpStream::connect(&host).expect("connect to the sandbox");
+    let body = body.map(Value::to_string).unwrap_or_default();
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nhost: {host}\r\nauthorization: Bearer {token}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read the answer");
+    let status = answer
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("an HTTP answer: {answer}"));
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
 /// One operation of the normalised document, as the CLI names it.
 struct Op {
     id: String,
     method: String,
     path: String,
     op: Value,
+    /// The path item's parameters and then the operation's.
+    parameters: Vec<Value>,
 }
 
 fn operations(doc: &Value) -> Vec<Op> {
     let mut out = Vec::new();
     for (path, item) in doc["paths"].as_object().expect("paths") {
+        let shared = item["parameters"].as_array().cloned().unwrap_or_default();
         for (method, op) in item.as_object().expect("path item") {
             if let Some(id) = op.get("operationId").and_then(Value::as_str) {
+                let mut parameters = shared.clone();
+                parameters.extend(op["parameters"].as_array().cloned().unwrap_or_default());
                 out.push(Op {
                     id: id.to_owned(),
                     method: method.to_uppercase(),
                     path: path.clone(),
                     op: op.clone(),
+                    parameters,
                 });
             }
         }
@@ -269,7 +325,7 @@ fn a_fifth_bank_is_in_the_sandbox_the_cli_and_the_facade_once_onboarded() {
     let mut created: std::collections::BTreeMap<String, String> = Default::default();
     for op in ordered {
         let mut args = vec![API.to_owned(), method_name(&op.id)];
-        for parameter in op.op["parameters"].as_array().into_iter().flatten() {
+        for parameter in &op.parameters {
             let parameter = deref(&normalised, parameter);
             if parameter["required"] != json!(true) {
                 continue;
@@ -326,28 +382,109 @@ fn a_fifth_bank_is_in_the_sandbox_the_cli_and_the_facade_once_onboarded() {
         }
     }
 
-    // A fault steered on one operation is hit by the next call of it, and only by it.
-    let steer = Command::new("curl")
-        .args([
-            "-sS",
-            "-X",
-            "POST",
-            "-H",
-            &format!("authorization: Bearer {}", sandbox.admin_token),
-            "-H",
-            "content-type: application/json",
-            "--data",
-            &json!({"bank": API, "operation": "getStatements", "status": 503, "times": 1})
-                .to_string(),
-            &format!("{}/_sandbox/faults", sandbox.url.trim_end_matches('/')),
-        ])
-        .output()
-        .expect("curl runs");
-    assert!(steer.status.success(), "{}", text(&steer));
-    assert!(text(&steer).contains("\"id\""), "{}", text(&steer));
-    let faulted = cli(&[API.to_owned(), "get_statements".to_owned()]);
+    // A fault steered on one operation is hit by the next call of it, and only by it: a
+    // creation (a POST: never repeated by the client) answered 503 once.
+    let args = [
+        API.to_owned(),
+        "create_statements".to_owned(),
+        "--xero-tenant-id".to_owned(),
+        TENANT.to_owned(),
+        "--body".to_owned(),
+        scratch
+            .path()
+            .join("createStatements.json")
+            .display()
+            .to_string(),
+    ];
+    sandbox.fault("create_statements");
+    let faulted = cli(&args);
     assert_eq!(faulted.status.code(), Some(1), "{}", text(&faulted));
     assert!(text(&faulted).contains("503"), "{}", text(&faulted));
-    let again = cli(&[API.to_owned(), "get_statements".to_owned()]);
+    let again = cli(&args);
     assert!(again.status.success(), "once: {}", text(&again));
+
+    // A service of the team's own, outside the workspace: the facade's generic client over the
+    // new crate, typed, `.bank()` on every operation; a read the sandbox fails once (503) is
+    // retried by the runtime, and the fault's record shows it was hit.
+    let fault_id = sandbox.fault("getStatements");
+    let service = scratch.path().join("service");
+    std::fs::create_dir_all(service.join("src")).expect("service dir");
+    let crates = root.join("crates");
+    std::fs::write(
+        service.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"fifth-service\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n[workspace]\n\n[dependencies]\nbanks = {{ path = {banks:?} }}\n{API} = {{ path = {api:?} }}\nserde_json = \"1\"\nuuid = \"1\"\ntokio = {{ version = \"1\", features = [\"macros\", \"rt\"] }}\n",
+            banks = crates.join("banks").display().to_string(),
+            api = crates.join(API).display().to_string(),
+        ),
+    )
+    .expect("manifest");
+    std::fs::write(service.join("src/main.rs"), SERVICE).expect("main.rs");
+    std::fs::copy(root.join("Cargo.lock"), service.join("Cargo.lock")).expect("the copy's lock");
+    let ran = Command::new(env!("CARGO"))
+        .args(["run", "--offline", "--quiet", "--"])
+        .arg(&sandbox.base_url)
+        .arg(scratch.path())
+        .current_dir(&service)
+        .env_remove("CARGO_MANIFEST_DIR")
+        .env("CARGO_TARGET_DIR", target_dir())
+        .output()
+        .expect("cargo runs");
+    assert!(ran.status.success(), "{}", text(&ran));
+    assert!(
+        String::from_utf8_lossy(&ran.stdout).contains("every operation answered: 7"),
+        "{}",
+        text(&ran)
+    );
+    let (status, answer) = get_json(
+        &sandbox.url,
+        &format!("/_sandbox/faults/{fault_id}"),
+        &sandbox.admin_token,
+    );
+    assert_eq!(status, 200, "{answer}");
+    let record: Value = serde_json::from_str(&answer).expect("JSON");
+    assert_eq!(record["hits"], 1, "{record}");
 }
+
+/// A Xero tenant id (a UUID, as the document's `xero-tenant-id` header takes).
+const TENANT: &str = "00000000-0000-0000-0000-0000000000aa";
+
+/// The service: every operation of the new API through `banks::Generic`, typed, its bodies the
+/// ones the CLI sent (files under the folder given).
+const SERVICE: &str = r#"
+use banks::{Environment, Generic, generic::Credentials};
+use xero_bankfeeds::types;
+
+const TENANT: &str = "00000000-0000-0000-0000-0000000000aa";
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let base = args.next().ok_or("the base URL")?;
+    let bodies = std::path::PathBuf::from(args.next().ok_or("the bodies' folder")?);
+    let body = |name: &str| -> Result<serde_json::Value, Box<dyn std::error::Error>> {
+        Ok(serde_json::from_str(&std::fs::read_to_string(bodies.join(name))?)?)
+    };
+    let client = Generic::<xero_bankfeeds::Client>::builder()
+        .credentials(Credentials::bearer("sandbox-token"))
+        .environment(Environment::Custom(base))
+        .build()?;
+    let fallback = uuid::Uuid::from_u128(1);
+    let feeds: types::FeedConnections = serde_json::from_value(body("createFeedConnections.json")?)?;
+    let created = client.create_feed_connections().xero_tenant_id(TENANT).body(feeds).bank().await?;
+    let feed = created.items.first().and_then(|f| f.id).unwrap_or(fallback);
+    client.get_feed_connection().id(feed).xero_tenant_id(TENANT).bank().await?;
+    client.get_feed_connections().xero_tenant_id(TENANT).bank().await?;
+    let statements: types::Statements = serde_json::from_value(body("createStatements.json")?)?;
+    let made = client.create_statements().xero_tenant_id(TENANT).body(statements).bank().await?;
+    let statement = made.items.first().and_then(|s| s.id).unwrap_or(fallback);
+    client.get_statement().statement_id(statement).xero_tenant_id(TENANT).bank().await?;
+    // The sandbox answers this one 503 first: a read, retried.
+    client.get_statements().xero_tenant_id(TENANT).bank().await?;
+    let gone: types::FeedConnections = serde_json::from_value(body("deleteFeedConnections.json")?)?;
+    client.delete_feed_connections().xero_tenant_id(TENANT).body(gone).bank().await?;
+    println!("every operation answered: 7");
+    Ok(())
+}
+
+"#;

@@ -13,6 +13,8 @@
 //! - No hand-written source file is over 1,000 lines ([`MAX_LINES`]).
 //! - Extension keys (`x-…`) have one home, `bank_openapi::ext`: no other hand-written non-test
 //!   source writes one out.
+//! - No hand-written source lists the APIs (two API names outside tests): the generated
+//!   registry does.
 
 mod common;
 
@@ -370,4 +372,89 @@ fn extension_keys_are_written_only_in_their_home() {
         }
     }
     assert!(offences.is_empty(), "{}", offences.join("\n"));
+}
+
+/// The APIs of the workspace: the folders of `specs/`.
+fn api_names() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("specs"))
+        .expect("specs/")
+        .filter_map(|e| {
+            let e = e.ok()?;
+            e.file_type()
+                .ok()?
+                .is_dir()
+                .then(|| e.file_name().to_string_lossy().into_owned())
+        })
+        .collect();
+    names.sort();
+    assert!(names.len() >= 4, "specs/ holds the APIs: {names:?}");
+    names
+}
+
+/// The API names `line` writes out as string literals (`"globus-cfront"`), leaving out a cargo
+/// feature's name (`feature = "globus-cfront"`: a hand-written module is gated by its API's
+/// feature) and comments.
+fn api_literals<'a>(line: &str, names: &'a [String]) -> Vec<&'a str> {
+    let code = line.split("//").next().unwrap_or_default();
+    names
+        .iter()
+        .filter(|name| {
+            let quoted = format!("\"{name}\"");
+            code.match_indices(&quoted)
+                .any(|(at, _)| !code[..at].trim_end().ends_with("feature ="))
+        })
+        .map(String::as_str)
+        .collect()
+}
+
+/// No hand-written source lists the APIs: the list is the generated registry (`bank_apis::ALL`),
+/// so a fifth API needs no hand edit to be in the sandbox, the CLI and the facade. A file may
+/// name one API (a bank's own module); naming two or more outside tests is a list kept by hand.
+#[test]
+fn no_hand_written_source_lists_the_apis() {
+    let names = api_names();
+    let mut offences = Vec::new();
+    for (rel, text) in hand_written_rust() {
+        if is_test_file(&rel) {
+            continue;
+        }
+        let mut named: BTreeSet<&str> = BTreeSet::new();
+        let mut first_line = BTreeSet::new();
+        for (i, line) in text.lines().enumerate() {
+            if line.starts_with("#[cfg(test)]") {
+                break;
+            }
+            if line.trim_start().starts_with("//") {
+                continue;
+            }
+            for name in api_literals(line, &names) {
+                if named.insert(name) {
+                    first_line.insert(format!("{rel}:{}: \"{name}\"", i + 1));
+                }
+            }
+        }
+        if named.len() >= 2 {
+            offences.push(format!(
+                "{rel} names {} APIs, a list kept by hand: read them from bank_apis::ALL (or the \
+                 API's own SPEC)\n  {}",
+                named.len(),
+                first_line.into_iter().collect::<Vec<_>>().join("\n  ")
+            ));
+        }
+    }
+    assert!(offences.is_empty(), "{}", offences.join("\n"));
+}
+
+#[test]
+fn an_api_list_is_caught_and_feature_gates_and_comments_are_not() {
+    let names: Vec<String> = ["bcc-broker", "globus-cfront"].map(String::from).to_vec();
+    assert_eq!(
+        api_literals(
+            r#"const APIS: &[&str] = &["bcc-broker", "globus-cfront"];"#,
+            &names
+        ),
+        ["bcc-broker", "globus-cfront"]
+    );
+    assert!(api_literals(r#"#[cfg(feature = "globus-cfront")]"#, &names).is_empty());
+    assert!(api_literals(r#"let x = 1; // "globus-cfront""#, &names).is_empty());
 }

@@ -1,6 +1,6 @@
 //! A value made to fit a Schema Object, for answers a document gives no example of (the
-//! sandbox's generic simulation): the schema's own `example`, `default` or first `enum` value
-//! when it has one; otherwise a value of its type that respects its format ([`crate::formats`]'
+//! sandbox's generic simulation): the schema's own `example`, `default` (either only when it fits
+//! the schema) or first `enum` value when it has one; otherwise a value of its type that respects its format ([`crate::formats`]'
 //! samples), bounds, lengths, pattern (when a simple candidate matches it) and required
 //! properties. Deterministic: the same schema always gives the same value.
 
@@ -16,11 +16,14 @@ pub fn value(doc: &Value, schema: &Value) -> Value {
 
 fn fill(doc: &Value, schema: &Value, depth: usize) -> Value {
     let schema = crate::refs::deref(doc, schema);
-    if let Some(example) = schema.get("example") {
-        return example.clone();
-    }
-    if let Some(default) = schema.get("default") {
-        return default.clone();
+    // The schema's own example or default, when it fits the schema: documents carry examples
+    // their own `format` refuses (Xero's feed-connection id, a UUID one digit short).
+    for key in ["example", "default"] {
+        if let Some(given) = schema.get(key)
+            && crate::validate::validate(doc, schema, given).is_empty()
+        {
+            return given.clone();
+        }
     }
     if let Some(first) = schema
         .get("enum")
@@ -174,4 +177,30 @@ fn string(schema: &Value) -> String {
         .map(|candidate| fit(candidate))
         .find(|s| regex.find(s).is_some_and(|m| m.range() == (0..s.len())))
         .unwrap_or_else(|| fit("sample"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_example_is_used_only_when_it_fits_its_schema() {
+        let doc = json!({});
+        // Xero's published example: a UUID one digit short.
+        let wrong = json!({"type": "string", "format": "uuid", "example": "0d3cf8d-95dc-4466-8dc0-47e6d1197e28"});
+        let made = value(&doc, &wrong);
+        assert_ne!(made, wrong["example"]);
+        assert!(
+            crate::validate::validate(&doc, &wrong, &made).is_empty(),
+            "{made}"
+        );
+        let right = json!({"type": "string", "format": "uuid", "example": "00d3cf8d-95dc-4466-8dc0-47e6d1197e28"});
+        assert_eq!(value(&doc, &right), right["example"]);
+        let default = json!({"type": "integer", "maximum": 5, "default": 9});
+        let made = value(&doc, &default);
+        assert!(
+            crate::validate::validate(&doc, &default, &made).is_empty(),
+            "{made}"
+        );
+    }
 }

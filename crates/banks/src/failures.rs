@@ -31,7 +31,7 @@ pub enum Reconciliation {
 pub type Row = (&'static str, &'static OperationSpec, Reconciliation);
 
 /// The BaaS document's gap for both kinds of application.
-#[cfg(feature = "baas")]
+#[cfg(feature = "baas-gateway")]
 const NO_APPLICATION_LOOKUP: &str = "the application's id comes only in the lost answer, and the \
      document offers no lookup by the request's id or the client: ask the bank's support before \
      applying again";
@@ -67,7 +67,7 @@ fn rows() -> Vec<Row> {
         ];
         table.extend(rows.map(|(op, how)| (bcc_financial::SPEC.name, op.spec(), how)));
     }
-    #[cfg(feature = "globus")]
+    #[cfg(feature = "globus-cfront")]
     {
         use globus_cfront::operations::Operation as Op;
         let rows: [(Op, Reconciliation); 3] = [
@@ -97,7 +97,7 @@ fn rows() -> Vec<Row> {
         ];
         table.extend(rows.map(|(op, how)| (globus_cfront::SPEC.name, op.spec(), how)));
     }
-    #[cfg(feature = "baas")]
+    #[cfg(feature = "baas-gateway")]
     {
         use baas_gateway::operations::Operation as Op;
         let rows: [(Op, Reconciliation); 4] = [

@@ -266,7 +266,7 @@ fn declares(bank: Bank, operation: &str, status: &str) -> bool {
 }
 
 /// The answer to a validated, authenticated call: the operation's first documented success, its
-/// body the document's example or a value made to fit its schema.
+/// body the document's first example that fits its schema, or a value made to fit it.
 fn answer(bank: Bank, operation: &str) -> Reply {
     let spec = bank.spec();
     let Some(op) = spec.operations.iter().find(|o| o.id == operation) else {
@@ -285,22 +285,28 @@ fn answer(bank: Bank, operation: &str) -> Reply {
     let Some(media) = response.pointer("/content/application~1json") else {
         return Reply::empty(status);
     };
-    let body = media
-        .get("example")
-        .cloned()
-        .or_else(|| {
-            media
-                .get("examples")
-                .and_then(Value::as_object)
-                .and_then(|m| m.values().next())
-                .map(|e| bank_openapi::refs::deref(&spec.doc, e))
-                .and_then(|e| e.get("value").cloned())
-        })
-        .or_else(|| {
-            media
-                .get("schema")
-                .map(|schema| bank_openapi::sample::value(&spec.doc, schema))
-        })
+    let schema = media.get("schema");
+    // The document's example when it fits the schema (documents carry examples their own
+    // schema refuses: Xero writes a `type: number` amount as "100.0000"), else a value made to.
+    let fits = |example: &Value| {
+        schema.is_none_or(|s| bank_openapi::validate::validate(&spec.doc, s, example).is_empty())
+    };
+    let examples = media.get("example").cloned().into_iter().chain(
+        media
+            .get("examples")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|m| m.values())
+            .filter_map(|e| {
+                bank_openapi::refs::deref(&spec.doc, e)
+                    .get("value")
+                    .cloned()
+            }),
+    );
+    let body = examples
+        .into_iter()
+        .find(|e| fits(e))
+        .or_else(|| schema.map(|schema| bank_openapi::sample::value(&spec.doc, schema)))
         .unwrap_or(Value::Null);
     Reply::json(status, &body)
 }
