@@ -29,12 +29,12 @@ pub const ENVIRONMENT: &str = "x-environment";
 pub const REFUSAL: &str = "x-refusal";
 
 /// On an operation: the HTTP header carrying the detached JWS of its body (`x-jws-signature`).
-/// Written by a declared fix; read by the generator (the `signing` constants, the typed mocks'
-/// `signed()`) and the sandbox (which verifies the signature).
+/// Written by a declared fix; read by the generator (`signing::HEADER`, `Operation::signed`, the
+/// typed mocks' `signed()`) and the sandbox (which verifies the signature).
 pub const SIGNATURE_HEADER: &str = "x-signature-header";
 
 /// On a POST operation: `true` when it is safe to send again. Written by the hand-written
-/// documents; read by the generator (`retry::IDEMPOTENT_OPERATIONS`).
+/// documents; read by the generator (`OperationSpec::idempotent`, `Operation::idempotent`).
 pub const IDEMPOTENT: &str = "x-idempotent";
 
 /// On a component schema: the bank's numbered error table (`{code, name, group, message}` rows).
