@@ -3,7 +3,7 @@
 //! crate, and fail. Fences without a language, or marked Rust, are marked `text`. Every doc
 //! string's text is also made safe to print as a comment ([`crate::escape::doc_text`]: no bare
 //! CR, control or bidirectional character, line breaks as `\n`), whoever wrote it (progenitor,
-//! typify, this generator).
+//! typify, this generator). progenitor's method examples show `.bank()` rather than `.send()`.
 
 use syn::visit_mut::VisitMut;
 
@@ -34,11 +34,24 @@ impl VisitMut for Fences {
             return;
         };
         let original = text.value();
-        let fixed = self.fix(&crate::escape::doc_text(&original));
+        let fixed = self.fix(&crate::escape::doc_text(&teach_bank(&original)));
         if fixed != original {
             let fixed = crate::escape::str_lit(&fixed);
             nv.value = syn::parse_quote!(#fixed);
         }
+    }
+}
+
+/// progenitor's example of a client method ends in `.send().await`: the path without the refusal
+/// check, whose error is progenitor's. The example a user copies shows the call path every bank
+/// shares instead: `.bank().await?` (one `BankError`, its outcome said).
+fn teach_bank(text: &str) -> std::borrow::Cow<'_, str> {
+    const SEND: &str = "\n    .send()\n    .await;\n```";
+    if text.contains("```ignore\nlet response = client.") && text.contains(SEND) {
+        text.replace(SEND, "\n    .bank()\n    .await?;\n```")
+            .into()
+    } else {
+        text.into()
     }
 }
 
@@ -93,6 +106,18 @@ impl Fences {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn method_examples_call_bank_not_send() {
+        let progenitor = "Sends a `POST` request to `/x`\n\n```ignore\nlet response = client.create_order()\n    .body(body)\n    .send()\n    .await;\n```";
+        assert_eq!(
+            teach_bank(progenitor),
+            "Sends a `POST` request to `/x`\n\n```ignore\nlet response = client.create_order()\n    .body(body)\n    .bank()\n    .await?;\n```"
+        );
+        // Anyone else's `.send()` is left as written.
+        let prose = "```text\nclient.send()\n```";
+        assert_eq!(teach_bank(prose), prose);
+    }
 
     #[test]
     fn code_blocks_rustdoc_would_run_become_text() {

@@ -3484,8 +3484,8 @@ Sends a `POST` request to `/oauth2/token`
 ```ignore
 let response = client.get_token()
     .body(body)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn get_token(&self) -> builder::GetToken<'_> {
         builder::GetToken::new(self)
@@ -3501,8 +3501,8 @@ Sends a `POST` request to `/api/v1/card/application/create`
 ```ignore
 let response = client.create_card_application()
     .body(body)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn create_card_application(&self) -> builder::CreateCardApplication<'_> {
         builder::CreateCardApplication::new(self)
@@ -3518,8 +3518,8 @@ Sends a `POST` request to `/api/v1/card/application/status`
 ```ignore
 let response = client.get_card_application_status()
     .body(body)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn get_card_application_status(&self) -> builder::GetCardApplicationStatus<'_> {
         builder::GetCardApplicationStatus::new(self)
@@ -3535,8 +3535,8 @@ Sends a `POST` request to `/api/v1/microcredit/application/create`
 ```ignore
 let response = client.create_micro_credit_application()
     .body(body)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn create_micro_credit_application(
         &self,
@@ -3554,8 +3554,8 @@ Sends a `POST` request to `/api/v1/microcredit/application/status`
 ```ignore
 let response = client.get_micro_credit_application_status()
     .body(body)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn get_micro_credit_application_status(
         &self,
@@ -3573,8 +3573,8 @@ Sends a `POST` request to `/api/v1/card/attach/sms/send`
 ```ignore
 let response = client.send_card_attach_sms()
     .body(body)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn send_card_attach_sms(&self) -> builder::SendCardAttachSms<'_> {
         builder::SendCardAttachSms::new(self)
@@ -3590,8 +3590,8 @@ Sends a `POST` request to `/api/v1/card/attach/sms/confirm`
 ```ignore
 let response = client.confirm_card_attach_sms()
     .body(body)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn confirm_card_attach_sms(&self) -> builder::ConfirmCardAttachSms<'_> {
         builder::ConfirmCardAttachSms::new(self)
@@ -3607,8 +3607,8 @@ Sends a `POST` request to `/api/v1/card/find`
 ```ignore
 let response = client.find_cards()
     .body(body)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn find_cards(&self) -> builder::FindCards<'_> {
         builder::FindCards::new(self)

@@ -2221,8 +2221,8 @@ Arguments:
 ```ignore
 let response = client.pre_approved()
     .body(body)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn pre_approved(&self) -> builder::PreApproved<'_> {
         builder::PreApproved::new(self)
@@ -2236,8 +2236,8 @@ Arguments:
 ```ignore
 let response = client.merchant_post_link()
     .body(body)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn merchant_post_link(&self) -> builder::MerchantPostLink<'_> {
         builder::MerchantPostLink::new(self)
@@ -2247,8 +2247,8 @@ let response = client.merchant_post_link()
 ```ignore
 let response = client.orders()
     .body(body)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn orders(&self) -> builder::Orders<'_> {
         builder::Orders::new(self)
@@ -2262,8 +2262,8 @@ Arguments:
 let response = client.get_products()
     .amount(amount)
     .partner(partner)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn get_products(&self) -> builder::GetProducts<'_> {
         builder::GetProducts::new(self)

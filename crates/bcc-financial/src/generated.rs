@@ -7274,8 +7274,8 @@ Arguments:
 ```ignore
 let response = client.get_accounts()
     .appid(appid)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn get_accounts(&self) -> builder::GetAccounts<'_> {
         builder::GetAccounts::new(self)
@@ -7291,8 +7291,8 @@ Arguments:
 let response = client.get_account()
     .appid(appid)
     .iban(iban)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn get_account(&self) -> builder::GetAccount<'_> {
         builder::GetAccount::new(self)
@@ -7314,8 +7314,8 @@ let response = client.get_statement()
     .currency(currency)
     .date_from(date_from)
     .date_to(date_to)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn get_statement(&self) -> builder::GetStatement<'_> {
         builder::GetStatement::new(self)
@@ -7337,8 +7337,8 @@ let response = client.get_statement_v2()
     .currency(currency)
     .date_from(date_from)
     .date_to(date_to)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn get_statement_v2(&self) -> builder::GetStatementV2<'_> {
         builder::GetStatementV2::new(self)
@@ -7356,8 +7356,8 @@ let response = client.get_payments()
     .appid(appid)
     .date_from(date_from)
     .date_to(date_to)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn get_payments(&self) -> builder::GetPayments<'_> {
         builder::GetPayments::new(self)
@@ -7375,8 +7375,8 @@ let response = client.create_payment()
     .appid(appid)
     .type_(type_)
     .body(body)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn create_payment(&self) -> builder::CreatePayment<'_> {
         builder::CreatePayment::new(self)
@@ -7392,8 +7392,8 @@ Arguments:
 let response = client.get_payment()
     .appid(appid)
     .reference_id(reference_id)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn get_payment(&self) -> builder::GetPayment<'_> {
         builder::GetPayment::new(self)
@@ -7409,8 +7409,8 @@ Arguments:
 let response = client.create_payment_mt()
     .appid(appid)
     .body(body)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn create_payment_mt(&self) -> builder::CreatePaymentMt<'_> {
         builder::CreatePaymentMt::new(self)
@@ -7428,8 +7428,8 @@ let response = client.create_payment_base64()
     .appid(appid)
     .type_(type_)
     .body(body)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn create_payment_base64(&self) -> builder::CreatePaymentBase64<'_> {
         builder::CreatePaymentBase64::new(self)
@@ -7443,8 +7443,8 @@ Arguments:
 ```ignore
 let response = client.get_messages()
     .appid(appid)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn get_messages(&self) -> builder::GetMessages<'_> {
         builder::GetMessages::new(self)
@@ -7460,8 +7460,8 @@ Arguments:
 let response = client.get_taxpayer()
     .appid(appid)
     .iin(iin)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn get_taxpayer(&self) -> builder::GetTaxpayer<'_> {
         builder::GetTaxpayer::new(self)
@@ -7472,8 +7472,8 @@ Sends a `GET` request to `/healthcheck`
 
 ```ignore
 let response = client.healthcheck()
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn healthcheck(&self) -> builder::Healthcheck<'_> {
         builder::Healthcheck::new(self)

@@ -1609,8 +1609,8 @@ Sends a `POST` request to `/api/client/validate`
 ```ignore
 let response = client.validate_client()
     .body(body)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn validate_client(&self) -> builder::ValidateClient<'_> {
         builder::ValidateClient::new(self)
@@ -1629,8 +1629,8 @@ Sends a `POST` request to `/api/order/create`
 ```ignore
 let response = client.create_order()
     .body(body)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn create_order(&self) -> builder::CreateOrder<'_> {
         builder::CreateOrder::new(self)
@@ -1646,8 +1646,8 @@ Sends a `POST` request to `/api/order/state`
 ```ignore
 let response = client.get_order_state()
     .body(body)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn get_order_state(&self) -> builder::GetOrderState<'_> {
         builder::GetOrderState::new(self)
@@ -1664,8 +1664,8 @@ Sends a `POST` request to `/api/order/confirm`
 ```ignore
 let response = client.confirm_order()
     .body(body)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn confirm_order(&self) -> builder::ConfirmOrder<'_> {
         builder::ConfirmOrder::new(self)
@@ -1681,8 +1681,8 @@ Sends a `POST` request to `/api/order/reject`
 ```ignore
 let response = client.reject_order()
     .body(body)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn reject_order(&self) -> builder::RejectOrder<'_> {
         builder::RejectOrder::new(self)
@@ -1698,8 +1698,8 @@ Sends a `POST` request to `/api/order/data/for/guarantee/letter`
 ```ignore
 let response = client.get_guarantee_letter_data()
     .body(body)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn get_guarantee_letter_data(&self) -> builder::GetGuaranteeLetterData<'_> {
         builder::GetGuaranteeLetterData::new(self)
@@ -1716,8 +1716,8 @@ Sends a `POST` request to `/api/order/check/paid`
 ```ignore
 let response = client.check_order_paid()
     .body(body)
-    .send()
-    .await;
+    .bank()
+    .await?;
 ```*/
     pub fn check_order_paid(&self) -> builder::CheckOrderPaid<'_> {
         builder::CheckOrderPaid::new(self)
