@@ -446,3 +446,22 @@ fn error_code_names_that_are_keywords_are_refused_where_they_stand() {
         "{text}"
     );
 }
+
+#[test]
+fn an_error_table_mixing_numbered_and_named_codes_is_refused_where_it_mixes() {
+    let text = message(generate(
+        "codes",
+        &hostile_with(|d| {
+            d["components"]["schemas"]["Status"][bank_openapi::ext::ERROR_CODES] = json!([
+                {"code": "CLIENT_NOT_FOUND", "group": "g", "message": "m"},
+                {"code": 2, "name": "Two", "group": "g", "message": "m"}
+            ]);
+        }),
+        "Demo",
+    ));
+    assert!(
+        text.contains("/components/schemas/Status/x-error-codes/1"),
+        "{text}"
+    );
+    assert!(text.contains("all numbers or all names"), "{text}");
+}

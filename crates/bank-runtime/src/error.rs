@@ -131,6 +131,17 @@ impl Outcome {
     }
 }
 
+/// The error codes of one API (each generated crate's `ErrorCode`), read from a [`BankError`] by
+/// [`BankError::code_of`].
+pub trait ApiErrorCode: Sized {
+    /// The API whose codes these are (its `SPEC.name`).
+    const API: &'static str;
+
+    /// The code as the bank wrote it in an error; `None` when it cannot be one of this API's
+    /// (a numbered API's code that is no number).
+    fn parse(code: &str) -> Option<Self>;
+}
+
 /// One error type for every bank call: what happened, the bank's own code and message, the
 /// request id, and what the failure says about the bank having acted ([`outcome`](Self::outcome),
 /// [`is_transient`](Self::is_transient)).
@@ -181,6 +192,33 @@ impl BankError {
             transient: false,
             detail: None,
         }
+    }
+
+    /// The bank's code as `C`, the error code type of one API (each generated crate's
+    /// `ErrorCode`), for an error of that API that carries the bank's code: a refusal inside a
+    /// successful answer or an envelope ([`ErrorKind::Bank`]), or an error status whose body is
+    /// the bank's error ([`ErrorKind::Status`]). `None` for an error of another API, of another
+    /// kind (a token refused, a timeout), or with no code.
+    ///
+    /// ```
+    /// # use bank_runtime::{ApiErrorCode, BankError, ErrorKind};
+    /// #[derive(Debug, PartialEq)]
+    /// enum Code { ClientNotFound, Other(String) }
+    /// impl ApiErrorCode for Code {
+    ///     const API: &'static str = "globus-cfront";
+    ///     fn parse(code: &str) -> Option<Self> {
+    ///         Some(match code { "CLIENT_NOT_FOUND" => Code::ClientNotFound, o => Code::Other(o.into()) })
+    ///     }
+    /// }
+    /// let mut err = BankError::new("globus-cfront", ErrorKind::Status, "Клиент не найден");
+    /// err.code = Some("CLIENT_NOT_FOUND".into());
+    /// assert_eq!(err.code_of::<Code>(), Some(Code::ClientNotFound));
+    /// ```
+    pub fn code_of<C: ApiErrorCode>(&self) -> Option<C> {
+        if self.api != C::API || !matches!(self.kind, ErrorKind::Bank | ErrorKind::Status) {
+            return None;
+        }
+        C::parse(self.code.as_deref()?)
     }
 
     /// The operation that failed, by the client's method name (`create_payment`), when the call

@@ -28,7 +28,7 @@ pub use dates::{
     DateDmy, DateTime, DateTimeDmyHms, DateTimeDmyHmsDots, DateTimeYmdHms, LayoutError,
 };
 pub use decimal::{Decimal, DecimalError, DecimalParam};
-pub use error::{AuthError, BankError, ErrorKind, Outcome};
+pub use error::{ApiErrorCode, AuthError, BankError, ErrorKind, Outcome};
 pub use oauth::{ClientCredentials, ClientCredentialsGrant, PasswordGrant};
 pub use retry::RetryPolicy;
 pub use secret::Secret;

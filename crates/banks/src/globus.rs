@@ -119,6 +119,9 @@ pub async fn recheck(
     Ok(current)
 }
 
+/// The bank's error codes (`CLIENT_NOT_FOUND`, …), read from any CFRONT error by
+/// `ErrorCode::of(&err)` or `err.code_of::<ErrorCode>()`.
+pub use globus_cfront::ErrorCode;
 /// What the merchant may do with an order in a given status, generated from the spec's
 /// `OrderStatus.x-merchant-actions` (`MerchantAction::for_status`).
 pub use globus_cfront::MerchantAction;

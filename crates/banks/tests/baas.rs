@@ -164,6 +164,12 @@ async fn envelope_errors_become_typed_codes_on_200_and_on_error_statuses() {
         .expect_err("not found");
     assert_eq!(ErrorCode::of(&err), Some(ErrorCode::ApplicationNotFound));
     assert_eq!(ErrorCode::ApplicationNotFound.group(), Some("business"));
+    // One method for every bank's codes, typed by the API's own enum; another API's reads None.
+    assert_eq!(
+        err.code_of::<gateway::ErrorCode>(),
+        Some(ErrorCode::ApplicationNotFound)
+    );
+    assert_eq!(err.code_of::<banks::globus::cfront::ErrorCode>(), None);
 
     let err = baas
         .create_card_application(create_params())

@@ -254,3 +254,61 @@ async fn your_own_reqwest_client_carries_the_merchant_login_too() {
         .expect("state");
     assert_eq!(s.status, OrderStatus::Active);
 }
+
+#[tokio::test]
+async fn the_banks_named_error_codes_are_typed_by_the_one_method_every_bank_shares() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/client/validate"))
+        .and(body_partial_json(json!({"phoneNumber": "380500000000"})))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_json(json!({"code": "CLIENT_NOT_FOUND", "message": "Клиент не найден"})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/client/validate"))
+        .and(body_partial_json(json!({"phoneNumber": "380500000001"})))
+        .respond_with(ResponseTemplate::new(400).set_body_json(
+            json!({"code": "SOMETHING_NEW", "message": "A code the table does not list"}),
+        ))
+        .mount(&server)
+        .await;
+    let c = client(&server);
+    let validate = |phone: &'static str| {
+        c.validate_client()
+            .body(cfront::types::ClientValidateRequest::builder().phone_number(phone))
+    };
+    let err = validate("380500000000").bank().await.expect_err("404");
+    assert_eq!(err.kind, ErrorKind::Status, "{err}");
+    assert_eq!(
+        err.code_of::<cfront::ErrorCode>(),
+        Some(cfront::ErrorCode::ClientNotFound)
+    );
+    assert_eq!(
+        cfront::ErrorCode::of(&err),
+        Some(cfront::ErrorCode::ClientNotFound)
+    );
+    assert_eq!(cfront::ErrorCode::ClientNotFound.code(), "CLIENT_NOT_FOUND");
+    assert_eq!(
+        cfront::ErrorCode::ClientNotFound.group(),
+        Some("documented")
+    );
+    assert_eq!(
+        err.code_of::<banks::baas::ErrorCode>(),
+        None,
+        "another API's"
+    );
+    assert_eq!(
+        err.outcome(),
+        banks::Outcome::Refused,
+        "a 4xx with the bank's code: refused"
+    );
+    // A code the bank adds later is kept as sent.
+    let err = validate("380500000001").bank().await.expect_err("400");
+    assert_eq!(
+        err.code_of::<cfront::ErrorCode>(),
+        Some(cfront::ErrorCode::Unlisted("SOMETHING_NEW".into()))
+    );
+}

@@ -9381,6 +9381,10 @@ pub mod error_codes {
                 other => ErrorCode::Unlisted(other),
             }
         }
+        /// The code as the bank writes it in an error (`None` when it is no number).
+        fn parse_code(code: &str) -> ::std::option::Option<Self> {
+            code.trim().parse::<i64>().ok().map(ErrorCode::from_code)
+        }
         /// The numeric code.
         pub fn code(self) -> i64 {
             match self {
@@ -9410,15 +9414,12 @@ pub mod error_codes {
         pub fn is_known(self) -> bool {
             !matches!(self, ErrorCode::Unlisted(_))
         }
-        /// The code of a refusal by this API ([`ErrorKind::Bank`](::bank_runtime::ErrorKind::Bank)
-        /// with a numeric code); `None` for any other error, or one of another API.
+        /// The bank's code in an error of this API: a refusal, an error status with the
+        /// bank's error body, an envelope error (the same as
+        /// [`BankError::code_of`](::bank_runtime::BankError::code_of)); `None` for any
+        /// other error, or one of another API.
         pub fn of(error: &::bank_runtime::BankError) -> Option<Self> {
-            if error.api != super::SPEC.name
-                || error.kind != ::bank_runtime::ErrorKind::Bank
-            {
-                return None;
-            }
-            error.code.as_deref()?.parse::<i64>().ok().map(ErrorCode::from_code)
+            error.code_of::<Self>()
         }
     }
     impl ::std::fmt::Display for ErrorCode {
@@ -9436,7 +9437,14 @@ pub mod error_codes {
             ErrorCode::from_code(i64::from(code))
         }
     }
+    impl ::bank_runtime::ApiErrorCode for ErrorCode {
+        const API: &'static str = super::SPEC.name;
+        fn parse(code: &str) -> ::std::option::Option<Self> {
+            Self::parse_code(code)
+        }
+    }
 }
+pub use error_codes::ErrorCode;
 /// Typed mocks of this API for tests of a service (feature `test-util`): start a
 /// [`MockServer`], set per-operation expectations with [`MockServerExt`], point the
 /// client at [`MockServer::base_url`]. An expectation not met when the server is dropped

@@ -2656,80 +2656,135 @@ pub mod operations {
         }
     }
 }
-///The bank's error codes: the spec has no `x-error-codes` table, so every code is `Unlisted`.
+///The error codes of `Error`, from the spec's `x-error-codes`.
 pub mod error_codes {
     /// A bank error code: one variant per documented code, `Unlisted` for any other (kept
     /// as sent, so a code the bank adds later is not lost).
-    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    #[non_exhaustive]
     pub enum ErrorCode {
-        /// A code the spec does not list.
-        Unlisted(i64),
+        ///`CLIENT_NOT_FOUND` (documented): Клиент не найден
+        ClientNotFound,
+        ///`ORDER_NOT_FOUND` (inferred): Order {orderId} not found
+        OrderNotFound,
+        ///`INVALID_STATE` (inferred): The order's status does not allow this step
+        InvalidState,
+        ///`VALIDATION_ERROR` (inferred): A field breaks the request's schema
+        ValidationError,
+        ///`INVALID_JSON` (inferred): The body is not JSON
+        InvalidJson,
+        ///`LIMIT_EXCEEDED` (inferred): Too many orders for this merchant
+        LimitExceeded,
+        /// A code the spec does not list, as sent.
+        Unlisted(::std::string::String),
     }
     impl ErrorCode {
         /// Every documented code, in the spec's order.
-        pub const KNOWN: &[ErrorCode] = &[];
+        pub const KNOWN: &[ErrorCode] = &[
+            ErrorCode::ClientNotFound,
+            ErrorCode::OrderNotFound,
+            ErrorCode::InvalidState,
+            ErrorCode::ValidationError,
+            ErrorCode::InvalidJson,
+            ErrorCode::LimitExceeded,
+        ];
         /// The variant for a code as the bank sends it.
-        pub fn from_code(code: i64) -> Self {
+        pub fn from_code(code: &str) -> Self {
             match code {
-                other => ErrorCode::Unlisted(other),
+                "CLIENT_NOT_FOUND" => ErrorCode::ClientNotFound,
+                "ORDER_NOT_FOUND" => ErrorCode::OrderNotFound,
+                "INVALID_STATE" => ErrorCode::InvalidState,
+                "VALIDATION_ERROR" => ErrorCode::ValidationError,
+                "INVALID_JSON" => ErrorCode::InvalidJson,
+                "LIMIT_EXCEEDED" => ErrorCode::LimitExceeded,
+                other => ErrorCode::Unlisted(other.to_owned()),
             }
         }
-        /// The numeric code.
-        pub fn code(self) -> i64 {
+        /// The code as the bank writes it in an error.
+        fn parse_code(code: &str) -> ::std::option::Option<Self> {
+            ::std::option::Option::Some(ErrorCode::from_code(code))
+        }
+        /// The code as the bank sends it (`CLIENT_NOT_FOUND`).
+        pub fn code(&self) -> &str {
             match self {
+                ErrorCode::ClientNotFound => "CLIENT_NOT_FOUND",
+                ErrorCode::OrderNotFound => "ORDER_NOT_FOUND",
+                ErrorCode::InvalidState => "INVALID_STATE",
+                ErrorCode::ValidationError => "VALIDATION_ERROR",
+                ErrorCode::InvalidJson => "INVALID_JSON",
+                ErrorCode::LimitExceeded => "LIMIT_EXCEEDED",
                 ErrorCode::Unlisted(code) => code,
             }
         }
         /// The variant's name (`Unlisted` for codes the spec does not list).
-        pub fn name(self) -> &'static str {
+        pub fn name(&self) -> &'static str {
             match self {
+                ErrorCode::ClientNotFound => "ClientNotFound",
+                ErrorCode::OrderNotFound => "OrderNotFound",
+                ErrorCode::InvalidState => "InvalidState",
+                ErrorCode::ValidationError => "ValidationError",
+                ErrorCode::InvalidJson => "InvalidJson",
+                ErrorCode::LimitExceeded => "LimitExceeded",
                 ErrorCode::Unlisted(_) => "Unlisted",
             }
         }
-        /// The group the bank files the code under (`system`, `business`); `None` when unlisted.
-        pub fn group(self) -> Option<&'static str> {
+        /// The group the table files the code under; `None` when unlisted.
+        pub fn group(&self) -> Option<&'static str> {
             match self {
+                ErrorCode::ClientNotFound => Some("documented"),
+                ErrorCode::OrderNotFound => Some("inferred"),
+                ErrorCode::InvalidState => Some("inferred"),
+                ErrorCode::ValidationError => Some("inferred"),
+                ErrorCode::InvalidJson => Some("inferred"),
+                ErrorCode::LimitExceeded => Some("inferred"),
                 ErrorCode::Unlisted(_) => None,
             }
         }
-        /// The message the bank documents for the code (a template; the bank's actual
-        /// message may fill in details). `None` when unlisted.
-        pub fn documented_message(self) -> Option<&'static str> {
+        /// The message the table documents for the code (the bank's actual message may
+        /// differ). `None` when unlisted.
+        pub fn documented_message(&self) -> Option<&'static str> {
             match self {
+                ErrorCode::ClientNotFound => Some("Клиент не найден"),
+                ErrorCode::OrderNotFound => Some("Order {orderId} not found"),
+                ErrorCode::InvalidState => {
+                    Some("The order's status does not allow this step")
+                }
+                ErrorCode::ValidationError => Some("A field breaks the request's schema"),
+                ErrorCode::InvalidJson => Some("The body is not JSON"),
+                ErrorCode::LimitExceeded => Some("Too many orders for this merchant"),
                 ErrorCode::Unlisted(_) => None,
             }
         }
         /// Whether the spec lists this code.
-        pub fn is_known(self) -> bool {
+        pub fn is_known(&self) -> bool {
             !matches!(self, ErrorCode::Unlisted(_))
         }
-        /// The code of a refusal by this API ([`ErrorKind::Bank`](::bank_runtime::ErrorKind::Bank)
-        /// with a numeric code); `None` for any other error, or one of another API.
+        /// The bank's code in an error of this API: a refusal, an error status with the
+        /// bank's error body, an envelope error (the same as
+        /// [`BankError::code_of`](::bank_runtime::BankError::code_of)); `None` for any
+        /// other error, or one of another API.
         pub fn of(error: &::bank_runtime::BankError) -> Option<Self> {
-            if error.api != super::SPEC.name
-                || error.kind != ::bank_runtime::ErrorKind::Bank
-            {
-                return None;
-            }
-            error.code.as_deref()?.parse::<i64>().ok().map(ErrorCode::from_code)
+            error.code_of::<Self>()
         }
     }
     impl ::std::fmt::Display for ErrorCode {
         fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            write!(f, "{} ({})", self.code(), self.name())
+            f.write_str(self.code())
         }
     }
-    impl From<i64> for ErrorCode {
-        fn from(code: i64) -> Self {
+    impl From<&str> for ErrorCode {
+        fn from(code: &str) -> Self {
             ErrorCode::from_code(code)
         }
     }
-    impl From<i32> for ErrorCode {
-        fn from(code: i32) -> Self {
-            ErrorCode::from_code(i64::from(code))
+    impl ::bank_runtime::ApiErrorCode for ErrorCode {
+        const API: &'static str = super::SPEC.name;
+        fn parse(code: &str) -> ::std::option::Option<Self> {
+            Self::parse_code(code)
         }
     }
 }
+pub use error_codes::ErrorCode;
 ///What the merchant may do with an order in a given status: the spec's `OrderStatus.x-merchant-actions`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum MerchantAction {

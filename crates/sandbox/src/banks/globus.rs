@@ -5,6 +5,7 @@
 use globus_cfront::operations::Operation as Op;
 use std::collections::BTreeMap;
 
+use globus_cfront::ErrorCode as Code;
 use globus_cfront::types as t;
 use globus_cfront::types::OrderStatus as Status;
 use rust_decimal::Decimal;
@@ -257,7 +258,13 @@ fn find(call: &Call<'_>, id: &str) -> Result<Order, Reply> {
                 .filter(|o| o.merchant == call.subject)
                 .cloned()
         })
-        .ok_or_else(|| err(404, "ORDER_NOT_FOUND", &format!("Order {id} not found")))
+        .ok_or_else(|| {
+            err(
+                404,
+                Code::OrderNotFound.code(),
+                &format!("Order {id} not found"),
+            )
+        })
 }
 
 fn order_id(call: &Call<'_>) -> Result<String, Reply> {
@@ -278,7 +285,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
             if call.host.config().globus.unknown_phones.contains(&phone) {
                 return err(
                     404,
-                    "CLIENT_NOT_FOUND",
+                    Code::ClientNotFound.code(),
                     &format!("Client with phone {phone} not found"),
                 );
             }
@@ -342,7 +349,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
             });
             let (order, created) = match stored {
                 Ok(stored) => stored,
-                Err(limit) => return err(400, "LIMIT_EXCEEDED", &limit),
+                Err(limit) => return err(400, Code::LimitExceeded.code(), &limit),
             };
             // A repeated merchantOrderId is answered with the same order, and still counted: the
             // merchant sent the sale again (the effect counters audit the client).
@@ -378,7 +385,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 }
                 None => err(
                     400,
-                    "INVALID_STATE",
+                    Code::InvalidState.code(),
                     &format!(
                         "Order {} is {}; only WAITING_FOR_STORE_CONFIRM can be confirmed",
                         order.id, order.status
@@ -418,7 +425,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 }
                 None => err(
                     400,
-                    "INVALID_STATE",
+                    Code::InvalidState.code(),
                     &format!(
                         "Order {} is {} and can no longer be rejected",
                         order.id, order.status
@@ -465,7 +472,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
             }
             Ok(order) => err(
                 400,
-                "INVALID_STATE",
+                Code::InvalidState.code(),
                 &format!(
                     "Order {} is {}; the contract exists once the store confirmed",
                     order.id, order.status
