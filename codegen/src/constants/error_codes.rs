@@ -152,24 +152,19 @@ pub(super) fn error_code_tokens(path: &Path, doc: &Value) -> Result<proc_macro2:
     let groups: Vec<&str> = groups.collect();
     let messages: Vec<&str> = messages.collect();
     let names: Vec<&str> = names.collect();
+    let docs: Vec<String> = docs.collect();
+    let table = Table {
+        idents: &idents,
+        docs: &docs,
+        codes: &codes,
+        names: &names,
+        groups: &groups,
+        messages: &messages,
+    };
     let body = if named {
-        named_codes(
-            &idents,
-            &docs.collect::<Vec<_>>(),
-            &codes,
-            &names,
-            &groups,
-            &messages,
-        )
+        named_codes(&table)
     } else {
-        numbered_codes(
-            &idents,
-            &docs.collect::<Vec<_>>(),
-            &codes,
-            &names,
-            &groups,
-            &messages,
-        )
+        numbered_codes(&table)
     };
     Ok(quote! {
         #[doc = #module_doc]
@@ -188,15 +183,26 @@ pub(super) fn error_code_tokens(path: &Path, doc: &Value) -> Result<proc_macro2:
     })
 }
 
+/// A parsed table, row by row, as the templates interpolate it.
+struct Table<'a> {
+    idents: &'a [proc_macro2::Ident],
+    docs: &'a [String],
+    codes: &'a [proc_macro2::Literal],
+    names: &'a [&'a str],
+    groups: &'a [&'a str],
+    messages: &'a [&'a str],
+}
+
 /// The enum of a numbered table (`Unlisted(i64)`, `Copy`).
-fn numbered_codes(
-    idents: &[proc_macro2::Ident],
-    docs: &[String],
-    codes: &[proc_macro2::Literal],
-    names: &[&str],
-    groups: &[&str],
-    messages: &[&str],
-) -> proc_macro2::TokenStream {
+fn numbered_codes(table: &Table<'_>) -> proc_macro2::TokenStream {
+    let Table {
+        idents,
+        docs,
+        codes,
+        names,
+        groups,
+        messages,
+    } = table;
     quote! {
             /// A bank error code: one variant per documented code, `Unlisted` for any other (kept
             /// as sent, so a code the bank adds later is not lost).
@@ -292,14 +298,15 @@ fn numbered_codes(
 }
 
 /// The enum of a table of named codes (`Unlisted(String)`).
-fn named_codes(
-    idents: &[proc_macro2::Ident],
-    docs: &[String],
-    codes: &[proc_macro2::Literal],
-    names: &[&str],
-    groups: &[&str],
-    messages: &[&str],
-) -> proc_macro2::TokenStream {
+fn named_codes(table: &Table<'_>) -> proc_macro2::TokenStream {
+    let Table {
+        idents,
+        docs,
+        codes,
+        names,
+        groups,
+        messages,
+    } = table;
     quote! {
             /// A bank error code: one variant per documented code, `Unlisted` for any other (kept
             /// as sent, so a code the bank adds later is not lost).
