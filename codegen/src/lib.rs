@@ -12,6 +12,7 @@
 #![warn(missing_docs)]
 
 pub mod boxing;
+pub mod builder_errors;
 pub mod bundle;
 pub mod config;
 pub mod constants;
@@ -197,6 +198,7 @@ pub fn generate_api(api: &Api, timings: &mut Timings) -> Result<Vec<OutputFile>>
         let tests: syn::File = syn::parse2(generate::examples_test(&doc, &names))
             .map_err(|e| Error::Format { path: doc_path.clone(), message: e.to_string() })?;
         file.items.extend(tests.items);
+        builder_errors::name_types_in_builder_errors(&mut file);
         // Every doc string of the file, the document's text in it made safe to print as a comment.
         docs::fence_code_blocks(&mut file);
         Ok((header, file, boxed))

@@ -1156,7 +1156,8 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     application_id: Err(
-                        "no value supplied for application_id".to_string(),
+                        "ApplicationIdParams.application_id: no value supplied"
+                            .to_string(),
                     ),
                 }
             }
@@ -1169,11 +1170,7 @@ pub mod types {
             {
                 self.application_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for application_id: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("ApplicationIdParams.application_id: {e}"));
                 self
             }
         }
@@ -1216,10 +1213,10 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     attached: Ok(Default::default()),
-                    card_id: Err("no value supplied for card_id".to_string()),
-                    expiry: Err("no value supplied for expiry".to_string()),
+                    card_id: Err("Card.card_id: no value supplied".to_string()),
+                    expiry: Err("Card.expiry: no value supplied".to_string()),
                     holder_name: Ok(Default::default()),
-                    masked_pan: Err("no value supplied for masked_pan".to_string()),
+                    masked_pan: Err("Card.masked_pan: no value supplied".to_string()),
                 }
             }
         }
@@ -1231,9 +1228,7 @@ pub mod types {
             {
                 self.attached = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for attached: {e}")
-                    });
+                    .map_err(|e| format!("Card.attached: {e}"));
                 self
             }
             pub fn card_id<T>(mut self, value: T) -> Self
@@ -1243,9 +1238,7 @@ pub mod types {
             {
                 self.card_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for card_id: {e}")
-                    });
+                    .map_err(|e| format!("Card.card_id: {e}"));
                 self
             }
             pub fn expiry<T>(mut self, value: T) -> Self
@@ -1253,11 +1246,7 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.expiry = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for expiry: {e}")
-                    });
+                self.expiry = value.try_into().map_err(|e| format!("Card.expiry: {e}"));
                 self
             }
             pub fn holder_name<T>(mut self, value: T) -> Self
@@ -1267,9 +1256,7 @@ pub mod types {
             {
                 self.holder_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for holder_name: {e}")
-                    });
+                    .map_err(|e| format!("Card.holder_name: {e}"));
                 self
             }
             pub fn masked_pan<T>(mut self, value: T) -> Self
@@ -1279,9 +1266,7 @@ pub mod types {
             {
                 self.masked_pan = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for masked_pan: {e}")
-                    });
+                    .map_err(|e| format!("Card.masked_pan: {e}"));
                 self
             }
         }
@@ -1326,10 +1311,10 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     application_id: Err(
-                        "no value supplied for application_id".to_string(),
+                        "CardApplication.application_id: no value supplied".to_string(),
                     ),
                     created_at: Ok(Default::default()),
-                    status: Err("no value supplied for status".to_string()),
+                    status: Err("CardApplication.status: no value supplied".to_string()),
                 }
             }
         }
@@ -1341,11 +1326,7 @@ pub mod types {
             {
                 self.application_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for application_id: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("CardApplication.application_id: {e}"));
                 self
             }
             pub fn created_at<T>(mut self, value: T) -> Self
@@ -1357,9 +1338,7 @@ pub mod types {
             {
                 self.created_at = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for created_at: {e}")
-                    });
+                    .map_err(|e| format!("CardApplication.created_at: {e}"));
                 self
             }
             pub fn status<T>(mut self, value: T) -> Self
@@ -1369,9 +1348,7 @@ pub mod types {
             {
                 self.status = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status: {e}")
-                    });
+                    .map_err(|e| format!("CardApplication.status: {e}"));
                 self
             }
         }
@@ -1407,8 +1384,14 @@ pub mod types {
         impl ::std::default::Default for CardApplicationCreateParams {
             fn default() -> Self {
                 Self {
-                    card_type: Err("no value supplied for card_type".to_string()),
-                    client: Err("no value supplied for client".to_string()),
+                    card_type: Err(
+                        "CardApplicationCreateParams.card_type: no value supplied"
+                            .to_string(),
+                    ),
+                    client: Err(
+                        "CardApplicationCreateParams.client: no value supplied"
+                            .to_string(),
+                    ),
                 }
             }
         }
@@ -1420,9 +1403,7 @@ pub mod types {
             {
                 self.card_type = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for card_type: {e}")
-                    });
+                    .map_err(|e| format!("CardApplicationCreateParams.card_type: {e}"));
                 self
             }
             pub fn client<T>(mut self, value: T) -> Self
@@ -1432,9 +1413,7 @@ pub mod types {
             {
                 self.client = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for client: {e}")
-                    });
+                    .map_err(|e| format!("CardApplicationCreateParams.client: {e}"));
                 self
             }
         }
@@ -1470,8 +1449,13 @@ pub mod types {
         impl ::std::default::Default for CardAttachConfirmParams {
             fn default() -> Self {
                 Self {
-                    request_id: Err("no value supplied for request_id".to_string()),
-                    sms_code: Err("no value supplied for sms_code".to_string()),
+                    request_id: Err(
+                        "CardAttachConfirmParams.request_id: no value supplied"
+                            .to_string(),
+                    ),
+                    sms_code: Err(
+                        "CardAttachConfirmParams.sms_code: no value supplied".to_string(),
+                    ),
                 }
             }
         }
@@ -1483,9 +1467,7 @@ pub mod types {
             {
                 self.request_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for request_id: {e}")
-                    });
+                    .map_err(|e| format!("CardAttachConfirmParams.request_id: {e}"));
                 self
             }
             pub fn sms_code<T>(mut self, value: T) -> Self
@@ -1495,9 +1477,7 @@ pub mod types {
             {
                 self.sms_code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sms_code: {e}")
-                    });
+                    .map_err(|e| format!("CardAttachConfirmParams.sms_code: {e}"));
                 self
             }
         }
@@ -1537,9 +1517,15 @@ pub mod types {
         impl ::std::default::Default for CardAttachSendParams {
             fn default() -> Self {
                 Self {
-                    card_number: Err("no value supplied for card_number".to_string()),
-                    expiry: Err("no value supplied for expiry".to_string()),
-                    phone: Err("no value supplied for phone".to_string()),
+                    card_number: Err(
+                        "CardAttachSendParams.card_number: no value supplied".to_string(),
+                    ),
+                    expiry: Err(
+                        "CardAttachSendParams.expiry: no value supplied".to_string(),
+                    ),
+                    phone: Err(
+                        "CardAttachSendParams.phone: no value supplied".to_string(),
+                    ),
                 }
             }
         }
@@ -1551,9 +1537,7 @@ pub mod types {
             {
                 self.card_number = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for card_number: {e}")
-                    });
+                    .map_err(|e| format!("CardAttachSendParams.card_number: {e}"));
                 self
             }
             pub fn expiry<T>(mut self, value: T) -> Self
@@ -1563,9 +1547,7 @@ pub mod types {
             {
                 self.expiry = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for expiry: {e}")
-                    });
+                    .map_err(|e| format!("CardAttachSendParams.expiry: {e}"));
                 self
             }
             pub fn phone<T>(mut self, value: T) -> Self
@@ -1575,9 +1557,7 @@ pub mod types {
             {
                 self.phone = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone: {e}")
-                    });
+                    .map_err(|e| format!("CardAttachSendParams.phone: {e}"));
                 self
             }
         }
@@ -1615,9 +1595,13 @@ pub mod types {
         impl ::std::default::Default for CardAttachSendResult {
             fn default() -> Self {
                 Self {
-                    expires_in: Err("no value supplied for expires_in".to_string()),
+                    expires_in: Err(
+                        "CardAttachSendResult.expires_in: no value supplied".to_string(),
+                    ),
                     masked_phone: Ok(Default::default()),
-                    request_id: Err("no value supplied for request_id".to_string()),
+                    request_id: Err(
+                        "CardAttachSendResult.request_id: no value supplied".to_string(),
+                    ),
                 }
             }
         }
@@ -1629,9 +1613,7 @@ pub mod types {
             {
                 self.expires_in = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for expires_in: {e}")
-                    });
+                    .map_err(|e| format!("CardAttachSendResult.expires_in: {e}"));
                 self
             }
             pub fn masked_phone<T>(mut self, value: T) -> Self
@@ -1641,9 +1623,7 @@ pub mod types {
             {
                 self.masked_phone = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for masked_phone: {e}")
-                    });
+                    .map_err(|e| format!("CardAttachSendResult.masked_phone: {e}"));
                 self
             }
             pub fn request_id<T>(mut self, value: T) -> Self
@@ -1653,9 +1633,7 @@ pub mod types {
             {
                 self.request_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for request_id: {e}")
-                    });
+                    .map_err(|e| format!("CardAttachSendResult.request_id: {e}"));
                 self
             }
         }
@@ -1696,7 +1674,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     masked_pan: Ok(Default::default()),
-                    pinfl: Err("no value supplied for pinfl".to_string()),
+                    pinfl: Err("CardFindParams.pinfl: no value supplied".to_string()),
                 }
             }
         }
@@ -1708,9 +1686,7 @@ pub mod types {
             {
                 self.masked_pan = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for masked_pan: {e}")
-                    });
+                    .map_err(|e| format!("CardFindParams.masked_pan: {e}"));
                 self
             }
             pub fn pinfl<T>(mut self, value: T) -> Self
@@ -1720,9 +1696,7 @@ pub mod types {
             {
                 self.pinfl = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for pinfl: {e}")
-                    });
+                    .map_err(|e| format!("CardFindParams.pinfl: {e}"));
                 self
             }
         }
@@ -1755,7 +1729,7 @@ pub mod types {
         impl ::std::default::Default for CardList {
             fn default() -> Self {
                 Self {
-                    cards: Err("no value supplied for cards".to_string()),
+                    cards: Err("CardList.cards: no value supplied".to_string()),
                 }
             }
         }
@@ -1767,9 +1741,7 @@ pub mod types {
             {
                 self.cards = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for cards: {e}")
-                    });
+                    .map_err(|e| format!("CardList.cards: {e}"));
                 self
             }
         }
@@ -1806,15 +1778,17 @@ pub mod types {
         impl ::std::default::Default for ClientData {
             fn default() -> Self {
                 Self {
-                    birth_date: Err("no value supplied for birth_date".to_string()),
+                    birth_date: Err(
+                        "ClientData.birth_date: no value supplied".to_string(),
+                    ),
                     passport_number: Err(
-                        "no value supplied for passport_number".to_string(),
+                        "ClientData.passport_number: no value supplied".to_string(),
                     ),
                     passport_series: Err(
-                        "no value supplied for passport_series".to_string(),
+                        "ClientData.passport_series: no value supplied".to_string(),
                     ),
-                    phone: Err("no value supplied for phone".to_string()),
-                    pinfl: Err("no value supplied for pinfl".to_string()),
+                    phone: Err("ClientData.phone: no value supplied".to_string()),
+                    pinfl: Err("ClientData.pinfl: no value supplied".to_string()),
                 }
             }
         }
@@ -1826,9 +1800,7 @@ pub mod types {
             {
                 self.birth_date = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for birth_date: {e}")
-                    });
+                    .map_err(|e| format!("ClientData.birth_date: {e}"));
                 self
             }
             pub fn passport_number<T>(mut self, value: T) -> Self
@@ -1838,11 +1810,7 @@ pub mod types {
             {
                 self.passport_number = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for passport_number: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("ClientData.passport_number: {e}"));
                 self
             }
             pub fn passport_series<T>(mut self, value: T) -> Self
@@ -1852,11 +1820,7 @@ pub mod types {
             {
                 self.passport_series = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for passport_series: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("ClientData.passport_series: {e}"));
                 self
             }
             pub fn phone<T>(mut self, value: T) -> Self
@@ -1866,9 +1830,7 @@ pub mod types {
             {
                 self.phone = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone: {e}")
-                    });
+                    .map_err(|e| format!("ClientData.phone: {e}"));
                 self
             }
             pub fn pinfl<T>(mut self, value: T) -> Self
@@ -1878,9 +1840,7 @@ pub mod types {
             {
                 self.pinfl = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for pinfl: {e}")
-                    });
+                    .map_err(|e| format!("ClientData.pinfl: {e}"));
                 self
             }
         }
@@ -1920,8 +1880,13 @@ pub mod types {
         impl ::std::default::Default for ConfirmCardAttachSmsRequest {
             fn default() -> Self {
                 Self {
-                    id: Err("no value supplied for id".to_string()),
-                    params: Err("no value supplied for params".to_string()),
+                    id: Err(
+                        "ConfirmCardAttachSmsRequest.id: no value supplied".to_string(),
+                    ),
+                    params: Err(
+                        "ConfirmCardAttachSmsRequest.params: no value supplied"
+                            .to_string(),
+                    ),
                 }
             }
         }
@@ -1933,7 +1898,7 @@ pub mod types {
             {
                 self.id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                    .map_err(|e| format!("ConfirmCardAttachSmsRequest.id: {e}"));
                 self
             }
             pub fn params<T>(mut self, value: T) -> Self
@@ -1943,9 +1908,7 @@ pub mod types {
             {
                 self.params = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for params: {e}")
-                    });
+                    .map_err(|e| format!("ConfirmCardAttachSmsRequest.params: {e}"));
                 self
             }
         }
@@ -1986,7 +1949,9 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     error: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Err(
+                        "ConfirmCardAttachSmsResponse.id: no value supplied".to_string(),
+                    ),
                     result: Ok(Default::default()),
                 }
             }
@@ -1999,9 +1964,7 @@ pub mod types {
             {
                 self.error = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for error: {e}")
-                    });
+                    .map_err(|e| format!("ConfirmCardAttachSmsResponse.error: {e}"));
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -2011,7 +1974,7 @@ pub mod types {
             {
                 self.id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                    .map_err(|e| format!("ConfirmCardAttachSmsResponse.id: {e}"));
                 self
             }
             pub fn result<T>(mut self, value: T) -> Self
@@ -2021,9 +1984,7 @@ pub mod types {
             {
                 self.result = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for result: {e}")
-                    });
+                    .map_err(|e| format!("ConfirmCardAttachSmsResponse.result: {e}"));
                 self
             }
         }
@@ -2061,8 +2022,13 @@ pub mod types {
         impl ::std::default::Default for CreateCardApplicationRequest {
             fn default() -> Self {
                 Self {
-                    id: Err("no value supplied for id".to_string()),
-                    params: Err("no value supplied for params".to_string()),
+                    id: Err(
+                        "CreateCardApplicationRequest.id: no value supplied".to_string(),
+                    ),
+                    params: Err(
+                        "CreateCardApplicationRequest.params: no value supplied"
+                            .to_string(),
+                    ),
                 }
             }
         }
@@ -2074,7 +2040,7 @@ pub mod types {
             {
                 self.id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                    .map_err(|e| format!("CreateCardApplicationRequest.id: {e}"));
                 self
             }
             pub fn params<T>(mut self, value: T) -> Self
@@ -2084,9 +2050,7 @@ pub mod types {
             {
                 self.params = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for params: {e}")
-                    });
+                    .map_err(|e| format!("CreateCardApplicationRequest.params: {e}"));
                 self
             }
         }
@@ -2127,7 +2091,9 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     error: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Err(
+                        "CreateCardApplicationResponse.id: no value supplied".to_string(),
+                    ),
                     result: Ok(Default::default()),
                 }
             }
@@ -2140,9 +2106,7 @@ pub mod types {
             {
                 self.error = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for error: {e}")
-                    });
+                    .map_err(|e| format!("CreateCardApplicationResponse.error: {e}"));
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -2152,7 +2116,7 @@ pub mod types {
             {
                 self.id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                    .map_err(|e| format!("CreateCardApplicationResponse.id: {e}"));
                 self
             }
             pub fn result<T>(mut self, value: T) -> Self
@@ -2164,9 +2128,7 @@ pub mod types {
             {
                 self.result = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for result: {e}")
-                    });
+                    .map_err(|e| format!("CreateCardApplicationResponse.result: {e}"));
                 self
             }
         }
@@ -2204,8 +2166,14 @@ pub mod types {
         impl ::std::default::Default for CreateMicroCreditApplicationRequest {
             fn default() -> Self {
                 Self {
-                    id: Err("no value supplied for id".to_string()),
-                    params: Err("no value supplied for params".to_string()),
+                    id: Err(
+                        "CreateMicroCreditApplicationRequest.id: no value supplied"
+                            .to_string(),
+                    ),
+                    params: Err(
+                        "CreateMicroCreditApplicationRequest.params: no value supplied"
+                            .to_string(),
+                    ),
                 }
             }
         }
@@ -2217,7 +2185,7 @@ pub mod types {
             {
                 self.id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                    .map_err(|e| format!("CreateMicroCreditApplicationRequest.id: {e}"));
                 self
             }
             pub fn params<T>(mut self, value: T) -> Self
@@ -2228,7 +2196,7 @@ pub mod types {
                 self.params = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for params: {e}")
+                        format!("CreateMicroCreditApplicationRequest.params: {e}")
                     });
                 self
             }
@@ -2270,7 +2238,10 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     error: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Err(
+                        "CreateMicroCreditApplicationResponse.id: no value supplied"
+                            .to_string(),
+                    ),
                     result: Ok(Default::default()),
                 }
             }
@@ -2284,7 +2255,7 @@ pub mod types {
                 self.error = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for error: {e}")
+                        format!("CreateMicroCreditApplicationResponse.error: {e}")
                     });
                 self
             }
@@ -2295,7 +2266,9 @@ pub mod types {
             {
                 self.id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                    .map_err(|e| {
+                        format!("CreateMicroCreditApplicationResponse.id: {e}")
+                    });
                 self
             }
             pub fn result<T>(mut self, value: T) -> Self
@@ -2308,7 +2281,7 @@ pub mod types {
                 self.result = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for result: {e}")
+                        format!("CreateMicroCreditApplicationResponse.result: {e}")
                     });
                 self
             }
@@ -2344,8 +2317,8 @@ pub mod types {
         impl ::std::default::Default for Error {
             fn default() -> Self {
                 Self {
-                    code: Err("no value supplied for code".to_string()),
-                    message: Err("no value supplied for message".to_string()),
+                    code: Err("Error.code: no value supplied".to_string()),
+                    message: Err("Error.message: no value supplied".to_string()),
                 }
             }
         }
@@ -2355,11 +2328,7 @@ pub mod types {
                 T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
-                self.code = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for code: {e}")
-                    });
+                self.code = value.try_into().map_err(|e| format!("Error.code: {e}"));
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
@@ -2369,9 +2338,7 @@ pub mod types {
             {
                 self.message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                    .map_err(|e| format!("Error.message: {e}"));
                 self
             }
         }
@@ -2402,8 +2369,8 @@ pub mod types {
         impl ::std::default::Default for FindCardsRequest {
             fn default() -> Self {
                 Self {
-                    id: Err("no value supplied for id".to_string()),
-                    params: Err("no value supplied for params".to_string()),
+                    id: Err("FindCardsRequest.id: no value supplied".to_string()),
+                    params: Err("FindCardsRequest.params: no value supplied".to_string()),
                 }
             }
         }
@@ -2415,7 +2382,7 @@ pub mod types {
             {
                 self.id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                    .map_err(|e| format!("FindCardsRequest.id: {e}"));
                 self
             }
             pub fn params<T>(mut self, value: T) -> Self
@@ -2425,9 +2392,7 @@ pub mod types {
             {
                 self.params = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for params: {e}")
-                    });
+                    .map_err(|e| format!("FindCardsRequest.params: {e}"));
                 self
             }
         }
@@ -2466,7 +2431,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     error: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Err("FindCardsResponse.id: no value supplied".to_string()),
                     result: Ok(Default::default()),
                 }
             }
@@ -2479,9 +2444,7 @@ pub mod types {
             {
                 self.error = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for error: {e}")
-                    });
+                    .map_err(|e| format!("FindCardsResponse.error: {e}"));
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -2491,7 +2454,7 @@ pub mod types {
             {
                 self.id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                    .map_err(|e| format!("FindCardsResponse.id: {e}"));
                 self
             }
             pub fn result<T>(mut self, value: T) -> Self
@@ -2501,9 +2464,7 @@ pub mod types {
             {
                 self.result = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for result: {e}")
-                    });
+                    .map_err(|e| format!("FindCardsResponse.result: {e}"));
                 self
             }
         }
@@ -2539,8 +2500,14 @@ pub mod types {
         impl ::std::default::Default for GetCardApplicationStatusRequest {
             fn default() -> Self {
                 Self {
-                    id: Err("no value supplied for id".to_string()),
-                    params: Err("no value supplied for params".to_string()),
+                    id: Err(
+                        "GetCardApplicationStatusRequest.id: no value supplied"
+                            .to_string(),
+                    ),
+                    params: Err(
+                        "GetCardApplicationStatusRequest.params: no value supplied"
+                            .to_string(),
+                    ),
                 }
             }
         }
@@ -2552,7 +2519,7 @@ pub mod types {
             {
                 self.id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                    .map_err(|e| format!("GetCardApplicationStatusRequest.id: {e}"));
                 self
             }
             pub fn params<T>(mut self, value: T) -> Self
@@ -2562,9 +2529,7 @@ pub mod types {
             {
                 self.params = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for params: {e}")
-                    });
+                    .map_err(|e| format!("GetCardApplicationStatusRequest.params: {e}"));
                 self
             }
         }
@@ -2605,7 +2570,10 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     error: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Err(
+                        "GetCardApplicationStatusResponse.id: no value supplied"
+                            .to_string(),
+                    ),
                     result: Ok(Default::default()),
                 }
             }
@@ -2618,9 +2586,7 @@ pub mod types {
             {
                 self.error = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for error: {e}")
-                    });
+                    .map_err(|e| format!("GetCardApplicationStatusResponse.error: {e}"));
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -2630,7 +2596,7 @@ pub mod types {
             {
                 self.id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                    .map_err(|e| format!("GetCardApplicationStatusResponse.id: {e}"));
                 self
             }
             pub fn result<T>(mut self, value: T) -> Self
@@ -2643,7 +2609,7 @@ pub mod types {
                 self.result = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for result: {e}")
+                        format!("GetCardApplicationStatusResponse.result: {e}")
                     });
                 self
             }
@@ -2682,8 +2648,14 @@ pub mod types {
         impl ::std::default::Default for GetMicroCreditApplicationStatusRequest {
             fn default() -> Self {
                 Self {
-                    id: Err("no value supplied for id".to_string()),
-                    params: Err("no value supplied for params".to_string()),
+                    id: Err(
+                        "GetMicroCreditApplicationStatusRequest.id: no value supplied"
+                            .to_string(),
+                    ),
+                    params: Err(
+                        "GetMicroCreditApplicationStatusRequest.params: no value supplied"
+                            .to_string(),
+                    ),
                 }
             }
         }
@@ -2695,7 +2667,9 @@ pub mod types {
             {
                 self.id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                    .map_err(|e| {
+                        format!("GetMicroCreditApplicationStatusRequest.id: {e}")
+                    });
                 self
             }
             pub fn params<T>(mut self, value: T) -> Self
@@ -2706,7 +2680,7 @@ pub mod types {
                 self.params = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for params: {e}")
+                        format!("GetMicroCreditApplicationStatusRequest.params: {e}")
                     });
                 self
             }
@@ -2748,7 +2722,10 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     error: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Err(
+                        "GetMicroCreditApplicationStatusResponse.id: no value supplied"
+                            .to_string(),
+                    ),
                     result: Ok(Default::default()),
                 }
             }
@@ -2762,7 +2739,7 @@ pub mod types {
                 self.error = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for error: {e}")
+                        format!("GetMicroCreditApplicationStatusResponse.error: {e}")
                     });
                 self
             }
@@ -2773,7 +2750,9 @@ pub mod types {
             {
                 self.id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                    .map_err(|e| {
+                        format!("GetMicroCreditApplicationStatusResponse.id: {e}")
+                    });
                 self
             }
             pub fn result<T>(mut self, value: T) -> Self
@@ -2786,7 +2765,7 @@ pub mod types {
                 self.result = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for result: {e}")
+                        format!("GetMicroCreditApplicationStatusResponse.result: {e}")
                     });
                 self
             }
@@ -2839,10 +2818,13 @@ pub mod types {
                 Self {
                     amount: Ok(Default::default()),
                     application_id: Err(
-                        "no value supplied for application_id".to_string(),
+                        "MicroCreditApplication.application_id: no value supplied"
+                            .to_string(),
                     ),
                     monthly_payment: Ok(Default::default()),
-                    status: Err("no value supplied for status".to_string()),
+                    status: Err(
+                        "MicroCreditApplication.status: no value supplied".to_string(),
+                    ),
                     term_months: Ok(Default::default()),
                 }
             }
@@ -2857,9 +2839,7 @@ pub mod types {
             {
                 self.amount = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for amount: {e}")
-                    });
+                    .map_err(|e| format!("MicroCreditApplication.amount: {e}"));
                 self
             }
             pub fn application_id<T>(mut self, value: T) -> Self
@@ -2869,11 +2849,7 @@ pub mod types {
             {
                 self.application_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for application_id: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("MicroCreditApplication.application_id: {e}"));
                 self
             }
             pub fn monthly_payment<T>(mut self, value: T) -> Self
@@ -2885,11 +2861,7 @@ pub mod types {
             {
                 self.monthly_payment = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for monthly_payment: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("MicroCreditApplication.monthly_payment: {e}"));
                 self
             }
             pub fn status<T>(mut self, value: T) -> Self
@@ -2899,9 +2871,7 @@ pub mod types {
             {
                 self.status = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status: {e}")
-                    });
+                    .map_err(|e| format!("MicroCreditApplication.status: {e}"));
                 self
             }
             pub fn term_months<T>(mut self, value: T) -> Self
@@ -2911,9 +2881,7 @@ pub mod types {
             {
                 self.term_months = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for term_months: {e}")
-                    });
+                    .map_err(|e| format!("MicroCreditApplication.term_months: {e}"));
                 self
             }
         }
@@ -2963,10 +2931,22 @@ pub mod types {
         impl ::std::default::Default for MicroCreditApplicationCreateParams {
             fn default() -> Self {
                 Self {
-                    amount: Err("no value supplied for amount".to_string()),
-                    client: Err("no value supplied for client".to_string()),
-                    currency: Err("no value supplied for currency".to_string()),
-                    term_months: Err("no value supplied for term_months".to_string()),
+                    amount: Err(
+                        "MicroCreditApplicationCreateParams.amount: no value supplied"
+                            .to_string(),
+                    ),
+                    client: Err(
+                        "MicroCreditApplicationCreateParams.client: no value supplied"
+                            .to_string(),
+                    ),
+                    currency: Err(
+                        "MicroCreditApplicationCreateParams.currency: no value supplied"
+                            .to_string(),
+                    ),
+                    term_months: Err(
+                        "MicroCreditApplicationCreateParams.term_months: no value supplied"
+                            .to_string(),
+                    ),
                 }
             }
         }
@@ -2979,7 +2959,7 @@ pub mod types {
                 self.amount = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for amount: {e}")
+                        format!("MicroCreditApplicationCreateParams.amount: {e}")
                     });
                 self
             }
@@ -2991,7 +2971,7 @@ pub mod types {
                 self.client = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for client: {e}")
+                        format!("MicroCreditApplicationCreateParams.client: {e}")
                     });
                 self
             }
@@ -3005,7 +2985,7 @@ pub mod types {
                 self.currency = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for currency: {e}")
+                        format!("MicroCreditApplicationCreateParams.currency: {e}")
                     });
                 self
             }
@@ -3017,7 +2997,7 @@ pub mod types {
                 self.term_months = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for term_months: {e}")
+                        format!("MicroCreditApplicationCreateParams.term_months: {e}")
                     });
                 self
             }
@@ -3058,8 +3038,12 @@ pub mod types {
         impl ::std::default::Default for SendCardAttachSmsRequest {
             fn default() -> Self {
                 Self {
-                    id: Err("no value supplied for id".to_string()),
-                    params: Err("no value supplied for params".to_string()),
+                    id: Err(
+                        "SendCardAttachSmsRequest.id: no value supplied".to_string(),
+                    ),
+                    params: Err(
+                        "SendCardAttachSmsRequest.params: no value supplied".to_string(),
+                    ),
                 }
             }
         }
@@ -3071,7 +3055,7 @@ pub mod types {
             {
                 self.id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                    .map_err(|e| format!("SendCardAttachSmsRequest.id: {e}"));
                 self
             }
             pub fn params<T>(mut self, value: T) -> Self
@@ -3081,9 +3065,7 @@ pub mod types {
             {
                 self.params = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for params: {e}")
-                    });
+                    .map_err(|e| format!("SendCardAttachSmsRequest.params: {e}"));
                 self
             }
         }
@@ -3124,7 +3106,9 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     error: Ok(Default::default()),
-                    id: Err("no value supplied for id".to_string()),
+                    id: Err(
+                        "SendCardAttachSmsResponse.id: no value supplied".to_string(),
+                    ),
                     result: Ok(Default::default()),
                 }
             }
@@ -3137,9 +3121,7 @@ pub mod types {
             {
                 self.error = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for error: {e}")
-                    });
+                    .map_err(|e| format!("SendCardAttachSmsResponse.error: {e}"));
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -3149,7 +3131,7 @@ pub mod types {
             {
                 self.id = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                    .map_err(|e| format!("SendCardAttachSmsResponse.id: {e}"));
                 self
             }
             pub fn result<T>(mut self, value: T) -> Self
@@ -3161,9 +3143,7 @@ pub mod types {
             {
                 self.result = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for result: {e}")
-                    });
+                    .map_err(|e| format!("SendCardAttachSmsResponse.result: {e}"));
                 self
             }
         }
@@ -3208,9 +3188,13 @@ pub mod types {
         impl ::std::default::Default for TokenRequest {
             fn default() -> Self {
                 Self {
-                    grant_type: Err("no value supplied for grant_type".to_string()),
-                    password: Err("no value supplied for password".to_string()),
-                    username: Err("no value supplied for username".to_string()),
+                    grant_type: Err(
+                        "TokenRequest.grant_type: no value supplied".to_string(),
+                    ),
+                    password: Err(
+                        "TokenRequest.password: no value supplied".to_string(),
+                    ),
+                    username: Err("TokenRequest.username: no value supplied".to_string()),
                 }
             }
         }
@@ -3222,9 +3206,7 @@ pub mod types {
             {
                 self.grant_type = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for grant_type: {e}")
-                    });
+                    .map_err(|e| format!("TokenRequest.grant_type: {e}"));
                 self
             }
             pub fn password<T>(mut self, value: T) -> Self
@@ -3234,9 +3216,7 @@ pub mod types {
             {
                 self.password = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for password: {e}")
-                    });
+                    .map_err(|e| format!("TokenRequest.password: {e}"));
                 self
             }
             pub fn username<T>(mut self, value: T) -> Self
@@ -3246,9 +3226,7 @@ pub mod types {
             {
                 self.username = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for username: {e}")
-                    });
+                    .map_err(|e| format!("TokenRequest.username: {e}"));
                 self
             }
         }
@@ -3292,10 +3270,16 @@ pub mod types {
         impl ::std::default::Default for TokenResponse {
             fn default() -> Self {
                 Self {
-                    access_token: Err("no value supplied for access_token".to_string()),
-                    expires_in: Err("no value supplied for expires_in".to_string()),
+                    access_token: Err(
+                        "TokenResponse.access_token: no value supplied".to_string(),
+                    ),
+                    expires_in: Err(
+                        "TokenResponse.expires_in: no value supplied".to_string(),
+                    ),
                     scope: Ok(Default::default()),
-                    token_type: Err("no value supplied for token_type".to_string()),
+                    token_type: Err(
+                        "TokenResponse.token_type: no value supplied".to_string(),
+                    ),
                 }
             }
         }
@@ -3307,9 +3291,7 @@ pub mod types {
             {
                 self.access_token = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for access_token: {e}")
-                    });
+                    .map_err(|e| format!("TokenResponse.access_token: {e}"));
                 self
             }
             pub fn expires_in<T>(mut self, value: T) -> Self
@@ -3319,9 +3301,7 @@ pub mod types {
             {
                 self.expires_in = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for expires_in: {e}")
-                    });
+                    .map_err(|e| format!("TokenResponse.expires_in: {e}"));
                 self
             }
             pub fn scope<T>(mut self, value: T) -> Self
@@ -3331,9 +3311,7 @@ pub mod types {
             {
                 self.scope = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for scope: {e}")
-                    });
+                    .map_err(|e| format!("TokenResponse.scope: {e}"));
                 self
             }
             pub fn token_type<T>(mut self, value: T) -> Self
@@ -3343,9 +3321,7 @@ pub mod types {
             {
                 self.token_type = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for token_type: {e}")
-                    });
+                    .map_err(|e| format!("TokenResponse.token_type: {e}"));
                 self
             }
         }
@@ -6869,5 +6845,17 @@ mod example_roundtrips {
 }"#,
             None,
         );
+    }
+}
+/// A body builder that cannot become its type (a required field not given, a value the
+/// document forbids) is the one error of every call: [`ErrorKind::InvalidRequest`]
+/// (::bank_runtime::ErrorKind::InvalidRequest), naming the type and the field.
+impl ::std::convert::From<types::error::ConversionError> for ::bank_runtime::BankError {
+    fn from(error: types::error::ConversionError) -> Self {
+        ::bank_runtime::BankError::new(
+            SPEC.name,
+            ::bank_runtime::ErrorKind::InvalidRequest,
+            error.to_string(),
+        )
     }
 }

@@ -312,3 +312,46 @@ async fn the_banks_named_error_codes_are_typed_by_the_one_method_every_bank_shar
         Some(cfront::ErrorCode::Unlisted("SOMETHING_NEW".into()))
     );
 }
+
+#[tokio::test]
+async fn a_body_builder_that_cannot_be_built_is_one_bank_error_naming_type_and_field() {
+    // A nested builder finished with `?` in a function returning BankError.
+    fn goods() -> Result<Vec<Good>, banks::BankError> {
+        let phone: Good = Good::builder()
+            .name("Phone".to_owned())
+            .quantity(std::num::NonZeroU32::MIN)
+            .try_into()?;
+        Ok(vec![phone])
+    }
+    let err = goods().expect_err("no price");
+    assert_eq!(
+        (err.api, err.kind),
+        ("globus-cfront", ErrorKind::InvalidRequest)
+    );
+    assert!(
+        err.message.contains("Good.price: no value supplied"),
+        "{err}"
+    );
+    // A body builder passed to `.body(…)` as it is: the same error from `.bank()`, nothing sent.
+    let server = MockServer::start().await;
+    let err = client(&server)
+        .get_order_state()
+        .body(OrderIdRequest::builder())
+        .bank()
+        .await
+        .expect_err("no order id");
+    assert_eq!(err.kind, ErrorKind::InvalidRequest, "{err}");
+    assert!(
+        err.message
+            .contains("OrderIdRequest.order_id: no value supplied"),
+        "{err}"
+    );
+    assert!(
+        server
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty(),
+        "nothing was sent"
+    );
+}

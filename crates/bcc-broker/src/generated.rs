@@ -359,8 +359,10 @@ pub mod types {
         impl ::std::default::Default for Address {
             fn default() -> Self {
                 Self {
-                    delivery: Err("no value supplied for delivery".to_string()),
-                    pickup_point: Err("no value supplied for pickup_point".to_string()),
+                    delivery: Err("Address.delivery: no value supplied".to_string()),
+                    pickup_point: Err(
+                        "Address.pickup_point: no value supplied".to_string(),
+                    ),
                 }
             }
         }
@@ -372,9 +374,7 @@ pub mod types {
             {
                 self.delivery = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for delivery: {e}")
-                    });
+                    .map_err(|e| format!("Address.delivery: {e}"));
                 self
             }
             pub fn pickup_point<T>(mut self, value: T) -> Self
@@ -384,9 +384,7 @@ pub mod types {
             {
                 self.pickup_point = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for pickup_point: {e}")
-                    });
+                    .map_err(|e| format!("Address.pickup_point: {e}"));
                 self
             }
         }
@@ -420,8 +418,10 @@ pub mod types {
         impl ::std::default::Default for Contact {
             fn default() -> Self {
                 Self {
-                    email: Err("no value supplied for email".to_string()),
-                    mobile_number: Err("no value supplied for mobile_number".to_string()),
+                    email: Err("Contact.email: no value supplied".to_string()),
+                    mobile_number: Err(
+                        "Contact.mobile_number: no value supplied".to_string(),
+                    ),
                 }
             }
         }
@@ -431,11 +431,7 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.email = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for email: {e}")
-                    });
+                self.email = value.try_into().map_err(|e| format!("Contact.email: {e}"));
                 self
             }
             pub fn mobile_number<T>(mut self, value: T) -> Self
@@ -445,9 +441,7 @@ pub mod types {
             {
                 self.mobile_number = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for mobile_number: {e}")
-                    });
+                    .map_err(|e| format!("Contact.mobile_number: {e}"));
                 self
             }
         }
@@ -494,12 +488,16 @@ pub mod types {
         impl ::std::default::Default for Customer {
             fn default() -> Self {
                 Self {
-                    contact: Err("no value supplied for contact".to_string()),
-                    first_name: Err("no value supplied for first_name".to_string()),
-                    last_name: Err("no value supplied for last_name".to_string()),
-                    middle_name: Err("no value supplied for middle_name".to_string()),
-                    state: Err("no value supplied for state".to_string()),
-                    tax_code: Err("no value supplied for tax_code".to_string()),
+                    contact: Err("Customer.contact: no value supplied".to_string()),
+                    first_name: Err(
+                        "Customer.first_name: no value supplied".to_string(),
+                    ),
+                    last_name: Err("Customer.last_name: no value supplied".to_string()),
+                    middle_name: Err(
+                        "Customer.middle_name: no value supplied".to_string(),
+                    ),
+                    state: Err("Customer.state: no value supplied".to_string()),
+                    tax_code: Err("Customer.tax_code: no value supplied".to_string()),
                 }
             }
         }
@@ -511,9 +509,7 @@ pub mod types {
             {
                 self.contact = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for contact: {e}")
-                    });
+                    .map_err(|e| format!("Customer.contact: {e}"));
                 self
             }
             pub fn first_name<T>(mut self, value: T) -> Self
@@ -523,9 +519,7 @@ pub mod types {
             {
                 self.first_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for first_name: {e}")
-                    });
+                    .map_err(|e| format!("Customer.first_name: {e}"));
                 self
             }
             pub fn last_name<T>(mut self, value: T) -> Self
@@ -535,9 +529,7 @@ pub mod types {
             {
                 self.last_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for last_name: {e}")
-                    });
+                    .map_err(|e| format!("Customer.last_name: {e}"));
                 self
             }
             pub fn middle_name<T>(mut self, value: T) -> Self
@@ -547,9 +539,7 @@ pub mod types {
             {
                 self.middle_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for middle_name: {e}")
-                    });
+                    .map_err(|e| format!("Customer.middle_name: {e}"));
                 self
             }
             pub fn state<T>(mut self, value: T) -> Self
@@ -559,9 +549,7 @@ pub mod types {
             {
                 self.state = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for state: {e}")
-                    });
+                    .map_err(|e| format!("Customer.state: {e}"));
                 self
             }
             pub fn tax_code<T>(mut self, value: T) -> Self
@@ -571,9 +559,7 @@ pub mod types {
             {
                 self.tax_code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for tax_code: {e}")
-                    });
+                    .map_err(|e| format!("Customer.tax_code: {e}"));
                 self
             }
         }
@@ -619,12 +605,12 @@ pub mod types {
         impl ::std::default::Default for Good {
             fn default() -> Self {
                 Self {
-                    brand: Err("no value supplied for brand".to_string()),
-                    category: Err("no value supplied for category".to_string()),
-                    image: Err("no value supplied for image".to_string()),
-                    model: Err("no value supplied for model".to_string()),
-                    price: Err("no value supplied for price".to_string()),
-                    sku: Err("no value supplied for sku".to_string()),
+                    brand: Err("Good.brand: no value supplied".to_string()),
+                    category: Err("Good.category: no value supplied".to_string()),
+                    image: Err("Good.image: no value supplied".to_string()),
+                    model: Err("Good.model: no value supplied".to_string()),
+                    price: Err("Good.price: no value supplied".to_string()),
+                    sku: Err("Good.sku: no value supplied".to_string()),
                 }
             }
         }
@@ -634,11 +620,7 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.brand = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for brand: {e}")
-                    });
+                self.brand = value.try_into().map_err(|e| format!("Good.brand: {e}"));
                 self
             }
             pub fn category<T>(mut self, value: T) -> Self
@@ -648,9 +630,7 @@ pub mod types {
             {
                 self.category = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for category: {e}")
-                    });
+                    .map_err(|e| format!("Good.category: {e}"));
                 self
             }
             pub fn image<T>(mut self, value: T) -> Self
@@ -658,11 +638,7 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.image = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for image: {e}")
-                    });
+                self.image = value.try_into().map_err(|e| format!("Good.image: {e}"));
                 self
             }
             pub fn model<T>(mut self, value: T) -> Self
@@ -670,11 +646,7 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.model = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for model: {e}")
-                    });
+                self.model = value.try_into().map_err(|e| format!("Good.model: {e}"));
                 self
             }
             pub fn price<T>(mut self, value: T) -> Self
@@ -682,11 +654,7 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.price = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for price: {e}")
-                    });
+                self.price = value.try_into().map_err(|e| format!("Good.price: {e}"));
                 self
             }
             pub fn sku<T>(mut self, value: T) -> Self
@@ -694,11 +662,7 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.sku = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sku: {e}")
-                    });
+                self.sku = value.try_into().map_err(|e| format!("Good.sku: {e}"));
                 self
             }
         }
@@ -761,9 +725,7 @@ pub mod types {
             {
                 self.code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for code: {e}")
-                    });
+                    .map_err(|e| format!("HttperrorDetails.code: {e}"));
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
@@ -773,9 +735,7 @@ pub mod types {
             {
                 self.message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                    .map_err(|e| format!("HttperrorDetails.message: {e}"));
                 self
             }
             pub fn status<T>(mut self, value: T) -> Self
@@ -785,9 +745,7 @@ pub mod types {
             {
                 self.status = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status: {e}")
-                    });
+                    .map_err(|e| format!("HttperrorDetails.status: {e}"));
                 self
             }
         }
@@ -835,11 +793,21 @@ pub mod types {
         impl ::std::default::Default for MerchantRequestBody {
             fn default() -> Self {
                 Self {
-                    loan_length: Err("no value supplied for loan_length".to_string()),
-                    product_code: Err("no value supplied for product_code".to_string()),
-                    reference_id: Err("no value supplied for reference_id".to_string()),
-                    state: Err("no value supplied for state".to_string()),
-                    state_title: Err("no value supplied for state_title".to_string()),
+                    loan_length: Err(
+                        "MerchantRequestBody.loan_length: no value supplied".to_string(),
+                    ),
+                    product_code: Err(
+                        "MerchantRequestBody.product_code: no value supplied".to_string(),
+                    ),
+                    reference_id: Err(
+                        "MerchantRequestBody.reference_id: no value supplied".to_string(),
+                    ),
+                    state: Err(
+                        "MerchantRequestBody.state: no value supplied".to_string(),
+                    ),
+                    state_title: Err(
+                        "MerchantRequestBody.state_title: no value supplied".to_string(),
+                    ),
                 }
             }
         }
@@ -851,9 +819,7 @@ pub mod types {
             {
                 self.loan_length = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for loan_length: {e}")
-                    });
+                    .map_err(|e| format!("MerchantRequestBody.loan_length: {e}"));
                 self
             }
             pub fn product_code<T>(mut self, value: T) -> Self
@@ -863,9 +829,7 @@ pub mod types {
             {
                 self.product_code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for product_code: {e}")
-                    });
+                    .map_err(|e| format!("MerchantRequestBody.product_code: {e}"));
                 self
             }
             pub fn reference_id<T>(mut self, value: T) -> Self
@@ -875,9 +839,7 @@ pub mod types {
             {
                 self.reference_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for reference_id: {e}")
-                    });
+                    .map_err(|e| format!("MerchantRequestBody.reference_id: {e}"));
                 self
             }
             pub fn state<T>(mut self, value: T) -> Self
@@ -887,9 +849,7 @@ pub mod types {
             {
                 self.state = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for state: {e}")
-                    });
+                    .map_err(|e| format!("MerchantRequestBody.state: {e}"));
                 self
             }
             pub fn state_title<T>(mut self, value: T) -> Self
@@ -899,9 +859,7 @@ pub mod types {
             {
                 self.state_title = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for state_title: {e}")
-                    });
+                    .map_err(|e| format!("MerchantRequestBody.state_title: {e}"));
                 self
             }
         }
@@ -963,9 +921,7 @@ pub mod types {
             {
                 self.code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for code: {e}")
-                    });
+                    .map_err(|e| format!("MerchantResponseBody.code: {e}"));
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
@@ -975,9 +931,7 @@ pub mod types {
             {
                 self.message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                    .map_err(|e| format!("MerchantResponseBody.message: {e}"));
                 self
             }
             pub fn status<T>(mut self, value: T) -> Self
@@ -987,9 +941,7 @@ pub mod types {
             {
                 self.status = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status: {e}")
-                    });
+                    .map_err(|e| format!("MerchantResponseBody.status: {e}"));
                 self
             }
         }
@@ -1041,15 +993,22 @@ pub mod types {
         impl ::std::default::Default for OrderResponseBody {
             fn default() -> Self {
                 Self {
-                    expires_at: Err("no value supplied for expires_at".to_string()),
+                    expires_at: Err(
+                        "OrderResponseBody.expires_at: no value supplied".to_string(),
+                    ),
                     partner_order_id: Err(
-                        "no value supplied for partner_order_id".to_string(),
+                        "OrderResponseBody.partner_order_id: no value supplied"
+                            .to_string(),
                     ),
-                    preapp_id: Err("no value supplied for preapp_id".to_string()),
+                    preapp_id: Err(
+                        "OrderResponseBody.preapp_id: no value supplied".to_string(),
+                    ),
                     redirect_link: Err(
-                        "no value supplied for redirect_link".to_string(),
+                        "OrderResponseBody.redirect_link: no value supplied".to_string(),
                     ),
-                    request_id: Err("no value supplied for request_id".to_string()),
+                    request_id: Err(
+                        "OrderResponseBody.request_id: no value supplied".to_string(),
+                    ),
                 }
             }
         }
@@ -1061,9 +1020,7 @@ pub mod types {
             {
                 self.expires_at = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for expires_at: {e}")
-                    });
+                    .map_err(|e| format!("OrderResponseBody.expires_at: {e}"));
                 self
             }
             pub fn partner_order_id<T>(mut self, value: T) -> Self
@@ -1073,11 +1030,7 @@ pub mod types {
             {
                 self.partner_order_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for partner_order_id: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("OrderResponseBody.partner_order_id: {e}"));
                 self
             }
             pub fn preapp_id<T>(mut self, value: T) -> Self
@@ -1087,9 +1040,7 @@ pub mod types {
             {
                 self.preapp_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for preapp_id: {e}")
-                    });
+                    .map_err(|e| format!("OrderResponseBody.preapp_id: {e}"));
                 self
             }
             pub fn redirect_link<T>(mut self, value: T) -> Self
@@ -1099,9 +1050,7 @@ pub mod types {
             {
                 self.redirect_link = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for redirect_link: {e}")
-                    });
+                    .map_err(|e| format!("OrderResponseBody.redirect_link: {e}"));
                 self
             }
             pub fn request_id<T>(mut self, value: T) -> Self
@@ -1111,9 +1060,7 @@ pub mod types {
             {
                 self.request_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for request_id: {e}")
-                    });
+                    .map_err(|e| format!("OrderResponseBody.request_id: {e}"));
                 self
             }
         }
@@ -1205,21 +1152,34 @@ pub mod types {
         impl ::std::default::Default for OrdersRequestBody {
             fn default() -> Self {
                 Self {
-                    amount: Err("no value supplied for amount".to_string()),
+                    amount: Err(
+                        "OrdersRequestBody.amount: no value supplied".to_string(),
+                    ),
                     expires_at: Ok(Default::default()),
                     fail_redirect: Ok(Default::default()),
                     iin: Ok(Default::default()),
-                    language: Err("no value supplied for language".to_string()),
-                    name: Err("no value supplied for name".to_string()),
-                    partner_code: Err("no value supplied for partner_code".to_string()),
+                    language: Err(
+                        "OrdersRequestBody.language: no value supplied".to_string(),
+                    ),
+                    name: Err("OrdersRequestBody.name: no value supplied".to_string()),
+                    partner_code: Err(
+                        "OrdersRequestBody.partner_code: no value supplied".to_string(),
+                    ),
                     partner_order_id: Err(
-                        "no value supplied for partner_order_id".to_string(),
+                        "OrdersRequestBody.partner_order_id: no value supplied"
+                            .to_string(),
                     ),
                     phone_number: Ok(Default::default()),
-                    point_code: Err("no value supplied for point_code".to_string()),
-                    pos_name: Err("no value supplied for pos_name".to_string()),
+                    point_code: Err(
+                        "OrdersRequestBody.point_code: no value supplied".to_string(),
+                    ),
+                    pos_name: Err(
+                        "OrdersRequestBody.pos_name: no value supplied".to_string(),
+                    ),
                     post_link: Ok(Default::default()),
-                    product_code: Err("no value supplied for product_code".to_string()),
+                    product_code: Err(
+                        "OrdersRequestBody.product_code: no value supplied".to_string(),
+                    ),
                     request_id: Ok(Default::default()),
                     success_redirect: Ok(Default::default()),
                 }
@@ -1233,9 +1193,7 @@ pub mod types {
             {
                 self.amount = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for amount: {e}")
-                    });
+                    .map_err(|e| format!("OrdersRequestBody.amount: {e}"));
                 self
             }
             pub fn expires_at<T>(mut self, value: T) -> Self
@@ -1247,9 +1205,7 @@ pub mod types {
             {
                 self.expires_at = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for expires_at: {e}")
-                    });
+                    .map_err(|e| format!("OrdersRequestBody.expires_at: {e}"));
                 self
             }
             pub fn fail_redirect<T>(mut self, value: T) -> Self
@@ -1259,9 +1215,7 @@ pub mod types {
             {
                 self.fail_redirect = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for fail_redirect: {e}")
-                    });
+                    .map_err(|e| format!("OrdersRequestBody.fail_redirect: {e}"));
                 self
             }
             pub fn iin<T>(mut self, value: T) -> Self
@@ -1271,9 +1225,7 @@ pub mod types {
             {
                 self.iin = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for iin: {e}")
-                    });
+                    .map_err(|e| format!("OrdersRequestBody.iin: {e}"));
                 self
             }
             pub fn language<T>(mut self, value: T) -> Self
@@ -1283,9 +1235,7 @@ pub mod types {
             {
                 self.language = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for language: {e}")
-                    });
+                    .map_err(|e| format!("OrdersRequestBody.language: {e}"));
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -1295,9 +1245,7 @@ pub mod types {
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                    .map_err(|e| format!("OrdersRequestBody.name: {e}"));
                 self
             }
             pub fn partner_code<T>(mut self, value: T) -> Self
@@ -1307,9 +1255,7 @@ pub mod types {
             {
                 self.partner_code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for partner_code: {e}")
-                    });
+                    .map_err(|e| format!("OrdersRequestBody.partner_code: {e}"));
                 self
             }
             pub fn partner_order_id<T>(mut self, value: T) -> Self
@@ -1319,11 +1265,7 @@ pub mod types {
             {
                 self.partner_order_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for partner_order_id: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("OrdersRequestBody.partner_order_id: {e}"));
                 self
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
@@ -1333,9 +1275,7 @@ pub mod types {
             {
                 self.phone_number = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone_number: {e}")
-                    });
+                    .map_err(|e| format!("OrdersRequestBody.phone_number: {e}"));
                 self
             }
             pub fn point_code<T>(mut self, value: T) -> Self
@@ -1345,9 +1285,7 @@ pub mod types {
             {
                 self.point_code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for point_code: {e}")
-                    });
+                    .map_err(|e| format!("OrdersRequestBody.point_code: {e}"));
                 self
             }
             pub fn pos_name<T>(mut self, value: T) -> Self
@@ -1357,9 +1295,7 @@ pub mod types {
             {
                 self.pos_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for pos_name: {e}")
-                    });
+                    .map_err(|e| format!("OrdersRequestBody.pos_name: {e}"));
                 self
             }
             pub fn post_link<T>(mut self, value: T) -> Self
@@ -1369,9 +1305,7 @@ pub mod types {
             {
                 self.post_link = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for post_link: {e}")
-                    });
+                    .map_err(|e| format!("OrdersRequestBody.post_link: {e}"));
                 self
             }
             pub fn product_code<T>(mut self, value: T) -> Self
@@ -1381,9 +1315,7 @@ pub mod types {
             {
                 self.product_code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for product_code: {e}")
-                    });
+                    .map_err(|e| format!("OrdersRequestBody.product_code: {e}"));
                 self
             }
             pub fn request_id<T>(mut self, value: T) -> Self
@@ -1393,9 +1325,7 @@ pub mod types {
             {
                 self.request_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for request_id: {e}")
-                    });
+                    .map_err(|e| format!("OrdersRequestBody.request_id: {e}"));
                 self
             }
             pub fn success_redirect<T>(mut self, value: T) -> Self
@@ -1405,11 +1335,7 @@ pub mod types {
             {
                 self.success_redirect = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for success_redirect: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("OrdersRequestBody.success_redirect: {e}"));
                 self
             }
         }
@@ -1475,11 +1401,13 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     monthly_payment: Err(
-                        "no value supplied for monthly_payment".to_string(),
+                        "Product.monthly_payment: no value supplied".to_string(),
                     ),
-                    name: Err("no value supplied for name".to_string()),
-                    period: Err("no value supplied for period".to_string()),
-                    product_code: Err("no value supplied for product_code".to_string()),
+                    name: Err("Product.name: no value supplied".to_string()),
+                    period: Err("Product.period: no value supplied".to_string()),
+                    product_code: Err(
+                        "Product.product_code: no value supplied".to_string(),
+                    ),
                 }
             }
         }
@@ -1491,11 +1419,7 @@ pub mod types {
             {
                 self.monthly_payment = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for monthly_payment: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("Product.monthly_payment: {e}"));
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -1503,11 +1427,7 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                self.name = value.try_into().map_err(|e| format!("Product.name: {e}"));
                 self
             }
             pub fn period<T>(mut self, value: T) -> Self
@@ -1517,9 +1437,7 @@ pub mod types {
             {
                 self.period = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for period: {e}")
-                    });
+                    .map_err(|e| format!("Product.period: {e}"));
                 self
             }
             pub fn product_code<T>(mut self, value: T) -> Self
@@ -1529,9 +1447,7 @@ pub mod types {
             {
                 self.product_code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for product_code: {e}")
-                    });
+                    .map_err(|e| format!("Product.product_code: {e}"));
                 self
             }
         }
@@ -1568,7 +1484,7 @@ pub mod types {
         impl ::std::default::Default for ProductList {
             fn default() -> Self {
                 Self {
-                    products: Err("no value supplied for products".to_string()),
+                    products: Err("ProductList.products: no value supplied".to_string()),
                 }
             }
         }
@@ -1580,9 +1496,7 @@ pub mod types {
             {
                 self.products = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for products: {e}")
-                    });
+                    .map_err(|e| format!("ProductList.products: {e}"));
                 self
             }
         }
@@ -1613,9 +1527,15 @@ pub mod types {
         impl ::std::default::Default for ProductListResponse {
             fn default() -> Self {
                 Self {
-                    message: Err("no value supplied for message".to_string()),
-                    products: Err("no value supplied for products".to_string()),
-                    status: Err("no value supplied for status".to_string()),
+                    message: Err(
+                        "ProductListResponse.message: no value supplied".to_string(),
+                    ),
+                    products: Err(
+                        "ProductListResponse.products: no value supplied".to_string(),
+                    ),
+                    status: Err(
+                        "ProductListResponse.status: no value supplied".to_string(),
+                    ),
                 }
             }
         }
@@ -1627,9 +1547,7 @@ pub mod types {
             {
                 self.message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                    .map_err(|e| format!("ProductListResponse.message: {e}"));
                 self
             }
             pub fn products<T>(mut self, value: T) -> Self
@@ -1639,9 +1557,7 @@ pub mod types {
             {
                 self.products = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for products: {e}")
-                    });
+                    .map_err(|e| format!("ProductListResponse.products: {e}"));
                 self
             }
             pub fn status<T>(mut self, value: T) -> Self
@@ -1651,9 +1567,7 @@ pub mod types {
             {
                 self.status = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status: {e}")
-                    });
+                    .map_err(|e| format!("ProductListResponse.status: {e}"));
                 self
             }
         }
@@ -1733,26 +1647,44 @@ pub mod types {
         impl ::std::default::Default for RequestBody {
             fn default() -> Self {
                 Self {
-                    address: Err("no value supplied for address".to_string()),
-                    channel: Err("no value supplied for channel".to_string()),
-                    customer: Err("no value supplied for customer".to_string()),
-                    goods: Err("no value supplied for goods".to_string()),
-                    is_delivery: Err("no value supplied for is_delivery".to_string()),
-                    loan_length: Err("no value supplied for loan_length".to_string()),
-                    order_state: Err("no value supplied for order_state".to_string()),
-                    payment_method: Err(
-                        "no value supplied for payment_method".to_string(),
+                    address: Err("RequestBody.address: no value supplied".to_string()),
+                    channel: Err("RequestBody.channel: no value supplied".to_string()),
+                    customer: Err("RequestBody.customer: no value supplied".to_string()),
+                    goods: Err("RequestBody.goods: no value supplied".to_string()),
+                    is_delivery: Err(
+                        "RequestBody.is_delivery: no value supplied".to_string(),
                     ),
-                    product_type: Err("no value supplied for product_type".to_string()),
-                    redirect_url: Err("no value supplied for redirect_url".to_string()),
-                    reference_id: Err("no value supplied for reference_id".to_string()),
-                    sales_place: Err("no value supplied for sales_place".to_string()),
-                    total_cost: Err("no value supplied for total_cost".to_string()),
+                    loan_length: Err(
+                        "RequestBody.loan_length: no value supplied".to_string(),
+                    ),
+                    order_state: Err(
+                        "RequestBody.order_state: no value supplied".to_string(),
+                    ),
+                    payment_method: Err(
+                        "RequestBody.payment_method: no value supplied".to_string(),
+                    ),
+                    product_type: Err(
+                        "RequestBody.product_type: no value supplied".to_string(),
+                    ),
+                    redirect_url: Err(
+                        "RequestBody.redirect_url: no value supplied".to_string(),
+                    ),
+                    reference_id: Err(
+                        "RequestBody.reference_id: no value supplied".to_string(),
+                    ),
+                    sales_place: Err(
+                        "RequestBody.sales_place: no value supplied".to_string(),
+                    ),
+                    total_cost: Err(
+                        "RequestBody.total_cost: no value supplied".to_string(),
+                    ),
                     verification_sms_code: Err(
-                        "no value supplied for verification_sms_code".to_string(),
+                        "RequestBody.verification_sms_code: no value supplied"
+                            .to_string(),
                     ),
                     verification_sms_date_time: Err(
-                        "no value supplied for verification_sms_date_time".to_string(),
+                        "RequestBody.verification_sms_date_time: no value supplied"
+                            .to_string(),
                     ),
                 }
             }
@@ -1765,9 +1697,7 @@ pub mod types {
             {
                 self.address = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for address: {e}")
-                    });
+                    .map_err(|e| format!("RequestBody.address: {e}"));
                 self
             }
             pub fn channel<T>(mut self, value: T) -> Self
@@ -1777,9 +1707,7 @@ pub mod types {
             {
                 self.channel = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for channel: {e}")
-                    });
+                    .map_err(|e| format!("RequestBody.channel: {e}"));
                 self
             }
             pub fn customer<T>(mut self, value: T) -> Self
@@ -1789,9 +1717,7 @@ pub mod types {
             {
                 self.customer = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for customer: {e}")
-                    });
+                    .map_err(|e| format!("RequestBody.customer: {e}"));
                 self
             }
             pub fn goods<T>(mut self, value: T) -> Self
@@ -1801,9 +1727,7 @@ pub mod types {
             {
                 self.goods = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for goods: {e}")
-                    });
+                    .map_err(|e| format!("RequestBody.goods: {e}"));
                 self
             }
             pub fn is_delivery<T>(mut self, value: T) -> Self
@@ -1813,9 +1737,7 @@ pub mod types {
             {
                 self.is_delivery = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for is_delivery: {e}")
-                    });
+                    .map_err(|e| format!("RequestBody.is_delivery: {e}"));
                 self
             }
             pub fn loan_length<T>(mut self, value: T) -> Self
@@ -1825,9 +1747,7 @@ pub mod types {
             {
                 self.loan_length = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for loan_length: {e}")
-                    });
+                    .map_err(|e| format!("RequestBody.loan_length: {e}"));
                 self
             }
             pub fn order_state<T>(mut self, value: T) -> Self
@@ -1837,9 +1757,7 @@ pub mod types {
             {
                 self.order_state = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for order_state: {e}")
-                    });
+                    .map_err(|e| format!("RequestBody.order_state: {e}"));
                 self
             }
             pub fn payment_method<T>(mut self, value: T) -> Self
@@ -1849,11 +1767,7 @@ pub mod types {
             {
                 self.payment_method = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for payment_method: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("RequestBody.payment_method: {e}"));
                 self
             }
             pub fn product_type<T>(mut self, value: T) -> Self
@@ -1863,9 +1777,7 @@ pub mod types {
             {
                 self.product_type = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for product_type: {e}")
-                    });
+                    .map_err(|e| format!("RequestBody.product_type: {e}"));
                 self
             }
             pub fn redirect_url<T>(mut self, value: T) -> Self
@@ -1875,9 +1787,7 @@ pub mod types {
             {
                 self.redirect_url = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for redirect_url: {e}")
-                    });
+                    .map_err(|e| format!("RequestBody.redirect_url: {e}"));
                 self
             }
             pub fn reference_id<T>(mut self, value: T) -> Self
@@ -1887,9 +1797,7 @@ pub mod types {
             {
                 self.reference_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for reference_id: {e}")
-                    });
+                    .map_err(|e| format!("RequestBody.reference_id: {e}"));
                 self
             }
             pub fn sales_place<T>(mut self, value: T) -> Self
@@ -1899,9 +1807,7 @@ pub mod types {
             {
                 self.sales_place = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sales_place: {e}")
-                    });
+                    .map_err(|e| format!("RequestBody.sales_place: {e}"));
                 self
             }
             pub fn total_cost<T>(mut self, value: T) -> Self
@@ -1911,9 +1817,7 @@ pub mod types {
             {
                 self.total_cost = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for total_cost: {e}")
-                    });
+                    .map_err(|e| format!("RequestBody.total_cost: {e}"));
                 self
             }
             pub fn verification_sms_code<T>(mut self, value: T) -> Self
@@ -1923,11 +1827,7 @@ pub mod types {
             {
                 self.verification_sms_code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for verification_sms_code: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("RequestBody.verification_sms_code: {e}"));
                 self
             }
             pub fn verification_sms_date_time<T>(mut self, value: T) -> Self
@@ -1937,11 +1837,7 @@ pub mod types {
             {
                 self.verification_sms_date_time = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for verification_sms_date_time: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("RequestBody.verification_sms_date_time: {e}"));
                 self
             }
         }
@@ -2032,9 +1928,7 @@ pub mod types {
             {
                 self.code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for code: {e}")
-                    });
+                    .map_err(|e| format!("ResponseBody.code: {e}"));
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
@@ -2044,9 +1938,7 @@ pub mod types {
             {
                 self.message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                    .map_err(|e| format!("ResponseBody.message: {e}"));
                 self
             }
             pub fn redirect_link<T>(mut self, value: T) -> Self
@@ -2056,9 +1948,7 @@ pub mod types {
             {
                 self.redirect_link = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for redirect_link: {e}")
-                    });
+                    .map_err(|e| format!("ResponseBody.redirect_link: {e}"));
                 self
             }
             pub fn request_uuid<T>(mut self, value: T) -> Self
@@ -2068,9 +1958,7 @@ pub mod types {
             {
                 self.request_uuid = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for request_uuid: {e}")
-                    });
+                    .map_err(|e| format!("ResponseBody.request_uuid: {e}"));
                 self
             }
             pub fn status<T>(mut self, value: T) -> Self
@@ -2080,9 +1968,7 @@ pub mod types {
             {
                 self.status = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status: {e}")
-                    });
+                    .map_err(|e| format!("ResponseBody.status: {e}"));
                 self
             }
         }
@@ -3619,5 +3505,17 @@ mod example_roundtrips {
 }"#,
             None,
         );
+    }
+}
+/// A body builder that cannot become its type (a required field not given, a value the
+/// document forbids) is the one error of every call: [`ErrorKind::InvalidRequest`]
+/// (::bank_runtime::ErrorKind::InvalidRequest), naming the type and the field.
+impl ::std::convert::From<types::error::ConversionError> for ::bank_runtime::BankError {
+    fn from(error: types::error::ConversionError) -> Self {
+        ::bank_runtime::BankError::new(
+            SPEC.name,
+            ::bank_runtime::ErrorKind::InvalidRequest,
+            error.to_string(),
+        )
     }
 }

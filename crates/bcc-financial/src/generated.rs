@@ -1434,7 +1434,7 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     description: Ok(Default::default()),
-                    iban: Err("no value supplied for iban".to_string()),
+                    iban: Err("Account.iban: no value supplied".to_string()),
                 }
             }
         }
@@ -1446,9 +1446,7 @@ pub mod types {
             {
                 self.description = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for description: {e}")
-                    });
+                    .map_err(|e| format!("Account.description: {e}"));
                 self
             }
             pub fn iban<T>(mut self, value: T) -> Self
@@ -1456,11 +1454,7 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.iban = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for iban: {e}")
-                    });
+                self.iban = value.try_into().map_err(|e| format!("Account.iban: {e}"));
                 self
             }
         }
@@ -1506,9 +1500,15 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     available_funds: Ok(Default::default()),
-                    balance: Err("no value supplied for balance".to_string()),
+                    balance: Err(
+                        "AccountBalanceInformation.balance: no value supplied"
+                            .to_string(),
+                    ),
                     blocked_balance: Ok(Default::default()),
-                    currency: Err("no value supplied for currency".to_string()),
+                    currency: Err(
+                        "AccountBalanceInformation.currency: no value supplied"
+                            .to_string(),
+                    ),
                 }
             }
         }
@@ -1523,9 +1523,7 @@ pub mod types {
                 self.available_funds = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for available_funds: {e}"
-                        )
+                        format!("AccountBalanceInformation.available_funds: {e}")
                     });
                 self
             }
@@ -1536,9 +1534,7 @@ pub mod types {
             {
                 self.balance = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for balance: {e}")
-                    });
+                    .map_err(|e| format!("AccountBalanceInformation.balance: {e}"));
                 self
             }
             pub fn blocked_balance<T>(mut self, value: T) -> Self
@@ -1551,9 +1547,7 @@ pub mod types {
                 self.blocked_balance = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for blocked_balance: {e}"
-                        )
+                        format!("AccountBalanceInformation.blocked_balance: {e}")
                     });
                 self
             }
@@ -1564,9 +1558,7 @@ pub mod types {
             {
                 self.currency = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for currency: {e}")
-                    });
+                    .map_err(|e| format!("AccountBalanceInformation.currency: {e}"));
                 self
             }
         }
@@ -1629,16 +1621,19 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     balance_account: Err(
-                        "no value supplied for balance_account".to_string(),
+                        "AccountInformation.balance_account: no value supplied"
+                            .to_string(),
                     ),
                     balance_national: Ok(Default::default()),
                     currency: Ok(Default::default()),
                     date_last_statement: Ok(Default::default()),
                     date_opened: Ok(Default::default()),
                     description: Ok(Default::default()),
-                    iban: Err("no value supplied for iban".to_string()),
-                    status: Err("no value supplied for status".to_string()),
-                    type_: Err("no value supplied for type_".to_string()),
+                    iban: Err("AccountInformation.iban: no value supplied".to_string()),
+                    status: Err(
+                        "AccountInformation.status: no value supplied".to_string(),
+                    ),
+                    type_: Err("AccountInformation.type_: no value supplied".to_string()),
                 }
             }
         }
@@ -1650,11 +1645,7 @@ pub mod types {
             {
                 self.balance_account = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for balance_account: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("AccountInformation.balance_account: {e}"));
                 self
             }
             pub fn balance_national<T>(mut self, value: T) -> Self
@@ -1666,11 +1657,7 @@ pub mod types {
             {
                 self.balance_national = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for balance_national: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("AccountInformation.balance_national: {e}"));
                 self
             }
             pub fn currency<T>(mut self, value: T) -> Self
@@ -1680,9 +1667,7 @@ pub mod types {
             {
                 self.currency = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for currency: {e}")
-                    });
+                    .map_err(|e| format!("AccountInformation.currency: {e}"));
                 self
             }
             pub fn date_last_statement<T>(mut self, value: T) -> Self
@@ -1694,11 +1679,7 @@ pub mod types {
             {
                 self.date_last_statement = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for date_last_statement: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("AccountInformation.date_last_statement: {e}"));
                 self
             }
             pub fn date_opened<T>(mut self, value: T) -> Self
@@ -1710,9 +1691,7 @@ pub mod types {
             {
                 self.date_opened = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for date_opened: {e}")
-                    });
+                    .map_err(|e| format!("AccountInformation.date_opened: {e}"));
                 self
             }
             pub fn description<T>(mut self, value: T) -> Self
@@ -1722,9 +1701,7 @@ pub mod types {
             {
                 self.description = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for description: {e}")
-                    });
+                    .map_err(|e| format!("AccountInformation.description: {e}"));
                 self
             }
             pub fn iban<T>(mut self, value: T) -> Self
@@ -1734,9 +1711,7 @@ pub mod types {
             {
                 self.iban = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for iban: {e}")
-                    });
+                    .map_err(|e| format!("AccountInformation.iban: {e}"));
                 self
             }
             pub fn status<T>(mut self, value: T) -> Self
@@ -1746,9 +1721,7 @@ pub mod types {
             {
                 self.status = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status: {e}")
-                    });
+                    .map_err(|e| format!("AccountInformation.status: {e}"));
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -1758,9 +1731,7 @@ pub mod types {
             {
                 self.type_ = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for type_: {e}")
-                    });
+                    .map_err(|e| format!("AccountInformation.type_: {e}"));
                 self
             }
         }
@@ -1804,7 +1775,9 @@ pub mod types {
         impl ::std::default::Default for AccountsResponse {
             fn default() -> Self {
                 Self {
-                    accounts: Err("no value supplied for accounts".to_string()),
+                    accounts: Err(
+                        "AccountsResponse.accounts: no value supplied".to_string(),
+                    ),
                 }
             }
         }
@@ -1816,9 +1789,7 @@ pub mod types {
             {
                 self.accounts = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for accounts: {e}")
-                    });
+                    .map_err(|e| format!("AccountsResponse.accounts: {e}"));
                 self
             }
         }
@@ -1881,9 +1852,7 @@ pub mod types {
             {
                 self.amount = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for amount: {e}")
-                    });
+                    .map_err(|e| format!("BalanceV2Info.amount: {e}"));
                 self
             }
             pub fn currency<T>(mut self, value: T) -> Self
@@ -1893,9 +1862,7 @@ pub mod types {
             {
                 self.currency = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for currency: {e}")
-                    });
+                    .map_err(|e| format!("BalanceV2Info.currency: {e}"));
                 self
             }
             pub fn date<T>(mut self, value: T) -> Self
@@ -1907,9 +1874,7 @@ pub mod types {
             {
                 self.date = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for date: {e}")
-                    });
+                    .map_err(|e| format!("BalanceV2Info.date: {e}"));
                 self
             }
             pub fn eq_amount<T>(mut self, value: T) -> Self
@@ -1921,9 +1886,7 @@ pub mod types {
             {
                 self.eq_amount = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for eq_amount: {e}")
-                    });
+                    .map_err(|e| format!("BalanceV2Info.eq_amount: {e}"));
                 self
             }
             pub fn rate<T>(mut self, value: T) -> Self
@@ -1935,9 +1898,7 @@ pub mod types {
             {
                 self.rate = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for rate: {e}")
-                    });
+                    .map_err(|e| format!("BalanceV2Info.rate: {e}"));
                 self
             }
         }
@@ -2088,9 +2049,7 @@ pub mod types {
             {
                 self.app_sign = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for app_sign: {e}")
-                    });
+                    .map_err(|e| format!("Details.app_sign: {e}"));
                 self
             }
             pub fn beneficiary<T>(mut self, value: T) -> Self
@@ -2102,9 +2061,7 @@ pub mod types {
             {
                 self.beneficiary = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for beneficiary: {e}")
-                    });
+                    .map_err(|e| format!("Details.beneficiary: {e}"));
                 self
             }
             pub fn beneficiarybank<T>(mut self, value: T) -> Self
@@ -2116,11 +2073,7 @@ pub mod types {
             {
                 self.beneficiarybank = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for beneficiarybank: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("Details.beneficiarybank: {e}"));
                 self
             }
             pub fn budget_code<T>(mut self, value: T) -> Self
@@ -2130,9 +2083,7 @@ pub mod types {
             {
                 self.budget_code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for budget_code: {e}")
-                    });
+                    .map_err(|e| format!("Details.budget_code: {e}"));
                 self
             }
             pub fn budgetdate<T>(mut self, value: T) -> Self
@@ -2142,9 +2093,7 @@ pub mod types {
             {
                 self.budgetdate = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for budgetdate: {e}")
-                    });
+                    .map_err(|e| format!("Details.budgetdate: {e}"));
                 self
             }
             pub fn budgettype<T>(mut self, value: T) -> Self
@@ -2154,9 +2103,7 @@ pub mod types {
             {
                 self.budgettype = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for budgettype: {e}")
-                    });
+                    .map_err(|e| format!("Details.budgettype: {e}"));
                 self
             }
             pub fn code_vo<T>(mut self, value: T) -> Self
@@ -2166,9 +2113,7 @@ pub mod types {
             {
                 self.code_vo = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for code_vo: {e}")
-                    });
+                    .map_err(|e| format!("Details.code_vo: {e}"));
                 self
             }
             pub fn contract_date<T>(mut self, value: T) -> Self
@@ -2178,9 +2123,7 @@ pub mod types {
             {
                 self.contract_date = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for contract_date: {e}")
-                    });
+                    .map_err(|e| format!("Details.contract_date: {e}"));
                 self
             }
             pub fn contract_name<T>(mut self, value: T) -> Self
@@ -2190,9 +2133,7 @@ pub mod types {
             {
                 self.contract_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for contract_name: {e}")
-                    });
+                    .map_err(|e| format!("Details.contract_name: {e}"));
                 self
             }
             pub fn details_of_charge<T>(mut self, value: T) -> Self
@@ -2202,11 +2143,7 @@ pub mod types {
             {
                 self.details_of_charge = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for details_of_charge: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("Details.details_of_charge: {e}"));
                 self
             }
             pub fn info_beneficiary<T>(mut self, value: T) -> Self
@@ -2216,11 +2153,7 @@ pub mod types {
             {
                 self.info_beneficiary = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for info_beneficiary: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("Details.info_beneficiary: {e}"));
                 self
             }
             pub fn knp<T>(mut self, value: T) -> Self
@@ -2228,11 +2161,7 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.knp = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for knp: {e}")
-                    });
+                self.knp = value.try_into().map_err(|e| format!("Details.knp: {e}"));
                 self
             }
             pub fn mainpayment_reason<T>(mut self, value: T) -> Self
@@ -2242,11 +2171,7 @@ pub mod types {
             {
                 self.mainpayment_reason = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for mainpayment_reason: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("Details.mainpayment_reason: {e}"));
                 self
             }
             pub fn narrative<T>(mut self, value: T) -> Self
@@ -2256,9 +2181,7 @@ pub mod types {
             {
                 self.narrative = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for narrative: {e}")
-                    });
+                    .map_err(|e| format!("Details.narrative: {e}"));
                 self
             }
             pub fn narrative_cny<T>(mut self, value: T) -> Self
@@ -2268,9 +2191,7 @@ pub mod types {
             {
                 self.narrative_cny = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for narrative_cny: {e}")
-                    });
+                    .map_err(|e| format!("Details.narrative_cny: {e}"));
                 self
             }
             pub fn octocode<T>(mut self, value: T) -> Self
@@ -2280,9 +2201,7 @@ pub mod types {
             {
                 self.octocode = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for octocode: {e}")
-                    });
+                    .map_err(|e| format!("Details.octocode: {e}"));
                 self
             }
             pub fn oper_type<T>(mut self, value: T) -> Self
@@ -2292,9 +2211,7 @@ pub mod types {
             {
                 self.oper_type = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for oper_type: {e}")
-                    });
+                    .map_err(|e| format!("Details.oper_type: {e}"));
                 self
             }
             pub fn passport<T>(mut self, value: T) -> Self
@@ -2304,9 +2221,7 @@ pub mod types {
             {
                 self.passport = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for passport: {e}")
-                    });
+                    .map_err(|e| format!("Details.passport: {e}"));
                 self
             }
             pub fn payment_period<T>(mut self, value: T) -> Self
@@ -2316,11 +2231,7 @@ pub mod types {
             {
                 self.payment_period = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for payment_period: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("Details.payment_period: {e}"));
                 self
             }
             pub fn paymenttype<T>(mut self, value: T) -> Self
@@ -2330,9 +2241,7 @@ pub mod types {
             {
                 self.paymenttype = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for paymenttype: {e}")
-                    });
+                    .map_err(|e| format!("Details.paymenttype: {e}"));
                 self
             }
             pub fn sender<T>(mut self, value: T) -> Self
@@ -2342,9 +2251,7 @@ pub mod types {
             {
                 self.sender = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sender: {e}")
-                    });
+                    .map_err(|e| format!("Details.sender: {e}"));
                 self
             }
         }
@@ -2452,9 +2359,7 @@ pub mod types {
             {
                 self.address = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for address: {e}")
-                    });
+                    .map_err(|e| format!("DetailsBeneficiary.address: {e}"));
                 self
             }
             pub fn city<T>(mut self, value: T) -> Self
@@ -2464,9 +2369,7 @@ pub mod types {
             {
                 self.city = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for city: {e}")
-                    });
+                    .map_err(|e| format!("DetailsBeneficiary.city: {e}"));
                 self
             }
             pub fn country_code<T>(mut self, value: T) -> Self
@@ -2476,9 +2379,7 @@ pub mod types {
             {
                 self.country_code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for country_code: {e}")
-                    });
+                    .map_err(|e| format!("DetailsBeneficiary.country_code: {e}"));
                 self
             }
             pub fn idn<T>(mut self, value: T) -> Self
@@ -2488,9 +2389,7 @@ pub mod types {
             {
                 self.idn = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for idn: {e}")
-                    });
+                    .map_err(|e| format!("DetailsBeneficiary.idn: {e}"));
                 self
             }
             pub fn inn<T>(mut self, value: T) -> Self
@@ -2500,9 +2399,7 @@ pub mod types {
             {
                 self.inn = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for inn: {e}")
-                    });
+                    .map_err(|e| format!("DetailsBeneficiary.inn: {e}"));
                 self
             }
             pub fn kpp<T>(mut self, value: T) -> Self
@@ -2512,9 +2409,7 @@ pub mod types {
             {
                 self.kpp = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for kpp: {e}")
-                    });
+                    .map_err(|e| format!("DetailsBeneficiary.kpp: {e}"));
                 self
             }
         }
@@ -2577,9 +2472,7 @@ pub mod types {
             {
                 self.account = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for account: {e}")
-                    });
+                    .map_err(|e| format!("DetailsBeneficiarybank.account: {e}"));
                 self
             }
             pub fn city<T>(mut self, value: T) -> Self
@@ -2589,9 +2482,7 @@ pub mod types {
             {
                 self.city = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for city: {e}")
-                    });
+                    .map_err(|e| format!("DetailsBeneficiarybank.city: {e}"));
                 self
             }
             pub fn country_code<T>(mut self, value: T) -> Self
@@ -2601,9 +2492,7 @@ pub mod types {
             {
                 self.country_code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for country_code: {e}")
-                    });
+                    .map_err(|e| format!("DetailsBeneficiarybank.country_code: {e}"));
                 self
             }
         }
@@ -2662,9 +2551,7 @@ pub mod types {
             {
                 self.address = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for address: {e}")
-                    });
+                    .map_err(|e| format!("DetailsSender.address: {e}"));
                 self
             }
             pub fn city<T>(mut self, value: T) -> Self
@@ -2674,9 +2561,7 @@ pub mod types {
             {
                 self.city = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for city: {e}")
-                    });
+                    .map_err(|e| format!("DetailsSender.city: {e}"));
                 self
             }
             pub fn com_account<T>(mut self, value: T) -> Self
@@ -2686,9 +2571,7 @@ pub mod types {
             {
                 self.com_account = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for com_account: {e}")
-                    });
+                    .map_err(|e| format!("DetailsSender.com_account: {e}"));
                 self
             }
         }
@@ -2728,7 +2611,7 @@ pub mod types {
         impl ::std::default::Default for FactPayment {
             fn default() -> Self {
                 Self {
-                    bin: Err("no value supplied for bin".to_string()),
+                    bin: Err("FactPayment.bin: no value supplied".to_string()),
                     jurfl: Ok(Default::default()),
                     name: Ok(Default::default()),
                 }
@@ -2740,11 +2623,7 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.bin = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for bin: {e}")
-                    });
+                self.bin = value.try_into().map_err(|e| format!("FactPayment.bin: {e}"));
                 self
             }
             pub fn jurfl<T>(mut self, value: T) -> Self
@@ -2754,9 +2633,7 @@ pub mod types {
             {
                 self.jurfl = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for jurfl: {e}")
-                    });
+                    .map_err(|e| format!("FactPayment.jurfl: {e}"));
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -2766,9 +2643,7 @@ pub mod types {
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                    .map_err(|e| format!("FactPayment.name: {e}"));
                 self
             }
         }
@@ -2818,11 +2693,7 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.alg = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for alg: {e}")
-                    });
+                self.alg = value.try_into().map_err(|e| format!("JoseHeader.alg: {e}"));
                 self
             }
             pub fn x5c<T>(mut self, value: T) -> Self
@@ -2830,11 +2701,7 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.x5c = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for x5c: {e}")
-                    });
+                self.x5c = value.try_into().map_err(|e| format!("JoseHeader.x5c: {e}"));
                 self
             }
         }
@@ -2868,8 +2735,10 @@ pub mod types {
         impl ::std::default::Default for JwsMessage {
             fn default() -> Self {
                 Self {
-                    payload: Err("no value supplied for payload".to_string()),
-                    signatures: Err("no value supplied for signatures".to_string()),
+                    payload: Err("JwsMessage.payload: no value supplied".to_string()),
+                    signatures: Err(
+                        "JwsMessage.signatures: no value supplied".to_string(),
+                    ),
                 }
             }
         }
@@ -2881,9 +2750,7 @@ pub mod types {
             {
                 self.payload = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for payload: {e}")
-                    });
+                    .map_err(|e| format!("JwsMessage.payload: {e}"));
                 self
             }
             pub fn signatures<T>(mut self, value: T) -> Self
@@ -2893,9 +2760,7 @@ pub mod types {
             {
                 self.signatures = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for signatures: {e}")
-                    });
+                    .map_err(|e| format!("JwsMessage.signatures: {e}"));
                 self
             }
         }
@@ -2929,8 +2794,10 @@ pub mod types {
         impl ::std::default::Default for JwsSignature {
             fn default() -> Self {
                 Self {
-                    header: Err("no value supplied for header".to_string()),
-                    signature: Err("no value supplied for signature".to_string()),
+                    header: Err("JwsSignature.header: no value supplied".to_string()),
+                    signature: Err(
+                        "JwsSignature.signature: no value supplied".to_string(),
+                    ),
                 }
             }
         }
@@ -2942,9 +2809,7 @@ pub mod types {
             {
                 self.header = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for header: {e}")
-                    });
+                    .map_err(|e| format!("JwsSignature.header: {e}"));
                 self
             }
             pub fn signature<T>(mut self, value: T) -> Self
@@ -2954,9 +2819,7 @@ pub mod types {
             {
                 self.signature = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for signature: {e}")
-                    });
+                    .map_err(|e| format!("JwsSignature.signature: {e}"));
                 self
             }
         }
@@ -2992,10 +2855,10 @@ pub mod types {
         impl ::std::default::Default for Message {
             fn default() -> Self {
                 Self {
-                    clerk: Err("no value supplied for clerk".to_string()),
-                    id: Err("no value supplied for id".to_string()),
-                    msg: Err("no value supplied for msg".to_string()),
-                    tm: Err("no value supplied for tm".to_string()),
+                    clerk: Err("Message.clerk: no value supplied".to_string()),
+                    id: Err("Message.id: no value supplied".to_string()),
+                    msg: Err("Message.msg: no value supplied".to_string()),
+                    tm: Err("Message.tm: no value supplied".to_string()),
                 }
             }
         }
@@ -3005,11 +2868,7 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.clerk = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for clerk: {e}")
-                    });
+                self.clerk = value.try_into().map_err(|e| format!("Message.clerk: {e}"));
                 self
             }
             pub fn id<T>(mut self, value: T) -> Self
@@ -3017,9 +2876,7 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.id = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for id: {e}"));
+                self.id = value.try_into().map_err(|e| format!("Message.id: {e}"));
                 self
             }
             pub fn msg<T>(mut self, value: T) -> Self
@@ -3027,11 +2884,7 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.msg = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for msg: {e}")
-                    });
+                self.msg = value.try_into().map_err(|e| format!("Message.msg: {e}"));
                 self
             }
             pub fn tm<T>(mut self, value: T) -> Self
@@ -3039,9 +2892,7 @@ pub mod types {
                 T: ::std::convert::TryInto<::bank_runtime::DateTimeYmdHms>,
                 T::Error: ::std::fmt::Display,
             {
-                self.tm = value
-                    .try_into()
-                    .map_err(|e| format!("error converting supplied value for tm: {e}"));
+                self.tm = value.try_into().map_err(|e| format!("Message.tm: {e}"));
                 self
             }
         }
@@ -3090,9 +2941,7 @@ pub mod types {
             {
                 self.messages = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for messages: {e}")
-                    });
+                    .map_err(|e| format!("MessagesList.messages: {e}"));
                 self
             }
         }
@@ -3138,9 +2987,7 @@ pub mod types {
             {
                 self.code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for code: {e}")
-                    });
+                    .map_err(|e| format!("PaymentBank.code: {e}"));
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -3150,9 +2997,7 @@ pub mod types {
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                    .map_err(|e| format!("PaymentBank.name: {e}"));
                 self
             }
         }
@@ -3182,7 +3027,7 @@ pub mod types {
         impl ::std::default::Default for PaymentBase64 {
             fn default() -> Self {
                 Self {
-                    payload: Err("no value supplied for payload".to_string()),
+                    payload: Err("PaymentBase64.payload: no value supplied".to_string()),
                 }
             }
         }
@@ -3194,9 +3039,7 @@ pub mod types {
             {
                 self.payload = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for payload: {e}")
-                    });
+                    .map_err(|e| format!("PaymentBase64.payload: {e}"));
                 self
             }
         }
@@ -3255,9 +3098,7 @@ pub mod types {
             {
                 self.bin = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for bin: {e}")
-                    });
+                    .map_err(|e| format!("PaymentBeneficiary.bin: {e}"));
                 self
             }
             pub fn iban<T>(mut self, value: T) -> Self
@@ -3267,9 +3108,7 @@ pub mod types {
             {
                 self.iban = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for iban: {e}")
-                    });
+                    .map_err(|e| format!("PaymentBeneficiary.iban: {e}"));
                 self
             }
             pub fn kbe<T>(mut self, value: T) -> Self
@@ -3279,9 +3118,7 @@ pub mod types {
             {
                 self.kbe = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for kbe: {e}")
-                    });
+                    .map_err(|e| format!("PaymentBeneficiary.kbe: {e}"));
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -3291,9 +3128,7 @@ pub mod types {
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                    .map_err(|e| format!("PaymentBeneficiary.name: {e}"));
                 self
             }
             pub fn partycode<T>(mut self, value: T) -> Self
@@ -3303,9 +3138,7 @@ pub mod types {
             {
                 self.partycode = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for partycode: {e}")
-                    });
+                    .map_err(|e| format!("PaymentBeneficiary.partycode: {e}"));
                 self
             }
         }
@@ -3428,9 +3261,7 @@ pub mod types {
             {
                 self.amount = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for amount: {e}")
-                    });
+                    .map_err(|e| format!("PaymentBody.amount: {e}"));
                 self
             }
             pub fn ben_country<T>(mut self, value: T) -> Self
@@ -3440,9 +3271,7 @@ pub mod types {
             {
                 self.ben_country = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for ben_country: {e}")
-                    });
+                    .map_err(|e| format!("PaymentBody.ben_country: {e}"));
                 self
             }
             pub fn beneficiary_bank<T>(mut self, value: T) -> Self
@@ -3452,11 +3281,7 @@ pub mod types {
             {
                 self.beneficiary_bank = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for beneficiary_bank: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("PaymentBody.beneficiary_bank: {e}"));
                 self
             }
             pub fn currency<T>(mut self, value: T) -> Self
@@ -3466,9 +3291,7 @@ pub mod types {
             {
                 self.currency = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for currency: {e}")
-                    });
+                    .map_err(|e| format!("PaymentBody.currency: {e}"));
                 self
             }
             pub fn date_payment<T>(mut self, value: T) -> Self
@@ -3480,9 +3303,7 @@ pub mod types {
             {
                 self.date_payment = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for date_payment: {e}")
-                    });
+                    .map_err(|e| format!("PaymentBody.date_payment: {e}"));
                 self
             }
             pub fn details<T>(mut self, value: T) -> Self
@@ -3492,9 +3313,7 @@ pub mod types {
             {
                 self.details = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for details: {e}")
-                    });
+                    .map_err(|e| format!("PaymentBody.details: {e}"));
                 self
             }
             pub fn document_number<T>(mut self, value: T) -> Self
@@ -3504,11 +3323,7 @@ pub mod types {
             {
                 self.document_number = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for document_number: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("PaymentBody.document_number: {e}"));
                 self
             }
             pub fn fact_payment_beneficiary<T>(mut self, value: T) -> Self
@@ -3518,11 +3333,7 @@ pub mod types {
             {
                 self.fact_payment_beneficiary = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for fact_payment_beneficiary: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("PaymentBody.fact_payment_beneficiary: {e}"));
                 self
             }
             pub fn fact_payment_sender<T>(mut self, value: T) -> Self
@@ -3532,11 +3343,7 @@ pub mod types {
             {
                 self.fact_payment_sender = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for fact_payment_sender: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("PaymentBody.fact_payment_sender: {e}"));
                 self
             }
             pub fn jurfl<T>(mut self, value: T) -> Self
@@ -3546,9 +3353,7 @@ pub mod types {
             {
                 self.jurfl = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for jurfl: {e}")
-                    });
+                    .map_err(|e| format!("PaymentBody.jurfl: {e}"));
                 self
             }
             pub fn payment_beneficiary<T>(mut self, value: T) -> Self
@@ -3560,11 +3365,7 @@ pub mod types {
             {
                 self.payment_beneficiary = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for payment_beneficiary: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("PaymentBody.payment_beneficiary: {e}"));
                 self
             }
             pub fn payment_sender<T>(mut self, value: T) -> Self
@@ -3574,11 +3375,7 @@ pub mod types {
             {
                 self.payment_sender = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for payment_sender: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("PaymentBody.payment_sender: {e}"));
                 self
             }
             pub fn signatory_a<T>(mut self, value: T) -> Self
@@ -3590,9 +3387,7 @@ pub mod types {
             {
                 self.signatory_a = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for signatory_a: {e}")
-                    });
+                    .map_err(|e| format!("PaymentBody.signatory_a: {e}"));
                 self
             }
             pub fn signatory_b<T>(mut self, value: T) -> Self
@@ -3604,9 +3399,7 @@ pub mod types {
             {
                 self.signatory_b = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for signatory_b: {e}")
-                    });
+                    .map_err(|e| format!("PaymentBody.signatory_b: {e}"));
                 self
             }
             pub fn value_date<T>(mut self, value: T) -> Self
@@ -3618,9 +3411,7 @@ pub mod types {
             {
                 self.value_date = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value_date: {e}")
-                    });
+                    .map_err(|e| format!("PaymentBody.value_date: {e}"));
                 self
             }
         }
@@ -3753,37 +3544,74 @@ pub mod types {
         impl ::std::default::Default for PaymentInformationResponse {
             fn default() -> Self {
                 Self {
-                    amount: Err("no value supplied for amount".to_string()),
+                    amount: Err(
+                        "PaymentInformationResponse.amount: no value supplied"
+                            .to_string(),
+                    ),
                     ben_country: Ok(Default::default()),
                     beneficiary_bank: Ok(Default::default()),
-                    currency: Err("no value supplied for currency".to_string()),
-                    date_created: Err("no value supplied for date_created".to_string()),
-                    date_last_change: Err(
-                        "no value supplied for date_last_change".to_string(),
+                    currency: Err(
+                        "PaymentInformationResponse.currency: no value supplied"
+                            .to_string(),
                     ),
-                    date_payment: Err("no value supplied for date_payment".to_string()),
-                    document_id: Err("no value supplied for document_id".to_string()),
+                    date_created: Err(
+                        "PaymentInformationResponse.date_created: no value supplied"
+                            .to_string(),
+                    ),
+                    date_last_change: Err(
+                        "PaymentInformationResponse.date_last_change: no value supplied"
+                            .to_string(),
+                    ),
+                    date_payment: Err(
+                        "PaymentInformationResponse.date_payment: no value supplied"
+                            .to_string(),
+                    ),
+                    document_id: Err(
+                        "PaymentInformationResponse.document_id: no value supplied"
+                            .to_string(),
+                    ),
                     document_number: Err(
-                        "no value supplied for document_number".to_string(),
+                        "PaymentInformationResponse.document_number: no value supplied"
+                            .to_string(),
                     ),
                     fact_payment_beneficiary: Ok(Default::default()),
                     fact_payment_sender: Ok(Default::default()),
                     jurfl: Ok(Default::default()),
                     payment_beneficiary: Err(
-                        "no value supplied for payment_beneficiary".to_string(),
+                        "PaymentInformationResponse.payment_beneficiary: no value supplied"
+                            .to_string(),
                     ),
                     payment_details: Err(
-                        "no value supplied for payment_details".to_string(),
+                        "PaymentInformationResponse.payment_details: no value supplied"
+                            .to_string(),
                     ),
                     payment_payer: Err(
-                        "no value supplied for payment_payer".to_string(),
+                        "PaymentInformationResponse.payment_payer: no value supplied"
+                            .to_string(),
                     ),
-                    reference_id: Err("no value supplied for reference_id".to_string()),
-                    signatory_a: Err("no value supplied for signatory_a".to_string()),
-                    signatory_b: Err("no value supplied for signatory_b".to_string()),
-                    status: Err("no value supplied for status".to_string()),
-                    type_: Err("no value supplied for type_".to_string()),
-                    value_date: Err("no value supplied for value_date".to_string()),
+                    reference_id: Err(
+                        "PaymentInformationResponse.reference_id: no value supplied"
+                            .to_string(),
+                    ),
+                    signatory_a: Err(
+                        "PaymentInformationResponse.signatory_a: no value supplied"
+                            .to_string(),
+                    ),
+                    signatory_b: Err(
+                        "PaymentInformationResponse.signatory_b: no value supplied"
+                            .to_string(),
+                    ),
+                    status: Err(
+                        "PaymentInformationResponse.status: no value supplied"
+                            .to_string(),
+                    ),
+                    type_: Err(
+                        "PaymentInformationResponse.type_: no value supplied".to_string(),
+                    ),
+                    value_date: Err(
+                        "PaymentInformationResponse.value_date: no value supplied"
+                            .to_string(),
+                    ),
                 }
             }
         }
@@ -3795,9 +3623,7 @@ pub mod types {
             {
                 self.amount = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for amount: {e}")
-                    });
+                    .map_err(|e| format!("PaymentInformationResponse.amount: {e}"));
                 self
             }
             pub fn ben_country<T>(mut self, value: T) -> Self
@@ -3807,9 +3633,7 @@ pub mod types {
             {
                 self.ben_country = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for ben_country: {e}")
-                    });
+                    .map_err(|e| format!("PaymentInformationResponse.ben_country: {e}"));
                 self
             }
             pub fn beneficiary_bank<T>(mut self, value: T) -> Self
@@ -3820,9 +3644,7 @@ pub mod types {
                 self.beneficiary_bank = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for beneficiary_bank: {e}"
-                        )
+                        format!("PaymentInformationResponse.beneficiary_bank: {e}")
                     });
                 self
             }
@@ -3833,9 +3655,7 @@ pub mod types {
             {
                 self.currency = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for currency: {e}")
-                    });
+                    .map_err(|e| format!("PaymentInformationResponse.currency: {e}"));
                 self
             }
             pub fn date_created<T>(mut self, value: T) -> Self
@@ -3846,7 +3666,7 @@ pub mod types {
                 self.date_created = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for date_created: {e}")
+                        format!("PaymentInformationResponse.date_created: {e}")
                     });
                 self
             }
@@ -3858,9 +3678,7 @@ pub mod types {
                 self.date_last_change = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for date_last_change: {e}"
-                        )
+                        format!("PaymentInformationResponse.date_last_change: {e}")
                     });
                 self
             }
@@ -3872,7 +3690,7 @@ pub mod types {
                 self.date_payment = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for date_payment: {e}")
+                        format!("PaymentInformationResponse.date_payment: {e}")
                     });
                 self
             }
@@ -3883,9 +3701,7 @@ pub mod types {
             {
                 self.document_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for document_id: {e}")
-                    });
+                    .map_err(|e| format!("PaymentInformationResponse.document_id: {e}"));
                 self
             }
             pub fn document_number<T>(mut self, value: T) -> Self
@@ -3896,9 +3712,7 @@ pub mod types {
                 self.document_number = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for document_number: {e}"
-                        )
+                        format!("PaymentInformationResponse.document_number: {e}")
                     });
                 self
             }
@@ -3911,7 +3725,7 @@ pub mod types {
                     .try_into()
                     .map_err(|e| {
                         format!(
-                            "error converting supplied value for fact_payment_beneficiary: {e}"
+                            "PaymentInformationResponse.fact_payment_beneficiary: {e}"
                         )
                     });
                 self
@@ -3924,9 +3738,7 @@ pub mod types {
                 self.fact_payment_sender = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for fact_payment_sender: {e}"
-                        )
+                        format!("PaymentInformationResponse.fact_payment_sender: {e}")
                     });
                 self
             }
@@ -3937,9 +3749,7 @@ pub mod types {
             {
                 self.jurfl = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for jurfl: {e}")
-                    });
+                    .map_err(|e| format!("PaymentInformationResponse.jurfl: {e}"));
                 self
             }
             pub fn payment_beneficiary<T>(mut self, value: T) -> Self
@@ -3950,9 +3760,7 @@ pub mod types {
                 self.payment_beneficiary = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for payment_beneficiary: {e}"
-                        )
+                        format!("PaymentInformationResponse.payment_beneficiary: {e}")
                     });
                 self
             }
@@ -3964,9 +3772,7 @@ pub mod types {
                 self.payment_details = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for payment_details: {e}"
-                        )
+                        format!("PaymentInformationResponse.payment_details: {e}")
                     });
                 self
             }
@@ -3978,7 +3784,7 @@ pub mod types {
                 self.payment_payer = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for payment_payer: {e}")
+                        format!("PaymentInformationResponse.payment_payer: {e}")
                     });
                 self
             }
@@ -3990,7 +3796,7 @@ pub mod types {
                 self.reference_id = value
                     .try_into()
                     .map_err(|e| {
-                        format!("error converting supplied value for reference_id: {e}")
+                        format!("PaymentInformationResponse.reference_id: {e}")
                     });
                 self
             }
@@ -4001,9 +3807,7 @@ pub mod types {
             {
                 self.signatory_a = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for signatory_a: {e}")
-                    });
+                    .map_err(|e| format!("PaymentInformationResponse.signatory_a: {e}"));
                 self
             }
             pub fn signatory_b<T>(mut self, value: T) -> Self
@@ -4013,9 +3817,7 @@ pub mod types {
             {
                 self.signatory_b = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for signatory_b: {e}")
-                    });
+                    .map_err(|e| format!("PaymentInformationResponse.signatory_b: {e}"));
                 self
             }
             pub fn status<T>(mut self, value: T) -> Self
@@ -4025,9 +3827,7 @@ pub mod types {
             {
                 self.status = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status: {e}")
-                    });
+                    .map_err(|e| format!("PaymentInformationResponse.status: {e}"));
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -4037,9 +3837,7 @@ pub mod types {
             {
                 self.type_ = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for type_: {e}")
-                    });
+                    .map_err(|e| format!("PaymentInformationResponse.type_: {e}"));
                 self
             }
             pub fn value_date<T>(mut self, value: T) -> Self
@@ -4049,9 +3847,7 @@ pub mod types {
             {
                 self.value_date = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value_date: {e}")
-                    });
+                    .map_err(|e| format!("PaymentInformationResponse.value_date: {e}"));
                 self
             }
         }
@@ -4123,9 +3919,9 @@ pub mod types {
         impl ::std::default::Default for PaymentMember {
             fn default() -> Self {
                 Self {
-                    bin: Err("no value supplied for bin".to_string()),
-                    iban: Err("no value supplied for iban".to_string()),
-                    name: Err("no value supplied for name".to_string()),
+                    bin: Err("PaymentMember.bin: no value supplied".to_string()),
+                    iban: Err("PaymentMember.iban: no value supplied".to_string()),
+                    name: Err("PaymentMember.name: no value supplied".to_string()),
                 }
             }
         }
@@ -4137,9 +3933,7 @@ pub mod types {
             {
                 self.bin = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for bin: {e}")
-                    });
+                    .map_err(|e| format!("PaymentMember.bin: {e}"));
                 self
             }
             pub fn iban<T>(mut self, value: T) -> Self
@@ -4149,9 +3943,7 @@ pub mod types {
             {
                 self.iban = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for iban: {e}")
-                    });
+                    .map_err(|e| format!("PaymentMember.iban: {e}"));
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -4161,9 +3953,7 @@ pub mod types {
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                    .map_err(|e| format!("PaymentMember.name: {e}"));
                 self
             }
         }
@@ -4210,9 +4000,7 @@ pub mod types {
             {
                 self.body_mt = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for body_mt: {e}")
-                    });
+                    .map_err(|e| format!("PaymentMt.body_mt: {e}"));
                 self
             }
         }
@@ -4271,9 +4059,7 @@ pub mod types {
             {
                 self.bin = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for bin: {e}")
-                    });
+                    .map_err(|e| format!("PaymentSender.bin: {e}"));
                 self
             }
             pub fn iban<T>(mut self, value: T) -> Self
@@ -4283,9 +4069,7 @@ pub mod types {
             {
                 self.iban = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for iban: {e}")
-                    });
+                    .map_err(|e| format!("PaymentSender.iban: {e}"));
                 self
             }
             pub fn kbe<T>(mut self, value: T) -> Self
@@ -4295,9 +4079,7 @@ pub mod types {
             {
                 self.kbe = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for kbe: {e}")
-                    });
+                    .map_err(|e| format!("PaymentSender.kbe: {e}"));
                 self
             }
             pub fn name<T>(mut self, value: T) -> Self
@@ -4307,9 +4089,7 @@ pub mod types {
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                    .map_err(|e| format!("PaymentSender.name: {e}"));
                 self
             }
             pub fn partycode<T>(mut self, value: T) -> Self
@@ -4319,9 +4099,7 @@ pub mod types {
             {
                 self.partycode = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for partycode: {e}")
-                    });
+                    .map_err(|e| format!("PaymentSender.partycode: {e}"));
                 self
             }
         }
@@ -4357,7 +4135,7 @@ pub mod types {
         impl ::std::default::Default for PaymentSignatory {
             fn default() -> Self {
                 Self {
-                    name: Err("no value supplied for name".to_string()),
+                    name: Err("PaymentSignatory.name: no value supplied".to_string()),
                 }
             }
         }
@@ -4369,9 +4147,7 @@ pub mod types {
             {
                 self.name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                    .map_err(|e| format!("PaymentSignatory.name: {e}"));
                 self
             }
         }
@@ -4420,9 +4196,7 @@ pub mod types {
             {
                 self.code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for code: {e}")
-                    });
+                    .map_err(|e| format!("PaymentStatus.code: {e}"));
                 self
             }
             pub fn description<T>(mut self, value: T) -> Self
@@ -4432,9 +4206,7 @@ pub mod types {
             {
                 self.description = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for description: {e}")
-                    });
+                    .map_err(|e| format!("PaymentStatus.description: {e}"));
                 self
             }
             pub fn reason<T>(mut self, value: T) -> Self
@@ -4444,9 +4216,7 @@ pub mod types {
             {
                 self.reason = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for reason: {e}")
-                    });
+                    .map_err(|e| format!("PaymentStatus.reason: {e}"));
                 self
             }
         }
@@ -4486,7 +4256,9 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     code: Ok(Default::default()),
-                    description: Err("no value supplied for description".to_string()),
+                    description: Err(
+                        "PaymentType.description: no value supplied".to_string(),
+                    ),
                 }
             }
         }
@@ -4498,9 +4270,7 @@ pub mod types {
             {
                 self.code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for code: {e}")
-                    });
+                    .map_err(|e| format!("PaymentType.code: {e}"));
                 self
             }
             pub fn description<T>(mut self, value: T) -> Self
@@ -4510,9 +4280,7 @@ pub mod types {
             {
                 self.description = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for description: {e}")
-                    });
+                    .map_err(|e| format!("PaymentType.description: {e}"));
                 self
             }
         }
@@ -4542,7 +4310,9 @@ pub mod types {
         impl ::std::default::Default for PaymentsResponse {
             fn default() -> Self {
                 Self {
-                    payments: Err("no value supplied for payments".to_string()),
+                    payments: Err(
+                        "PaymentsResponse.payments: no value supplied".to_string(),
+                    ),
                 }
             }
         }
@@ -4554,9 +4324,7 @@ pub mod types {
             {
                 self.payments = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for payments: {e}")
-                    });
+                    .map_err(|e| format!("PaymentsResponse.payments: {e}"));
                 self
             }
         }
@@ -4677,9 +4445,7 @@ pub mod types {
             {
                 self.assign = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for assign: {e}")
-                    });
+                    .map_err(|e| format!("RegistryRecord.assign: {e}"));
                 self
             }
             pub fn code<T>(mut self, value: T) -> Self
@@ -4689,9 +4455,7 @@ pub mod types {
             {
                 self.code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for code: {e}")
-                    });
+                    .map_err(|e| format!("RegistryRecord.code: {e}"));
                 self
             }
             pub fn dop<T>(mut self, value: T) -> Self
@@ -4701,9 +4465,7 @@ pub mod types {
             {
                 self.dop = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for dop: {e}")
-                    });
+                    .map_err(|e| format!("RegistryRecord.dop: {e}"));
                 self
             }
             pub fn dt<T>(mut self, value: T) -> Self
@@ -4713,7 +4475,7 @@ pub mod types {
             {
                 self.dt = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for dt: {e}"));
+                    .map_err(|e| format!("RegistryRecord.dt: {e}"));
                 self
             }
             pub fn err_code<T>(mut self, value: T) -> Self
@@ -4723,9 +4485,7 @@ pub mod types {
             {
                 self.err_code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for err_code: {e}")
-                    });
+                    .map_err(|e| format!("RegistryRecord.err_code: {e}"));
                 self
             }
             pub fn fm<T>(mut self, value: T) -> Self
@@ -4735,7 +4495,7 @@ pub mod types {
             {
                 self.fm = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for fm: {e}"));
+                    .map_err(|e| format!("RegistryRecord.fm: {e}"));
                 self
             }
             pub fn ft<T>(mut self, value: T) -> Self
@@ -4745,7 +4505,7 @@ pub mod types {
             {
                 self.ft = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for ft: {e}"));
+                    .map_err(|e| format!("RegistryRecord.ft: {e}"));
                 self
             }
             pub fn knp<T>(mut self, value: T) -> Self
@@ -4755,9 +4515,7 @@ pub mod types {
             {
                 self.knp = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for knp: {e}")
-                    });
+                    .map_err(|e| format!("RegistryRecord.knp: {e}"));
                 self
             }
             pub fn la<T>(mut self, value: T) -> Self
@@ -4767,7 +4525,7 @@ pub mod types {
             {
                 self.la = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for la: {e}"));
+                    .map_err(|e| format!("RegistryRecord.la: {e}"));
                 self
             }
             pub fn nm<T>(mut self, value: T) -> Self
@@ -4777,7 +4535,7 @@ pub mod types {
             {
                 self.nm = value
                     .try_into()
-                    .map_err(|e| format!("error converting supplied value for nm: {e}"));
+                    .map_err(|e| format!("RegistryRecord.nm: {e}"));
                 self
             }
             pub fn nord<T>(mut self, value: T) -> Self
@@ -4789,9 +4547,7 @@ pub mod types {
             {
                 self.nord = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for nord: {e}")
-                    });
+                    .map_err(|e| format!("RegistryRecord.nord: {e}"));
                 self
             }
             pub fn opv<T>(mut self, value: T) -> Self
@@ -4801,9 +4557,7 @@ pub mod types {
             {
                 self.opv = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for opv: {e}")
-                    });
+                    .map_err(|e| format!("RegistryRecord.opv: {e}"));
                 self
             }
             pub fn pend_fl<T>(mut self, value: T) -> Self
@@ -4815,9 +4569,7 @@ pub mod types {
             {
                 self.pend_fl = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for pend_fl: {e}")
-                    });
+                    .map_err(|e| format!("RegistryRecord.pend_fl: {e}"));
                 self
             }
             pub fn period<T>(mut self, value: T) -> Self
@@ -4827,9 +4579,7 @@ pub mod types {
             {
                 self.period = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for period: {e}")
-                    });
+                    .map_err(|e| format!("RegistryRecord.period: {e}"));
                 self
             }
             pub fn rnn<T>(mut self, value: T) -> Self
@@ -4839,9 +4589,7 @@ pub mod types {
             {
                 self.rnn = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for rnn: {e}")
-                    });
+                    .map_err(|e| format!("RegistryRecord.rnn: {e}"));
                 self
             }
             pub fn sub_ref<T>(mut self, value: T) -> Self
@@ -4851,9 +4599,7 @@ pub mod types {
             {
                 self.sub_ref = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sub_ref: {e}")
-                    });
+                    .map_err(|e| format!("RegistryRecord.sub_ref: {e}"));
                 self
             }
             pub fn sum<T>(mut self, value: T) -> Self
@@ -4863,9 +4609,7 @@ pub mod types {
             {
                 self.sum = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sum: {e}")
-                    });
+                    .map_err(|e| format!("RegistryRecord.sum: {e}"));
                 self
             }
         }
@@ -4934,9 +4678,11 @@ pub mod types {
         impl ::std::default::Default for Response {
             fn default() -> Self {
                 Self {
-                    code: Err("no value supplied for code".to_string()),
-                    description: Err("no value supplied for description".to_string()),
-                    success: Err("no value supplied for success".to_string()),
+                    code: Err("Response.code: no value supplied".to_string()),
+                    description: Err(
+                        "Response.description: no value supplied".to_string(),
+                    ),
+                    success: Err("Response.success: no value supplied".to_string()),
                     extra: Ok(Default::default()),
                 }
             }
@@ -4947,11 +4693,7 @@ pub mod types {
                 T: ::std::convert::TryInto<i32>,
                 T::Error: ::std::fmt::Display,
             {
-                self.code = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for code: {e}")
-                    });
+                self.code = value.try_into().map_err(|e| format!("Response.code: {e}"));
                 self
             }
             pub fn description<T>(mut self, value: T) -> Self
@@ -4961,9 +4703,7 @@ pub mod types {
             {
                 self.description = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for description: {e}")
-                    });
+                    .map_err(|e| format!("Response.description: {e}"));
                 self
             }
             pub fn success<T>(mut self, value: T) -> Self
@@ -4973,9 +4713,7 @@ pub mod types {
             {
                 self.success = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for success: {e}")
-                    });
+                    .map_err(|e| format!("Response.success: {e}"));
                 self
             }
             pub fn extra<T>(mut self, value: T) -> Self
@@ -4987,9 +4725,7 @@ pub mod types {
             {
                 self.extra = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for extra: {e}")
-                    });
+                    .map_err(|e| format!("Response.extra: {e}"));
                 self
             }
         }
@@ -5096,16 +4832,16 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     beneficiar_account: Err(
-                        "no value supplied for beneficiar_account".to_string(),
+                        "Statement.beneficiar_account: no value supplied".to_string(),
                     ),
                     beneficiar_bank: Err(
-                        "no value supplied for beneficiar_bank".to_string(),
+                        "Statement.beneficiar_bank: no value supplied".to_string(),
                     ),
                     beneficiar_bank_code: Ok(Default::default()),
                     beneficiar_bin: Ok(Default::default()),
                     beneficiar_name: Ok(Default::default()),
                     credit: Ok(Default::default()),
-                    date: Err("no value supplied for date".to_string()),
+                    date: Err("Statement.date: no value supplied".to_string()),
                     debet: Ok(Default::default()),
                     description: Ok(Default::default()),
                     document_id: Ok(Default::default()),
@@ -5113,9 +4849,11 @@ pub mod types {
                     equivalent_amount: Ok(Default::default()),
                     purpose_code: Ok(Default::default()),
                     sender_account: Err(
-                        "no value supplied for sender_account".to_string(),
+                        "Statement.sender_account: no value supplied".to_string(),
                     ),
-                    sender_bank: Err("no value supplied for sender_bank".to_string()),
+                    sender_bank: Err(
+                        "Statement.sender_bank: no value supplied".to_string(),
+                    ),
                     sender_bank_code: Ok(Default::default()),
                     sender_bin: Ok(Default::default()),
                     sender_name: Ok(Default::default()),
@@ -5131,11 +4869,7 @@ pub mod types {
             {
                 self.beneficiar_account = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for beneficiar_account: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("Statement.beneficiar_account: {e}"));
                 self
             }
             pub fn beneficiar_bank<T>(mut self, value: T) -> Self
@@ -5145,11 +4879,7 @@ pub mod types {
             {
                 self.beneficiar_bank = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for beneficiar_bank: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("Statement.beneficiar_bank: {e}"));
                 self
             }
             pub fn beneficiar_bank_code<T>(mut self, value: T) -> Self
@@ -5159,11 +4889,7 @@ pub mod types {
             {
                 self.beneficiar_bank_code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for beneficiar_bank_code: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("Statement.beneficiar_bank_code: {e}"));
                 self
             }
             pub fn beneficiar_bin<T>(mut self, value: T) -> Self
@@ -5173,11 +4899,7 @@ pub mod types {
             {
                 self.beneficiar_bin = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for beneficiar_bin: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("Statement.beneficiar_bin: {e}"));
                 self
             }
             pub fn beneficiar_name<T>(mut self, value: T) -> Self
@@ -5187,11 +4909,7 @@ pub mod types {
             {
                 self.beneficiar_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for beneficiar_name: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("Statement.beneficiar_name: {e}"));
                 self
             }
             pub fn credit<T>(mut self, value: T) -> Self
@@ -5203,9 +4921,7 @@ pub mod types {
             {
                 self.credit = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for credit: {e}")
-                    });
+                    .map_err(|e| format!("Statement.credit: {e}"));
                 self
             }
             pub fn date<T>(mut self, value: T) -> Self
@@ -5213,11 +4929,7 @@ pub mod types {
                 T: ::std::convert::TryInto<::bank_runtime::DateDmy>,
                 T::Error: ::std::fmt::Display,
             {
-                self.date = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for date: {e}")
-                    });
+                self.date = value.try_into().map_err(|e| format!("Statement.date: {e}"));
                 self
             }
             pub fn debet<T>(mut self, value: T) -> Self
@@ -5229,9 +4941,7 @@ pub mod types {
             {
                 self.debet = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for debet: {e}")
-                    });
+                    .map_err(|e| format!("Statement.debet: {e}"));
                 self
             }
             pub fn description<T>(mut self, value: T) -> Self
@@ -5241,9 +4951,7 @@ pub mod types {
             {
                 self.description = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for description: {e}")
-                    });
+                    .map_err(|e| format!("Statement.description: {e}"));
                 self
             }
             pub fn document_id<T>(mut self, value: T) -> Self
@@ -5253,9 +4961,7 @@ pub mod types {
             {
                 self.document_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for document_id: {e}")
-                    });
+                    .map_err(|e| format!("Statement.document_id: {e}"));
                 self
             }
             pub fn document_number<T>(mut self, value: T) -> Self
@@ -5265,11 +4971,7 @@ pub mod types {
             {
                 self.document_number = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for document_number: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("Statement.document_number: {e}"));
                 self
             }
             pub fn equivalent_amount<T>(mut self, value: T) -> Self
@@ -5281,11 +4983,7 @@ pub mod types {
             {
                 self.equivalent_amount = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for equivalent_amount: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("Statement.equivalent_amount: {e}"));
                 self
             }
             pub fn purpose_code<T>(mut self, value: T) -> Self
@@ -5295,9 +4993,7 @@ pub mod types {
             {
                 self.purpose_code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for purpose_code: {e}")
-                    });
+                    .map_err(|e| format!("Statement.purpose_code: {e}"));
                 self
             }
             pub fn sender_account<T>(mut self, value: T) -> Self
@@ -5307,11 +5003,7 @@ pub mod types {
             {
                 self.sender_account = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sender_account: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("Statement.sender_account: {e}"));
                 self
             }
             pub fn sender_bank<T>(mut self, value: T) -> Self
@@ -5321,9 +5013,7 @@ pub mod types {
             {
                 self.sender_bank = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sender_bank: {e}")
-                    });
+                    .map_err(|e| format!("Statement.sender_bank: {e}"));
                 self
             }
             pub fn sender_bank_code<T>(mut self, value: T) -> Self
@@ -5333,11 +5023,7 @@ pub mod types {
             {
                 self.sender_bank_code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sender_bank_code: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("Statement.sender_bank_code: {e}"));
                 self
             }
             pub fn sender_bin<T>(mut self, value: T) -> Self
@@ -5347,9 +5033,7 @@ pub mod types {
             {
                 self.sender_bin = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sender_bin: {e}")
-                    });
+                    .map_err(|e| format!("Statement.sender_bin: {e}"));
                 self
             }
             pub fn sender_name<T>(mut self, value: T) -> Self
@@ -5359,9 +5043,7 @@ pub mod types {
             {
                 self.sender_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for sender_name: {e}")
-                    });
+                    .map_err(|e| format!("Statement.sender_name: {e}"));
                 self
             }
             pub fn type_<T>(mut self, value: T) -> Self
@@ -5371,9 +5053,7 @@ pub mod types {
             {
                 self.type_ = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for type_: {e}")
-                    });
+                    .map_err(|e| format!("Statement.type_: {e}"));
                 self
             }
         }
@@ -5494,9 +5174,7 @@ pub mod types {
             {
                 self.balance_in = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for balance_in: {e}")
-                    });
+                    .map_err(|e| format!("StatementResponse.balance_in: {e}"));
                 self
             }
             pub fn balance_in_curr<T>(mut self, value: T) -> Self
@@ -5506,11 +5184,7 @@ pub mod types {
             {
                 self.balance_in_curr = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for balance_in_curr: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("StatementResponse.balance_in_curr: {e}"));
                 self
             }
             pub fn balance_in_eq<T>(mut self, value: T) -> Self
@@ -5520,9 +5194,7 @@ pub mod types {
             {
                 self.balance_in_eq = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for balance_in_eq: {e}")
-                    });
+                    .map_err(|e| format!("StatementResponse.balance_in_eq: {e}"));
                 self
             }
             pub fn balance_in_rate<T>(mut self, value: T) -> Self
@@ -5532,11 +5204,7 @@ pub mod types {
             {
                 self.balance_in_rate = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for balance_in_rate: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("StatementResponse.balance_in_rate: {e}"));
                 self
             }
             pub fn balance_out<T>(mut self, value: T) -> Self
@@ -5548,9 +5216,7 @@ pub mod types {
             {
                 self.balance_out = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for balance_out: {e}")
-                    });
+                    .map_err(|e| format!("StatementResponse.balance_out: {e}"));
                 self
             }
             pub fn balance_out_curr<T>(mut self, value: T) -> Self
@@ -5560,11 +5226,7 @@ pub mod types {
             {
                 self.balance_out_curr = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for balance_out_curr: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("StatementResponse.balance_out_curr: {e}"));
                 self
             }
             pub fn balance_out_eq<T>(mut self, value: T) -> Self
@@ -5574,11 +5236,7 @@ pub mod types {
             {
                 self.balance_out_eq = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for balance_out_eq: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("StatementResponse.balance_out_eq: {e}"));
                 self
             }
             pub fn balance_out_rate<T>(mut self, value: T) -> Self
@@ -5588,11 +5246,7 @@ pub mod types {
             {
                 self.balance_out_rate = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for balance_out_rate: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("StatementResponse.balance_out_rate: {e}"));
                 self
             }
             pub fn statement<T>(mut self, value: T) -> Self
@@ -5602,9 +5256,7 @@ pub mod types {
             {
                 self.statement = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for statement: {e}")
-                    });
+                    .map_err(|e| format!("StatementResponse.statement: {e}"));
                 self
             }
         }
@@ -5783,11 +5435,7 @@ pub mod types {
             {
                 self.acc_owner_address = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for acc_owner_address: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("StatementV2Info.acc_owner_address: {e}"));
                 self
             }
             pub fn acc_owner_code<T>(mut self, value: T) -> Self
@@ -5797,11 +5445,7 @@ pub mod types {
             {
                 self.acc_owner_code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for acc_owner_code: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("StatementV2Info.acc_owner_code: {e}"));
                 self
             }
             pub fn acc_owner_idn<T>(mut self, value: T) -> Self
@@ -5811,9 +5455,7 @@ pub mod types {
             {
                 self.acc_owner_idn = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for acc_owner_idn: {e}")
-                    });
+                    .map_err(|e| format!("StatementV2Info.acc_owner_idn: {e}"));
                 self
             }
             pub fn acc_owner_name<T>(mut self, value: T) -> Self
@@ -5823,11 +5465,7 @@ pub mod types {
             {
                 self.acc_owner_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for acc_owner_name: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("StatementV2Info.acc_owner_name: {e}"));
                 self
             }
             pub fn account_bank_code<T>(mut self, value: T) -> Self
@@ -5837,11 +5475,7 @@ pub mod types {
             {
                 self.account_bank_code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for account_bank_code: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("StatementV2Info.account_bank_code: {e}"));
                 self
             }
             pub fn account_name<T>(mut self, value: T) -> Self
@@ -5851,9 +5485,7 @@ pub mod types {
             {
                 self.account_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for account_name: {e}")
-                    });
+                    .map_err(|e| format!("StatementV2Info.account_name: {e}"));
                 self
             }
             pub fn account_number<T>(mut self, value: T) -> Self
@@ -5863,11 +5495,7 @@ pub mod types {
             {
                 self.account_number = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for account_number: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("StatementV2Info.account_number: {e}"));
                 self
             }
             pub fn account_type<T>(mut self, value: T) -> Self
@@ -5877,9 +5505,7 @@ pub mod types {
             {
                 self.account_type = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for account_type: {e}")
-                    });
+                    .map_err(|e| format!("StatementV2Info.account_type: {e}"));
                 self
             }
             pub fn bank_branch_address<T>(mut self, value: T) -> Self
@@ -5889,11 +5515,7 @@ pub mod types {
             {
                 self.bank_branch_address = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for bank_branch_address: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("StatementV2Info.bank_branch_address: {e}"));
                 self
             }
             pub fn bank_branch_bic<T>(mut self, value: T) -> Self
@@ -5903,11 +5525,7 @@ pub mod types {
             {
                 self.bank_branch_bic = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for bank_branch_bic: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("StatementV2Info.bank_branch_bic: {e}"));
                 self
             }
             pub fn bank_branch_code<T>(mut self, value: T) -> Self
@@ -5917,11 +5535,7 @@ pub mod types {
             {
                 self.bank_branch_code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for bank_branch_code: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("StatementV2Info.bank_branch_code: {e}"));
                 self
             }
             pub fn bank_branch_idn<T>(mut self, value: T) -> Self
@@ -5931,11 +5545,7 @@ pub mod types {
             {
                 self.bank_branch_idn = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for bank_branch_idn: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("StatementV2Info.bank_branch_idn: {e}"));
                 self
             }
             pub fn bank_branch_name<T>(mut self, value: T) -> Self
@@ -5945,11 +5555,7 @@ pub mod types {
             {
                 self.bank_branch_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for bank_branch_name: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("StatementV2Info.bank_branch_name: {e}"));
                 self
             }
             pub fn currency<T>(mut self, value: T) -> Self
@@ -5959,9 +5565,7 @@ pub mod types {
             {
                 self.currency = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for currency: {e}")
-                    });
+                    .map_err(|e| format!("StatementV2Info.currency: {e}"));
                 self
             }
             pub fn date_from<T>(mut self, value: T) -> Self
@@ -5973,9 +5577,7 @@ pub mod types {
             {
                 self.date_from = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for date_from: {e}")
-                    });
+                    .map_err(|e| format!("StatementV2Info.date_from: {e}"));
                 self
             }
             pub fn date_to<T>(mut self, value: T) -> Self
@@ -5987,9 +5589,7 @@ pub mod types {
             {
                 self.date_to = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for date_to: {e}")
-                    });
+                    .map_err(|e| format!("StatementV2Info.date_to: {e}"));
                 self
             }
             pub fn eq_turnover<T>(mut self, value: T) -> Self
@@ -6001,9 +5601,7 @@ pub mod types {
             {
                 self.eq_turnover = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for eq_turnover: {e}")
-                    });
+                    .map_err(|e| format!("StatementV2Info.eq_turnover: {e}"));
                 self
             }
             pub fn last_statement_date<T>(mut self, value: T) -> Self
@@ -6015,11 +5613,7 @@ pub mod types {
             {
                 self.last_statement_date = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for last_statement_date: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("StatementV2Info.last_statement_date: {e}"));
                 self
             }
             pub fn pay_count_credit<T>(mut self, value: T) -> Self
@@ -6029,11 +5623,7 @@ pub mod types {
             {
                 self.pay_count_credit = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for pay_count_credit: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("StatementV2Info.pay_count_credit: {e}"));
                 self
             }
             pub fn pay_count_debit<T>(mut self, value: T) -> Self
@@ -6043,11 +5633,7 @@ pub mod types {
             {
                 self.pay_count_debit = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for pay_count_debit: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("StatementV2Info.pay_count_debit: {e}"));
                 self
             }
             pub fn reference<T>(mut self, value: T) -> Self
@@ -6057,9 +5643,7 @@ pub mod types {
             {
                 self.reference = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for reference: {e}")
-                    });
+                    .map_err(|e| format!("StatementV2Info.reference: {e}"));
                 self
             }
             pub fn statement_date_time<T>(mut self, value: T) -> Self
@@ -6071,11 +5655,7 @@ pub mod types {
             {
                 self.statement_date_time = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for statement_date_time: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("StatementV2Info.statement_date_time: {e}"));
                 self
             }
             pub fn turnover<T>(mut self, value: T) -> Self
@@ -6087,9 +5667,7 @@ pub mod types {
             {
                 self.turnover = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for turnover: {e}")
-                    });
+                    .map_err(|e| format!("StatementV2Info.turnover: {e}"));
                 self
             }
             pub fn turnover_credit<T>(mut self, value: T) -> Self
@@ -6101,11 +5679,7 @@ pub mod types {
             {
                 self.turnover_credit = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for turnover_credit: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("StatementV2Info.turnover_credit: {e}"));
                 self
             }
             pub fn turnover_debit<T>(mut self, value: T) -> Self
@@ -6117,11 +5691,7 @@ pub mod types {
             {
                 self.turnover_debit = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for turnover_debit: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("StatementV2Info.turnover_debit: {e}"));
                 self
             }
         }
@@ -6227,9 +5797,7 @@ pub mod types {
             {
                 self.in_balance = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for in_balance: {e}")
-                    });
+                    .map_err(|e| format!("StatementV2Response.in_balance: {e}"));
                 self
             }
             pub fn info<T>(mut self, value: T) -> Self
@@ -6241,9 +5809,7 @@ pub mod types {
             {
                 self.info = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for info: {e}")
-                    });
+                    .map_err(|e| format!("StatementV2Response.info: {e}"));
                 self
             }
             pub fn out_balance<T>(mut self, value: T) -> Self
@@ -6253,9 +5819,7 @@ pub mod types {
             {
                 self.out_balance = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for out_balance: {e}")
-                    });
+                    .map_err(|e| format!("StatementV2Response.out_balance: {e}"));
                 self
             }
             pub fn transactions<T>(mut self, value: T) -> Self
@@ -6265,9 +5829,7 @@ pub mod types {
             {
                 self.transactions = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for transactions: {e}")
-                    });
+                    .map_err(|e| format!("StatementV2Response.transactions: {e}"));
                 self
             }
         }
@@ -6317,15 +5879,22 @@ pub mod types {
         impl ::std::default::Default for TaxpayerInformation {
             fn default() -> Self {
                 Self {
-                    inactive: Err("no value supplied for inactive".to_string()),
-                    not_resident: Err("no value supplied for not_resident".to_string()),
+                    inactive: Err(
+                        "TaxpayerInformation.inactive: no value supplied".to_string(),
+                    ),
+                    not_resident: Err(
+                        "TaxpayerInformation.not_resident: no value supplied".to_string(),
+                    ),
                     person_type: Ok(Default::default()),
                     self_employed_title: Ok(Default::default()),
                     tax_authority_code: Ok(Default::default()),
                     tax_payer_type: Err(
-                        "no value supplied for tax_payer_type".to_string(),
+                        "TaxpayerInformation.tax_payer_type: no value supplied"
+                            .to_string(),
                     ),
-                    title: Err("no value supplied for title".to_string()),
+                    title: Err(
+                        "TaxpayerInformation.title: no value supplied".to_string(),
+                    ),
                 }
             }
         }
@@ -6337,9 +5906,7 @@ pub mod types {
             {
                 self.inactive = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for inactive: {e}")
-                    });
+                    .map_err(|e| format!("TaxpayerInformation.inactive: {e}"));
                 self
             }
             pub fn not_resident<T>(mut self, value: T) -> Self
@@ -6349,9 +5916,7 @@ pub mod types {
             {
                 self.not_resident = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for not_resident: {e}")
-                    });
+                    .map_err(|e| format!("TaxpayerInformation.not_resident: {e}"));
                 self
             }
             pub fn person_type<T>(mut self, value: T) -> Self
@@ -6361,9 +5926,7 @@ pub mod types {
             {
                 self.person_type = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for person_type: {e}")
-                    });
+                    .map_err(|e| format!("TaxpayerInformation.person_type: {e}"));
                 self
             }
             pub fn self_employed_title<T>(mut self, value: T) -> Self
@@ -6374,9 +5937,7 @@ pub mod types {
                 self.self_employed_title = value
                     .try_into()
                     .map_err(|e| {
-                        format!(
-                            "error converting supplied value for self_employed_title: {e}"
-                        )
+                        format!("TaxpayerInformation.self_employed_title: {e}")
                     });
                 self
             }
@@ -6387,11 +5948,7 @@ pub mod types {
             {
                 self.tax_authority_code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for tax_authority_code: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("TaxpayerInformation.tax_authority_code: {e}"));
                 self
             }
             pub fn tax_payer_type<T>(mut self, value: T) -> Self
@@ -6401,11 +5958,7 @@ pub mod types {
             {
                 self.tax_payer_type = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for tax_payer_type: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("TaxpayerInformation.tax_payer_type: {e}"));
                 self
             }
             pub fn title<T>(mut self, value: T) -> Self
@@ -6415,9 +5968,7 @@ pub mod types {
             {
                 self.title = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for title: {e}")
-                    });
+                    .map_err(|e| format!("TaxpayerInformation.title: {e}"));
                 self
             }
         }
@@ -6645,9 +6196,7 @@ pub mod types {
             {
                 self.amount = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for amount: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.amount: {e}"));
                 self
             }
             pub fn bank_reference<T>(mut self, value: T) -> Self
@@ -6657,11 +6206,7 @@ pub mod types {
             {
                 self.bank_reference = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for bank_reference: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("Transaction.bank_reference: {e}"));
                 self
             }
             pub fn budget_code<T>(mut self, value: T) -> Self
@@ -6671,9 +6216,7 @@ pub mod types {
             {
                 self.budget_code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for budget_code: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.budget_code: {e}"));
                 self
             }
             pub fn card_r_rn<T>(mut self, value: T) -> Self
@@ -6683,9 +6226,7 @@ pub mod types {
             {
                 self.card_r_rn = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for card_r_rn: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.card_r_rn: {e}"));
                 self
             }
             pub fn card_trn_amount<T>(mut self, value: T) -> Self
@@ -6695,11 +6236,7 @@ pub mod types {
             {
                 self.card_trn_amount = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for card_trn_amount: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("Transaction.card_trn_amount: {e}"));
                 self
             }
             pub fn card_trn_curr<T>(mut self, value: T) -> Self
@@ -6709,9 +6246,7 @@ pub mod types {
             {
                 self.card_trn_curr = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for card_trn_curr: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.card_trn_curr: {e}"));
                 self
             }
             pub fn chief<T>(mut self, value: T) -> Self
@@ -6721,9 +6256,7 @@ pub mod types {
             {
                 self.chief = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for chief: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.chief: {e}"));
                 self
             }
             pub fn clerk<T>(mut self, value: T) -> Self
@@ -6733,9 +6266,7 @@ pub mod types {
             {
                 self.clerk = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for clerk: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.clerk: {e}"));
                 self
             }
             pub fn client_reference<T>(mut self, value: T) -> Self
@@ -6745,11 +6276,7 @@ pub mod types {
             {
                 self.client_reference = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for client_reference: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("Transaction.client_reference: {e}"));
                 self
             }
             pub fn corr_idn<T>(mut self, value: T) -> Self
@@ -6759,9 +6286,7 @@ pub mod types {
             {
                 self.corr_idn = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for corr_idn: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.corr_idn: {e}"));
                 self
             }
             pub fn corr_name<T>(mut self, value: T) -> Self
@@ -6771,9 +6296,7 @@ pub mod types {
             {
                 self.corr_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for corr_name: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.corr_name: {e}"));
                 self
             }
             pub fn create_date<T>(mut self, value: T) -> Self
@@ -6785,9 +6308,7 @@ pub mod types {
             {
                 self.create_date = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for create_date: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.create_date: {e}"));
                 self
             }
             pub fn dbcrfl<T>(mut self, value: T) -> Self
@@ -6797,9 +6318,7 @@ pub mod types {
             {
                 self.dbcrfl = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for dbcrfl: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.dbcrfl: {e}"));
                 self
             }
             pub fn doc_number<T>(mut self, value: T) -> Self
@@ -6809,9 +6328,7 @@ pub mod types {
             {
                 self.doc_number = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for doc_number: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.doc_number: {e}"));
                 self
             }
             pub fn entry_date<T>(mut self, value: T) -> Self
@@ -6823,9 +6340,7 @@ pub mod types {
             {
                 self.entry_date = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for entry_date: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.entry_date: {e}"));
                 self
             }
             pub fn eq_amount<T>(mut self, value: T) -> Self
@@ -6837,9 +6352,7 @@ pub mod types {
             {
                 self.eq_amount = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for eq_amount: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.eq_amount: {e}"));
                 self
             }
             pub fn eq_currency<T>(mut self, value: T) -> Self
@@ -6849,9 +6362,7 @@ pub mod types {
             {
                 self.eq_currency = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for eq_currency: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.eq_currency: {e}"));
                 self
             }
             pub fn execdate<T>(mut self, value: T) -> Self
@@ -6863,9 +6374,7 @@ pub mod types {
             {
                 self.execdate = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for execdate: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.execdate: {e}"));
                 self
             }
             pub fn knp<T>(mut self, value: T) -> Self
@@ -6873,11 +6382,7 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
-                self.knp = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for knp: {e}")
-                    });
+                self.knp = value.try_into().map_err(|e| format!("Transaction.knp: {e}"));
                 self
             }
             pub fn mainbk<T>(mut self, value: T) -> Self
@@ -6887,9 +6392,7 @@ pub mod types {
             {
                 self.mainbk = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for mainbk: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.mainbk: {e}"));
                 self
             }
             pub fn market_rate<T>(mut self, value: T) -> Self
@@ -6899,9 +6402,7 @@ pub mod types {
             {
                 self.market_rate = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for market_rate: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.market_rate: {e}"));
                 self
             }
             pub fn official_rate<T>(mut self, value: T) -> Self
@@ -6911,9 +6412,7 @@ pub mod types {
             {
                 self.official_rate = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for official_rate: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.official_rate: {e}"));
                 self
             }
             pub fn party_account<T>(mut self, value: T) -> Self
@@ -6923,9 +6422,7 @@ pub mod types {
             {
                 self.party_account = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for party_account: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.party_account: {e}"));
                 self
             }
             pub fn party_bank_code<T>(mut self, value: T) -> Self
@@ -6935,11 +6432,7 @@ pub mod types {
             {
                 self.party_bank_code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for party_bank_code: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("Transaction.party_bank_code: {e}"));
                 self
             }
             pub fn party_bank_name<T>(mut self, value: T) -> Self
@@ -6949,11 +6442,7 @@ pub mod types {
             {
                 self.party_bank_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for party_bank_name: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("Transaction.party_bank_name: {e}"));
                 self
             }
             pub fn party_code<T>(mut self, value: T) -> Self
@@ -6963,9 +6452,7 @@ pub mod types {
             {
                 self.party_code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for party_code: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.party_code: {e}"));
                 self
             }
             pub fn party_idn<T>(mut self, value: T) -> Self
@@ -6975,9 +6462,7 @@ pub mod types {
             {
                 self.party_idn = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for party_idn: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.party_idn: {e}"));
                 self
             }
             pub fn party_name<T>(mut self, value: T) -> Self
@@ -6987,9 +6472,7 @@ pub mod types {
             {
                 self.party_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for party_name: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.party_name: {e}"));
                 self
             }
             pub fn payment_id<T>(mut self, value: T) -> Self
@@ -6999,9 +6482,7 @@ pub mod types {
             {
                 self.payment_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for payment_id: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.payment_id: {e}"));
                 self
             }
             pub fn period<T>(mut self, value: T) -> Self
@@ -7011,9 +6492,7 @@ pub mod types {
             {
                 self.period = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for period: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.period: {e}"));
                 self
             }
             pub fn po_type_desc<T>(mut self, value: T) -> Self
@@ -7023,9 +6502,7 @@ pub mod types {
             {
                 self.po_type_desc = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for po_type_desc: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.po_type_desc: {e}"));
                 self
             }
             pub fn purpose<T>(mut self, value: T) -> Self
@@ -7035,9 +6512,7 @@ pub mod types {
             {
                 self.purpose = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for purpose: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.purpose: {e}"));
                 self
             }
             pub fn registry<T>(mut self, value: T) -> Self
@@ -7047,9 +6522,7 @@ pub mod types {
             {
                 self.registry = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for registry: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.registry: {e}"));
                 self
             }
             pub fn stage<T>(mut self, value: T) -> Self
@@ -7059,9 +6532,7 @@ pub mod types {
             {
                 self.stage = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for stage: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.stage: {e}"));
                 self
             }
             pub fn value_date<T>(mut self, value: T) -> Self
@@ -7073,9 +6544,7 @@ pub mod types {
             {
                 self.value_date = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for value_date: {e}")
-                    });
+                    .map_err(|e| format!("Transaction.value_date: {e}"));
                 self
             }
         }
@@ -11722,5 +11191,17 @@ mod example_roundtrips {
 }"#,
             None,
         );
+    }
+}
+/// A body builder that cannot become its type (a required field not given, a value the
+/// document forbids) is the one error of every call: [`ErrorKind::InvalidRequest`]
+/// (::bank_runtime::ErrorKind::InvalidRequest), naming the type and the field.
+impl ::std::convert::From<types::error::ConversionError> for ::bank_runtime::BankError {
+    fn from(error: types::error::ConversionError) -> Self {
+        ::bank_runtime::BankError::new(
+            SPEC.name,
+            ::bank_runtime::ErrorKind::InvalidRequest,
+            error.to_string(),
+        )
     }
 }

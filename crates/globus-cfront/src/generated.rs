@@ -458,9 +458,11 @@ pub mod types {
         impl ::std::default::Default for ClientInfo {
             fn default() -> Self {
                 Self {
-                    full_name: Err("no value supplied for full_name".to_string()),
+                    full_name: Err(
+                        "ClientInfo.full_name: no value supplied".to_string(),
+                    ),
                     identification_code: Err(
-                        "no value supplied for identification_code".to_string(),
+                        "ClientInfo.identification_code: no value supplied".to_string(),
                     ),
                     phone_number: Ok(Default::default()),
                 }
@@ -474,9 +476,7 @@ pub mod types {
             {
                 self.full_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for full_name: {e}")
-                    });
+                    .map_err(|e| format!("ClientInfo.full_name: {e}"));
                 self
             }
             pub fn identification_code<T>(mut self, value: T) -> Self
@@ -486,11 +486,7 @@ pub mod types {
             {
                 self.identification_code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for identification_code: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("ClientInfo.identification_code: {e}"));
                 self
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
@@ -500,9 +496,7 @@ pub mod types {
             {
                 self.phone_number = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone_number: {e}")
-                    });
+                    .map_err(|e| format!("ClientInfo.phone_number: {e}"));
                 self
             }
         }
@@ -537,7 +531,10 @@ pub mod types {
         impl ::std::default::Default for ClientValidateRequest {
             fn default() -> Self {
                 Self {
-                    phone_number: Err("no value supplied for phone_number".to_string()),
+                    phone_number: Err(
+                        "ClientValidateRequest.phone_number: no value supplied"
+                            .to_string(),
+                    ),
                 }
             }
         }
@@ -549,9 +546,7 @@ pub mod types {
             {
                 self.phone_number = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone_number: {e}")
-                    });
+                    .map_err(|e| format!("ClientValidateRequest.phone_number: {e}"));
                 self
             }
         }
@@ -582,8 +577,8 @@ pub mod types {
         impl ::std::default::Default for Error {
             fn default() -> Self {
                 Self {
-                    code: Err("no value supplied for code".to_string()),
-                    message: Err("no value supplied for message".to_string()),
+                    code: Err("Error.code: no value supplied".to_string()),
+                    message: Err("Error.message: no value supplied".to_string()),
                 }
             }
         }
@@ -593,11 +588,7 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.code = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for code: {e}")
-                    });
+                self.code = value.try_into().map_err(|e| format!("Error.code: {e}"));
                 self
             }
             pub fn message<T>(mut self, value: T) -> Self
@@ -607,9 +598,7 @@ pub mod types {
             {
                 self.message = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for message: {e}")
-                    });
+                    .map_err(|e| format!("Error.message: {e}"));
                 self
             }
         }
@@ -644,9 +633,9 @@ pub mod types {
         impl ::std::default::Default for Good {
             fn default() -> Self {
                 Self {
-                    name: Err("no value supplied for name".to_string()),
-                    price: Err("no value supplied for price".to_string()),
-                    quantity: Err("no value supplied for quantity".to_string()),
+                    name: Err("Good.name: no value supplied".to_string()),
+                    price: Err("Good.price: no value supplied".to_string()),
+                    quantity: Err("Good.quantity: no value supplied".to_string()),
                 }
             }
         }
@@ -656,11 +645,7 @@ pub mod types {
                 T: ::std::convert::TryInto<::std::string::String>,
                 T::Error: ::std::fmt::Display,
             {
-                self.name = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for name: {e}")
-                    });
+                self.name = value.try_into().map_err(|e| format!("Good.name: {e}"));
                 self
             }
             pub fn price<T>(mut self, value: T) -> Self
@@ -668,11 +653,7 @@ pub mod types {
                 T: ::std::convert::TryInto<::bank_runtime::Decimal>,
                 T::Error: ::std::fmt::Display,
             {
-                self.price = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for price: {e}")
-                    });
+                self.price = value.try_into().map_err(|e| format!("Good.price: {e}"));
                 self
             }
             pub fn quantity<T>(mut self, value: T) -> Self
@@ -682,9 +663,7 @@ pub mod types {
             {
                 self.quantity = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for quantity: {e}")
-                    });
+                    .map_err(|e| format!("Good.quantity: {e}"));
                 self
             }
         }
@@ -747,13 +726,17 @@ pub mod types {
                     bank_requisites: Ok(Default::default()),
                     client_full_name: Ok(Default::default()),
                     contract_date: Err(
-                        "no value supplied for contract_date".to_string(),
+                        "GuaranteeLetterData.contract_date: no value supplied"
+                            .to_string(),
                     ),
                     contract_number: Err(
-                        "no value supplied for contract_number".to_string(),
+                        "GuaranteeLetterData.contract_number: no value supplied"
+                            .to_string(),
                     ),
                     credit_term: Ok(Default::default()),
-                    order_id: Err("no value supplied for order_id".to_string()),
+                    order_id: Err(
+                        "GuaranteeLetterData.order_id: no value supplied".to_string(),
+                    ),
                 }
             }
         }
@@ -767,9 +750,7 @@ pub mod types {
             {
                 self.amount = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for amount: {e}")
-                    });
+                    .map_err(|e| format!("GuaranteeLetterData.amount: {e}"));
                 self
             }
             pub fn bank_requisites<T>(mut self, value: T) -> Self
@@ -779,11 +760,7 @@ pub mod types {
             {
                 self.bank_requisites = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for bank_requisites: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("GuaranteeLetterData.bank_requisites: {e}"));
                 self
             }
             pub fn client_full_name<T>(mut self, value: T) -> Self
@@ -793,11 +770,7 @@ pub mod types {
             {
                 self.client_full_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for client_full_name: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("GuaranteeLetterData.client_full_name: {e}"));
                 self
             }
             pub fn contract_date<T>(mut self, value: T) -> Self
@@ -807,9 +780,7 @@ pub mod types {
             {
                 self.contract_date = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for contract_date: {e}")
-                    });
+                    .map_err(|e| format!("GuaranteeLetterData.contract_date: {e}"));
                 self
             }
             pub fn contract_number<T>(mut self, value: T) -> Self
@@ -819,11 +790,7 @@ pub mod types {
             {
                 self.contract_number = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for contract_number: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("GuaranteeLetterData.contract_number: {e}"));
                 self
             }
             pub fn credit_term<T>(mut self, value: T) -> Self
@@ -833,9 +800,7 @@ pub mod types {
             {
                 self.credit_term = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for credit_term: {e}")
-                    });
+                    .map_err(|e| format!("GuaranteeLetterData.credit_term: {e}"));
                 self
             }
             pub fn order_id<T>(mut self, value: T) -> Self
@@ -845,9 +810,7 @@ pub mod types {
             {
                 self.order_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for order_id: {e}")
-                    });
+                    .map_err(|e| format!("GuaranteeLetterData.order_id: {e}"));
                 self
             }
         }
@@ -929,22 +892,36 @@ pub mod types {
                 Self {
                     callback_url: Ok(Default::default()),
                     credit_product_name: Err(
-                        "no value supplied for credit_product_name".to_string(),
+                        "OrderCreateRequest.credit_product_name: no value supplied"
+                            .to_string(),
                     ),
-                    credit_term: Err("no value supplied for credit_term".to_string()),
-                    full_name: Err("no value supplied for full_name".to_string()),
-                    goods: Err("no value supplied for goods".to_string()),
+                    credit_term: Err(
+                        "OrderCreateRequest.credit_term: no value supplied".to_string(),
+                    ),
+                    full_name: Err(
+                        "OrderCreateRequest.full_name: no value supplied".to_string(),
+                    ),
+                    goods: Err(
+                        "OrderCreateRequest.goods: no value supplied".to_string(),
+                    ),
                     identification_code: Err(
-                        "no value supplied for identification_code".to_string(),
+                        "OrderCreateRequest.identification_code: no value supplied"
+                            .to_string(),
                     ),
                     merchant_order_id: Err(
-                        "no value supplied for merchant_order_id".to_string(),
+                        "OrderCreateRequest.merchant_order_id: no value supplied"
+                            .to_string(),
                     ),
-                    phone_number: Err("no value supplied for phone_number".to_string()),
+                    phone_number: Err(
+                        "OrderCreateRequest.phone_number: no value supplied".to_string(),
+                    ),
                     sales_point_code: Err(
-                        "no value supplied for sales_point_code".to_string(),
+                        "OrderCreateRequest.sales_point_code: no value supplied"
+                            .to_string(),
                     ),
-                    total_amount: Err("no value supplied for total_amount".to_string()),
+                    total_amount: Err(
+                        "OrderCreateRequest.total_amount: no value supplied".to_string(),
+                    ),
                 }
             }
         }
@@ -956,9 +933,7 @@ pub mod types {
             {
                 self.callback_url = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for callback_url: {e}")
-                    });
+                    .map_err(|e| format!("OrderCreateRequest.callback_url: {e}"));
                 self
             }
             pub fn credit_product_name<T>(mut self, value: T) -> Self
@@ -968,11 +943,7 @@ pub mod types {
             {
                 self.credit_product_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for credit_product_name: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("OrderCreateRequest.credit_product_name: {e}"));
                 self
             }
             pub fn credit_term<T>(mut self, value: T) -> Self
@@ -982,9 +953,7 @@ pub mod types {
             {
                 self.credit_term = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for credit_term: {e}")
-                    });
+                    .map_err(|e| format!("OrderCreateRequest.credit_term: {e}"));
                 self
             }
             pub fn full_name<T>(mut self, value: T) -> Self
@@ -994,9 +963,7 @@ pub mod types {
             {
                 self.full_name = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for full_name: {e}")
-                    });
+                    .map_err(|e| format!("OrderCreateRequest.full_name: {e}"));
                 self
             }
             pub fn goods<T>(mut self, value: T) -> Self
@@ -1006,9 +973,7 @@ pub mod types {
             {
                 self.goods = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for goods: {e}")
-                    });
+                    .map_err(|e| format!("OrderCreateRequest.goods: {e}"));
                 self
             }
             pub fn identification_code<T>(mut self, value: T) -> Self
@@ -1018,11 +983,7 @@ pub mod types {
             {
                 self.identification_code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for identification_code: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("OrderCreateRequest.identification_code: {e}"));
                 self
             }
             pub fn merchant_order_id<T>(mut self, value: T) -> Self
@@ -1032,11 +993,7 @@ pub mod types {
             {
                 self.merchant_order_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for merchant_order_id: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("OrderCreateRequest.merchant_order_id: {e}"));
                 self
             }
             pub fn phone_number<T>(mut self, value: T) -> Self
@@ -1046,9 +1003,7 @@ pub mod types {
             {
                 self.phone_number = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for phone_number: {e}")
-                    });
+                    .map_err(|e| format!("OrderCreateRequest.phone_number: {e}"));
                 self
             }
             pub fn sales_point_code<T>(mut self, value: T) -> Self
@@ -1058,11 +1013,7 @@ pub mod types {
             {
                 self.sales_point_code = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for sales_point_code: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("OrderCreateRequest.sales_point_code: {e}"));
                 self
             }
             pub fn total_amount<T>(mut self, value: T) -> Self
@@ -1072,9 +1023,7 @@ pub mod types {
             {
                 self.total_amount = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for total_amount: {e}")
-                    });
+                    .map_err(|e| format!("OrderCreateRequest.total_amount: {e}"));
                 self
             }
         }
@@ -1123,7 +1072,9 @@ pub mod types {
         impl ::std::default::Default for OrderIdRequest {
             fn default() -> Self {
                 Self {
-                    order_id: Err("no value supplied for order_id".to_string()),
+                    order_id: Err(
+                        "OrderIdRequest.order_id: no value supplied".to_string(),
+                    ),
                 }
             }
         }
@@ -1135,9 +1086,7 @@ pub mod types {
             {
                 self.order_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for order_id: {e}")
-                    });
+                    .map_err(|e| format!("OrderIdRequest.order_id: {e}"));
                 self
             }
         }
@@ -1170,7 +1119,9 @@ pub mod types {
         impl ::std::default::Default for OrderRejectRequest {
             fn default() -> Self {
                 Self {
-                    order_id: Err("no value supplied for order_id".to_string()),
+                    order_id: Err(
+                        "OrderRejectRequest.order_id: no value supplied".to_string(),
+                    ),
                     reason: Ok(Default::default()),
                 }
             }
@@ -1183,9 +1134,7 @@ pub mod types {
             {
                 self.order_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for order_id: {e}")
-                    });
+                    .map_err(|e| format!("OrderRejectRequest.order_id: {e}"));
                 self
             }
             pub fn reason<T>(mut self, value: T) -> Self
@@ -1195,9 +1144,7 @@ pub mod types {
             {
                 self.reason = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for reason: {e}")
-                    });
+                    .map_err(|e| format!("OrderRejectRequest.reason: {e}"));
                 self
             }
         }
@@ -1249,8 +1196,8 @@ pub mod types {
                 Self {
                     amount: Ok(Default::default()),
                     merchant_order_id: Ok(Default::default()),
-                    order_id: Err("no value supplied for order_id".to_string()),
-                    status: Err("no value supplied for status".to_string()),
+                    order_id: Err("OrderState.order_id: no value supplied".to_string()),
+                    status: Err("OrderState.status: no value supplied".to_string()),
                     status_description: Ok(Default::default()),
                     updated_at: Ok(Default::default()),
                 }
@@ -1266,9 +1213,7 @@ pub mod types {
             {
                 self.amount = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for amount: {e}")
-                    });
+                    .map_err(|e| format!("OrderState.amount: {e}"));
                 self
             }
             pub fn merchant_order_id<T>(mut self, value: T) -> Self
@@ -1278,11 +1223,7 @@ pub mod types {
             {
                 self.merchant_order_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for merchant_order_id: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("OrderState.merchant_order_id: {e}"));
                 self
             }
             pub fn order_id<T>(mut self, value: T) -> Self
@@ -1292,9 +1233,7 @@ pub mod types {
             {
                 self.order_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for order_id: {e}")
-                    });
+                    .map_err(|e| format!("OrderState.order_id: {e}"));
                 self
             }
             pub fn status<T>(mut self, value: T) -> Self
@@ -1304,9 +1243,7 @@ pub mod types {
             {
                 self.status = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for status: {e}")
-                    });
+                    .map_err(|e| format!("OrderState.status: {e}"));
                 self
             }
             pub fn status_description<T>(mut self, value: T) -> Self
@@ -1316,11 +1253,7 @@ pub mod types {
             {
                 self.status_description = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for status_description: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("OrderState.status_description: {e}"));
                 self
             }
             pub fn updated_at<T>(mut self, value: T) -> Self
@@ -1332,9 +1265,7 @@ pub mod types {
             {
                 self.updated_at = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for updated_at: {e}")
-                    });
+                    .map_err(|e| format!("OrderState.updated_at: {e}"));
                 self
             }
         }
@@ -1389,8 +1320,10 @@ pub mod types {
             fn default() -> Self {
                 Self {
                     amount: Ok(Default::default()),
-                    order_id: Err("no value supplied for order_id".to_string()),
-                    paid: Err("no value supplied for paid".to_string()),
+                    order_id: Err(
+                        "PaymentCheck.order_id: no value supplied".to_string(),
+                    ),
+                    paid: Err("PaymentCheck.paid: no value supplied".to_string()),
                     paid_at: Ok(Default::default()),
                     return_allowed: Ok(Default::default()),
                 }
@@ -1406,9 +1339,7 @@ pub mod types {
             {
                 self.amount = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for amount: {e}")
-                    });
+                    .map_err(|e| format!("PaymentCheck.amount: {e}"));
                 self
             }
             pub fn order_id<T>(mut self, value: T) -> Self
@@ -1418,9 +1349,7 @@ pub mod types {
             {
                 self.order_id = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for order_id: {e}")
-                    });
+                    .map_err(|e| format!("PaymentCheck.order_id: {e}"));
                 self
             }
             pub fn paid<T>(mut self, value: T) -> Self
@@ -1430,9 +1359,7 @@ pub mod types {
             {
                 self.paid = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for paid: {e}")
-                    });
+                    .map_err(|e| format!("PaymentCheck.paid: {e}"));
                 self
             }
             pub fn paid_at<T>(mut self, value: T) -> Self
@@ -1444,9 +1371,7 @@ pub mod types {
             {
                 self.paid_at = value
                     .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for paid_at: {e}")
-                    });
+                    .map_err(|e| format!("PaymentCheck.paid_at: {e}"));
                 self
             }
             pub fn return_allowed<T>(mut self, value: T) -> Self
@@ -1456,11 +1381,7 @@ pub mod types {
             {
                 self.return_allowed = value
                     .try_into()
-                    .map_err(|e| {
-                        format!(
-                            "error converting supplied value for return_allowed: {e}"
-                        )
-                    });
+                    .map_err(|e| format!("PaymentCheck.return_allowed: {e}"));
                 self
             }
         }
@@ -3817,5 +3738,17 @@ mod example_roundtrips {
 }"#,
             None,
         );
+    }
+}
+/// A body builder that cannot become its type (a required field not given, a value the
+/// document forbids) is the one error of every call: [`ErrorKind::InvalidRequest`]
+/// (::bank_runtime::ErrorKind::InvalidRequest), naming the type and the field.
+impl ::std::convert::From<types::error::ConversionError> for ::bank_runtime::BankError {
+    fn from(error: types::error::ConversionError) -> Self {
+        ::bank_runtime::BankError::new(
+            SPEC.name,
+            ::bank_runtime::ErrorKind::InvalidRequest,
+            error.to_string(),
+        )
     }
 }
