@@ -489,7 +489,7 @@ async fn a_direct_send_past_its_deadline_is_an_error_saying_so_never_a_made_up_s
         context,
     );
     match client.get_accounts().send().await {
-        Err(bcc_financial::Error::Custom(message)) => {
+        Err(progenitor_client::Error::Custom(message)) => {
             assert!(message.contains("deadline passed"), "{message}");
         }
         other => panic!("a typed failure, not a status: {other:?}"),

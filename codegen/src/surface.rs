@@ -32,6 +32,7 @@ pub fn apply(
 ) {
     StaticHeaderValues.visit_file_mut(file);
     NoApiVersion.visit_file_mut(file);
+    progenitor_names_stay_inside(file);
     let summaries = summaries(file);
     let methods = builder_methods(file);
     for item in &mut file.items {
@@ -83,6 +84,22 @@ pub fn apply(
                 }
             }
             _ => {}
+        }
+    }
+}
+
+/// progenitor re-exports its `Error`, `ResponseValue`, `ClientInfo` and `ByteStream` at the
+/// crate's root (`pub use progenitor_client::{…}`): the crate's surface is its client, `types`,
+/// `operations`, `SPEC` and `mock`, and one error type (`BankError`), so the names stay imports
+/// of the generated code (`ClientInfo` the trait also clashed by name with a bank's `ClientInfo`
+/// type). The client's base URL is `Client::base_url`.
+fn progenitor_names_stay_inside(file: &mut syn::File) {
+    for item in &mut file.items {
+        if let Item::Use(import) = item
+            && matches!(import.vis, syn::Visibility::Public(_))
+            && matches!(&import.tree, syn::UseTree::Path(p) if p.ident == "progenitor_client")
+        {
+            import.vis = syn::Visibility::Inherited;
         }
     }
 }

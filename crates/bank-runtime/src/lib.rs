@@ -6,6 +6,9 @@
 
 #![warn(missing_docs)]
 
+/// The one call path's machinery, for the generated code (`client_hooks!`, `.bank()`): not part
+/// of the supported surface.
+#[doc(hidden)]
 pub mod call;
 pub mod callback;
 mod context;
@@ -73,6 +76,13 @@ macro_rules! client_hooks {
     ($client:ty) => {
         /// The name of this API in logs and errors (`SPEC.name`).
         pub const API: &str = SPEC.name;
+
+        impl $client {
+            /// The base URL this client calls (the environment's, path stem included).
+            pub fn base_url(&self) -> &str {
+                $crate::__progenitor_client::ClientInfo::baseurl(self)
+            }
+        }
 
         impl $crate::GeneratedClient for $client {
             const SPEC: &'static $crate::ApiSpec = &SPEC;

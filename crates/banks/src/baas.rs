@@ -175,8 +175,9 @@ macro_rules! operations {
 gateway::__envelope_operations!(operations);
 
 impl BaasClient {
-    /// The generated client underneath (same token cache and retry policy), for anything the
-    /// envelope methods do not cover.
+    /// The generated client underneath (its raw envelope builders and the token call the
+    /// envelope methods hide): not part of the supported surface.
+    #[doc(hidden)]
     pub fn generated(&self) -> &gateway::Client {
         &self.client
     }

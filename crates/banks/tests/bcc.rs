@@ -127,9 +127,8 @@ fn builders_say_what_is_missing_and_use_the_specs_base_urls() {
         .environment(Environment::Test)
         .build()
         .expect("builds");
-    use banks::bcc::broker::ClientInfo;
     assert_eq!(
-        broker.baseurl(),
+        broker.base_url(),
         "https://api-test.bcc.kz/bcc/production/v1/broker"
     );
 }

@@ -118,9 +118,8 @@ fn a_complete_set_builds_the_client_it_describes() {
     .expect("complete")
     .build()
     .expect("builds");
-    use banks::bcc::broker::ClientInfo;
     assert_eq!(
-        broker.baseurl(),
+        broker.base_url(),
         "https://api-test.bcc.kz/bcc/production/v1/broker"
     );
     let cfront = banks::Builder::<banks::globus::Cfront>::from_lookup(lookup(&[
@@ -136,7 +135,7 @@ fn a_complete_set_builds_the_client_it_describes() {
     );
     assert!(!text.contains("p4ss"), "the password never shows: {text}");
     assert_eq!(
-        cfront.build().expect("builds").baseurl(),
+        cfront.build().expect("builds").base_url(),
         "http://127.0.0.1:9/cfront"
     );
     assert_eq!(
