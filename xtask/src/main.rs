@@ -8,6 +8,7 @@ mod corpus;
 mod diff;
 mod new;
 mod probe;
+mod public_api;
 mod update;
 
 #[global_allocator]
@@ -24,7 +25,8 @@ usage:
   cargo xtask update <api> <document> ...     a bank's new document → regenerated, bumped, CHANGELOG (update --help)
   cargo xtask tags                            the release tags (<crate>-v<version>) still to create
   cargo xtask new <api> <document>            a new bank's document → specs/<api>/ and a compiling crate (new --help)
-  cargo xtask corpus [--only ID,...]          public real-world documents through new, check and test (corpus --help)";
+  cargo xtask corpus [--only ID,...]          public real-world documents through new, check and test (corpus --help)
+  cargo xtask public-api [--check]            the banks crate's public surface → crates/banks/public-api.txt";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -47,6 +49,9 @@ fn main() -> ExitCode {
     }
     if command == "semver-probe" {
         return probe::run(&root, rest);
+    }
+    if command == "public-api" {
+        return ExitCode::from(public_api::run(&root, rest) as u8);
     }
     // Commands with a usage of their own: `--help` prints it, anything else runs them.
     let with_usage: [(&str, &str, Command); 3] = [
