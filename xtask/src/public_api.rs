@@ -181,7 +181,7 @@ impl Walk<'_> {
                 }
             }
             "function" => {
-                self.lines.insert(function(&format!("{path}"), body));
+                self.lines.insert(function(path, body));
             }
             "constant" => {
                 self.lines
