@@ -9630,16 +9630,37 @@ pub mod mock {
                 T: Into<Option<&'a str>>,
             {
                 if let Some(value) = value.into() {
-                    Self(self.0.query_param("currency", value.to_string()))
+                    Self(
+                        ::bank_runtime::mock::match_query(
+                            self.0,
+                            "get_statement",
+                            "currency",
+                            &value,
+                        ),
+                    )
                 } else {
                     Self(self.0.query_param_missing("currency"))
                 }
             }
             pub fn date_from(self, value: &str) -> Self {
-                Self(self.0.query_param("dateFrom", value.to_string()))
+                Self(
+                    ::bank_runtime::mock::match_query(
+                        self.0,
+                        "get_statement",
+                        "dateFrom",
+                        &value,
+                    ),
+                )
             }
             pub fn date_to(self, value: &str) -> Self {
-                Self(self.0.query_param("dateTo", value.to_string()))
+                Self(
+                    ::bank_runtime::mock::match_query(
+                        self.0,
+                        "get_statement",
+                        "dateTo",
+                        &value,
+                    ),
+                )
             }
         }
         pub struct GetStatementThen(::bank_runtime::mock::httpmock::Then);
@@ -9718,16 +9739,37 @@ pub mod mock {
                 T: Into<Option<&'a str>>,
             {
                 if let Some(value) = value.into() {
-                    Self(self.0.query_param("currency", value.to_string()))
+                    Self(
+                        ::bank_runtime::mock::match_query(
+                            self.0,
+                            "get_statement_v2",
+                            "currency",
+                            &value,
+                        ),
+                    )
                 } else {
                     Self(self.0.query_param_missing("currency"))
                 }
             }
             pub fn date_from(self, value: &str) -> Self {
-                Self(self.0.query_param("dateFrom", value.to_string()))
+                Self(
+                    ::bank_runtime::mock::match_query(
+                        self.0,
+                        "get_statement_v2",
+                        "dateFrom",
+                        &value,
+                    ),
+                )
             }
             pub fn date_to(self, value: &str) -> Self {
-                Self(self.0.query_param("dateTo", value.to_string()))
+                Self(
+                    ::bank_runtime::mock::match_query(
+                        self.0,
+                        "get_statement_v2",
+                        "dateTo",
+                        &value,
+                    ),
+                )
             }
         }
         pub struct GetStatementV2Then(::bank_runtime::mock::httpmock::Then);
@@ -9782,10 +9824,24 @@ pub mod mock {
                 )
             }
             pub fn date_from(self, value: &str) -> Self {
-                Self(self.0.query_param("dateFrom", value.to_string()))
+                Self(
+                    ::bank_runtime::mock::match_query(
+                        self.0,
+                        "get_payments",
+                        "dateFrom",
+                        &value,
+                    ),
+                )
             }
             pub fn date_to(self, value: &str) -> Self {
-                Self(self.0.query_param("dateTo", value.to_string()))
+                Self(
+                    ::bank_runtime::mock::match_query(
+                        self.0,
+                        "get_payments",
+                        "dateTo",
+                        &value,
+                    ),
+                )
             }
         }
         pub struct GetPaymentsThen(::bank_runtime::mock::httpmock::Then);
@@ -9844,7 +9900,14 @@ pub mod mock {
                 T: Into<Option<&'a str>>,
             {
                 if let Some(value) = value.into() {
-                    Self(self.0.query_param("type", value.to_string()))
+                    Self(
+                        ::bank_runtime::mock::match_query(
+                            self.0,
+                            "create_payment",
+                            "type",
+                            &value,
+                        ),
+                    )
                 } else {
                     Self(self.0.query_param_missing("type"))
                 }
@@ -10033,7 +10096,14 @@ pub mod mock {
                 T: Into<Option<&'a str>>,
             {
                 if let Some(value) = value.into() {
-                    Self(self.0.query_param("type", value.to_string()))
+                    Self(
+                        ::bank_runtime::mock::match_query(
+                            self.0,
+                            "create_payment_base64",
+                            "type",
+                            &value,
+                        ),
+                    )
                 } else {
                     Self(self.0.query_param_missing("type"))
                 }
@@ -10226,7 +10296,8 @@ pub mod mock {
             }
         }
         impl GetAccountsThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -10235,6 +10306,28 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::Response` (the document gives it for `400`, `401`, `403`, `500`).
+            pub fn error(self, status: u16, body: &types::Response) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl GetAccountWhen {
@@ -10248,7 +10341,8 @@ pub mod mock {
             }
         }
         impl GetAccountThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -10257,6 +10351,28 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::Response` (the document gives it for `400`, `401`, `403`, `500`).
+            pub fn error(self, status: u16, body: &types::Response) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl GetStatementWhen {
@@ -10270,7 +10386,8 @@ pub mod mock {
             }
         }
         impl GetStatementThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -10279,6 +10396,28 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::Response` (the document gives it for `400`, `401`, `403`, `500`).
+            pub fn error(self, status: u16, body: &types::Response) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl GetStatementV2When {
@@ -10292,7 +10431,8 @@ pub mod mock {
             }
         }
         impl GetStatementV2Then {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -10301,6 +10441,28 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::Response` (the document gives it for `400`, `401`, `403`, `500`).
+            pub fn error(self, status: u16, body: &types::Response) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl GetPaymentsWhen {
@@ -10314,7 +10476,8 @@ pub mod mock {
             }
         }
         impl GetPaymentsThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -10323,6 +10486,28 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::Response` (the document gives it for `400`, `401`, `403`, `500`).
+            pub fn error(self, status: u16, body: &types::Response) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl CreatePaymentWhen {
@@ -10340,7 +10525,8 @@ pub mod mock {
             }
         }
         impl CreatePaymentThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -10349,6 +10535,28 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::Response` (the document gives it for `400`, `401`, `403`, `500`).
+            pub fn error(self, status: u16, body: &types::Response) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl GetPaymentWhen {
@@ -10362,7 +10570,8 @@ pub mod mock {
             }
         }
         impl GetPaymentThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -10371,6 +10580,28 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::Response` (the document gives it for `400`, `401`, `403`, `500`).
+            pub fn error(self, status: u16, body: &types::Response) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl CreatePaymentMtWhen {
@@ -10388,7 +10619,8 @@ pub mod mock {
             }
         }
         impl CreatePaymentMtThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -10397,6 +10629,28 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::Response` (the document gives it for `400`, `401`, `403`, `500`).
+            pub fn error(self, status: u16, body: &types::Response) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl CreatePaymentBase64When {
@@ -10414,7 +10668,8 @@ pub mod mock {
             }
         }
         impl CreatePaymentBase64Then {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -10423,6 +10678,28 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::Response` (the document gives it for `400`, `401`, `403`, `500`).
+            pub fn error(self, status: u16, body: &types::Response) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl GetMessagesWhen {
@@ -10436,7 +10713,8 @@ pub mod mock {
             }
         }
         impl GetMessagesThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -10445,6 +10723,18 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl GetTaxpayerWhen {
@@ -10458,7 +10748,8 @@ pub mod mock {
             }
         }
         impl GetTaxpayerThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -10467,6 +10758,28 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::Response` (the document gives it for `400`, `401`, `403`, `500`).
+            pub fn error(self, status: u16, body: &types::Response) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl HealthcheckWhen {
@@ -10480,7 +10793,8 @@ pub mod mock {
             }
         }
         impl HealthcheckThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -10489,6 +10803,18 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
     }
