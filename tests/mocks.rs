@@ -324,7 +324,11 @@ async fn a_get_answered_503_once_is_retried_and_gets_the_200() {
     assert_eq!(answer, account("KZ01"));
     assert_eq!(unavailable.calls(), 1);
     assert_eq!(available.calls(), 1);
-    assert_eq!(sleep.slept().len(), 1, "one wait before the retry, not slept");
+    assert_eq!(
+        sleep.slept().len(),
+        1,
+        "one wait before the retry, not slept"
+    );
 }
 
 /// A typed error answer reaches the caller as the bank's error: status, code and message from

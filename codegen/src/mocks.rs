@@ -660,3 +660,77 @@ impl VisitMut for RuntimePaths {
         syn::visit_mut::visit_path_mut(self, path);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc() -> Value {
+        json!({
+            "components": {"schemas": {
+                "Problem": {"type": "object"},
+                "Envelope": {"type": "object"},
+                "Maybe": {"type": "object", "nullable": true}
+            }},
+        })
+    }
+
+    fn body(name: &str) -> Value {
+        json!({"content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}})
+    }
+
+    #[test]
+    fn error_types_come_from_moved_and_kept_error_answers_only() {
+        let op = json!({
+            "responses": {"200": body("Envelope"), "5XX": body("Problem")},
+            ext::ERROR_RESPONSES: {
+                "404": body("Problem"),
+                "409": body("Maybe"),
+                "400": {"content": {"application/json": {"schema": {"type": "object"}}}},
+                "4x4 ": body("Problem"),
+                "default": {"content": {"application/json": {"schema": {"allOf": [
+                    {"$ref": "#/components/schemas/Problem"}
+                ]}}}}
+            }
+        });
+        assert_eq!(
+            error_types(&doc(), &op),
+            [
+                ("404".to_owned(), "Problem".to_owned()),
+                ("5XX".to_owned(), "Problem".to_owned()),
+                ("default".to_owned(), "Problem".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn one_error_type_is_one_method_and_several_one_per_status() {
+        let one = error_methods(&[
+            ("400".to_owned(), "Problem".to_owned()),
+            ("500".to_owned(), "Problem".to_owned()),
+        ])
+        .expect("methods")
+        .to_string();
+        assert!(
+            one.contains("pub fn error (self , status : u16 , body : & types :: Problem)"),
+            "{one}"
+        );
+        assert!(one.contains("`400`, `500`"), "{one}");
+        let several = error_methods(&[
+            ("400".to_owned(), "Envelope".to_owned()),
+            ("4XX".to_owned(), "Problem".to_owned()),
+        ])
+        .expect("methods")
+        .to_string();
+        assert!(
+            several.contains("pub fn error_400 (self , body : & types :: Envelope)"),
+            "{several}"
+        );
+        assert!(
+            several.contains("pub fn error_4xx (self , status : u16 , body : & types :: Problem)"),
+            "{several}"
+        );
+        assert!(error_methods(&[]).expect("none").is_empty());
+    }
+}
