@@ -377,3 +377,36 @@ fn a_plain_test_uses_the_typed_mocks() {
     assert_eq!(answer, account("KZ03"));
     drop(server);
 }
+
+/// The facade's `MockBank` from a plain `#[test]`, with a typed Globus error: the document's
+/// `Error` (`CLIENT_NOT_FOUND`) answered by `then.error`, read back as the bank's code.
+#[test]
+fn a_plain_test_with_mock_bank_and_a_typed_globus_error() {
+    let bank = MockBank::<banks::globus::Cfront>::start_blocking();
+    let not_found: cfront::Error = cfront::Error::builder()
+        .code("CLIENT_NOT_FOUND")
+        .message("Клієнта не знайдено")
+        .try_into()
+        .expect("an error body");
+    bank.validate_client(|when, then| {
+        when.body(&validate_request("380500000000"));
+        then.error(404, &not_found);
+    })
+    .times(1);
+    let client = bank.builder().build().expect("builds");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime for the client");
+    let err = runtime
+        .block_on(
+            client
+                .validate_client()
+                .body(cfront::ClientValidateRequest::builder().phone_number("380500000000"))
+                .bank(),
+        )
+        .expect_err("the typed error");
+    assert_eq!(err.status, Some(404), "{err:?}");
+    assert_eq!(err.code.as_deref(), Some("CLIENT_NOT_FOUND"), "{err:?}");
+    drop(runtime);
+}
