@@ -115,7 +115,8 @@ fn a_new_document_becomes_a_compiling_crate_and_a_broken_one_leaves_nothing() {
     assert!(manifest.contains("version = \"0.1.0+2.1.0\""), "{manifest}");
     // Real-world shapes handled by default, each choice printed: JSON among media types, string
     // enums with numbers and duplicates, an enum listing `unknown`, two schemas with one Rust
-    // name, a nullable schema titled with its own name, a union member over 1 KiB (boxed). The
+    // name (or the name typify gives an array component's items), a nullable schema titled with
+    // its own name, a union member over 1 KiB (boxed). The
     // crate compiles.
     let run = xtask(root, &["new", "shapes-api", &fixture("new-shapes.yaml")]);
     let out = text(&run);
@@ -125,6 +126,8 @@ fn a_new_document_becomes_a_compiling_crate_and_a_broken_one_leaves_nothing() {
         "values of a string enum read as strings",
         "listed twice, kept once",
         "renamed `OB_Rate1_0_2`",
+        // A component named like the items typify names for an array component.
+        "renamed `LabelsItem_2` (Rust `LabelsItem2`): its Rust name `LabelsItem` is the name typify gives the inline schema at /components/schemas/Labels/items",
         "a title that is the schema's own name, dropped",
         "204 without a body beside a typed 2xx: the answer is an Option, None for 204",
         "a `application/jwt` request body: sent as the text you give (a String), Content-Type `application/jwt`",
