@@ -533,7 +533,6 @@ mod tests {
         });
         assert_eq!(statuses, [503, 200, 200]);
         assert_eq!(first.calls(), 1);
-        drop(first);
         server.verify();
     }
 
