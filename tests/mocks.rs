@@ -268,3 +268,145 @@ fn an_expectation_never_met_fails_when_the_mock_is_dropped() {
         "{message}"
     );
 }
+
+fn account(iban: &str) -> fin::AccountInformation {
+    serde_json::from_value(serde_json::json!({
+        "iban": iban,
+        "type": "current",
+        "status": "open",
+        "balanceAccount": {"currency": "KZT", "balance": 1, "availableFunds": 1, "blockedBalance": 0}
+    }))
+    .expect("an account")
+}
+
+fn refusal(code: i32, description: &str) -> fin::Response {
+    fin::Response::builder()
+        .success(false)
+        .code(code)
+        .description(description)
+        .try_into()
+        .expect("an error body")
+}
+
+/// A generated client on the runtime's call path (retries, the API's operations) that never
+/// really waits between attempts.
+fn financial_client(base_url: &str, sleep: &bank_runtime::InstantSleep) -> bcc_financial::Client {
+    let context = bank_runtime::Context::for_api(&bcc_financial::SPEC)
+        .client_id("app-1")
+        .sleeper(sleep.clone())
+        .build();
+    bcc_financial::Client::new_with_client(base_url, reqwest::Client::new(), context)
+}
+
+/// An answer sequence over HTTP: the first GET is answered 503 with the API's own error body
+/// (typed: `then.error(status, &types::Response)`), the runtime retries it (a GET) and the second
+/// expectation answers 200. Each expectation saw exactly the requests it was meant for.
+#[tokio::test]
+async fn a_get_answered_503_once_is_retried_and_gets_the_200() {
+    use bcc_financial::mock::{MockServer, MockServerExt as _};
+    let server = MockServer::start().await;
+    let unavailable = server.get_account(|when, then| {
+        when.appid("app-1").iban("KZ01");
+        then.error(503, &refusal(503, "Сервис недоступен")).once();
+    });
+    let available = server.get_account(|when, then| {
+        when.appid("app-1").iban("KZ01");
+        then.ok(&account("KZ01"));
+    });
+    let sleep = bank_runtime::InstantSleep::new();
+    let client = financial_client(&server.base_url(), &sleep);
+    let answer = client
+        .get_account()
+        .iban("KZ01")
+        .bank()
+        .await
+        .expect("the 200 after one retry");
+    assert_eq!(answer, account("KZ01"));
+    assert_eq!(unavailable.calls(), 1);
+    assert_eq!(available.calls(), 1);
+    assert_eq!(
+        sleep.slept().len(),
+        1,
+        "one wait before the retry, not slept"
+    );
+}
+
+/// A typed error answer reaches the caller as the bank's error: status, code and message from
+/// the API's own error type.
+#[tokio::test]
+async fn a_typed_error_answer_is_the_banks_error() {
+    use bcc_financial::mock::{MockServer, MockServerExt as _};
+    let server = MockServer::start().await;
+    server
+        .get_account(|when, then| {
+            when.iban("KZ02");
+            then.error(403, &refusal(1403, "Доступ запрещён"));
+        })
+        .times(1);
+    let client = financial_client(&server.base_url(), &bank_runtime::InstantSleep::new());
+    let err = client
+        .get_account()
+        .iban("KZ02")
+        .bank()
+        .await
+        .expect_err("the typed error");
+    assert_eq!(err.status, Some(403), "{err:?}");
+    assert!(err.message.contains("Доступ запрещён"), "{err:?}");
+}
+
+/// From a plain `#[test]`: the mock server starts without an async runtime of the test's own,
+/// takes typed expectations and verifies them when dropped; only the client runs on one.
+#[test]
+fn a_plain_test_uses_the_typed_mocks() {
+    use bcc_financial::mock::{MockServer, MockServerExt as _};
+    let server = MockServer::start_blocking();
+    server
+        .get_account(|when, then| {
+            when.iban("KZ03");
+            then.ok(&account("KZ03"));
+        })
+        .times(1);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime for the client");
+    let client = financial_client(&server.base_url(), &bank_runtime::InstantSleep::new());
+    let answer = runtime
+        .block_on(client.get_account().iban("KZ03").bank())
+        .expect("the account");
+    assert_eq!(answer, account("KZ03"));
+    drop(server);
+}
+
+/// The facade's `MockBank` from a plain `#[test]`, with a typed Globus error: the document's
+/// `Error` (`CLIENT_NOT_FOUND`) answered by `then.error`, read back as the bank's code.
+#[test]
+fn a_plain_test_with_mock_bank_and_a_typed_globus_error() {
+    let bank = MockBank::<banks::globus::Cfront>::start_blocking();
+    let not_found: cfront::Error = cfront::Error::builder()
+        .code("CLIENT_NOT_FOUND")
+        .message("Клієнта не знайдено")
+        .try_into()
+        .expect("an error body");
+    bank.validate_client(|when, then| {
+        when.body(&validate_request("380500000000"));
+        then.error(404, &not_found);
+    })
+    .times(1);
+    let client = bank.builder().build().expect("builds");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime for the client");
+    let err = runtime
+        .block_on(
+            client
+                .validate_client()
+                .body(cfront::ClientValidateRequest::builder().phone_number("380500000000"))
+                .bank(),
+        )
+        .expect_err("the typed error");
+    assert_eq!(err.status, Some(404), "{err:?}");
+    assert_eq!(err.code.as_deref(), Some("CLIENT_NOT_FOUND"), "{err:?}");
+    drop(runtime);
+}

@@ -248,6 +248,29 @@ pub fn implemented_trait(imp: &syn::ItemImpl) -> Option<&syn::Ident> {
         .map(|s| &s.ident)
 }
 
+/// Type names the generated `types` module declares more than once (a schema's name and the name
+/// typify gives another schema; E0428 at `cargo check`), in name order: found before compiling.
+pub fn duplicate_type_names(file: &syn::File) -> Vec<String> {
+    let mut seen = BTreeSet::new();
+    let mut twice = BTreeSet::new();
+    for item in file
+        .items
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == "types" => m.content.as_ref(),
+            _ => None,
+        })
+        .flat_map(|(_, items)| items)
+    {
+        if let Some(name) = declared_name(item)
+            && !seen.insert(name.to_string())
+        {
+            twice.insert(name.to_string());
+        }
+    }
+    twice.into_iter().collect()
+}
+
 /// The type names declared in the generated `types` module.
 pub fn type_names(file: &syn::File) -> BTreeSet<String> {
     file.items
@@ -352,6 +375,20 @@ pub fn examples_test(doc: &Value, type_names: &BTreeSet<String>) -> proc_macro2:
 
 #[cfg(test)]
 mod example_test_tests {
+
+    #[test]
+    fn a_type_declared_twice_is_found_before_compiling() {
+        let file: syn::File = syn::parse_quote! {
+            pub mod types {
+                pub struct ListItem { pub q: String }
+                pub struct Other;
+                pub enum ListItem { A }
+                pub mod builder { pub struct ListItem; }
+            }
+        };
+        assert_eq!(duplicate_type_names(&file), ["ListItem"]);
+    }
+
     use super::*;
     use serde_json::json;
 

@@ -173,6 +173,16 @@ pub fn generate_api(api: &Api, timings: &mut Timings) -> Result<Vec<OutputFile>>
     let (header, file, boxed) = timings.time("post-process", || -> Result<_> {
         let mut file: syn::File =
             syn::parse2(tokens).map_err(|e| Error::Format { path: doc_path.clone(), message: e.to_string() })?;
+        let twice = generate::duplicate_type_names(&file);
+        if !twice.is_empty() {
+            return Err(Error::Generate {
+                path: doc_path.clone(),
+                message: format!(
+                    "typify declares these types twice (a schema's name and the name it gives another schema): {}; rename one in the fixes overlay",
+                    twice.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+                ),
+            });
+        }
         if api.config.normalise.tolerant_enums {
             enums::make_tolerant(&mut file);
         }

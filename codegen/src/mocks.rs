@@ -27,6 +27,8 @@ struct Extras {
     /// Envelope operations: the Rust types of `params` and `result`.
     params: Option<String>,
     result: Option<String>,
+    /// Documented error answers with a JSON schema that is a component: (status key, Rust type).
+    errors: Vec<(String, String)>,
     /// The path template.
     route: String,
 }
@@ -67,6 +69,7 @@ pub fn module(tokens: TokenStream, doc: &Value) -> Result<syn::File, String> {
                 && matches!(imp.self_ty.as_ref(), syn::Type::Path(p) if p.path.is_ident(when))
             {
                 escape_paths(imp, &op.to_string(), route)?;
+                QueryValues(&op.to_string()).visit_item_impl_mut(imp);
             }
         }
         content.push(syn::parse2(when_extras(when, extra)?).map_err(|e| e.to_string())?);
@@ -284,6 +287,33 @@ impl VisitMut for PathMatches {
     }
 }
 
+/// In an operation's `When`: progenitor's `self.0.query_param(name, value.to_string())` (which
+/// does not compile for an array parameter, and compares one text) becomes the runtime's
+/// `match_query`, which writes the value as the client does (`name=a&name=b` for an array) and
+/// matches every value of that name, in order.
+struct QueryValues<'a>(&'a str);
+
+impl VisitMut for QueryValues<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        if let syn::Expr::MethodCall(call) = expr
+            && call.method == "query_param"
+            && call.args.len() == 2
+            && let Some(syn::Expr::MethodCall(value)) = call.args.last()
+            && value.method == "to_string"
+            && matches!(&*value.receiver, syn::Expr::Path(p) if p.path.is_ident("value"))
+        {
+            let receiver = &call.receiver;
+            let name = &call.args[0];
+            let operation = str_lit(self.0);
+            *expr = syn::parse_quote! {
+                ::bank_runtime::mock::match_query(#receiver, #operation, #name, &value)
+            };
+            return;
+        }
+        syn::visit_mut::visit_expr_mut(self, expr);
+    }
+}
+
 /// The Rust types of an envelope operation (`{id, params}` in, `{id, result, error}` out).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EnvelopeTypes {
@@ -338,6 +368,54 @@ pub fn envelope_types(doc: &Value, op: &Value) -> Option<EnvelopeTypes> {
     })
 }
 
+/// The component a schema names: a `$ref`, or an `allOf` of one `$ref` (a nullable reference).
+fn component_name(schema: &Value) -> Option<&str> {
+    let reference =
+        schema
+            .get("$ref")
+            .or_else(|| match schema.get("allOf")?.as_array()?.as_slice() {
+                [only] => only.get("$ref"),
+                _ => None,
+            })?;
+    reference.as_str()?.strip_prefix("#/components/schemas/")
+}
+
+/// An operation's documented error answers whose JSON body is a component schema, by status key
+/// (`404`, `4XX`, `default`), with that component's Rust type: those the normaliser moved to
+/// `x-error-responses` and any left in `responses`. A nullable component (an `Option` in Rust)
+/// is left to `json`.
+fn error_types(doc: &Value, op: &Value) -> Vec<(String, String)> {
+    let mut out = BTreeMap::new();
+    let moved = op.get(ext::ERROR_RESPONSES).and_then(Value::as_object);
+    let kept = op.get("responses").and_then(Value::as_object);
+    for (status, response) in moved.into_iter().chain(kept).flatten() {
+        // `404`, `4XX`, `default`: status keys only (they land in method names and docs).
+        let key = status == "default"
+            || (status.len() == 3 && status.chars().all(|c| c.is_ascii_digit() || c == 'X'));
+        if !key || !bank_openapi::status::is_error(status) {
+            continue;
+        }
+        let Some(name) = response
+            .pointer("/content/application~1json/schema")
+            .and_then(component_name)
+        else {
+            continue;
+        };
+        let Some(schema) = doc
+            .get("components")
+            .and_then(|c| c.get("schemas"))
+            .and_then(|s| s.get(name))
+        else {
+            continue;
+        };
+        if schema.get("nullable").and_then(Value::as_bool) == Some(true) {
+            continue;
+        }
+        out.insert(status.clone(), crate::naming::type_name(name));
+    }
+    out.into_iter().collect()
+}
+
 /// Per method name: the signature header and, for envelope operations, the types of `params`
 /// and `result`.
 fn extras(doc: &Value) -> BTreeMap<String, Extras> {
@@ -358,6 +436,7 @@ fn extras(doc: &Value) -> BTreeMap<String, Extras> {
                     .map(str::to_owned),
                 params,
                 result,
+                errors: error_types(doc, op.op),
                 route: op.route.to_owned(),
             },
         );
@@ -434,16 +513,102 @@ fn then_extras(then: &syn::Ident, extra: Option<&Extras>) -> Result<TokenStream,
             }
         }
     });
+    let errors = error_methods(extra.map(|e| e.errors.as_slice()).unwrap_or_default())?;
     Ok(quote! {
         impl #then {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(self.0.status(status).header("content-type", "application/json").json_body(body))
+            }
+
+            #errors
+
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
 
             #result
         }
     })
+}
+
+/// The typed error answers of an operation: one `error(status, &T)` when its documented error
+/// answers share one type, else one method per status key (`error_404(&T)`, `error_4xx(status,
+/// &T)`, `error_default(status, &T)`).
+fn error_methods(errors: &[(String, String)]) -> Result<TokenStream, String> {
+    let mut types: Vec<&str> = errors.iter().map(|(_, ty)| ty.as_str()).collect();
+    types.sort_unstable();
+    types.dedup();
+    let statuses = |ty: &str| {
+        errors
+            .iter()
+            .filter(|(_, t)| t == ty)
+            .map(|(s, _)| format!("`{s}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let answer = quote! {
+        Self(self.0.status(status).header("content-type", "application/json").json_body_obj(body))
+    };
+    if let [only] = types.as_slice() {
+        let ty = crate::naming::ident_or_reason(only, "type name")?;
+        let doc = format!(
+            " Answer `status` with the API's own error body, `types::{only}` (the document gives \
+             it for {}).",
+            statuses(only)
+        );
+        return Ok(quote! {
+            #[doc = #doc]
+            pub fn error(self, status: u16, body: &types::#ty) -> Self {
+                #answer
+            }
+        });
+    }
+    let mut out = TokenStream::new();
+    for (key, name) in errors {
+        let ty = crate::naming::ident_or_reason(name, "type name")?;
+        let method = crate::naming::ident_or_reason(
+            &format!("error_{}", key.to_ascii_lowercase()),
+            "method name",
+        )?;
+        match key.parse::<u16>() {
+            Ok(code) => {
+                let doc = format!(
+                    " Answer `{key}` with the body the document gives it, `types::{name}`."
+                );
+                out.extend(quote! {
+                    #[doc = #doc]
+                    pub fn #method(self, body: &types::#ty) -> Self {
+                        let status: u16 = #code;
+                        #answer
+                    }
+                });
+            }
+            Err(_) => {
+                let doc = format!(
+                    " Answer `status` (one of `{key}`) with the body the document gives it, `types::{name}`."
+                );
+                out.extend(quote! {
+                    #[doc = #doc]
+                    pub fn #method(self, status: u16, body: &types::#ty) -> Self {
+                        #answer
+                    }
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// progenitor's `then` for an answer typed `Option<T>` (a nullable schema) takes
@@ -493,5 +658,79 @@ impl VisitMut for RuntimePaths {
             path.leading_colon = Some(Default::default());
         }
         syn::visit_mut::visit_path_mut(self, path);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc() -> Value {
+        json!({
+            "components": {"schemas": {
+                "Problem": {"type": "object"},
+                "Envelope": {"type": "object"},
+                "Maybe": {"type": "object", "nullable": true}
+            }},
+        })
+    }
+
+    fn body(name: &str) -> Value {
+        json!({"content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}})
+    }
+
+    #[test]
+    fn error_types_come_from_moved_and_kept_error_answers_only() {
+        let op = json!({
+            "responses": {"200": body("Envelope"), "5XX": body("Problem")},
+            ext::ERROR_RESPONSES: {
+                "404": body("Problem"),
+                "409": body("Maybe"),
+                "400": {"content": {"application/json": {"schema": {"type": "object"}}}},
+                "4x4 ": body("Problem"),
+                "default": {"content": {"application/json": {"schema": {"allOf": [
+                    {"$ref": "#/components/schemas/Problem"}
+                ]}}}}
+            }
+        });
+        assert_eq!(
+            error_types(&doc(), &op),
+            [
+                ("404".to_owned(), "Problem".to_owned()),
+                ("5XX".to_owned(), "Problem".to_owned()),
+                ("default".to_owned(), "Problem".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn one_error_type_is_one_method_and_several_one_per_status() {
+        let one = error_methods(&[
+            ("400".to_owned(), "Problem".to_owned()),
+            ("500".to_owned(), "Problem".to_owned()),
+        ])
+        .expect("methods")
+        .to_string();
+        assert!(
+            one.contains("pub fn error (self , status : u16 , body : & types :: Problem)"),
+            "{one}"
+        );
+        assert!(one.contains("`400`, `500`"), "{one}");
+        let several = error_methods(&[
+            ("400".to_owned(), "Envelope".to_owned()),
+            ("4XX".to_owned(), "Problem".to_owned()),
+        ])
+        .expect("methods")
+        .to_string();
+        assert!(
+            several.contains("pub fn error_400 (self , body : & types :: Envelope)"),
+            "{several}"
+        );
+        assert!(
+            several.contains("pub fn error_4xx (self , status : u16 , body : & types :: Problem)"),
+            "{several}"
+        );
+        assert!(error_methods(&[]).expect("none").is_empty());
     }
 }

@@ -115,7 +115,8 @@ fn a_new_document_becomes_a_compiling_crate_and_a_broken_one_leaves_nothing() {
     assert!(manifest.contains("version = \"0.1.0+2.1.0\""), "{manifest}");
     // Real-world shapes handled by default, each choice printed: JSON among media types, string
     // enums with numbers and duplicates, an enum listing `unknown`, two schemas with one Rust
-    // name, a nullable schema titled with its own name, a union member over 1 KiB (boxed). The
+    // name (or the name typify gives an array component's items), a nullable schema titled with
+    // its own name, a union member over 1 KiB (boxed). The
     // crate compiles.
     let run = xtask(root, &["new", "shapes-api", &fixture("new-shapes.yaml")]);
     let out = text(&run);
@@ -125,6 +126,8 @@ fn a_new_document_becomes_a_compiling_crate_and_a_broken_one_leaves_nothing() {
         "values of a string enum read as strings",
         "listed twice, kept once",
         "renamed `OB_Rate1_0_2`",
+        // A component named like the items typify names for an array component.
+        "renamed `LabelsItem_2` (Rust `LabelsItem2`): its Rust name `LabelsItem` is the name typify gives the inline schema at /components/schemas/Labels/items",
         "a title that is the schema's own name, dropped",
         "204 without a body beside a typed 2xx: the answer is an Option, None for 204",
         "a `application/jwt` request body: sent as the text you give (a String), Content-Type `application/jwt`",
@@ -155,37 +158,7 @@ fn a_new_document_becomes_a_compiling_crate_and_a_broken_one_leaves_nothing() {
     // with its documented Content-Type; a typed mock matches a path value with regex
     // metacharacters as itself. `--lib` runs the example round trips (hostile labels and
     // examples among them).
-    std::fs::create_dir_all(root.join("crates/shapes-api/tests")).expect("tests dir");
-    std::fs::write(root.join("crates/shapes-api/tests/http.rs"), HTTP_TEST).expect("test file");
-    let manifest = root.join("crates/shapes-api/Cargo.toml");
-    let generated_manifest = std::fs::read_to_string(&manifest).expect("manifest");
-    std::fs::write(
-        &manifest,
-        format!("{generated_manifest}\n[dev-dependencies]\ntokio.workspace = true\n"),
-    )
-    .expect("manifest");
-    let test = Command::new(env!("CARGO"))
-        .args([
-            "test",
-            "-p",
-            "shapes-api",
-            "--features",
-            "test-util",
-            "--test",
-            "http",
-            "--lib",
-        ])
-        .current_dir(root)
-        .env_remove("CARGO_MANIFEST_DIR")
-        .env(
-            "CARGO_TARGET_DIR",
-            workspace().join("target/xtask-new-test"),
-        )
-        .output()
-        .expect("cargo test runs");
-    assert!(test.status.success(), "{}", text(&test));
-    std::fs::write(&manifest, generated_manifest).expect("manifest back as generated");
-    std::fs::remove_dir_all(root.join("crates/shapes-api/tests")).expect("test removed");
+    http_test(root, "shapes-api", HTTP_TEST, &["--lib"]);
     // `type: number` parameters (path, query, `$ref`'d) compile as exact decimals.
     let run = xtask(root, &["new", "numbers-api", &fixture("new-numbers.yaml")]);
     assert!(run.status.success(), "{}", text(&run));
@@ -195,6 +168,12 @@ fn a_new_document_becomes_a_compiling_crate_and_a_broken_one_leaves_nothing() {
         generated.contains("TryInto<::bank_runtime::DecimalParam>"),
         "exact parameters"
     );
+    // Array query parameters (`tags` exploded, `ids` with `explode: false`): the typed mocks
+    // compile, match two values of each as the client sends them (one pair per value for both
+    // styles), and answer the document's error type.
+    let run = xtask(root, &["new", "arrays-api", &fixture("new-arrays.yaml")]);
+    assert!(run.status.success(), "{}", text(&run));
+    http_test(root, "arrays-api", ARRAYS_HTTP_TEST, &[]);
     // A document split over several files: they come along, the crate compiles.
     let run = xtask(root, &["new", "split-pets", &fixture("multi/pets.yaml")]);
     assert!(run.status.success(), "{}", text(&run));
@@ -205,6 +184,43 @@ fn a_new_document_becomes_a_compiling_crate_and_a_broken_one_leaves_nothing() {
     let check = xtask(root, &["check"]);
     assert!(check.status.success(), "{}", text(&check));
     assert!(text(&check).contains("up to date"), "{}", text(&check));
+}
+
+/// Run `source` as `tests/http.rs` of the generated crate `krate` (feature `test-util`, tokio as
+/// a dev-dependency, `more` cargo arguments), then put the crate back as generated.
+fn http_test(root: &Path, krate: &str, source: &str, more: &[&str]) {
+    let tests = root.join("crates").join(krate).join("tests");
+    std::fs::create_dir_all(&tests).expect("tests dir");
+    std::fs::write(tests.join("http.rs"), source).expect("test file");
+    let manifest = root.join("crates").join(krate).join("Cargo.toml");
+    let generated_manifest = std::fs::read_to_string(&manifest).expect("manifest");
+    std::fs::write(
+        &manifest,
+        format!("{generated_manifest}\n[dev-dependencies]\ntokio.workspace = true\n"),
+    )
+    .expect("manifest");
+    let test = Command::new(env!("CARGO"))
+        .args([
+            "test",
+            "-p",
+            krate,
+            "--features",
+            "test-util",
+            "--test",
+            "http",
+        ])
+        .args(more)
+        .current_dir(root)
+        .env_remove("CARGO_MANIFEST_DIR")
+        .env(
+            "CARGO_TARGET_DIR",
+            workspace().join("target/xtask-new-test"),
+        )
+        .output()
+        .expect("cargo test runs");
+    assert!(test.status.success(), "{krate}: {}", text(&test));
+    std::fs::write(&manifest, generated_manifest).expect("manifest back as generated");
+    std::fs::remove_dir_all(&tests).expect("test removed");
 }
 
 /// Run inside the generated `shapes-api` crate (feature `test-util`): the runtime's mock bank on
@@ -279,5 +295,94 @@ async fn a_path_value_with_regex_metacharacters_matches_itself_only() {
         shapes_api::MerchantAction::for_status(&shapes_api::types::Kind::Self_),
         shapes_api::MerchantAction::Self_
     );
+}
+"###;
+
+/// Run inside the generated `arrays-api` crate (feature `test-util`): what the client sends for
+/// array query parameters of both styles, and the typed mock matching two values of each.
+const ARRAYS_HTTP_TEST: &str = r###"
+use arrays_api::mock::{MockServer, MockServerExt as _};
+use arrays_api::types::{Item, Problem};
+
+fn client(server: &MockServer) -> arrays_api::Client {
+    arrays_api::Client::new_with_client(
+        &server.base_url(),
+        reqwest::Client::new(),
+        bank_runtime::Context::new("arrays"),
+    )
+}
+
+fn item(id: i64, tag: &str) -> Item {
+    serde_json::from_value(serde_json::json!({"id": id, "tag": tag})).expect("an item")
+}
+
+/// Both styles go out as the client writes them: `tags` (exploded) and `ids` (`explode: false`,
+/// which the generated client also sends one pair per value) repeat their name.
+#[tokio::test]
+async fn the_client_sends_one_pair_per_value() {
+    let server = MockServer::start().await;
+    let raw = server.httpmock().mock(|when, then| {
+        when.path("/items").is_true(|request| {
+            request.uri().query() == Some("ids=1&ids=2&tags=a+b&tags=c%26d")
+        });
+        then.status(200).header("content-type", "application/json").body("[]");
+    });
+    let found = client(&server)
+        .find_items()
+        .tags(vec!["a b".to_owned(), "c&d".to_owned()])
+        .ids(vec![1, 2])
+        .bank()
+        .await
+        .expect("the raw mock matched the query string");
+    assert!(found.is_empty());
+    raw.assert();
+}
+
+/// The typed mock matches two values of each array parameter, in order, and nothing less; its
+/// typed error answers with the document's error type.
+#[tokio::test]
+async fn the_typed_mock_matches_two_values_of_each_array_parameter() {
+    let server = MockServer::start().await;
+    let tags = vec!["a b".to_owned(), "c&d".to_owned()];
+    let ids = vec![1i64, 2];
+    let answer = vec![item(1, "a b"), item(2, "c&d")];
+    server
+        .find_items(|when, then| {
+            when.tags(&tags).ids(&ids);
+            then.ok(&answer);
+        })
+        .times(1);
+    let problem: Problem = serde_json::from_value(
+        serde_json::json!({"code": "BAD_FILTER", "detail": "unknown tag"}),
+    )
+    .expect("a problem");
+    server
+        .find_items(|when, then| {
+            when.tags(&vec!["x".to_owned(), "y".to_owned()]).ids(None);
+            then.error(400, &problem);
+        })
+        .times(1);
+    let client = client(&server);
+    // One value of two, or the two in another order: no match.
+    let one = client.find_items().tags(vec!["a b".to_owned()]).ids(ids.clone()).bank().await;
+    assert!(one.is_err(), "{one:?}");
+    let swapped = client.find_items().tags(tags.clone()).ids(vec![2, 1]).bank().await;
+    assert!(swapped.is_err(), "{swapped:?}");
+    let found = client
+        .find_items()
+        .tags(tags.clone())
+        .ids(ids.clone())
+        .bank()
+        .await
+        .expect("matched");
+    assert_eq!(found, answer);
+    let err = client
+        .find_items()
+        .tags(vec!["x".to_owned(), "y".to_owned()])
+        .bank()
+        .await
+        .expect_err("the typed error");
+    assert_eq!(err.status, Some(400), "{err:?}");
+    assert!(err.message.contains("unknown tag") || err.code.as_deref() == Some("BAD_FILTER"), "{err:?}");
 }
 "###;

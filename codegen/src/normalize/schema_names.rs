@@ -192,13 +192,25 @@ fn inline_type_names(doc: &Value) -> std::collections::BTreeMap<String, String> 
         .flatten()
     {
         let rust = crate::naming::type_name(name);
-        walk(
-            &rust,
-            schema,
-            &format!("/components/schemas/{}", escape_pointer(name)),
-            0,
-            &mut out,
-        );
+        let at = format!("/components/schemas/{}", escape_pointer(name));
+        walk(&rust, schema, &at, 0, &mut out);
+        // A component that is an array of inline types: typify names its items `<Name>Item`
+        // (a `List` of objects declares `ListItem`, as a component `ListItem` would).
+        if schema.get("type").and_then(Value::as_str) == Some("array")
+            && let Some(items) = schema.get("items")
+            && makes_type(items)
+        {
+            let suggested = format!("{rust}Item");
+            let named = crate::naming::type_name(
+                items
+                    .get("title")
+                    .and_then(Value::as_str)
+                    .unwrap_or(&suggested),
+            );
+            let here = format!("{at}/items");
+            out.entry(named.clone()).or_insert_with(|| here.clone());
+            walk(&named, items, &here, 1, &mut out);
+        }
     }
     out
 }
@@ -264,6 +276,34 @@ mod tests {
         let choice = doc[ext::CHOICES][0]["choice"].as_str().expect("recorded");
         assert!(
             choice.contains("is the name typify gives the inline schema at /components/schemas/payment_options/properties/card"),
+            "{choice}"
+        );
+    }
+
+    #[test]
+    fn a_schema_named_like_an_array_components_items_is_renamed() {
+        // `List` is an array of inline objects: typify names them `ListItem`, the Rust name of
+        // the component `ListItem` too (E0428 at `cargo check` before this rename).
+        let mut doc = json!({"components": {"schemas": {
+            "Holder": {"type": "object", "properties": {
+                "list": {"$ref": "#/components/schemas/List"},
+                "item": {"$ref": "#/components/schemas/ListItem"}
+            }},
+            "List": {"type": "array", "items": {"type": "object", "properties": {"q": {"type": "string"}}}},
+            "ListItem": {"type": "object", "properties": {"w": {"type": "string"}}}
+        }}});
+        rename_colliding_schemas(&mut doc);
+        assert!(doc.pointer("/components/schemas/ListItem_2").is_some());
+        assert!(doc.pointer("/components/schemas/ListItem").is_none());
+        assert_eq!(
+            doc.pointer("/components/schemas/Holder/properties/item/$ref"),
+            Some(&json!("#/components/schemas/ListItem_2"))
+        );
+        let choice = doc[ext::CHOICES][0]["choice"].as_str().expect("recorded");
+        assert!(
+            choice.contains(
+                "the name typify gives the inline schema at /components/schemas/List/items"
+            ),
             "{choice}"
         );
     }

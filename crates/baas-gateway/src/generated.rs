@@ -5370,7 +5370,8 @@ pub mod mock {
             }
         }
         impl GetTokenThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -5379,6 +5380,18 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl CreateCardApplicationWhen {
@@ -5397,7 +5410,8 @@ pub mod mock {
             }
         }
         impl CreateCardApplicationThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -5406,6 +5420,32 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::CreateCardApplicationResponse` (the document gives it for `400`).
+            pub fn error(
+                self,
+                status: u16,
+                body: &types::CreateCardApplicationResponse,
+            ) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
             /// Answer 200 with an envelope carrying `value` as its `result`.
             pub fn result(self, value: &types::CardApplication) -> Self {
@@ -5451,7 +5491,8 @@ pub mod mock {
             }
         }
         impl GetCardApplicationStatusThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -5460,6 +5501,32 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::GetCardApplicationStatusResponse` (the document gives it for `400`).
+            pub fn error(
+                self,
+                status: u16,
+                body: &types::GetCardApplicationStatusResponse,
+            ) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
             /// Answer 200 with an envelope carrying `value` as its `result`.
             pub fn result(self, value: &types::CardApplication) -> Self {
@@ -5508,7 +5575,8 @@ pub mod mock {
             }
         }
         impl CreateMicroCreditApplicationThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -5517,6 +5585,32 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::CreateMicroCreditApplicationResponse` (the document gives it for `400`).
+            pub fn error(
+                self,
+                status: u16,
+                body: &types::CreateMicroCreditApplicationResponse,
+            ) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
             /// Answer 200 with an envelope carrying `value` as its `result`.
             pub fn result(self, value: &types::MicroCreditApplication) -> Self {
@@ -5562,7 +5656,8 @@ pub mod mock {
             }
         }
         impl GetMicroCreditApplicationStatusThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -5571,6 +5666,32 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::GetMicroCreditApplicationStatusResponse` (the document gives it for `400`).
+            pub fn error(
+                self,
+                status: u16,
+                body: &types::GetMicroCreditApplicationStatusResponse,
+            ) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
             /// Answer 200 with an envelope carrying `value` as its `result`.
             pub fn result(self, value: &types::MicroCreditApplication) -> Self {
@@ -5616,7 +5737,8 @@ pub mod mock {
             }
         }
         impl SendCardAttachSmsThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -5625,6 +5747,32 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::SendCardAttachSmsResponse` (the document gives it for `400`).
+            pub fn error(
+                self,
+                status: u16,
+                body: &types::SendCardAttachSmsResponse,
+            ) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
             /// Answer 200 with an envelope carrying `value` as its `result`.
             pub fn result(self, value: &types::CardAttachSendResult) -> Self {
@@ -5670,7 +5818,8 @@ pub mod mock {
             }
         }
         impl ConfirmCardAttachSmsThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -5679,6 +5828,32 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::ConfirmCardAttachSmsResponse` (the document gives it for `400`).
+            pub fn error(
+                self,
+                status: u16,
+                body: &types::ConfirmCardAttachSmsResponse,
+            ) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
             /// Answer 200 with an envelope carrying `value` as its `result`.
             pub fn result(self, value: &types::Card) -> Self {
@@ -5724,7 +5899,8 @@ pub mod mock {
             }
         }
         impl FindCardsThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -5733,6 +5909,28 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::FindCardsResponse` (the document gives it for `400`).
+            pub fn error(self, status: u16, body: &types::FindCardsResponse) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
             /// Answer 200 with an envelope carrying `value` as its `result`.
             pub fn result(self, value: &types::CardList) -> Self {

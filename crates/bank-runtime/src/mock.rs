@@ -18,12 +18,29 @@
 //! route or mock"}` (the client's `BankError` carries that message), and [`MockServer::verify`]
 //! shows, for each unmet expectation, the closest request received and how it differs.
 //!
+//! Answers in sequence (first 503, then 200): a generated `then.once()` / `then.first(n)` answers
+//! only the first `n` matching requests, then steps aside for the expectation set after it. The
+//! limit travels with the expectation when it is created (no window in which a request could see
+//! it unlimited), and the expectation then wants exactly `n` requests.
+//!
+//! ```ignore
+//! bank.get_account(|when, then| { when.iban("KZ1"); then.json(503, json!({})).once(); });
+//! bank.get_account(|when, then| { when.iban("KZ1"); then.ok(&account); });
+//! ```
+//!
+//! [`MockServer::start_blocking`] starts it from a plain `#[test]` (the server runs on a thread
+//! of its own, so neither constructor needs the caller's runtime).
+//!
+//! A query parameter is matched as the client sends it (the same serialisation): every value of
+//! that name, in order, and no other, so an array parameter `tags = ["a", "b"]` matches
+//! `?tags=a&tags=b` exactly.
+//!
 //! A path parameter's value is matched as the client sends it (percent-encoded) and as text,
 //! never as a pattern: `a.b+c` matches `a.b+c` only. A value no pattern can be made of (one
 //! beyond the regex size limit) does not panic: the expectation matches nothing and
 //! [`MockServer::verify`] names the operation and why.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::Mutex;
 
 #[doc(hidden)]
@@ -62,6 +79,71 @@ thread_local! {
     /// What [`match_path`] could not match, while a [`MockServer::expect`] on this thread
     /// configures its expectation (httpmock calls the configuration on the calling thread).
     static PROBLEMS: RefCell<Vec<String>> = const { RefCell::new(Vec::new()) };
+    /// The answer limit [`answer_times`] set, while a [`MockServer::expect`] on this thread
+    /// configures its expectation.
+    static LIMIT: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+fn problem(text: String) {
+    PROBLEMS.with(|p| p.borrow_mut().push(text));
+}
+
+/// Answer only the first `n` matching requests with this answer, then step aside for the
+/// expectation set after this one (what a generated `then.first(n)` calls); the expectation then
+/// wants exactly `n`. The limit is part of the expectation as it is created. `n` = 0 answers
+/// nothing and fails [`MockServer::verify`] naming it (no panic).
+#[doc(hidden)]
+pub fn answer_times(then: httpmock::Then, n: usize) -> httpmock::Then {
+    if n == 0 {
+        problem("an answer limited to 0 requests can answer none (`first(0)`)".to_owned());
+        return then;
+    }
+    LIMIT.with(|l| l.set(Some(n)));
+    then.up_to_n_times(n)
+}
+
+/// The query pairs the client sends for parameter `name` with `value`: the generated client's own
+/// serialisation (progenitor's `QueryParam`, URL-encoded), decoded.
+fn query_pairs<T: serde::Serialize + ?Sized>(
+    name: &str,
+    value: &T,
+) -> Result<Vec<(String, String)>, String> {
+    let text = serde_urlencoded::to_string(progenitor_client::QueryParam::new(name, &value))
+        .map_err(|e| e.to_string())?;
+    serde_urlencoded::from_str(&text).map_err(|e| e.to_string())
+}
+
+/// The request's query carries parameter `name` exactly as the client sends `value`: every pair
+/// of that name (and of any other name the value serialises to), in order, and no more. An array
+/// matches `name=a&name=b`; an empty one, no `name` at all. A value that cannot be serialised
+/// does not panic: the expectation matches nothing and [`MockServer::verify`] says why.
+#[doc(hidden)]
+pub fn match_query<T: serde::Serialize + ?Sized>(
+    when: httpmock::When,
+    operation: &'static str,
+    name: &'static str,
+    value: &T,
+) -> httpmock::When {
+    match query_pairs(name, value) {
+        Ok(expected) => {
+            let mut names: Vec<String> = expected.iter().map(|(k, _)| k.clone()).collect();
+            names.push(name.to_owned());
+            when.is_true(move |request| {
+                let sent: Vec<(String, String)> = request
+                    .query_params()
+                    .into_iter()
+                    .filter(|(k, _)| names.contains(k))
+                    .collect();
+                sent == expected
+            })
+        }
+        Err(e) => {
+            problem(format!(
+                "`{operation}`: query parameter `{name}` cannot be written as the client would: {e}"
+            ));
+            when.is_true(|_| false)
+        }
+    }
 }
 
 /// The request path of `operation`, as a generated mock's `When` wants it: `parts` in order,
@@ -78,11 +160,9 @@ pub fn match_path(
     match path_regex(parts, value) {
         Ok(regex) => when.path_matches(regex),
         Err(e) => {
-            PROBLEMS.with(|p| {
-                p.borrow_mut().push(format!(
-                    "`{operation}`: no request path can match the value given: {e}"
-                ))
-            });
+            problem(format!(
+                "`{operation}`: no request path can match the value given: {e}"
+            ));
             when.is_true(|_| false)
         }
     }
@@ -139,10 +219,22 @@ impl std::fmt::Debug for MockServer {
 }
 
 impl MockServer {
-    /// Start a mock bank on 127.0.0.1 and a free port.
+    /// Start a mock bank on 127.0.0.1 and a free port (in a `#[tokio::test]` or any async code).
     pub async fn start() -> MockServer {
+        MockServer::on(httpmock::MockServer::start_async().await)
+    }
+
+    /// Start a mock bank on 127.0.0.1 and a free port from a plain `#[test]` (or any code without
+    /// an async runtime): the server runs on a thread of its own, so none is needed to start it,
+    /// set expectations or verify them. Blocks the calling thread while it starts; in async code
+    /// use [`MockServer::start`].
+    pub fn start_blocking() -> MockServer {
+        MockServer::on(httpmock::MockServer::start())
+    }
+
+    fn on(server: httpmock::MockServer) -> MockServer {
         MockServer {
-            server: httpmock::MockServer::start_async().await,
+            server,
             expected: Mutex::new(Vec::new()),
             problems: Mutex::new(Vec::new()),
         }
@@ -170,8 +262,13 @@ impl MockServer {
         F: FnOnce(httpmock::When, httpmock::Then),
     {
         PROBLEMS.with(|p| p.borrow_mut().clear());
+        LIMIT.with(|l| l.set(None));
         let mock = self.server.mock(config);
         let problems = PROBLEMS.with(|p| std::mem::take(&mut *p.borrow_mut()));
+        let times = match LIMIT.with(|l| l.take()) {
+            Some(n) => Times::Exactly(n),
+            None => Times::AtLeastOnce,
+        };
         self.problems
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -179,7 +276,7 @@ impl MockServer {
         self.lock().push(Expected {
             operation,
             id: mock.id(),
-            times: Times::AtLeastOnce,
+            times,
         });
         Expectation {
             owner: self,
@@ -387,6 +484,111 @@ mod tests {
         let regex = path_regex(&parts, Some("1")).expect("a pattern");
         assert!(regex.is_match("/v1.0/%D1%81%D1%87%D0%B5%D1%82%D0%B0/1"));
         assert!(!regex.is_match("/v1x0/%D1%81%D1%87%D0%B5%D1%82%D0%B0/1"));
+    }
+
+    #[test]
+    fn query_pairs_are_the_clients_own() {
+        let tags = vec!["a b".to_owned(), "c&d".to_owned()];
+        assert_eq!(
+            query_pairs("tags", &tags).expect("pairs"),
+            [("tags".into(), "a b".into()), ("tags".into(), "c&d".into())]
+        );
+        assert_eq!(
+            query_pairs("n", &7u32).expect("pairs"),
+            [("n".to_owned(), "7".to_owned())]
+        );
+        let none: &[String] = &[];
+        assert!(query_pairs("tags", none).expect("pairs").is_empty());
+    }
+
+    /// From a plain `#[test]`: started, a sequence answered (503 once, then 200) over HTTP on
+    /// 127.0.0.1, verified, all without an async runtime of the test's own.
+    #[test]
+    fn a_plain_test_starts_it_and_a_sequence_answers_in_order() {
+        let server = MockServer::start_blocking();
+        let first = server.expect("get_thing", |when, then| {
+            match_path(when, "get_thing", &[PathPart::Text("/thing")], None);
+            answer_times(then.status(503), 1);
+        });
+        server.expect("get_thing", |when, then| {
+            match_path(when, "get_thing", &[PathPart::Text("/thing")], None);
+            then.status(200);
+        });
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime for the client");
+        let statuses: Vec<u16> = runtime.block_on(async {
+            let client = reqwest::Client::new();
+            let mut out = Vec::new();
+            for _ in 0..3 {
+                let answer = client
+                    .get(server.url("/thing"))
+                    .send()
+                    .await
+                    .expect("answer");
+                out.push(answer.status().as_u16());
+            }
+            out
+        });
+        assert_eq!(statuses, [503, 200, 200]);
+        assert_eq!(first.calls(), 1);
+        server.verify();
+    }
+
+    #[test]
+    fn a_limit_of_zero_is_a_problem_not_a_panic() {
+        let server = MockServer::start_blocking();
+        server.expect("get_thing", |when, then| {
+            match_path(when, "get_thing", &[PathPart::Text("/thing")], None);
+            answer_times(then.status(503), 0);
+        });
+        let problems = server.problems();
+        assert!(problems[0].contains("first(0)"), "{problems:?}");
+        let verified = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| server.verify()));
+        assert!(verified.is_err());
+        server.problems.lock().expect("lock").clear();
+        server.lock().clear();
+    }
+
+    #[test]
+    fn a_query_parameter_matches_every_value_in_order_and_no_other() {
+        let server = MockServer::start_blocking();
+        let tags = vec!["a".to_owned(), "b".to_owned()];
+        let mock = server
+            .expect("find", |when, then| {
+                match_query(when.path("/find"), "find", "tags", &tags);
+                then.status(200);
+            })
+            .any_times();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime for the client");
+        let statuses: Vec<u16> = runtime.block_on(async {
+            let client = reqwest::Client::new();
+            let mut out = Vec::new();
+            for query in [
+                "tags=a&tags=b&other=1",
+                "tags=a",
+                "tags=b&tags=a",
+                "tags=a,b",
+            ] {
+                let url = format!("{}?{query}", server.url("/find"));
+                out.push(
+                    client
+                        .get(url)
+                        .send()
+                        .await
+                        .expect("answer")
+                        .status()
+                        .as_u16(),
+                );
+            }
+            out
+        });
+        assert_eq!(statuses, [200, 404, 404, 404]);
+        assert_eq!(mock.calls(), 1);
     }
 
     #[tokio::test]

@@ -174,6 +174,10 @@
 //!
 //! BaaS envelope operations match on `when.params(&…)` (the fresh envelope id is not compared)
 //! and answer with `then.result(&…)` or `then.envelope_error(code, message)`.
+//! Errors are answered typed with the document's own error type, `then.error(status, &…)`
+//! (`json(status, value)` stays for deliberately wrong answers); a sequence (first 503, then 200)
+//! is two expectations, the first ending in `then.once()` (or `first(n)`); a plain `#[test]`
+//! starts the mock with `MockBank::start_blocking()`.
 //!
 //! **End-to-end tests with the sandbox** (`bank-sandbox`): the four APIs with the banks' auth,
 //! validation, state and callbacks, started from a test (`Sandbox::start`, port 0). Steer it

@@ -24,6 +24,15 @@
 //! // Dropping `bank` checks that `validate_client` was called; an unmet expectation fails the
 //! // test naming the operation and showing the closest request it received.
 //! ```
+//!
+//! Error answers are typed where the document gives an error type for the operation:
+//! `then.error(404, &types::Error { … })` (Globus), `then.error(400, &types::Response { … })`
+//! (FinancialAPI); `then.json(status, value)` stays for deliberately wrong answers. A sequence
+//! (first 503, then 200) is two expectations, the first limited with `then.once()` or
+//! `then.first(n)`: it answers that many matching requests and then steps aside (the limit is part
+//! of the expectation as it is created, so no request can slip past it). From a plain `#[test]`,
+//! [`MockBank::start_blocking`] / [`MockServer::start_blocking`]. Query parameters, arrays
+//! included, match every value the client sends, in order (`tags=a&tags=b`).
 
 use std::marker::PhantomData;
 
@@ -108,7 +117,16 @@ impl<A: Api> std::ops::Deref for MockBank<A> {
 impl<A: Api> MockBank<A> {
     /// Start the mock, with the API's token endpoint answering (OAuth2 APIs).
     pub async fn start() -> Self {
-        let server = MockServer::start().await;
+        MockBank::on(MockServer::start().await)
+    }
+
+    /// [`start`](Self::start) from a plain `#[test]` (no async runtime needed to start the mock,
+    /// set expectations or verify them; the client under test still needs one to run).
+    pub fn start_blocking() -> Self {
+        MockBank::on(MockServer::start_blocking())
+    }
+
+    fn on(server: MockServer) -> Self {
         let token = A::SPEC.oauth2.map(|_| {
             let path = token_path::<A>();
             let body = serde_json::json!({

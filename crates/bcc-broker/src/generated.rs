@@ -2999,10 +2999,24 @@ pub mod mock {
                 self.0
             }
             pub fn amount(self, value: &str) -> Self {
-                Self(self.0.query_param("amount", value.to_string()))
+                Self(
+                    ::bank_runtime::mock::match_query(
+                        self.0,
+                        "get_products",
+                        "amount",
+                        &value,
+                    ),
+                )
             }
             pub fn partner(self, value: &str) -> Self {
-                Self(self.0.query_param("partner", value.to_string()))
+                Self(
+                    ::bank_runtime::mock::match_query(
+                        self.0,
+                        "get_products",
+                        "partner",
+                        &value,
+                    ),
+                )
             }
         }
         pub struct GetProductsThen(::bank_runtime::mock::httpmock::Then);
@@ -3034,7 +3048,8 @@ pub mod mock {
             }
         }
         impl PreApprovedThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -3043,6 +3058,28 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::HttperrorDetails` (the document gives it for `400`, `500`).
+            pub fn error(self, status: u16, body: &types::HttperrorDetails) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl MerchantPostLinkWhen {
@@ -3056,7 +3093,8 @@ pub mod mock {
             }
         }
         impl MerchantPostLinkThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -3065,6 +3103,28 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::HttperrorDetails` (the document gives it for `400`, `500`).
+            pub fn error(self, status: u16, body: &types::HttperrorDetails) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl OrdersWhen {
@@ -3078,7 +3138,8 @@ pub mod mock {
             }
         }
         impl OrdersThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -3087,6 +3148,18 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl GetProductsWhen {
@@ -3100,7 +3173,8 @@ pub mod mock {
             }
         }
         impl GetProductsThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -3109,6 +3183,18 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
     }

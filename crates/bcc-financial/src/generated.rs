@@ -9107,16 +9107,37 @@ pub mod mock {
                 T: Into<Option<&'a str>>,
             {
                 if let Some(value) = value.into() {
-                    Self(self.0.query_param("currency", value.to_string()))
+                    Self(
+                        ::bank_runtime::mock::match_query(
+                            self.0,
+                            "get_statement",
+                            "currency",
+                            &value,
+                        ),
+                    )
                 } else {
                     Self(self.0.query_param_missing("currency"))
                 }
             }
             pub fn date_from(self, value: &str) -> Self {
-                Self(self.0.query_param("dateFrom", value.to_string()))
+                Self(
+                    ::bank_runtime::mock::match_query(
+                        self.0,
+                        "get_statement",
+                        "dateFrom",
+                        &value,
+                    ),
+                )
             }
             pub fn date_to(self, value: &str) -> Self {
-                Self(self.0.query_param("dateTo", value.to_string()))
+                Self(
+                    ::bank_runtime::mock::match_query(
+                        self.0,
+                        "get_statement",
+                        "dateTo",
+                        &value,
+                    ),
+                )
             }
         }
         pub struct GetStatementThen(::bank_runtime::mock::httpmock::Then);
@@ -9195,16 +9216,37 @@ pub mod mock {
                 T: Into<Option<&'a str>>,
             {
                 if let Some(value) = value.into() {
-                    Self(self.0.query_param("currency", value.to_string()))
+                    Self(
+                        ::bank_runtime::mock::match_query(
+                            self.0,
+                            "get_statement_v2",
+                            "currency",
+                            &value,
+                        ),
+                    )
                 } else {
                     Self(self.0.query_param_missing("currency"))
                 }
             }
             pub fn date_from(self, value: &str) -> Self {
-                Self(self.0.query_param("dateFrom", value.to_string()))
+                Self(
+                    ::bank_runtime::mock::match_query(
+                        self.0,
+                        "get_statement_v2",
+                        "dateFrom",
+                        &value,
+                    ),
+                )
             }
             pub fn date_to(self, value: &str) -> Self {
-                Self(self.0.query_param("dateTo", value.to_string()))
+                Self(
+                    ::bank_runtime::mock::match_query(
+                        self.0,
+                        "get_statement_v2",
+                        "dateTo",
+                        &value,
+                    ),
+                )
             }
         }
         pub struct GetStatementV2Then(::bank_runtime::mock::httpmock::Then);
@@ -9259,10 +9301,24 @@ pub mod mock {
                 )
             }
             pub fn date_from(self, value: &str) -> Self {
-                Self(self.0.query_param("dateFrom", value.to_string()))
+                Self(
+                    ::bank_runtime::mock::match_query(
+                        self.0,
+                        "get_payments",
+                        "dateFrom",
+                        &value,
+                    ),
+                )
             }
             pub fn date_to(self, value: &str) -> Self {
-                Self(self.0.query_param("dateTo", value.to_string()))
+                Self(
+                    ::bank_runtime::mock::match_query(
+                        self.0,
+                        "get_payments",
+                        "dateTo",
+                        &value,
+                    ),
+                )
             }
         }
         pub struct GetPaymentsThen(::bank_runtime::mock::httpmock::Then);
@@ -9321,7 +9377,14 @@ pub mod mock {
                 T: Into<Option<&'a str>>,
             {
                 if let Some(value) = value.into() {
-                    Self(self.0.query_param("type", value.to_string()))
+                    Self(
+                        ::bank_runtime::mock::match_query(
+                            self.0,
+                            "create_payment",
+                            "type",
+                            &value,
+                        ),
+                    )
                 } else {
                     Self(self.0.query_param_missing("type"))
                 }
@@ -9510,7 +9573,14 @@ pub mod mock {
                 T: Into<Option<&'a str>>,
             {
                 if let Some(value) = value.into() {
-                    Self(self.0.query_param("type", value.to_string()))
+                    Self(
+                        ::bank_runtime::mock::match_query(
+                            self.0,
+                            "create_payment_base64",
+                            "type",
+                            &value,
+                        ),
+                    )
                 } else {
                     Self(self.0.query_param_missing("type"))
                 }
@@ -9703,7 +9773,8 @@ pub mod mock {
             }
         }
         impl GetAccountsThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -9712,6 +9783,28 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::Response` (the document gives it for `400`, `401`, `403`, `500`).
+            pub fn error(self, status: u16, body: &types::Response) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl GetAccountWhen {
@@ -9725,7 +9818,8 @@ pub mod mock {
             }
         }
         impl GetAccountThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -9734,6 +9828,28 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::Response` (the document gives it for `400`, `401`, `403`, `500`).
+            pub fn error(self, status: u16, body: &types::Response) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl GetStatementWhen {
@@ -9747,7 +9863,8 @@ pub mod mock {
             }
         }
         impl GetStatementThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -9756,6 +9873,28 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::Response` (the document gives it for `400`, `401`, `403`, `500`).
+            pub fn error(self, status: u16, body: &types::Response) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl GetStatementV2When {
@@ -9769,7 +9908,8 @@ pub mod mock {
             }
         }
         impl GetStatementV2Then {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -9778,6 +9918,28 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::Response` (the document gives it for `400`, `401`, `403`, `500`).
+            pub fn error(self, status: u16, body: &types::Response) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl GetPaymentsWhen {
@@ -9791,7 +9953,8 @@ pub mod mock {
             }
         }
         impl GetPaymentsThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -9800,6 +9963,28 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::Response` (the document gives it for `400`, `401`, `403`, `500`).
+            pub fn error(self, status: u16, body: &types::Response) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl CreatePaymentWhen {
@@ -9817,7 +10002,8 @@ pub mod mock {
             }
         }
         impl CreatePaymentThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -9826,6 +10012,28 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::Response` (the document gives it for `400`, `401`, `403`, `500`).
+            pub fn error(self, status: u16, body: &types::Response) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl GetPaymentWhen {
@@ -9839,7 +10047,8 @@ pub mod mock {
             }
         }
         impl GetPaymentThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -9848,6 +10057,28 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::Response` (the document gives it for `400`, `401`, `403`, `500`).
+            pub fn error(self, status: u16, body: &types::Response) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl CreatePaymentMtWhen {
@@ -9865,7 +10096,8 @@ pub mod mock {
             }
         }
         impl CreatePaymentMtThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -9874,6 +10106,28 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::Response` (the document gives it for `400`, `401`, `403`, `500`).
+            pub fn error(self, status: u16, body: &types::Response) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl CreatePaymentBase64When {
@@ -9891,7 +10145,8 @@ pub mod mock {
             }
         }
         impl CreatePaymentBase64Then {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -9900,6 +10155,28 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::Response` (the document gives it for `400`, `401`, `403`, `500`).
+            pub fn error(self, status: u16, body: &types::Response) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl GetMessagesWhen {
@@ -9913,7 +10190,8 @@ pub mod mock {
             }
         }
         impl GetMessagesThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -9922,6 +10200,18 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl GetTaxpayerWhen {
@@ -9935,7 +10225,8 @@ pub mod mock {
             }
         }
         impl GetTaxpayerThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -9944,6 +10235,28 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::Response` (the document gives it for `400`, `401`, `403`, `500`).
+            pub fn error(self, status: u16, body: &types::Response) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl HealthcheckWhen {
@@ -9957,7 +10270,8 @@ pub mod mock {
             }
         }
         impl HealthcheckThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -9966,6 +10280,18 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
     }

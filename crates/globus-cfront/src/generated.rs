@@ -3023,7 +3023,8 @@ pub mod mock {
             }
         }
         impl ValidateClientThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -3032,6 +3033,28 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Answer `status` with the API's own error body, `types::Error` (the document gives it for `404`).
+            pub fn error(self, status: u16, body: &types::Error) -> Self {
+                Self(
+                    self
+                        .0
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .json_body_obj(body),
+                )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl CreateOrderWhen {
@@ -3045,7 +3068,8 @@ pub mod mock {
             }
         }
         impl CreateOrderThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -3054,6 +3078,18 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl GetOrderStateWhen {
@@ -3067,7 +3103,8 @@ pub mod mock {
             }
         }
         impl GetOrderStateThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -3076,6 +3113,18 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl ConfirmOrderWhen {
@@ -3089,7 +3138,8 @@ pub mod mock {
             }
         }
         impl ConfirmOrderThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -3098,6 +3148,18 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl RejectOrderWhen {
@@ -3111,7 +3173,8 @@ pub mod mock {
             }
         }
         impl RejectOrderThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -3120,6 +3183,18 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl GetGuaranteeLetterDataWhen {
@@ -3133,7 +3208,8 @@ pub mod mock {
             }
         }
         impl GetGuaranteeLetterDataThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -3142,6 +3218,18 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
         impl CheckOrderPaidWhen {
@@ -3155,7 +3243,8 @@ pub mod mock {
             }
         }
         impl CheckOrderPaidThen {
-            /// Answer `status` with a JSON body (the bank's error format, or anything else).
+            /// Answer `status` with any JSON body: a deliberately wrong answer, or an error the
+            /// document gives no type for (typed errors: `error`, where the document has one).
             pub fn json(self, status: u16, body: ::serde_json::Value) -> Self {
                 Self(
                     self
@@ -3164,6 +3253,18 @@ pub mod mock {
                         .header("content-type", "application/json")
                         .json_body(body),
                 )
+            }
+            /// Give this answer to the first matching request only, then step aside for the
+            /// expectation set after this one (a sequence: first 503, then 200). The
+            /// expectation then wants exactly one request.
+            pub fn once(self) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, 1))
+            }
+            /// Give this answer to the first `n` matching requests only, then step aside for the
+            /// expectation set after this one; the expectation then wants exactly `n`. `n` = 0
+            /// answers none and fails the verification naming it.
+            pub fn first(self, n: usize) -> Self {
+                Self(::bank_runtime::mock::answer_times(self.0, n))
             }
         }
     }
