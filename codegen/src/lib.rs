@@ -157,6 +157,7 @@ fn operation_notes(doc: &Value) -> std::collections::BTreeMap<String, surface::O
                     .get(ext::CONTENT_TYPE)
                     .and_then(Value::as_str)
                     .map(str::to_owned),
+                comma_separated: mocks::comma_separated_queries(doc, &op),
             };
             let id = op.id()?;
             (notes != surface::OperationNotes::default()).then(|| (naming::method_name(id), notes))

@@ -31,6 +31,43 @@ struct Extras {
     errors: Vec<(String, String)>,
     /// The path template.
     route: String,
+    /// Array query parameters sent as one comma-separated pair ([`comma_separated_queries`]).
+    comma_separated: Vec<String>,
+}
+
+/// The names of `op`'s array query parameters declared `style: form` (the default) with
+/// `explode: false`: sent as one pair of comma-separated values (`ids=1,2`), not one pair per
+/// value (progenitor's way). Path-item parameters included, `$ref`s followed.
+pub fn comma_separated_queries(doc: &Value, op: &crate::paths::Operation<'_>) -> Vec<String> {
+    let item_parameters = doc
+        .pointer(&format!(
+            "/paths/{}/parameters",
+            bank_openapi::pointer::escape(op.route)
+        ))
+        .and_then(Value::as_array);
+    let own = op.op.get("parameters").and_then(Value::as_array);
+    let mut names = Vec::new();
+    for parameter in item_parameters.into_iter().chain(own).flatten() {
+        let parameter = bank_openapi::refs::deref(doc, parameter);
+        let schema = parameter
+            .get("schema")
+            .map(|s| bank_openapi::refs::deref(doc, s));
+        let is_array = schema.and_then(|s| s.get("type")).and_then(Value::as_str) == Some("array");
+        let form = parameter
+            .get("style")
+            .and_then(Value::as_str)
+            .is_none_or(|s| s == "form");
+        if parameter.get("in").and_then(Value::as_str) == Some("query")
+            && is_array
+            && form
+            && parameter.get("explode").and_then(Value::as_bool) == Some(false)
+            && let Some(name) = parameter.get("name").and_then(Value::as_str)
+            && !names.iter().any(|n| n == name)
+        {
+            names.push(name.to_owned());
+        }
+    }
+    names
 }
 
 /// The `mock` module of a generated crate, from progenitor's httpmock output.
@@ -69,7 +106,10 @@ pub fn module(tokens: TokenStream, doc: &Value) -> Result<syn::File, String> {
                 && matches!(imp.self_ty.as_ref(), syn::Type::Path(p) if p.path.is_ident(when))
             {
                 escape_paths(imp, &op.to_string(), route)?;
-                QueryValues(&op.to_string()).visit_item_impl_mut(imp);
+                let joined = extra
+                    .map(|e| e.comma_separated.as_slice())
+                    .unwrap_or_default();
+                QueryValues(&op.to_string(), joined).visit_item_impl_mut(imp);
             }
         }
         content.push(syn::parse2(when_extras(when, extra)?).map_err(|e| e.to_string())?);
@@ -291,7 +331,7 @@ impl VisitMut for PathMatches {
 /// does not compile for an array parameter, and compares one text) becomes the runtime's
 /// `match_query`, which writes the value as the client does (`name=a&name=b` for an array) and
 /// matches every value of that name, in order.
-struct QueryValues<'a>(&'a str);
+struct QueryValues<'a>(&'a str, &'a [String]);
 
 impl VisitMut for QueryValues<'_> {
     fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
@@ -305,8 +345,16 @@ impl VisitMut for QueryValues<'_> {
             let receiver = &call.receiver;
             let name = &call.args[0];
             let operation = str_lit(self.0);
-            *expr = syn::parse_quote! {
-                ::bank_runtime::mock::match_query(#receiver, #operation, #name, &value)
+            let joined = matches!(name, syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(n), .. })
+                if self.1.contains(&n.value()));
+            *expr = if joined {
+                syn::parse_quote! {
+                    ::bank_runtime::mock::match_query_comma_separated(#receiver, #operation, #name, &value)
+                }
+            } else {
+                syn::parse_quote! {
+                    ::bank_runtime::mock::match_query(#receiver, #operation, #name, &value)
+                }
             };
             return;
         }
@@ -438,6 +486,7 @@ fn extras(doc: &Value) -> BTreeMap<String, Extras> {
                 result,
                 errors: error_types(doc, op.op),
                 route: op.route.to_owned(),
+                comma_separated: comma_separated_queries(doc, &op),
             },
         );
     }

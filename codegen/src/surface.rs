@@ -404,11 +404,15 @@ pub struct OperationNotes {
     /// The request body's documented media type where it is sent as text or bytes
     /// (`x-content-type`): the `Content-Type` header sent.
     pub content_type: Option<String>,
+    /// Array query parameters declared `explode: false`: sent as one comma-separated pair
+    /// (`bank_runtime::query::CommaSeparated`), not one pair per value.
+    pub comma_separated: Vec<String>,
 }
 
 /// In `send` of a builder: the arms of body-less 2xx statuses answer `None` (the answer type is
 /// `Option<T>`) instead of reading a body; a body sent as text or bytes carries its documented
-/// `Content-Type` instead of `text/plain` / `application/octet-stream`.
+/// `Content-Type` instead of `text/plain` / `application/octet-stream`; an `explode: false` array
+/// query parameter goes out as one comma-separated pair.
 fn apply_notes(imp: &mut syn::ItemImpl, notes: &OperationNotes) {
     struct Rewrite<'s>(&'s OperationNotes);
     impl VisitMut for Rewrite<'_> {
@@ -426,6 +430,18 @@ fn apply_notes(imp: &mut syn::ItemImpl, notes: &OperationNotes) {
             syn::visit_mut::visit_arm_mut(self, arm);
         }
         fn visit_expr_call_mut(&mut self, call: &mut syn::ExprCall) {
+            // `progenitor_client::QueryParam::new("ids", &ids)` of an `explode: false` array.
+            if let syn::Expr::Path(f) = call.func.as_ref()
+                && f.path.segments.len() >= 2
+                && f.path.segments[f.path.segments.len() - 2].ident == "QueryParam"
+                && let Some(syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(name),
+                    ..
+                })) = call.args.first()
+                && self.0.comma_separated.contains(&name.value())
+            {
+                *call.func = syn::parse_quote!(::bank_runtime::query::CommaSeparated::new);
+            }
             // `from_static` panics on a value that is no header value: only visible ASCII.
             let media = self
                 .0

@@ -168,9 +168,9 @@ fn a_new_document_becomes_a_compiling_crate_and_a_broken_one_leaves_nothing() {
         generated.contains("TryInto<::bank_runtime::DecimalParam>"),
         "exact parameters"
     );
-    // Array query parameters (`tags` exploded, `ids` with `explode: false`): the typed mocks
-    // compile, match two values of each as the client sends them (one pair per value for both
-    // styles), and answer the document's error type.
+    // Array query parameters (`tags` exploded, `ids` with `explode: false`): the client sends
+    // each as declared (`tags=a&tags=b`, `ids=1,2`), the typed mocks compile, match two values of
+    // each as the client sends them, and answer the document's error type.
     let run = xtask(root, &["new", "arrays-api", &fixture("new-arrays.yaml")]);
     assert!(run.status.success(), "{}", text(&run));
     http_test(root, "arrays-api", ARRAYS_HTTP_TEST, &[]);
@@ -316,14 +316,14 @@ fn item(id: i64, tag: &str) -> Item {
     serde_json::from_value(serde_json::json!({"id": id, "tag": tag})).expect("an item")
 }
 
-/// Both styles go out as the client writes them: `tags` (exploded) and `ids` (`explode: false`,
-/// which the generated client also sends one pair per value) repeat their name.
+/// Both styles go out as the document declares them: `tags` (exploded) repeats its name, `ids`
+/// (`explode: false`) is one pair of comma-separated values (the comma percent-encoded).
 #[tokio::test]
-async fn the_client_sends_one_pair_per_value() {
+async fn each_style_goes_out_as_the_document_declares_it() {
     let server = MockServer::start().await;
     let raw = server.httpmock().mock(|when, then| {
         when.path("/items").is_true(|request| {
-            request.uri().query() == Some("ids=1&ids=2&tags=a+b&tags=c%26d")
+            request.uri().query() == Some("ids=1%2C2&tags=a+b&tags=c%26d")
         });
         then.status(200).header("content-type", "application/json").body("[]");
     });

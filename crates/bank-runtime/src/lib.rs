@@ -18,6 +18,7 @@ pub mod error;
 #[cfg(feature = "test-util")]
 pub mod mock;
 pub mod oauth;
+pub mod query;
 pub mod retry;
 mod secret;
 pub mod signing;

@@ -113,6 +113,16 @@ fn query_pairs<T: serde::Serialize + ?Sized>(
     serde_urlencoded::from_str(&text).map_err(|e| e.to_string())
 }
 
+/// The pairs the client writes for an `explode: false` array ([`crate::query::CommaSeparated`]).
+fn comma_separated_pairs<T: serde::Serialize + ?Sized>(
+    name: &'static str,
+    value: &T,
+) -> Result<Vec<(String, String)>, String> {
+    let text = serde_urlencoded::to_string(crate::query::CommaSeparated::new(name, value))
+        .map_err(|e| e.to_string())?;
+    serde_urlencoded::from_str(&text).map_err(|e| e.to_string())
+}
+
 /// The request's query carries parameter `name` exactly as the client sends `value`: every pair
 /// of that name (and of any other name the value serialises to), in order, and no more. An array
 /// matches `name=a&name=b`; an empty one, no `name` at all. A value that cannot be serialised
@@ -124,7 +134,29 @@ pub fn match_query<T: serde::Serialize + ?Sized>(
     name: &'static str,
     value: &T,
 ) -> httpmock::When {
-    match query_pairs(name, value) {
+    matching(when, operation, name, query_pairs(name, value))
+}
+
+/// As [`match_query`], for an `explode: false` array: one pair of comma-separated values
+/// (`ids=1,2`), as the client sends it.
+#[doc(hidden)]
+pub fn match_query_comma_separated<T: serde::Serialize + ?Sized>(
+    when: httpmock::When,
+    operation: &'static str,
+    name: &'static str,
+    value: &T,
+) -> httpmock::When {
+    matching(when, operation, name, comma_separated_pairs(name, value))
+}
+
+/// The request's query carries exactly the `expected` pairs of their names (and `name`).
+fn matching(
+    when: httpmock::When,
+    operation: &'static str,
+    name: &'static str,
+    expected: Result<Vec<(String, String)>, String>,
+) -> httpmock::When {
+    match expected {
         Ok(expected) => {
             let mut names: Vec<String> = expected.iter().map(|(k, _)| k.clone()).collect();
             names.push(name.to_owned());
