@@ -1,7 +1,7 @@
 //! OpenAPI 3.0 documents held as [`serde_json::Value`]: the one home of the knowledge that the
 //! generator, the spec diff, the sandbox and the tests share.
 //!
-//! - [`pointer`]: JSON pointers (RFC 6901) — escaping, unescaping, building.
+//! - [`pointer`](mod@pointer): JSON pointers (RFC 6901) — escaping, unescaping, building.
 //! - [`walk`]: the one walk over a document's objects with their pointers, and which keys hold data
 //!   rather than structure.
 //! - [`refs`]: following local `$ref`s.

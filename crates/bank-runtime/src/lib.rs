@@ -6,8 +6,8 @@
 
 #![warn(missing_docs)]
 
-/// The one call path's machinery, for the generated code (`client_hooks!`, `.bank()`): not part
-/// of the supported surface.
+// The one call path's machinery, for the generated code (`client_hooks!`, `.bank()`): not part
+// of the supported surface.
 #[doc(hidden)]
 pub mod call;
 pub mod callback;

@@ -213,7 +213,7 @@ pub enum PaymentLookup {
 /// cannot hide it) for payments with the payment's own `documentNumber` — the number the caller
 /// gave it, which the document describes as unique in the caller's system.
 ///
-/// Never sends anything but reads. A failure of the lookup itself is its own [`BankError`]
+/// Never sends anything but reads. A failure of the lookup itself is its own [`BankError`](crate::BankError)
 /// (retry the lookup when it [`is_transient`](bank_runtime::BankError::is_transient)).
 #[cfg(feature = "bcc-financial")]
 pub async fn reconcile_payment(

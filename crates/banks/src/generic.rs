@@ -3,7 +3,7 @@
 //! authentication its document declares, the retries, deadline and token cache every bank has,
 //! and `.bank()` on every operation. The hand-written bank modules ([`bcc`](crate::bcc),
 //! [`globus`](crate::globus), [`baas`](crate::baas)) build their clients through the same
-//! [`parts`] and only add what a document cannot say (their credential names, BaaS's envelope).
+//! `parts` and only add what a document cannot say (their credential names, BaaS's envelope).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {

@@ -144,7 +144,7 @@ pub enum OrderLookup {
 /// `createOrder` answer was lost is found again (the bank's document gives no lookup by
 /// `merchantOrderId`, and the bank's `orderId` came only in the lost answer).
 ///
-/// Feed it every callback (`record`, e.g. from a [`Receiver`](crate::callbacks::Receiver)
+/// Feed it every callback (`record`, e.g. from a `callbacks::Receiver`
 /// handler) and call [`reconcile`](Self::reconcile) after a `createOrder` whose outcome is
 /// unknown. It remembers the latest state of at most `capacity` orders (the oldest forgotten
 /// first). Orders created without a `callbackUrl` can only be found by the bank's support.

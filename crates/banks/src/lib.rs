@@ -134,7 +134,7 @@
 //! ## Receiving callbacks
 //!
 //! Globus POSTs order states to the order's `callbackUrl`, BCC's broker POSTs postLinks. Neither
-//! is signed: [`callbacks::Receiver`](crate::callbacks) (feature `callbacks`) is an axum handler
+//! is signed: `callbacks::Receiver` (feature `callbacks`) is an axum handler
 //! with a body limit, typed parsing (4xx on bad input), a secret URL token, an address allow-list
 //! and duplicate dropping, and [`globus::recheck`] re-reads the order from
 //! the bank so that the service acts on the bank's answer, not on the callback. A complete axum
@@ -147,7 +147,7 @@
 //!
 //! **Unit tests with typed mocks** (feature `test-util`, for `[dev-dependencies]`). Each bank
 //! crate has a generated `mock` module: per operation, a `when` that takes the request's typed
-//! body and parameters and a `then` that takes the typed answer. [`testing::MockBank`] starts
+//! body and parameters and a `then` that takes the typed answer. `testing::MockBank` starts
 //! one on 127.0.0.1, answers the API's token endpoint, and gives a client builder with test
 //! credentials (and, for signed payments, the published test key). An expectation not met fails
 //! the test when the mock drops, naming the operation and showing the closest request received
@@ -184,7 +184,7 @@
 //! without raw headers: `sandbox.steer().fault(Fault::on(Bank::Financial).operation(
 //! "create_payment").status(503).once())`, `decline(Bank::Globus, "ORDER-1")`,
 //! `fail_callbacks(url, 2)`; the same over HTTP under `/_sandbox/` for tests in other languages
-//! (see the sandbox's README). [`testing::credentials`] are the sandbox's default accounts.
+//! (see the sandbox's README). `testing::credentials` are the sandbox's default accounts.
 //!
 //! **By hand, with the `bank` CLI** (`cargo run -p bank-cli --`): every operation of every API,
 //! the same variables as [`Builder::from_env`] (or a TOML file), bodies from a file or stdin,
@@ -213,7 +213,7 @@
 //! calls, e.g. `default-features = false, features = ["rustls", "globus-cfront"]` compiles
 //! neither ring nor the PKCS#12 stack. `bcc-financial` brings JWS signing (`jws`, on ring);
 //! `pkcs12` adds `.p12` keys; `callbacks` the axum receiver; `rustls` is the one TLS choice;
-//! `test-util` the typed mocks ([`testing`]). Without `rustls`, a client with an `https` base URL
+//! `test-util` the typed mocks (`testing`). Without `rustls`, a client with an `https` base URL
 //! or token endpoint is refused at `build()` with [`BuildError::TlsFeatureMissing`] naming the
 //! feature, unless you give your own `reqwest::Client` ([`HttpConfig::with_client`]).
 //!

@@ -57,7 +57,7 @@ impl dyn Host + '_ {
     ///
     /// # Panics
     ///
-    /// As [`read`](Self::read).
+    /// As `read`.
     pub fn update<S: Any, T>(&self, f: impl FnOnce(&mut S) -> T) -> T {
         self.with(true, f)
     }

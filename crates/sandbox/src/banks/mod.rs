@@ -1,7 +1,7 @@
 //! The bank registry: one module per bank, each implementing [`BankSim`] with its error format,
 //! its authentication refusals, its token route, its simulation of each operation (matched on
 //! the generated `operations` constants) and its own state type, which [`crate::state`] composes.
-//! [`SIMS`] is the only place that maps a bank to its simulation (one row per module); an API
+//! `SIMS` is the only place that maps a bank to its simulation (one row per module); an API
 //! without one is served by [`generic`]. The generated types are
 //! `#[non_exhaustive]`: the bank modules make them with their builders, through [`build`].
 
