@@ -33,6 +33,7 @@ pub fn apply(
     StaticHeaderValues.visit_file_mut(file);
     NoApiVersion.visit_file_mut(file);
     progenitor_names_stay_inside(file);
+    constructors_out_of_sight(file);
     let summaries = summaries(file);
     let methods = builder_methods(file);
     for item in &mut file.items {
@@ -100,6 +101,27 @@ fn progenitor_names_stay_inside(file: &mut syn::File) {
             && matches!(&import.tree, syn::UseTree::Path(p) if p.ident == "progenitor_client")
         {
             import.vis = syn::Visibility::Inherited;
+        }
+    }
+}
+
+/// progenitor's `Client::new` and `Client::new_with_client` build a client on a bare
+/// `Context`: no token, no credentials, and `new` unwraps reqwest's builder. Clients come from
+/// the facade's builders (`banks::…::builder()`, `banks::Generic`); the constructors stay for the
+/// generated mocks' tests and the workspace's own tests (`bank_runtime::GeneratedClient::from_parts`
+/// is the documented door), hidden from the docs.
+fn constructors_out_of_sight(file: &mut syn::File) {
+    for item in &mut file.items {
+        let Item::Impl(imp) = item else { continue };
+        if imp.trait_.is_some() || !is_client(&imp.self_ty) {
+            continue;
+        }
+        for member in &mut imp.items {
+            if let ImplItem::Fn(f) = member
+                && (f.sig.ident == "new" || f.sig.ident == "new_with_client")
+            {
+                f.attrs.push(syn::parse_quote!(#[doc(hidden)]));
+            }
         }
     }
 }
