@@ -39,35 +39,23 @@ struct Extras {
 /// `explode: false`: sent as one pair of comma-separated values (`ids=1,2`), not one pair per
 /// value (progenitor's way). Path-item parameters included, `$ref`s followed.
 pub fn comma_separated_queries(doc: &Value, op: &crate::paths::Operation<'_>) -> Vec<String> {
-    let item_parameters = doc
-        .pointer(&format!(
-            "/paths/{}/parameters",
-            bank_openapi::pointer::escape(op.route)
-        ))
-        .and_then(Value::as_array);
-    let own = op.op.get("parameters").and_then(Value::as_array);
-    let mut names = Vec::new();
-    for parameter in item_parameters.into_iter().chain(own).flatten() {
-        let parameter = bank_openapi::refs::deref(doc, parameter);
-        let schema = parameter
-            .get("schema")
-            .map(|s| bank_openapi::refs::deref(doc, s));
-        let is_array = schema.and_then(|s| s.get("type")).and_then(Value::as_str) == Some("array");
-        let form = parameter
-            .get("style")
-            .and_then(Value::as_str)
-            .is_none_or(|s| s == "form");
-        if parameter.get("in").and_then(Value::as_str) == Some("query")
-            && is_array
-            && form
-            && parameter.get("explode").and_then(Value::as_bool) == Some(false)
-            && let Some(name) = parameter.get("name").and_then(Value::as_str)
-            && !names.iter().any(|n| n == name)
-        {
-            names.push(name.to_owned());
-        }
-    }
-    names
+    crate::paths::parameters(doc, op)
+        .into_iter()
+        .filter(|parameter| {
+            let schema = parameter
+                .get("schema")
+                .map(|s| bank_openapi::refs::deref(doc, s));
+            parameter.get("in").and_then(Value::as_str) == Some("query")
+                && schema.and_then(|s| s.get("type")).and_then(Value::as_str) == Some("array")
+                && parameter
+                    .get("style")
+                    .and_then(Value::as_str)
+                    .is_none_or(|s| s == "form")
+                && parameter.get("explode").and_then(Value::as_bool) == Some(false)
+        })
+        .filter_map(|parameter| parameter.get("name").and_then(Value::as_str))
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The `mock` module of a generated crate, from progenitor's httpmock output.

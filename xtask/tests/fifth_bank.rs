@@ -180,30 +180,6 @@ fn operations(doc: &Value) -> Vec<Op> {
     out
 }
 
-/// The snake-case method name the generator gives `id` (these ids are plain camel case).
-fn method_name(id: &str) -> String {
-    let mut out = String::new();
-    for c in id.chars() {
-        if c.is_ascii_uppercase() {
-            out.push('_');
-            out.push(c.to_ascii_lowercase());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
-/// Resolve a local `$ref` (parameters, request bodies, schemas).
-fn deref<'a>(doc: &'a Value, v: &'a Value) -> &'a Value {
-    match v.get("$ref").and_then(Value::as_str) {
-        Some(r) => doc
-            .pointer(r.trim_start_matches('#'))
-            .unwrap_or_else(|| panic!("{r} resolves")),
-        None => v,
-    }
-}
-
 /// The single documented 2xx answer of `op`: its status and schema pointer in the published
 /// document.
 fn success_schema(published: &Value, op: &Op) -> (String, String) {
@@ -312,7 +288,7 @@ fn a_fifth_bank_is_in_the_sandbox_the_cli_and_the_facade_once_onboarded() {
     assert!(ops.len() >= 7, "{} operations", ops.len());
     for op in &ops {
         assert!(
-            text(&help).contains(&method_name(&op.id)),
+            text(&help).contains(&bank_codegen::naming::method_name(&op.id)),
             "{}: {}",
             op.id,
             text(&help)
@@ -324,9 +300,9 @@ fn a_fifth_bank_is_in_the_sandbox_the_cli_and_the_facade_once_onboarded() {
     ordered.extend(ops.iter().filter(|o| o.method != "POST"));
     let mut created: std::collections::BTreeMap<String, String> = Default::default();
     for op in ordered {
-        let mut args = vec![API.to_owned(), method_name(&op.id)];
+        let mut args = vec![API.to_owned(), bank_codegen::naming::method_name(&op.id)];
         for parameter in &op.parameters {
-            let parameter = deref(&normalised, parameter);
+            let parameter = bank_openapi::refs::deref(&normalised, parameter);
             if parameter["required"] != json!(true) {
                 continue;
             }
@@ -347,7 +323,7 @@ fn a_fifth_bank_is_in_the_sandbox_the_cli_and_the_facade_once_onboarded() {
             args.push(value);
         }
         if let Some(body) = op.op.get("requestBody") {
-            let body = deref(&normalised, body);
+            let body = bank_openapi::refs::deref(&normalised, body);
             let schema = &body["content"]["application/json"]["schema"];
             let value = bank_openapi::sample::value(&normalised, schema);
             let file = scratch.path().join(format!("{}.json", op.id));

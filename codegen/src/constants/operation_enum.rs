@@ -173,8 +173,7 @@ pub(super) fn operation_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::
                 /// Safe to repeat: a GET, HEAD or OPTIONS, or marked idempotent by the document
                 /// (`x-idempotent`). Only these are retried.
                 pub fn idempotent(self) -> bool {
-                    let spec = self.spec();
-                    spec.idempotent || matches!(spec.method.as_bytes(), b"GET" | b"HEAD" | b"OPTIONS")
+                    self.spec().repeatable()
                 }
 
                 /// Its request body is signed (`x-signature-header`).
@@ -239,42 +238,25 @@ pub(super) fn operation_tokens(path: &Path, doc: &Value) -> Result<proc_macro2::
 /// operation's own of the same name and place), `$ref`s followed: `(name, in, required,
 /// description)`.
 fn parameters(doc: &Value, op: crate::paths::Operation<'_>) -> Vec<(String, String, bool, String)> {
-    let item = doc
-        .pointer(&format!(
-            "/paths/{}",
-            bank_openapi::pointer::escape(op.route)
-        ))
-        .cloned()
-        .unwrap_or(Value::Null);
-    let mut out: Vec<(String, String, bool, String)> = Vec::new();
-    for list in [item.get("parameters"), op.op.get("parameters")] {
-        for p in list.and_then(Value::as_array).into_iter().flatten() {
-            let p = match p.get("$ref").and_then(Value::as_str) {
-                Some(r) => doc
-                    .pointer(r.trim_start_matches('#'))
-                    .cloned()
-                    .unwrap_or(Value::Null),
-                None => p.clone(),
-            };
-            let text = |key: &str| {
-                p.get(key)
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned()
-            };
-            let (name, location) = (text("name"), text("in"));
-            if name.is_empty() || !matches!(location.as_str(), "path" | "query" | "header") {
-                continue;
-            }
-            let required = p.get("required").and_then(Value::as_bool).unwrap_or(false);
-            let description = text("description")
-                .lines()
-                .next()
+    let mut out = Vec::new();
+    for p in crate::paths::parameters(doc, &op) {
+        let text = |key: &str| {
+            p.get(key)
+                .and_then(Value::as_str)
                 .unwrap_or_default()
-                .to_owned();
-            out.retain(|(n, l, _, _)| !(n == &name && l == &location));
-            out.push((name, location, required, description));
+                .to_owned()
+        };
+        let (name, location) = (text("name"), text("in"));
+        if name.is_empty() || !matches!(location.as_str(), "path" | "query" | "header") {
+            continue;
         }
+        let required = p.get("required").and_then(Value::as_bool).unwrap_or(false);
+        let description = text("description")
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        out.push((name, location, required, description));
     }
     out
 }

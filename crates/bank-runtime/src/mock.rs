@@ -108,9 +108,7 @@ fn query_pairs<T: serde::Serialize + ?Sized>(
     name: &str,
     value: &T,
 ) -> Result<Vec<(String, String)>, String> {
-    let text = serde_urlencoded::to_string(progenitor_client::QueryParam::new(name, &value))
-        .map_err(|e| e.to_string())?;
-    serde_urlencoded::from_str(&text).map_err(|e| e.to_string())
+    decoded(progenitor_client::QueryParam::new(name, &value))
 }
 
 /// The pairs the client writes for an `explode: false` array ([`crate::query::CommaSeparated`]).
@@ -118,8 +116,12 @@ fn comma_separated_pairs<T: serde::Serialize + ?Sized>(
     name: &'static str,
     value: &T,
 ) -> Result<Vec<(String, String)>, String> {
-    let text = serde_urlencoded::to_string(crate::query::CommaSeparated::new(name, value))
-        .map_err(|e| e.to_string())?;
+    decoded(crate::query::CommaSeparated::new(name, value))
+}
+
+/// A query as the client writes it (URL-encoded), decoded back into its pairs.
+fn decoded(query: impl serde::Serialize) -> Result<Vec<(String, String)>, String> {
+    let text = serde_urlencoded::to_string(query).map_err(|e| e.to_string())?;
     serde_urlencoded::from_str(&text).map_err(|e| e.to_string())
 }
 

@@ -16,6 +16,10 @@ pub const TRANSIENT_STATUSES: &[u16] = &[408, 429, 500, 502, 503, 504];
 /// carries the bank's own error code: then it is the bank's refusal).
 pub const NOT_PROCESSED_STATUSES: &[u16] = &[401, 408, 429];
 
+/// The HTTP methods that are safe to send again whatever the operation: the one list (retries and
+/// [`OperationSpec::repeatable`] read it).
+pub const REPEATABLE_METHODS: &[&str] = &["GET", "HEAD", "OPTIONS"];
+
 /// Retry policy of a client. Only what is safe to repeat is retried: GET / HEAD / OPTIONS, the
 /// operations the document marks idempotent ([`OperationSpec::idempotent`]: read-only lookups
 /// sent as POST), and those added here. A payment or an order-creating POST is never sent twice
@@ -67,10 +71,8 @@ impl RetryPolicy {
     /// Whether a request with this method, of `operation` when the document lists it, may be
     /// sent again.
     pub fn allows(&self, method: &reqwest::Method, operation: Option<&OperationSpec>) -> bool {
-        matches!(
-            *method,
-            reqwest::Method::GET | reqwest::Method::HEAD | reqwest::Method::OPTIONS
-        ) || operation.is_some_and(|op| op.idempotent || self.idempotent_operations.contains(&op))
+        REPEATABLE_METHODS.contains(&method.as_str())
+            || operation.is_some_and(|op| op.idempotent || self.idempotent_operations.contains(&op))
     }
 
     /// Whether a response status is worth another attempt ([`TRANSIENT_STATUSES`]).

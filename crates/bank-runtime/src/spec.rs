@@ -169,6 +169,14 @@ impl std::fmt::Display for UnknownOperation {
 
 impl std::error::Error for UnknownOperation {}
 
+impl OperationSpec {
+    /// Safe to send again: its method is ([`REPEATABLE_METHODS`](crate::retry::REPEATABLE_METHODS))
+    /// or the document marks it idempotent.
+    pub fn repeatable(&self) -> bool {
+        self.idempotent || crate::retry::REPEATABLE_METHODS.contains(&self.method)
+    }
+}
+
 impl ApiSpec {
     /// Whether `op` is the API's own token endpoint (the document lists it as an operation, as
     /// BaaS's `getToken` is): clients get tokens through their token cache, never by calling it.

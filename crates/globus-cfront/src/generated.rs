@@ -2493,9 +2493,7 @@ pub mod operations {
         /// Safe to repeat: a GET, HEAD or OPTIONS, or marked idempotent by the document
         /// (`x-idempotent`). Only these are retried.
         pub fn idempotent(self) -> bool {
-            let spec = self.spec();
-            spec.idempotent
-                || matches!(spec.method.as_bytes(), b"GET" | b"HEAD" | b"OPTIONS")
+            self.spec().repeatable()
         }
         /// Its request body is signed (`x-signature-header`).
         pub const fn signed(self) -> bool {
