@@ -9,6 +9,7 @@ mod diff;
 mod new;
 mod probe;
 mod public_api;
+mod registry;
 mod update;
 
 #[global_allocator]
@@ -26,7 +27,8 @@ usage:
   cargo xtask tags                            the release tags (<crate>-v<version>) still to create
   cargo xtask new <api> <document>            a new bank's document → specs/<api>/ and a compiling crate (new --help)
   cargo xtask corpus [--only ID,...]          public real-world documents through new, check and test (corpus --help)
-  cargo xtask public-api [--check]            the banks crate's public surface → crates/banks/public-api.txt";
+  cargo xtask public-api [--check]            the banks crate's public surface → crates/banks/public-api.txt
+  cargo xtask registry <dir> [--name NAME]    the published crates, packaged and verified, as a Cargo registry (registry --help)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -54,8 +56,9 @@ fn main() -> ExitCode {
         return ExitCode::from(public_api::run(&root, rest) as u8);
     }
     // Commands with a usage of their own: `--help` prints it, anything else runs them.
-    let with_usage: [(&str, &str, Command); 3] = [
+    let with_usage: [(&str, &str, Command); 4] = [
         ("update", update::USAGE, update::run),
+        ("registry", registry::USAGE, registry::run),
         ("new", new::USAGE, new::run),
         ("corpus", corpus::USAGE, corpus::run),
     ];

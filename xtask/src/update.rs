@@ -378,26 +378,15 @@ pub fn tags(root: &Path) -> ExitCode {
                 .collect()
         })
         .unwrap_or_default();
-    let Ok(entries) = std::fs::read_dir(root.join("crates")) else {
-        eprintln!("error: no crates/ under {}", root.display());
-        return ExitCode::from(2);
-    };
-    let mut crates: Vec<PathBuf> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
-    crates.sort();
-    let mut missing = Vec::new();
-    for dir in crates {
-        if !dir.join("CHANGELOG.md").exists() {
-            continue;
+    let published = match crate::registry::published_crates(root) {
+        Ok(published) => published,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
         }
-        let Ok(manifest) = std::fs::read_to_string(dir.join("Cargo.toml")) else {
-            continue;
-        };
-        let (Some(name), Some(version)) = (
-            manifest_field(&manifest, "name"),
-            manifest_field(&manifest, "version"),
-        ) else {
-            continue;
-        };
+    };
+    let mut missing = Vec::new();
+    for crate::registry::Published { name, version, .. } in published {
         let tag = format!("{name}-v{version}");
         let state = if existing.contains(&tag) {
             "tagged"
@@ -417,7 +406,7 @@ pub fn tags(root: &Path) -> ExitCode {
 }
 
 /// The first `key = "value"` of a manifest (its `[package]` name or version).
-fn manifest_field(manifest: &str, key: &str) -> Option<String> {
+pub(crate) fn manifest_field(manifest: &str, key: &str) -> Option<String> {
     manifest
         .lines()
         .find_map(|l| l.strip_prefix(&format!("{key} = \"")))
