@@ -37,6 +37,7 @@ pub mod jws;
 pub mod outbound;
 pub mod persist;
 pub mod published;
+pub mod resource;
 pub mod sim;
 pub mod spec;
 pub mod state;
@@ -576,7 +577,7 @@ async fn handle(
         tracing::info!(api = bank.prefix(), path = %rest, status = reply.status, "breaking the connection as a fault asks");
     }
     if shared.config.record_exchanges {
-        let exchange = conformance::Exchange::recorded(
+        let mut exchange = conformance::Exchange::recorded(
             bank,
             method,
             rest,
@@ -586,6 +587,7 @@ async fn handle(
             reply.status,
             reply.body.as_deref(),
         );
+        exchange.at_ms = shared.now_ms();
         shared
             .exchanges
             .lock()
