@@ -42,6 +42,7 @@ pub mod sim;
 pub mod spec;
 pub mod state;
 pub mod steer;
+pub mod ui;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -163,6 +164,7 @@ impl Sandbox {
             clock_offset_ms: AtomicU64::new(0),
             changes: tokio::sync::watch::Sender::new(0),
             steering: steer::Steering::with_limits(limits),
+            console: ui::Console::default(),
         });
         for bank in Bank::ALL {
             run(&shared, bank.sim().resume(&*shared));
@@ -369,8 +371,10 @@ impl Sandbox {
             .to_vec()
     }
 
-    /// Stop serving and write the state file one last time.
+    /// Stop serving and write the state file one last time (the console's live-update streams
+    /// end first, so that the server's graceful shutdown does not wait on them).
     pub async fn stop(mut self) {
+        self.shared.console.close();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -435,6 +439,9 @@ async fn handle(
             ),
             None => admin::error(StatusCode::MISDIRECTED_REQUEST, &message),
         };
+    }
+    if prefix == admin::PREFIX && ui::is_console(&rest) {
+        return ui::handle(&shared, &parts, &rest, body).await;
     }
     if prefix == admin::PREFIX {
         return admin::handle(&shared, &parts.method, &parts.headers, &rest, body).await;

@@ -198,6 +198,8 @@ pub struct Shared {
     pub changes: tokio::sync::watch::Sender<u64>,
     /// What tests steered (faults, declines, failing callbacks).
     pub steering: crate::steer::Steering,
+    /// The web console's sessions ([`crate::ui`]).
+    pub console: crate::ui::Console,
 }
 
 impl Shared {
