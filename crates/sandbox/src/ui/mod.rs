@@ -273,7 +273,8 @@ fn same_origin(parts: &Parts) -> bool {
         .is_some_and(|o| o.eq_ignore_ascii_case(host))
 }
 
-/// The headers every console answer carries: no caching, no sniffing, no referrer, no framing,
+/// The headers every console answer carries: no caching, no sniffing, no referrer to another
+/// site (`same-origin`: with `no-referrer`, browsers send `Origin: null` on the forms), no framing,
 /// and the [`CSP`].
 fn secure(mut response: Response<Body>) -> Response<Body> {
     let headers = response.headers_mut();
@@ -281,7 +282,7 @@ fn secure(mut response: Response<Body>) -> Response<Body> {
         ("content-security-policy", CSP),
         ("x-content-type-options", "nosniff"),
         ("x-frame-options", "DENY"),
-        ("referrer-policy", "no-referrer"),
+        ("referrer-policy", "same-origin"),
         ("cache-control", "no-store"),
     ] {
         headers.insert(name, HeaderValue::from_static(value));

@@ -504,7 +504,7 @@ fn delivery_table(deliveries: &[Delivery], owners: &HashMap<String, Bank>, first
                             }
                         }
                         td { code { (d.url) } }
-                        td.num { (d.attempt) }
+                        td.num.attempt { (d.attempt) }
                         td.result {
                             @if d.delivered() { "delivered (" (d.status.unwrap_or_default()) ")" }
                             @else if let Some(status) = d.status { "failed (" (status) ")" }
