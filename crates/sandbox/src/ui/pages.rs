@@ -94,8 +94,20 @@ fn resources(shared: &Shared, bank: Bank) -> Vec<Resource> {
     all
 }
 
-/// The page around `live` (what follows the sandbox) and `actions` (the forms).
+/// The page around `live` (what follows the sandbox) and `actions` (the forms below it).
 fn layout(shared: &Shared, frame: &Frame<'_>, title: &str, live: Markup, actions: Markup) -> Markup {
+    layout_with(shared, frame, title, html! {}, live, actions)
+}
+
+/// [`layout`] with `lead` (a form above what follows the sandbox: the filters).
+fn layout_with(
+    shared: &Shared,
+    frame: &Frame<'_>,
+    title: &str,
+    lead: Markup,
+    live: Markup,
+    actions: Markup,
+) -> Markup {
     let now = shared.now_ms();
     let ahead = shared
         .clock_offset_ms
@@ -133,6 +145,7 @@ fn layout(shared: &Shared, frame: &Frame<'_>, title: &str, live: Markup, actions
                     @if let Some(notice) = &frame.notice {
                         p.notice.ok[notice.ok].error[!notice.ok] #notice role="status" { (notice.text) }
                     }
+                    (lead)
                     div #live data-version=(version) {
                         p.clock {
                             "Sandbox clock: " span #clock { (when(now)) }
@@ -313,8 +326,8 @@ pub fn api(shared: &Shared, frame: &Frame<'_>, bank: Bank, query: &[(String, Str
             }
         }
     };
-    let actions = html! { (filters) (fault_form(frame, Some(bank))) };
-    layout(shared, frame, &format!("{} — {}", bank.title(), bank.prefix()), live, actions)
+    let title = format!("{} — {}", bank.title(), bank.prefix());
+    layout_with(shared, frame, &title, filters, live, fault_form(frame, Some(bank)))
 }
 
 /// The fault form: for one API (`bank`), or any (a choice of API).
