@@ -1,4 +1,4 @@
-//! `cargo xtask generate | check | list | diff | bench-diff` — the workspace's entry points
+//! `cargo xtask generate | check | list | diff | bench-diff | screenshots …` — the workspace's entry points
 //! (`cargo xtask help` prints them). Argument parsing only; the work is in `bank-codegen`.
 
 use std::process::ExitCode;
@@ -9,6 +9,7 @@ mod diff;
 mod new;
 mod probe;
 mod public_api;
+mod screenshots;
 mod update;
 
 #[global_allocator]
@@ -26,7 +27,8 @@ usage:
   cargo xtask tags                            the release tags (<crate>-v<version>) still to create
   cargo xtask new <api> <document>            a new bank's document → specs/<api>/ and a compiling crate (new --help)
   cargo xtask corpus [--only ID,...]          public real-world documents through new, check and test (corpus --help)
-  cargo xtask public-api [--check]            the banks crate's public surface → crates/banks/public-api.txt";
+  cargo xtask public-api [--check]            the banks crate's public surface → crates/banks/public-api.txt
+  cargo xtask screenshots                     the sandbox console's pictures → crates/sandbox/docs/*.png (needs chromium)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -49,6 +51,9 @@ fn main() -> ExitCode {
     }
     if command == "semver-probe" {
         return probe::run(&root, rest);
+    }
+    if command == "screenshots" {
+        return screenshots::run(&root, rest);
     }
     if command == "public-api" {
         return ExitCode::from(public_api::run(&root, rest) as u8);

@@ -576,7 +576,7 @@ pub fn steering(shared: &Shared, frame: &Frame<'_>) -> Markup {
         @else { ul #declines { @for d in &report.declines { li { (d.bank) ": " code { (d.key) } } } } }
         h2 { "Failing callbacks" }
         @if report.callback_failures.is_empty() { p { "None." } }
-        @else { ul #callback-failures { @for c in &report.callback_failures { li { code { (c.url) } ": the next " (c.times) " fail" } } } }
+        @else { ul #callback-failures { @for c in &report.callback_failures { li { code { (c.url) } ": " @if c.times == 0 { "its failures are used up" } @else { "the next " (c.times) " fail" } } } } }
     };
     let actions = html! {
         section.actions {
