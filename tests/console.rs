@@ -15,8 +15,8 @@ mod common;
 
 use bank_sandbox::config::CallbackConfig;
 use bank_sandbox::{Config, Sandbox};
-use banks::globus::cfront::types::OrderStatus as S;
 use banks::globus::cfront::types::OrderIdRequest;
+use banks::globus::cfront::types::OrderStatus as S;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -92,8 +92,10 @@ async fn a_globus_order_is_seen_and_steered_from_the_console() {
         .expect("created");
     let row = format!("#resources tr[data-id='{}']", created.order_id);
     b.wait(&row).await;
-    b.wait_text(&format!("{row} td:nth-child(4)"), "a status", |t| !t.is_empty())
-        .await;
+    b.wait_text(&format!("{row} td:nth-child(4)"), "a status", |t| {
+        !t.is_empty()
+    })
+    .await;
     let amount = b
         .wait_text(&format!("{row} td.num"), "the amount", |t| !t.is_empty())
         .await;
@@ -133,7 +135,8 @@ async fn a_globus_order_is_seen_and_steered_from_the_console() {
     .await;
 
     // Make this order's callback URL (the form is filled with it) fail twice, from the page.
-    b.fill("#form-callback-failure input[name=times]", "2").await;
+    b.fill("#form-callback-failure input[name=times]", "2")
+        .await;
     b.click("#form-callback-failure button").await;
     b.wait_text("#notice", "the action done", |t| {
         t.contains("the next 2 callbacks") && t.contains(&callback)
@@ -147,13 +150,16 @@ async fn a_globus_order_is_seen_and_steered_from_the_console() {
         .expect("confirmed");
     wait_for(&s, &c, &created.order_id, &[S::Active]).await;
     b.goto(&ui(&s, "/deliveries")).await;
-    b.wait_text("#deliveries", "two failures and the retry that followed", |t| {
-        t.matches("failed as a test asked").count() == 2 && t.matches("delivered (200)").count() == 4
-    })
+    b.wait_text(
+        "#deliveries",
+        "two failures and the retry that followed",
+        |t| {
+            t.matches("failed as a test asked").count() == 2
+                && t.matches("delivered (200)").count() == 4
+        },
+    )
     .await;
-    let failed = b
-        .count("#deliveries tr.failed td.attempt")
-        .await;
+    let failed = b.count("#deliveries tr.failed td.attempt").await;
     assert_eq!(failed, 2);
     let retried = b.texts("#deliveries tr.delivered td.attempt").await;
     assert!(
@@ -167,7 +173,8 @@ async fn a_globus_order_is_seen_and_steered_from_the_console() {
         .await;
     b.fill("#form-decline input[name=key]", "SHOP-2").await;
     b.click("#form-decline button").await;
-    b.wait_text("#notice", "the decline set", |t| t.contains("SHOP-2")).await;
+    b.wait_text("#notice", "the decline set", |t| t.contains("SHOP-2"))
+        .await;
     b.wait_text("#declines", "the decline listed", |t| t.contains("SHOP-2"))
         .await;
     let next = c
@@ -244,7 +251,12 @@ async fn screenshots_of_every_page() {
         .expect("steered");
     let paid = c
         .create_order()
-        .body(order("SHOP-PAID", "380501234567", "24999.90", Some(callback.clone())))
+        .body(order(
+            "SHOP-PAID",
+            "380501234567",
+            "24999.90",
+            Some(callback.clone()),
+        ))
         .bank()
         .await
         .expect("created");
@@ -257,7 +269,12 @@ async fn screenshots_of_every_page() {
     wait_for(&s, &c, &paid.order_id, &[S::Active]).await;
     let declined = c
         .create_order()
-        .body(order("SHOP-DECLINED", "380501234568", "5400.00", Some(callback.clone())))
+        .body(order(
+            "SHOP-DECLINED",
+            "380501234568",
+            "5400.00",
+            Some(callback.clone()),
+        ))
         .bank()
         .await
         .expect("created");
@@ -279,7 +296,11 @@ async fn screenshots_of_every_page() {
     for (name, page, ready) in [
         ("overview", String::new(), "#apis"),
         ("orders", "/api/globus-cfront".to_owned(), "#resources"),
-        ("order", format!("/api/globus-cfront/{}", paid.order_id), "#history"),
+        (
+            "order",
+            format!("/api/globus-cfront/{}", paid.order_id),
+            "#history",
+        ),
         ("deliveries", "/deliveries".to_owned(), "#deliveries"),
         ("steering", "/steering".to_owned(), "#faults"),
     ] {

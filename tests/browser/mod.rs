@@ -63,7 +63,10 @@ impl Browser {
             let message = "SKIPPED: the console's browser tests need /usr/bin/chromium and \
                  /usr/bin/chromedriver (apt-get install chromium chromium-driver), or \
                  BANK_CHROMIUM and BANK_CHROMEDRIVER";
-            assert!(std::env::var_os("CI").is_none(), "{message} (CI installs them)");
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "{message} (CI installs them)"
+            );
             eprintln!("{message}");
             return None;
         };
@@ -93,7 +96,9 @@ impl Browser {
             .kill_on_drop(true)
             // Its own process group, so that dropping the browser ends Chromium too.
             .process_group(0);
-        let mut driver = command.spawn().map_err(|e| format!("{chromedriver:?}: {e}"))?;
+        let mut driver = command
+            .spawn()
+            .map_err(|e| format!("{chromedriver:?}: {e}"))?;
         let stdout = driver.stdout.take().ok_or("no output")?;
         let mut lines = BufReader::new(stdout).lines();
         let ready = tokio::time::timeout(DEADLINE, async {
@@ -130,13 +135,11 @@ impl Browser {
             "goog:chromeOptions".into(),
             json!({ "binary": chromium, "args": args }),
         );
-        let client = ClientBuilder::new(
-            hyper_util::client::legacy::connect::HttpConnector::new(),
-        )
-        .capabilities(capabilities)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .map_err(|e| format!("a WebDriver session: {e}"))?;
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .map_err(|e| format!("a WebDriver session: {e}"))?;
         Ok(Browser {
             client,
             driver,

@@ -54,7 +54,10 @@ async fn login(s: &Sandbox) -> String {
 
 /// The CSRF token a page's forms carry.
 fn csrf(page: &str) -> String {
-    let at = page.find(r#"name="csrf" value=""#).expect("a form with a CSRF token") + 19;
+    let at = page
+        .find(r#"name="csrf" value=""#)
+        .expect("a form with a CSRF token")
+        + 19;
     page[at..at + 64].to_owned()
 }
 
@@ -103,16 +106,50 @@ async fn pages_need_a_login_and_actions_the_sessions_csrf_token() {
     let form = "application/x-www-form-urlencoded";
     let own = s.url();
     for (body, origin, media, status) in [
-        ("bank=globus-cfront&key=K".to_owned(), own.as_str(), form, 403),
-        (format!("bank=globus-cfront&key=K&csrf={}", "0".repeat(64)), &own, form, 403),
-        (format!("bank=globus-cfront&key=K&csrf={token}"), "http://evil.example", form, 403),
-        (format!("bank=globus-cfront&key=K&csrf={token}"), "null", form, 403),
-        (format!("bank=globus-cfront&key=K&csrf={token}"), &own, "text/plain", 415),
+        (
+            "bank=globus-cfront&key=K".to_owned(),
+            own.as_str(),
+            form,
+            403,
+        ),
+        (
+            format!("bank=globus-cfront&key=K&csrf={}", "0".repeat(64)),
+            &own,
+            form,
+            403,
+        ),
+        (
+            format!("bank=globus-cfront&key=K&csrf={token}"),
+            "http://evil.example",
+            form,
+            403,
+        ),
+        (
+            format!("bank=globus-cfront&key=K&csrf={token}"),
+            "null",
+            form,
+            403,
+        ),
+        (
+            format!("bank=globus-cfront&key=K&csrf={token}"),
+            &own,
+            "text/plain",
+            415,
+        ),
     ] {
-        let answer = decline(body.clone(), origin, media).await.expect("answered");
-        assert_eq!(answer.status().as_u16(), status, "{body} from {origin} as {media}");
+        let answer = decline(body.clone(), origin, media)
+            .await
+            .expect("answered");
+        assert_eq!(
+            answer.status().as_u16(),
+            status,
+            "{body} from {origin} as {media}"
+        );
     }
-    assert!(s.steer().report().declines.is_empty(), "nothing was steered");
+    assert!(
+        s.steer().report().declines.is_empty(),
+        "nothing was steered"
+    );
     let done = decline(
         format!("bank=globus-cfront&key=K&csrf={token}&back=%2F_sandbox%2Fui%2Fsteering"),
         &own,
@@ -133,7 +170,10 @@ async fn pages_need_a_login_and_actions_the_sessions_csrf_token() {
         .text()
         .await
         .expect("a page");
-    assert!(steering.contains("globus-cfront declines `K` when it decides"), "{steering}");
+    assert!(
+        steering.contains("globus-cfront declines `K` when it decides"),
+        "{steering}"
+    );
 
     // A refusal of the admin API is the notice, in its words.
     let refused = decline(format!("bank=nowhere&key=K&csrf={token}"), &own, form)
@@ -263,12 +303,18 @@ async fn values_are_escaped_and_changes_are_streamed_until_the_sandbox_stops() {
             .text()
             .await
             .expect("a page");
-        assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{page}: {html}");
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{page}: {html}"
+        );
         assert!(!html.contains("<script>alert"), "{page}");
         assert!(!html.contains("<i>1</i>"), "{page}");
     }
     let missing = http
-        .get(format!("{}/_sandbox/ui/api/globus-cfront/no-such-order", s.url()))
+        .get(format!(
+            "{}/_sandbox/ui/api/globus-cfront/no-such-order",
+            s.url()
+        ))
         .header("authorization", &admin)
         .send()
         .await

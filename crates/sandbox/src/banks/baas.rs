@@ -118,12 +118,25 @@ impl BankSim for Baas {
                     } else {
                         "micro-credit application"
                     };
-                    let mut r = Resource::new(kind, id.to_string(), &a.pinfl, a.status.to_string(), a.created_ms)
-                        .with_history(&a.history)
-                        .detail("phone", &a.phone)
-                        .detail(if a.kind == "card" { "card type" } else { "currency" }, &a.product)
-                        .declined_by("this application", id.to_string())
-                        .declined_by("this PINFL", &a.pinfl);
+                    let mut r = Resource::new(
+                        kind,
+                        id.to_string(),
+                        &a.pinfl,
+                        a.status.to_string(),
+                        a.created_ms,
+                    )
+                    .with_history(&a.history)
+                    .detail("phone", &a.phone)
+                    .detail(
+                        if a.kind == "card" {
+                            "card type"
+                        } else {
+                            "currency"
+                        },
+                        &a.product,
+                    )
+                    .declined_by("this application", id.to_string())
+                    .declined_by("this PINFL", &a.pinfl);
                     if let Some(amount) = a.amount {
                         r = r.amount(format!("{amount} {}", a.product));
                     }

@@ -97,7 +97,10 @@ impl BankSim for Financial {
                     .name(&p.payer.1)
                     .reference(&p.document_number)
                     .amount(format!("{} {}", p.amount, p.currency))
-                    .detail("beneficiary", format!("{} ({})", p.beneficiary.0, p.beneficiary.1))
+                    .detail(
+                        "beneficiary",
+                        format!("{} ({})", p.beneficiary.0, p.beneficiary.1),
+                    )
                     .detail("purpose code (KNP)", &p.knp)
                     .detail("details", &p.details)
                     .detail("received as", &p.form)

@@ -132,7 +132,10 @@ pub async fn handle(shared: &Arc<Shared>, parts: &Parts, path: &str, body: Body)
         return post(shared, &who, path, parts, &bytes);
     }
     if *method != Method::GET {
-        return text(StatusCode::METHOD_NOT_ALLOWED, "the console's pages are GET, its actions POST");
+        return text(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "the console's pages are GET, its actions POST",
+        );
     }
     if path == "/events" {
         return live::events(shared);
@@ -246,7 +249,9 @@ fn post(shared: &Shared, who: &Who, path: &str, parts: &Parts, bytes: &[u8]) -> 
 fn back(given: Option<&str>) -> String {
     match given {
         Some(path)
-            if (path == ROOT || path.starts_with("/_sandbox/ui/") || path.starts_with("/_sandbox/ui?"))
+            if (path == ROOT
+                || path.starts_with("/_sandbox/ui/")
+                || path.starts_with("/_sandbox/ui?"))
                 && !path.contains("//")
                 && !path.contains('\\')
                 && path.bytes().all(|b| b.is_ascii_graphic()) =>
@@ -329,9 +334,18 @@ mod tests {
 
     #[test]
     fn actions_go_back_to_console_pages_only() {
-        assert_eq!(back(Some("/_sandbox/ui/api/x?client=1")), "/_sandbox/ui/api/x?client=1");
+        assert_eq!(
+            back(Some("/_sandbox/ui/api/x?client=1")),
+            "/_sandbox/ui/api/x?client=1"
+        );
         assert_eq!(back(Some("/_sandbox/ui")), "/_sandbox/ui");
-        for elsewhere in ["https://evil.example/", "//evil.example", "/_sandbox/ui//x", "/_sandbox/uix", "/x"] {
+        for elsewhere in [
+            "https://evil.example/",
+            "//evil.example",
+            "/_sandbox/ui//x",
+            "/_sandbox/uix",
+            "/x",
+        ] {
             assert_eq!(back(Some(elsewhere)), ROOT, "{elsewhere}");
         }
         assert!(is_console("/ui") && is_console("/ui/login") && !is_console("/uix"));

@@ -7,9 +7,9 @@ use std::collections::{BTreeSet, HashMap};
 
 use maud::{DOCTYPE, Markup, html};
 
+use super::ROOT;
 use super::forms::{CLOCK_UNITS, FAULT_FLAGS};
 use super::session::Notice;
-use super::ROOT;
 use crate::conformance::Exchange;
 use crate::resource::Resource;
 use crate::spec::Bank;
@@ -32,7 +32,8 @@ pub struct Frame<'a> {
 /// The banks' offset (UTC+05:00), in which the sandbox's times are shown, as its answers give
 /// them.
 fn offset() -> chrono::FixedOffset {
-    chrono::FixedOffset::east_opt(5 * 3600).unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC"))
+    chrono::FixedOffset::east_opt(5 * 3600)
+        .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC"))
 }
 
 /// A time of the sandbox's clock.
@@ -50,7 +51,12 @@ fn when(ms: u64) -> Markup {
 /// A duration in words (`3 d 4 h 5 min 6 s`).
 fn span(ms: u64) -> String {
     let s = ms / 1000;
-    let parts = [(s / 86_400, "d"), (s / 3600 % 24, "h"), (s / 60 % 60, "min"), (s % 60, "s")];
+    let parts = [
+        (s / 86_400, "d"),
+        (s / 3600 % 24, "h"),
+        (s / 60 % 60, "min"),
+        (s % 60, "s"),
+    ];
     let words: Vec<String> = parts
         .iter()
         .filter(|(n, _)| *n > 0)
@@ -95,7 +101,13 @@ fn resources(shared: &Shared, bank: Bank) -> Vec<Resource> {
 }
 
 /// The page around `live` (what follows the sandbox) and `actions` (the forms below it).
-fn layout(shared: &Shared, frame: &Frame<'_>, title: &str, live: Markup, actions: Markup) -> Markup {
+fn layout(
+    shared: &Shared,
+    frame: &Frame<'_>,
+    title: &str,
+    live: Markup,
+    actions: Markup,
+) -> Markup {
     layout_with(shared, frame, title, html! {}, live, actions)
 }
 
@@ -285,10 +297,15 @@ pub fn api(shared: &Shared, frame: &Frame<'_>, bank: Bank, query: &[(String, Str
     let wanted = |r: &&Resource| {
         let client_matches = client.as_deref().is_none_or(|c| {
             let c = c.to_lowercase();
-            [Some(&r.client), r.name.as_ref(), r.owner.as_ref(), r.reference.as_ref()]
-                .into_iter()
-                .flatten()
-                .any(|v| v.to_lowercase().contains(&c))
+            [
+                Some(&r.client),
+                r.name.as_ref(),
+                r.owner.as_ref(),
+                r.reference.as_ref(),
+            ]
+            .into_iter()
+            .flatten()
+            .any(|v| v.to_lowercase().contains(&c))
         });
         client_matches && status.as_deref().is_none_or(|s| r.status == s)
     };
@@ -327,7 +344,14 @@ pub fn api(shared: &Shared, frame: &Frame<'_>, bank: Bank, query: &[(String, Str
         }
     };
     let title = format!("{} — {}", bank.title(), bank.prefix());
-    layout_with(shared, frame, &title, filters, live, fault_form(frame, Some(bank)))
+    layout_with(
+        shared,
+        frame,
+        &title,
+        filters,
+        live,
+        fault_form(frame, Some(bank)),
+    )
 }
 
 /// The fault form: for one API (`bank`), or any (a choice of API).
@@ -489,12 +513,22 @@ pub fn resource(shared: &Shared, frame: &Frame<'_>, bank: Bank, id: &str) -> Opt
         }
         (callback_failure_form(frame, r.callback_url.as_deref()))
     };
-    Some(layout(shared, frame, &format!("{} {}", r.kind, r.id), live, actions))
+    Some(layout(
+        shared,
+        frame,
+        &format!("{} {}", r.kind, r.id),
+        live,
+        actions,
+    ))
 }
 
 /// Every attempt in `deliveries` (numbered from `first` when given), linked to the resources
 /// `owners` knows.
-fn delivery_table(deliveries: &[Delivery], owners: &HashMap<String, Bank>, first: Option<u64>) -> Markup {
+fn delivery_table(
+    deliveries: &[Delivery],
+    owners: &HashMap<String, Bank>,
+    first: Option<u64>,
+) -> Markup {
     html! {
         table.deliveries #deliveries {
             thead { tr {
@@ -542,7 +576,11 @@ pub fn deliveries(shared: &Shared, frame: &Frame<'_>) -> Markup {
     let (all, first) = shared.read(|s| (s.deliveries.to_vec(), s.deliveries.dropped()));
     let owners: HashMap<String, Bank> = Bank::ALL
         .into_iter()
-        .flat_map(|bank| resources(shared, bank).into_iter().map(move |r| (r.id, bank)))
+        .flat_map(|bank| {
+            resources(shared, bank)
+                .into_iter()
+                .map(move |r| (r.id, bank))
+        })
         .collect();
     let delivered = all.iter().filter(|d| d.delivered()).count();
     let live = html! {
@@ -551,7 +589,13 @@ pub fn deliveries(shared: &Shared, frame: &Frame<'_>) -> Markup {
         @if all.is_empty() { p { "No callback or postLink sent yet." } }
         @else { (delivery_table(&all, &owners, Some(first))) }
     };
-    layout(shared, frame, "Deliveries", live, callback_failure_form(frame, None))
+    layout(
+        shared,
+        frame,
+        "Deliveries",
+        live,
+        callback_failure_form(frame, None),
+    )
 }
 
 /// What is steered, and the forms that steer.

@@ -177,7 +177,10 @@ pub fn cookie(headers: &HeaderMap) -> Option<String> {
 /// The `Set-Cookie` value that names the session `id`: not readable by scripts, never sent by
 /// another site's request, only to the console.
 pub fn set_cookie(id: &str) -> String {
-    format!("{COOKIE}={id}; HttpOnly; SameSite=Strict; Path={}", super::ROOT)
+    format!(
+        "{COOKIE}={id}; HttpOnly; SameSite=Strict; Path={}",
+        super::ROOT
+    )
 }
 
 /// The `Set-Cookie` value that removes the session cookie.
@@ -210,17 +213,35 @@ mod tests {
         assert!(who.allows(Some(&csrf)));
         assert!(!who.allows(Some("nope")));
         assert!(!who.allows(None));
-        assert_eq!(sessions.who(&admin, &with("cookie", "bank_sandbox_console=forged")), None);
+        assert_eq!(
+            sessions.who(&admin, &with("cookie", "bank_sandbox_console=forged")),
+            None
+        );
         assert_eq!(
             sessions.who(&admin, &with("authorization", &format!("Bearer {admin}"))),
             Some(Who::Admin)
         );
-        assert_eq!(sessions.who(&admin, &with("authorization", "Bearer wrong")), None);
-        sessions.notify(&who, Notice { ok: true, text: "done".into() });
-        assert_eq!(sessions.take_notice(&who).map(|n| n.text).as_deref(), Some("done"));
+        assert_eq!(
+            sessions.who(&admin, &with("authorization", "Bearer wrong")),
+            None
+        );
+        sessions.notify(
+            &who,
+            Notice {
+                ok: true,
+                text: "done".into(),
+            },
+        );
+        assert_eq!(
+            sessions.take_notice(&who).map(|n| n.text).as_deref(),
+            Some("done")
+        );
         assert_eq!(sessions.take_notice(&who), None);
         sessions.close(&id);
-        assert_eq!(sessions.who(&admin, &with("cookie", &format!("{COOKIE}={id}"))), None);
+        assert_eq!(
+            sessions.who(&admin, &with("cookie", &format!("{COOKIE}={id}"))),
+            None
+        );
     }
 
     #[test]
