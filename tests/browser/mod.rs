@@ -124,6 +124,9 @@ impl Browser {
             "--disable-background-networking".to_owned(),
             "--disable-component-update".to_owned(),
             "--disable-sync".to_owned(),
+            // No crash handler: it would run in a session of its own, beyond the group killed.
+            "--disable-breakpad".to_owned(),
+            "--disable-crash-reporter".to_owned(),
             "--disable-dev-shm-usage".to_owned(),
             "--hide-scrollbars".to_owned(),
             format!("--window-size={},{}", VIEWPORT.0, VIEWPORT.1),
@@ -243,7 +246,7 @@ impl Drop for Browser {
         // Chromium included (the child itself is killed on drop as well).
         if let Some(pid) = self.driver.id() {
             let _ = std::process::Command::new("kill")
-                .args(["-KILL", &format!("-{pid}")])
+                .args(["-s", "KILL", "--", &format!("-{pid}")])
                 .stderr(Stdio::null())
                 .status();
         }

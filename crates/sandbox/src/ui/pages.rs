@@ -43,7 +43,7 @@ fn when(ms: u64) -> Markup {
         .with_timezone(&offset());
     html! {
         time datetime=(t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)) {
-            (t.format("%Y-%m-%d %H:%M:%S%.3f"))
+            (t.date_naive()) " " (t.time())
         }
     }
 }
