@@ -1,4 +1,4 @@
-//! `cargo xtask generate | check | list | diff | bench-diff` — the workspace's entry points
+//! `cargo xtask generate | check | list | diff | bench-diff | screenshots …` — the workspace's entry points
 //! (`cargo xtask help` prints them). Argument parsing only; the work is in `bank-codegen`.
 
 use std::process::ExitCode;
@@ -10,6 +10,7 @@ mod new;
 mod probe;
 mod public_api;
 mod registry;
+mod screenshots;
 mod update;
 
 #[global_allocator]
@@ -28,7 +29,8 @@ usage:
   cargo xtask new <api> <document>            a new bank's document → specs/<api>/ and a compiling crate (new --help)
   cargo xtask corpus [--only ID,...]          public real-world documents through new, check and test (corpus --help)
   cargo xtask public-api [--check]            the banks crate's public surface → crates/banks/public-api.txt
-  cargo xtask registry <dir> [--name NAME]    the published crates, packaged and verified, as a Cargo registry (registry --help)";
+  cargo xtask registry <dir> [--name NAME]    the published crates, packaged and verified, as a Cargo registry (registry --help)
+  cargo xtask screenshots                     the sandbox console's pictures → crates/sandbox/docs/*.png (needs chromium)";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -51,6 +53,9 @@ fn main() -> ExitCode {
     }
     if command == "semver-probe" {
         return probe::run(&root, rest);
+    }
+    if command == "screenshots" {
+        return screenshots::run(&root, rest);
     }
     if command == "public-api" {
         return ExitCode::from(public_api::run(&root, rest) as u8);

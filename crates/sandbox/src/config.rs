@@ -384,7 +384,7 @@ pub struct Limits {
     pub exchange_bytes: usize,
     /// Delivery attempts kept (the newest). Default 10 000.
     pub deliveries: usize,
-    /// Bytes of delivery attempts kept (URLs and reasons). Default 4 MiB.
+    /// Bytes of delivery attempts kept (URLs, reasons and the bodies sent). Default 4 MiB.
     pub delivery_bytes: usize,
     /// Live tokens per API and client; issuing one more revokes that client's oldest. Default 1 000.
     pub tokens_per_client: usize,

@@ -38,6 +38,8 @@ pub struct Exchange {
     pub status: u16,
     /// The answer's body.
     pub answer: Option<Vec<u8>>,
+    /// When it was answered, Unix milliseconds by the sandbox's clock (0: not said).
+    pub at_ms: u64,
 }
 
 /// What a redacted credential reads in a recorded exchange.
@@ -92,6 +94,7 @@ impl Exchange {
             body: redact_body(body),
             status,
             answer: answer.map(redact_body),
+            at_ms: 0,
         }
     }
 }

@@ -37,10 +37,12 @@ pub mod jws;
 pub mod outbound;
 pub mod persist;
 pub mod published;
+pub mod resource;
 pub mod sim;
 pub mod spec;
 pub mod state;
 pub mod steer;
+pub mod ui;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -162,6 +164,7 @@ impl Sandbox {
             clock_offset_ms: AtomicU64::new(0),
             changes: tokio::sync::watch::Sender::new(0),
             steering: steer::Steering::with_limits(limits),
+            console: ui::Console::default(),
         });
         for bank in Bank::ALL {
             run(&shared, bank.sim().resume(&*shared));
@@ -368,8 +371,10 @@ impl Sandbox {
             .to_vec()
     }
 
-    /// Stop serving and write the state file one last time.
+    /// Stop serving and write the state file one last time (the console's live-update streams
+    /// end first, so that the server's graceful shutdown does not wait on them).
     pub async fn stop(mut self) {
+        self.shared.console.close();
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -434,6 +439,9 @@ async fn handle(
             ),
             None => admin::error(StatusCode::MISDIRECTED_REQUEST, &message),
         };
+    }
+    if prefix == admin::PREFIX && ui::is_console(&rest) {
+        return ui::handle(&shared, &parts, &rest, body).await;
     }
     if prefix == admin::PREFIX {
         return admin::handle(&shared, &parts.method, &parts.headers, &rest, body).await;
@@ -576,7 +584,7 @@ async fn handle(
         tracing::info!(api = bank.prefix(), path = %rest, status = reply.status, "breaking the connection as a fault asks");
     }
     if shared.config.record_exchanges {
-        let exchange = conformance::Exchange::recorded(
+        let mut exchange = conformance::Exchange::recorded(
             bank,
             method,
             rest,
@@ -586,6 +594,7 @@ async fn handle(
             reply.status,
             reply.body.as_deref(),
         );
+        exchange.at_ms = shared.now_ms();
         shared
             .exchanges
             .lock()

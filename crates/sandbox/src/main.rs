@@ -2,7 +2,8 @@
 //!
 //! Prints the URL of each API and the admin token (`Authorization: Bearer …` under
 //! `/_sandbox/`): the configuration's `[admin] token`, else the environment's
-//! `BANK_SANDBOX_ADMIN_TOKEN`, else a random one made at start.
+//! `BANK_SANDBOX_ADMIN_TOKEN`, else a random one made at start, and the web console's address
+//! (`/_sandbox/ui`, see `bank_sandbox::ui`). Exchanges are recorded, for the console.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -50,6 +51,9 @@ async fn main() -> ExitCode {
     {
         config.admin.token = Some(token);
     }
+    // The console shows the requests and answers that touched a resource: the binary records
+    // them (a ring buffer, [limits] exchanges and exchange_bytes, credentials redacted).
+    config.record_exchanges = true;
     let addr = SocketAddr::new(bind, port);
     let sandbox = match Sandbox::start(config, addr, state).await {
         Ok(s) => s,
@@ -61,6 +65,10 @@ async fn main() -> ExitCode {
     }
     println!("admin token: {}", sandbox.admin_token());
     println!("  (/_sandbox/ needs `Authorization: Bearer <admin token>` and JSON bodies)");
+    println!(
+        "console: {}/_sandbox/ui (log in with the admin token)",
+        sandbox.url()
+    );
     println!(
         "credentials: see crates/sandbox/README.md (defaults in config.rs); Ctrl-C stops and saves the state"
     );

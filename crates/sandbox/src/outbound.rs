@@ -28,8 +28,13 @@ pub fn run(shared: &Arc<Shared>, effects: Vec<Effect>) {
     for effect in effects {
         let shared = shared.clone();
         match effect {
-            Effect::Notify { url, body, what } => {
-                tokio::spawn(notify(shared, url, body, what));
+            Effect::Notify {
+                url,
+                body,
+                what,
+                about,
+            } => {
+                tokio::spawn(notify(shared, url, body, what, about));
             }
             Effect::After { delay, then } => {
                 tokio::spawn(async move {
@@ -51,14 +56,21 @@ pub fn run(shared: &Arc<Shared>, effects: Vec<Effect>) {
 /// merchant answers 2xx; every attempt is recorded in the state's `deliveries`. Failures are
 /// logged, not fatal. A URL whose host is not allowed is recorded once, not sent, and not
 /// retried. An attempt a test made fail ([`crate::steer::Steering::fail_callbacks`]) is not sent
-/// and counts as unanswered.
-pub async fn notify(shared: Arc<Shared>, url: String, body: Vec<u8>, what: &'static str) {
+/// and counts as unanswered. `about`: the resource the body is about (an order's id), recorded
+/// with each attempt.
+pub async fn notify(
+    shared: Arc<Shared>,
+    url: String,
+    body: Vec<u8>,
+    what: &'static str,
+    about: Option<String>,
+) {
+    let about = about.as_deref();
     if let Some(reason) = callback_refusal(&shared.config, &url) {
         tracing::warn!(%url, %reason, "{what}: refused");
-        shared.update(|s| {
-            s.deliveries
-                .push(Delivery::new(what, &url, 1, false, None, Some(reason)))
-        });
+        let delivery =
+            Delivery::new(what, &url, 1, false, None, Some(reason)).at(shared.now_ms(), about);
+        shared.update(|s| s.deliveries.push(delivery));
         return;
     }
     let attempts = shared.config.callbacks.attempts.max(1);
@@ -67,6 +79,7 @@ pub async fn notify(shared: Arc<Shared>, url: String, body: Vec<u8>, what: &'sta
         if attempt > 1 {
             tokio::time::sleep(delay).await;
         }
+        let at_ms = shared.now_ms();
         let delivery = if shared.steering.callback_fails(&url) {
             tracing::info!(%url, attempt, "{what}: failed as a test asked");
             Delivery::new(
@@ -79,7 +92,9 @@ pub async fn notify(shared: Arc<Shared>, url: String, body: Vec<u8>, what: &'sta
             )
         } else {
             deliver(&shared, &url, &body, what, attempt).await
-        };
+        }
+        .at(at_ms, about)
+        .with_body(&body);
         let delivered = delivery.delivered();
         shared.update(|s| s.deliveries.push(delivery));
         if delivered {

@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 
 use crate::auth::Denied;
 use crate::host::Host;
+pub use crate::resource::{Change, Resource};
 
 /// What differs from bank to bank; one implementation per bank module.
 pub trait BankSim: Send + Sync {
@@ -96,6 +97,12 @@ pub trait BankSim: Send + Sync {
 
     /// What to re-schedule at start for work under way when the state was saved.
     fn resume(&self, _host: &dyn Host) -> Vec<Effect> {
+        Vec::new()
+    }
+
+    /// The resources this simulation keeps for `bank` (orders, payments, applications), as the
+    /// console lists them; by default none.
+    fn resources(&self, _host: &dyn Host, _bank: crate::spec::Bank) -> Vec<Resource> {
         Vec::new()
     }
 }
@@ -214,6 +221,8 @@ pub enum Effect {
         body: Vec<u8>,
         /// What it is (`order-state callback`, `postLink`).
         what: &'static str,
+        /// The id of the resource it is about (an order's), for the console.
+        about: Option<String>,
     },
     /// Run `then` after `delay` (a bank's automatic status change), then its own effects.
     After {
@@ -241,12 +250,26 @@ impl Effect {
     /// POST `body` to `url` (`None`, logged, when it cannot be serialised).
     pub fn notify<T: Serialize>(url: String, body: &T, what: &'static str) -> Option<Effect> {
         match serde_json::to_vec(body) {
-            Ok(body) => Some(Effect::Notify { url, body, what }),
+            Ok(body) => Some(Effect::Notify {
+                url,
+                body,
+                what,
+                about: None,
+            }),
             Err(e) => {
                 tracing::warn!(%url, error = %e, "{what}: serialising");
                 None
             }
         }
+    }
+
+    /// The same effect, said to be about the resource `id` (a callback's order): the console
+    /// lists the deliveries of a resource by it. Other effects are left as they are.
+    pub fn about(mut self, id: impl Into<String>) -> Effect {
+        if let Effect::Notify { about, .. } = &mut self {
+            *about = Some(id.into());
+        }
+        self
     }
 
     /// Count a creation of `operation` that took effect for `reference` ([`Effect::Created`]).
@@ -277,10 +300,13 @@ impl Effect {
 impl std::fmt::Debug for Effect {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Effect::Notify { url, what, .. } => f
+            Effect::Notify {
+                url, what, about, ..
+            } => f
                 .debug_struct("Notify")
                 .field("url", url)
                 .field("what", what)
+                .field("about", about)
                 .finish_non_exhaustive(),
             Effect::After { delay, .. } => f
                 .debug_struct("After")

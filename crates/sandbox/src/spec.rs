@@ -87,6 +87,11 @@ impl Bank {
         self.row().spec
     }
 
+    /// The API's title, as its document gives it (`Globus CFRONT`).
+    pub fn title(self) -> &'static str {
+        self.row().title
+    }
+
     /// The bank served under `prefix` (`globus-cfront`).
     pub fn from_prefix(prefix: &str) -> Option<Bank> {
         Bank::ALL.into_iter().find(|b| b.prefix() == prefix)

@@ -94,6 +94,13 @@ pub struct Delivery {
     /// Why it was not delivered, when it was not: a host that is not allowed, a redirect not
     /// followed, the merchant's error status, no answer, a failure a test asked for.
     pub reason: Option<String>,
+    /// When the attempt was made, Unix milliseconds by the sandbox's clock (0: not said).
+    pub at_ms: u64,
+    /// The id of the resource it is about (an order's), when the simulation said.
+    pub about: Option<String>,
+    /// The JSON body sent, when the request left the sandbox (not kept for attempts that were
+    /// not sent: a refused host, a failure a test asked for).
+    pub body: Option<String>,
 }
 
 impl Delivery {
@@ -113,7 +120,25 @@ impl Delivery {
             attempt,
             sent,
             reason,
+            at_ms: 0,
+            about: None,
+            body: None,
         }
+    }
+
+    /// The same, made at `at_ms` (the sandbox's clock), about the resource `about`.
+    pub fn at(mut self, at_ms: u64, about: Option<&str>) -> Self {
+        self.at_ms = at_ms;
+        self.about = about.map(str::to_owned);
+        self
+    }
+
+    /// The same, with the body that was sent (kept only when the attempt was sent).
+    pub fn with_body(mut self, body: &[u8]) -> Self {
+        if self.sent {
+            self.body = Some(String::from_utf8_lossy(body).into_owned());
+        }
+        self
     }
 
     /// Whether the merchant answered 2xx.
@@ -124,7 +149,11 @@ impl Delivery {
 
 impl Weigh for Delivery {
     fn weight(&self) -> usize {
-        std::mem::size_of::<Self>() + self.url.len() + self.reason.as_ref().map_or(0, String::len)
+        std::mem::size_of::<Self>()
+            + self.url.len()
+            + self.reason.as_ref().map_or(0, String::len)
+            + self.about.as_ref().map_or(0, String::len)
+            + self.body.as_ref().map_or(0, String::len)
     }
 }
 
@@ -169,6 +198,8 @@ pub struct Shared {
     pub changes: tokio::sync::watch::Sender<u64>,
     /// What tests steered (faults, declines, failing callbacks).
     pub steering: crate::steer::Steering,
+    /// The web console's sessions ([`crate::ui`]).
+    pub console: crate::ui::Console,
 }
 
 impl Shared {

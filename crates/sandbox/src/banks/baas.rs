@@ -18,7 +18,9 @@ use uuid::Uuid;
 use crate::banks::{BuildError, build};
 use crate::bounded::Quota;
 use crate::host::Host;
-use crate::sim::{BankSim, Call, Effect, Outcome, Reply, field_message, is_uuid, money};
+use crate::sim::{
+    BankSim, Call, Change, Effect, Outcome, Reply, Resource, field_message, is_uuid, money,
+};
 use crate::spec::Bank;
 
 /// BaaS Gateway's simulation: every error in the `{id, result, error: {code, message}}` envelope
@@ -103,6 +105,49 @@ impl BankSim for Baas {
         let reply = answer(call, &mut effects);
         Outcome::with(reply, effects)
     }
+
+    /// The applications, with their statuses as last decided (a status is decided when the
+    /// client asks for it, as the bank's review would have ended by then).
+    fn resources(&self, host: &dyn Host, _bank: Bank) -> Vec<Resource> {
+        host.read(|s: &State| {
+            s.applications
+                .iter()
+                .map(|(id, a)| {
+                    let kind = if a.kind == "card" {
+                        "card application"
+                    } else {
+                        "micro-credit application"
+                    };
+                    let mut r = Resource::new(
+                        kind,
+                        id.to_string(),
+                        &a.pinfl,
+                        a.status.to_string(),
+                        a.created_ms,
+                    )
+                    .with_history(&a.history)
+                    .detail("phone", &a.phone)
+                    .detail(
+                        if a.kind == "card" {
+                            "card type"
+                        } else {
+                            "currency"
+                        },
+                        &a.product,
+                    )
+                    .declined_by("this application", id.to_string())
+                    .declined_by("this PINFL", &a.pinfl);
+                    if let Some(amount) = a.amount {
+                        r = r.amount(format!("{amount} {}", a.product));
+                    }
+                    if let Some(term) = a.term_months {
+                        r = r.detail("term (months)", term.to_string());
+                    }
+                    r
+                })
+                .collect()
+        })
+    }
 }
 
 /// A card or micro-credit application.
@@ -126,6 +171,10 @@ pub struct Application {
     pub created_ms: u64,
     /// Creation, RFC 3339.
     pub created_at: String,
+    /// Every status it had with its time (the sandbox's clock: when its review time ran out),
+    /// oldest first; empty in a state file written before histories were kept.
+    #[serde(default)]
+    pub history: Vec<Change>,
 }
 
 /// A pending card attachment.
@@ -238,6 +287,10 @@ fn settle(
     let age = now_ms.saturating_sub(app.created_ms);
     if app.status == Status::New && age >= step_ms {
         app.status = Status::InProgress;
+        app.history.push(Change::new(
+            app.status.to_string(),
+            app.created_ms.saturating_add(step_ms),
+        ));
     }
     if app.status == Status::InProgress && age >= step_ms.saturating_mul(2) {
         app.status = if declined {
@@ -247,6 +300,10 @@ fn settle(
         } else {
             Status::Approved
         };
+        app.history.push(Change::new(
+            app.status.to_string(),
+            app.created_ms.saturating_add(step_ms.saturating_mul(2)),
+        ));
         if app.status == Status::Completed {
             let pan = format!("8600{:012}", now_ms % 1_000_000_000_000);
             cards
@@ -358,6 +415,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 status: Status::New,
                 created_ms: shared.now_ms(),
                 created_at: now.to_rfc3339(),
+                history: vec![Change::new(Status::New.to_string(), shared.now_ms())],
             };
             let limit = shared.config().limits.applications_per_client;
             let created = shared.update(|s: &mut State| {

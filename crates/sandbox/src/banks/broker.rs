@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::banks::{BuildError, build, build_json};
 use crate::bounded::Quota;
 use crate::host::Host;
-use crate::sim::{BankSim, Call, Effect, Outcome, Reply, field_message, money};
+use crate::sim::{BankSim, Call, Change, Effect, Outcome, Reply, Resource, field_message, money};
 use crate::spec::Bank;
 
 /// BCC Smart Online Broker's simulation: errors as the document's `httperror.Details`, OAuth2
@@ -64,6 +64,28 @@ impl BankSim for Broker {
         let reply = answer(call, &mut effects);
         Outcome::with(reply, effects)
     }
+
+    fn resources(&self, host: &dyn Host, _bank: Bank) -> Vec<Resource> {
+        host.read(|s: &State| {
+            s.orders
+                .iter()
+                .map(|(id, o)| {
+                    let mut r = Resource::new("order", id, &o.partner_code, &o.state, 0)
+                        .with_history(&o.history)
+                        .reference(&o.partner_order_id)
+                        .amount(o.amount.to_string())
+                        .callback_url(o.post_link.clone())
+                        .detail("product", &o.product_code)
+                        .declined_by("this order", id)
+                        .declined_by("this partner order id", &o.partner_order_id);
+                    if !o.client.is_empty() {
+                        r = r.owner(&o.client);
+                    }
+                    r
+                })
+                .collect()
+        })
+    }
 }
 
 /// A stored broker order.
@@ -82,6 +104,13 @@ pub struct Order {
     pub state: String,
     /// The merchant's postLink.
     pub post_link: Option<String>,
+    /// The BCC client that created it (empty in a state file written before it was kept).
+    #[serde(default)]
+    pub client: String,
+    /// Every state it had with its time (the sandbox's clock), oldest first; empty in a state
+    /// file written before histories were kept.
+    #[serde(default)]
+    pub history: Vec<Change>,
 }
 
 /// Broker state.
@@ -124,6 +153,7 @@ fn decide(host: &dyn Host, preapp_id: String) -> Effect {
             } else {
                 "REJECTED".into()
             };
+            o.history.push(Change::new(&o.state, host.now_ms()));
             Some(o.clone())
         }) else {
             return Vec::new();
@@ -141,7 +171,10 @@ fn decide(host: &dyn Host, preapp_id: String) -> Effect {
                 .state(order.state.clone())
                 .state_title(title);
             return match build::<t::MerchantRequestBody>(body) {
-                Ok(body) => Effect::notify(url, &body, "postLink").into_iter().collect(),
+                Ok(body) => Effect::notify(url, &body, "postLink")
+                    .map(|e| e.about(&preapp_id))
+                    .into_iter()
+                    .collect(),
                 Err(e) => {
                     tracing::error!(%url, error = %e, "postLink not sent: the sandbox's bug");
                     Vec::new()
@@ -219,6 +252,8 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 amount: request.amount.0,
                 state: "NEW".into(),
                 post_link: request.post_link.clone(),
+                client: call.subject.to_owned(),
+                history: vec![Change::new("NEW", call.host.now_ms())],
             };
             let limit = call.host.config().limits.orders_per_client;
             let stored = call.host.update(|s: &mut State| {

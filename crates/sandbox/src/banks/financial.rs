@@ -19,7 +19,7 @@ use crate::auth::Denied;
 use crate::banks::{BuildError, build, build_json};
 use crate::bounded::Quota;
 use crate::host::Host;
-use crate::sim::{BankSim, Call, Effect, Outcome, Reply, field_message, refusal};
+use crate::sim::{BankSim, Call, Effect, Outcome, Reply, Resource, field_message, refusal};
 use crate::spec::Bank;
 
 /// BCC FinancialAPI's simulation: errors and refusals in the document's `Response` (`success`,
@@ -77,6 +77,36 @@ impl BankSim for Financial {
         let mut effects = Vec::new();
         let reply = answer(call, &mut effects);
         Outcome::with(reply, effects)
+    }
+
+    /// The payments: each is executed when it is accepted (one status, at its execution time).
+    fn resources(&self, host: &dyn Host, _bank: Bank) -> Vec<Resource> {
+        host.read(|s: &State| {
+            s.payments
+                .iter()
+                .map(|p| {
+                    // `executed` is the banks' local time (UTC+05:00, as `now_rfc3339` gives it).
+                    let at = p.executed.and_utc().timestamp_millis() - 5 * 3600 * 1000;
+                    Resource::new(
+                        "payment",
+                        &p.reference,
+                        &p.payer.0,
+                        "EXECUTED",
+                        u64::try_from(at).unwrap_or(0),
+                    )
+                    .name(&p.payer.1)
+                    .reference(&p.document_number)
+                    .amount(format!("{} {}", p.amount, p.currency))
+                    .detail(
+                        "beneficiary",
+                        format!("{} ({})", p.beneficiary.0, p.beneficiary.1),
+                    )
+                    .detail("purpose code (KNP)", &p.knp)
+                    .detail("details", &p.details)
+                    .detail("received as", &p.form)
+                })
+                .collect()
+        })
     }
 }
 

@@ -87,6 +87,23 @@ impl BankSim for Generic {
         }
         .into()
     }
+
+    /// The items created and not deleted, per collection route (`/things`).
+    fn resources(&self, host: &dyn Host, bank: Bank) -> Vec<crate::sim::Resource> {
+        host.read(|s: &State| {
+            s.resources
+                .get(bank.prefix())
+                .into_iter()
+                .flatten()
+                .flat_map(|(collection, items)| {
+                    items.iter().map(move |(id, created)| {
+                        crate::sim::Resource::new("resource", id, "", "created", *created)
+                            .detail("collection", collection)
+                    })
+                })
+                .collect()
+        })
+    }
 }
 
 /// What the generic simulation remembers: per API, per collection route, the ids created.

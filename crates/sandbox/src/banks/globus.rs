@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::banks::{build, build_json};
 use crate::bounded::Quota;
 use crate::host::Host;
-use crate::sim::{BankSim, Call, Effect, Outcome, Reply, field_message};
+use crate::sim::{BankSim, Call, Change, Effect, Outcome, Reply, Resource, field_message};
 use crate::spec::Bank;
 
 /// Globus CFRONT's simulation: errors as `{code, message}`, HTTP Basic (no token route).
@@ -62,6 +62,38 @@ impl BankSim for Globus {
     fn resume(&self, host: &dyn Host) -> Vec<Effect> {
         resume(host)
     }
+
+    fn resources(&self, host: &dyn Host, _bank: Bank) -> Vec<Resource> {
+        host.read(|s: &State| s.orders.values().map(resource).collect())
+    }
+}
+
+/// An order as the console lists it.
+fn resource(order: &Order) -> Resource {
+    let mut resource = Resource::new(
+        "order",
+        &order.id,
+        &order.phone,
+        order.status.to_string(),
+        crate::resource::rfc3339_ms(&order.updated_at),
+    )
+    .with_history(&order.history)
+    .name(&order.full_name)
+    .owner(&order.merchant)
+    .reference(&order.merchant_order_id)
+    .amount(order.amount.to_string())
+    .callback_url(order.callback_url.clone())
+    .detail("credit term (months)", order.credit_term.to_string())
+    .declined_by("this order", &order.id)
+    .declined_by("this merchant order id", &order.merchant_order_id)
+    .declined_by("this phone", &order.phone);
+    if let Some(paid) = &order.paid_at {
+        resource = resource.detail("paid at", paid);
+    }
+    if let Some(reason) = &order.reject_reason {
+        resource = resource.detail("rejected by the store", reason);
+    }
+    resource
 }
 
 /// A stored order.
@@ -91,6 +123,10 @@ pub struct Order {
     pub paid_at: Option<String>,
     /// Why the merchant rejected it.
     pub reject_reason: Option<String>,
+    /// Every status it had with its time (the sandbox's clock), oldest first; empty in a state
+    /// file written before histories were kept.
+    #[serde(default)]
+    pub history: Vec<Change>,
 }
 
 /// Globus state.
@@ -157,6 +193,7 @@ fn transition(
     status: Status,
     effects: &mut Vec<Effect>,
 ) -> Option<Order> {
+    let now_ms = host.now_ms();
     let now = host.now_rfc3339().to_rfc3339();
     let changed = host.update(|s: &mut State| {
         let order = s.orders.get_mut(id)?;
@@ -164,6 +201,7 @@ fn transition(
             return None;
         }
         order.updated_at = now;
+        order.history.push(Change::new(status.to_string(), now_ms));
         if status == Status::Active {
             order.paid_at = Some(order.updated_at.clone());
         }
@@ -172,7 +210,9 @@ fn transition(
     })?;
     if let Some(url) = changed.callback_url.clone() {
         match build::<t::OrderState>(state_of(&changed)) {
-            Ok(state) => effects.extend(Effect::notify(url, &state, "order-state callback")),
+            Ok(state) => effects.extend(
+                Effect::notify(url, &state, "order-state callback").map(|e| e.about(&changed.id)),
+            ),
             Err(e) => {
                 tracing::error!(%url, error = %e, "order-state callback not sent: the sandbox's bug")
             }
@@ -331,6 +371,7 @@ fn answer(call: &Call<'_>, effects: &mut Vec<Effect>) -> Reply {
                 updated_at: call.host.now_rfc3339().to_rfc3339(),
                 paid_at: None,
                 reject_reason: None,
+                history: vec![Change::new(Status::New.to_string(), call.host.now_ms())],
             };
             let limit = call.host.config().limits.orders_per_client;
             let stored = call.host.update(|s: &mut State| {
