@@ -19,12 +19,15 @@ pub mod error;
 pub mod mock;
 pub mod oauth;
 pub mod query;
+#[cfg(feature = "redis")]
+pub mod redis_store;
 pub mod retry;
 mod secret;
 pub mod signing;
 pub mod spec;
 pub mod time;
 pub mod token;
+pub mod token_store;
 
 pub use callback::{CallbackError, DEFAULT_MAX_CALLBACK, parse_callback};
 pub use context::{Answer, Context, ContextBuilder};
@@ -34,6 +37,8 @@ pub use dates::{
 pub use decimal::{Decimal, DecimalError, DecimalParam};
 pub use error::{ApiErrorCode, AuthError, BankError, ErrorKind, Outcome};
 pub use oauth::{ClientCredentials, ClientCredentialsGrant, PasswordGrant};
+#[cfg(feature = "redis")]
+pub use redis_store::RedisTokenStore;
 pub use retry::RetryPolicy;
 pub use secret::Secret;
 pub use signing::{BodySigner, SignError, SignFuture, Signing};
@@ -43,6 +48,7 @@ pub use spec::{
 };
 pub use time::{Clock, InstantSleep, ManualClock, Sleeper, SystemClock, TokioClock, TokioSleep};
 pub use token::{AccessToken, TokenCache, TokenOptions, TokenSource};
+pub use token_store::{MemoryStore, StoreError, TokenStore};
 
 /// A generated API client (every generated crate's `Client`, through [`client_hooks!`]): what
 /// code over any API needs to build one and to call it by operation — the facade's generic

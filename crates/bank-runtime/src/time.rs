@@ -8,12 +8,19 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 /// Where "now" comes from.
 pub trait Clock: Send + Sync + fmt::Debug {
     /// The current instant.
     fn now(&self) -> Instant;
+
+    /// The current wall-clock time, for what several processes compare (a token shared through
+    /// a [`TokenStore`](crate::TokenStore) expires at a wall-clock time). The system's, unless
+    /// the clock is a test's.
+    fn wall(&self) -> SystemTime {
+        SystemTime::now()
+    }
 }
 
 /// A boxed future returned by [`Sleeper::sleep`].
@@ -23,6 +30,16 @@ pub type SleepFuture = Pin<Box<dyn Future<Output = ()> + Send>>;
 pub trait Sleeper: Send + Sync + fmt::Debug {
     /// A future that completes after `duration`.
     fn sleep(&self, duration: Duration) -> SleepFuture;
+}
+
+impl<C: Clock + ?Sized> Clock for Arc<C> {
+    fn now(&self) -> Instant {
+        (**self).now()
+    }
+
+    fn wall(&self) -> SystemTime {
+        (**self).wall()
+    }
 }
 
 /// The system's monotonic clock.
@@ -61,6 +78,8 @@ impl Sleeper for TokioSleep {
 #[derive(Debug, Clone)]
 pub struct ManualClock {
     now: Arc<Mutex<Instant>>,
+    /// The instant and the wall-clock time it stood at when made: its wall clock moves with it.
+    origin: (Instant, SystemTime),
 }
 
 impl Default for ManualClock {
@@ -72,8 +91,10 @@ impl Default for ManualClock {
 impl ManualClock {
     /// A clock standing at the current instant.
     pub fn new() -> Self {
+        let now = Instant::now();
         ManualClock {
-            now: Arc::new(Mutex::new(Instant::now())),
+            now: Arc::new(Mutex::new(now)),
+            origin: (now, SystemTime::now()),
         }
     }
 
@@ -87,6 +108,12 @@ impl ManualClock {
 impl Clock for ManualClock {
     fn now(&self) -> Instant {
         *self.now.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The wall-clock time it stood at when made, moved as far as the clock was advanced.
+    fn wall(&self) -> SystemTime {
+        let (instant, wall) = self.origin;
+        wall + self.now().saturating_duration_since(instant)
     }
 }
 

@@ -17,6 +17,7 @@ use tokio::sync::watch;
 
 use crate::error::AuthError;
 use crate::secret::Secret;
+use crate::token_store::{StoreError, StoredToken, TokenStore};
 
 /// A bearer token and how long the bank said it lives (`expires_in`).
 #[derive(Clone)]
@@ -127,6 +128,8 @@ type Shared = watch::Receiver<Option<Result<Usable, AuthError>>>;
 #[derive(Default)]
 struct State {
     current: Option<Cached>,
+    /// The last token the bank rejected: not taken again from a shared store.
+    rejected: Option<Secret>,
     /// The last fetch's failure, and until when it is answered without asking again.
     failed: Option<(AuthError, Instant)>,
     /// The fetch in flight, when there is one.
@@ -170,6 +173,28 @@ struct CacheInner {
     clock: Arc<dyn Clock>,
     state: std::sync::Mutex<State>,
     fetches: AtomicU64,
+    /// The shared store and this cache's key in it, when tokens are shared.
+    store: Option<(Arc<dyn TokenStore>, String)>,
+    /// When a store failure was last logged (one warning per [`STORE_WARNING_INTERVAL`]).
+    store_warned: std::sync::Mutex<Option<Instant>>,
+}
+
+/// A failing shared store is logged at most once per this interval (per cache).
+pub const STORE_WARNING_INTERVAL: Duration = Duration::from_secs(30);
+
+/// A token just obtained, with when it expires and when to refresh it by the cache's clock.
+struct Fresh {
+    value: Secret,
+    expires_at: Instant,
+    refresh_at: Instant,
+}
+
+/// Why a fetch through the shared store did not give a token.
+enum SharedFailure {
+    /// The store failed: fetch on our own.
+    Store(StoreError),
+    /// The bank's token endpoint failed (for the replica holding the lease).
+    Auth(AuthError),
 }
 
 impl fmt::Debug for TokenCache {
@@ -204,18 +229,49 @@ impl TokenCache {
         options: TokenOptions,
         clock: impl Clock + 'static,
     ) -> Self {
+        TokenCache::build(Box::new(source), options, Arc::new(clock), None)
+    }
+
+    /// A cache like [`with_options`](Self::with_options) that shares its tokens with every
+    /// other cache of the same `key` through `store` (other replicas of the service): one fetch
+    /// per token lifetime across all of them, see [`token_store`](crate::token_store). A store
+    /// that fails is never an outage: this cache then fetches on its own.
+    pub fn with_store(
+        source: impl TokenSource + 'static,
+        options: TokenOptions,
+        clock: impl Clock + 'static,
+        store: Arc<dyn TokenStore>,
+        key: impl Into<String>,
+    ) -> Self {
+        TokenCache::build(
+            Box::new(source),
+            options,
+            Arc::new(clock),
+            Some((store, key.into())),
+        )
+    }
+
+    fn build(
+        source: Box<dyn TokenSource>,
+        options: TokenOptions,
+        clock: Arc<dyn Clock>,
+        store: Option<(Arc<dyn TokenStore>, String)>,
+    ) -> Self {
         TokenCache {
             inner: Arc::new(CacheInner {
-                source: Box::new(source),
+                source,
                 options,
-                clock: Arc::new(clock),
+                clock,
                 state: std::sync::Mutex::new(State::default()),
                 fetches: AtomicU64::new(0),
+                store,
+                store_warned: std::sync::Mutex::new(None),
             }),
         }
     }
 
-    /// How many fetches this cache has started.
+    /// How many fetches this cache has started (with a shared store, a fetch may end with a
+    /// token another replica fetched).
     pub fn fetches(&self) -> u64 {
         self.inner.fetches.load(Ordering::Relaxed)
     }
@@ -289,32 +345,18 @@ impl TokenCache {
         let (sender, receiver) = watch::channel(None);
         let inner = self.inner.clone();
         inner.fetches.fetch_add(1, Ordering::Relaxed);
-        tracing::debug!("fetching a new access token");
         tokio::spawn(async move {
-            // Expiry counts from before the request, so a slow token endpoint errs on the safe side.
-            let asked = inner.clock.now();
-            let timeout = inner.options.fetch_timeout;
-            let result = match tokio::time::timeout(timeout, inner.source.fetch()).await {
-                Ok(result) => result,
-                Err(_) => Err(AuthError::Unreachable {
-                    url: inner.source.token_url(),
-                    message: format!("no token within {timeout:?}"),
-                }),
-            };
+            let result = inner.obtain().await;
             let shared = {
                 let mut state = inner.state.lock().unwrap_or_else(|p| p.into_inner());
                 state.fetching = None;
                 let url = || inner.source.token_url();
-                match result.and_then(|fresh| Ok((Usable::new(fresh.value, url)?, fresh.lifetime)))
-                {
-                    Ok((token, lifetime)) => {
-                        let lifetime = lifetime.clamp(MIN_TOKEN_LIFETIME, MAX_TOKEN_LIFETIME);
-                        let margin = inner.options.margin.min(lifetime / 2);
-                        let expires_at = asked.checked_add(lifetime).unwrap_or(asked);
+                match result.and_then(|fresh| Ok((Usable::new(fresh.value.clone(), url)?, fresh))) {
+                    Ok((token, fresh)) => {
                         state.current = Some(Cached {
                             token: token.clone(),
-                            refresh_at: expires_at.checked_sub(margin).unwrap_or(asked),
-                            expires_at,
+                            refresh_at: fresh.refresh_at,
+                            expires_at: fresh.expires_at,
                         });
                         state.failed = None;
                         Ok(token)
@@ -339,14 +381,36 @@ impl TokenCache {
     /// Drop `rejected` (the bank answered 401 to it) so the next [`token`](Self::token) fetches a
     /// new one. A token another caller already replaced is left alone, so a burst of 401s for the
     /// same stale token causes one refresh, not one per request.
+    ///
+    /// With a shared store, the token is also deleted there if it is still the one stored (a
+    /// newer token another replica stored is left alone), and it is not taken from the store
+    /// again: a burst of 401s across the fleet refreshes once.
     pub async fn invalidate(&self, rejected: &Secret) {
         self.invalidate_if(|t| &t.value == rejected);
+        self.invalidate_shared(rejected).await;
     }
 
     /// [`invalidate`](Self::invalidate) the token an [`authorization`](Self::authorization)
     /// header carried.
     pub async fn invalidate_authorization(&self, rejected: &HeaderValue) {
         self.invalidate_if(|t| t.header == rejected);
+        if let Some(token) = rejected
+            .to_str()
+            .ok()
+            .and_then(|h| h.strip_prefix("Bearer "))
+        {
+            self.invalidate_shared(&Secret::new(token)).await;
+        }
+    }
+
+    async fn invalidate_shared(&self, rejected: &Secret) {
+        let Some((store, key)) = &self.inner.store else {
+            return;
+        };
+        self.lock().rejected = Some(rejected.clone());
+        if let Err(error) = store.invalidate(key, rejected).await {
+            self.inner.store_failed(&error);
+        }
     }
 
     fn invalidate_if(&self, rejected: impl Fn(&Usable) -> bool) {
@@ -354,6 +418,185 @@ impl TokenCache {
         if state.current.as_ref().is_some_and(|t| rejected(&t.token)) {
             state.current = None;
             state.failed = None;
+        }
+    }
+}
+
+impl CacheInner {
+    /// A token: through the shared store when there is one (falling back to our own fetch when
+    /// it fails), from the token endpoint otherwise.
+    async fn obtain(&self) -> Result<Fresh, AuthError> {
+        let Some((store, key)) = &self.store else {
+            return self.fetch_own().await;
+        };
+        let rejected = self
+            .state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .rejected
+            .clone();
+        // Bounded: a holder's lease runs out, then this replica fetches itself.
+        let bound = self.options.fetch_timeout + store.lease_time() * 2;
+        let shared = tokio::time::timeout(bound, self.through(store.as_ref(), key, rejected));
+        match shared.await {
+            Ok(Ok(fresh)) => Ok(fresh),
+            Ok(Err(SharedFailure::Auth(error))) => Err(error),
+            Ok(Err(SharedFailure::Store(error))) => {
+                self.store_failed(&error);
+                self.fetch_own().await
+            }
+            Err(_) => {
+                self.store_failed(&StoreError::Unavailable {
+                    store: format!("{store:?}"),
+                    message: format!("no shared token within {bound:?}"),
+                });
+                self.fetch_own().await
+            }
+        }
+    }
+
+    /// One fetch from the token endpoint, bounded by the fetch timeout, as a [`Fresh`] token.
+    async fn fetch_own(&self) -> Result<Fresh, AuthError> {
+        let asked = self.clock.now();
+        let token = self.fetch_from_bank().await?;
+        let lifetime = token.lifetime.clamp(MIN_TOKEN_LIFETIME, MAX_TOKEN_LIFETIME);
+        Ok(self.fresh(token.value, asked, lifetime, lifetime))
+    }
+
+    /// Ask the token endpoint.
+    async fn fetch_from_bank(&self) -> Result<AccessToken, AuthError> {
+        tracing::debug!("fetching a new access token");
+        let timeout = self.options.fetch_timeout;
+        match tokio::time::timeout(timeout, self.source.fetch()).await {
+            Ok(result) => result,
+            Err(_) => Err(AuthError::Unreachable {
+                url: self.source.token_url(),
+                message: format!("no token within {timeout:?}"),
+            }),
+        }
+    }
+
+    /// A token valid for `remaining` from `at`, of a whole `lifetime` (which sets the margin).
+    /// Expiry counts from before the request, so a slow token endpoint errs on the safe side.
+    fn fresh(&self, value: Secret, at: Instant, remaining: Duration, lifetime: Duration) -> Fresh {
+        let margin = self.options.margin.min(lifetime / 2);
+        let expires_at = at.checked_add(remaining).unwrap_or(at);
+        Fresh {
+            value,
+            expires_at,
+            refresh_at: expires_at.checked_sub(margin).unwrap_or(at),
+        }
+    }
+
+    /// A stored token as ours, unless it is due for refresh (or expired) by our clock.
+    fn adopt(&self, token: &StoredToken) -> Option<Fresh> {
+        let remaining = token.expires_at.duration_since(self.clock.wall()).ok()?;
+        let margin = self.options.margin.min(token.lifetime / 2);
+        (remaining > margin).then(|| {
+            self.fresh(
+                token.value.clone(),
+                self.clock.now(),
+                remaining,
+                token.lifetime,
+            )
+        })
+    }
+
+    /// The shared fetch: read, or lease and fetch and put, or wait for the holder.
+    async fn through(
+        &self,
+        store: &dyn TokenStore,
+        key: &str,
+        rejected: Option<Secret>,
+    ) -> Result<Fresh, SharedFailure> {
+        loop {
+            let read = store.read(key).await.map_err(SharedFailure::Store)?;
+            if let Some(fresh) = read
+                .token
+                .as_ref()
+                .filter(|t| rejected.as_ref() != Some(&t.value))
+                .and_then(|t| self.adopt(t))
+            {
+                return Ok(fresh);
+            }
+            if !read.leased
+                && let Some(fence) = store.lease(key).await.map_err(SharedFailure::Store)?
+            {
+                return self.fetch_under_lease(store, key, fence).await;
+            }
+            // Another replica is fetching (or just took the lease): read again shortly.
+            tokio::time::sleep(store.poll_interval()).await;
+        }
+    }
+
+    /// Holding the lease numbered `fence`: fetch, store, and hand out the token (a newer one
+    /// from the store if this lease ran out meanwhile).
+    async fn fetch_under_lease(
+        &self,
+        store: &dyn TokenStore,
+        key: &str,
+        fence: u64,
+    ) -> Result<Fresh, SharedFailure> {
+        // A token stored between our read and our lease (its holder finished in between) is
+        // taken: the lease is released, nothing is fetched.
+        match store.read(key).await {
+            Ok(read) => {
+                if let Some(fresh) = read.token.as_ref().and_then(|t| self.adopt(t)) {
+                    if let Err(e) = store.release(key, fence).await {
+                        self.store_failed(&e);
+                    }
+                    return Ok(fresh);
+                }
+            }
+            Err(error) => {
+                let _ = store.release(key, fence).await;
+                return Err(SharedFailure::Store(error));
+            }
+        }
+        let (asked, asked_wall) = (self.clock.now(), self.clock.wall());
+        let token = match self.fetch_from_bank().await {
+            Ok(token) => token,
+            Err(error) => {
+                if let Err(e) = store.release(key, fence).await {
+                    self.store_failed(&e);
+                }
+                return Err(SharedFailure::Auth(error));
+            }
+        };
+        let lifetime = token.lifetime.clamp(MIN_TOKEN_LIFETIME, MAX_TOKEN_LIFETIME);
+        let stored = StoredToken {
+            value: token.value,
+            expires_at: asked_wall + lifetime,
+            lifetime,
+            fence,
+        };
+        let ttl = lifetime.saturating_sub(self.clock.now().saturating_duration_since(asked));
+        match store.put(key, &stored, ttl).await {
+            Ok(true) => {}
+            Ok(false) => {
+                // The lease ran out and another replica stored a token: the newer one wins.
+                tracing::info!("the token fetch outlived its lease; taking the newer shared token");
+                if let Ok(read) = store.read(key).await
+                    && let Some(fresh) = read
+                        .token
+                        .filter(|t| t.fence > fence)
+                        .and_then(|t| self.adopt(&t))
+                {
+                    return Ok(fresh);
+                }
+            }
+            Err(error) => self.store_failed(&error),
+        }
+        Ok(self.fresh(stored.value, asked, lifetime, lifetime))
+    }
+
+    /// Log a store failure, at most once per [`STORE_WARNING_INTERVAL`].
+    fn store_failed(&self, error: &StoreError) {
+        let now = self.clock.now();
+        let mut warned = self.store_warned.lock().unwrap_or_else(|p| p.into_inner());
+        if warned.is_none_or(|at| now.saturating_duration_since(at) >= STORE_WARNING_INTERVAL) {
+            *warned = Some(now);
+            tracing::warn!(%error, "shared token store failed; fetching tokens locally until it answers again");
         }
     }
 }

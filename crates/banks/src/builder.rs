@@ -4,7 +4,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use bank_runtime::{ApiSpec, BodySigner};
+use bank_runtime::{ApiSpec, BodySigner, Clock, TokenStore};
 
 use crate::config::{BuildError, Environment, HttpConfig};
 
@@ -57,6 +57,8 @@ pub struct Builder<A: Api> {
     pub(crate) scope: Option<String>,
     pub(crate) http: HttpConfig,
     pub(crate) signer: Option<Arc<dyn BodySigner>>,
+    pub(crate) token_store: Option<Arc<dyn TokenStore>>,
+    pub(crate) token_clock: Option<Arc<dyn Clock>>,
 }
 
 impl<A: Api> fmt::Debug for Builder<A> {
@@ -69,6 +71,7 @@ impl<A: Api> fmt::Debug for Builder<A> {
             .field("scope", &self.scope)
             .field("http", &self.http)
             .field("signer", &self.signer.as_ref().map(|_| "set"))
+            .field("token_store", &self.token_store)
             .finish()
     }
 }
@@ -82,6 +85,8 @@ impl<A: Api> Default for Builder<A> {
             scope: None,
             http: HttpConfig::default(),
             signer: None,
+            token_store: None,
+            token_clock: None,
         }
     }
 }
@@ -122,6 +127,27 @@ impl<A: Api> Builder<A> {
         self
     }
 
+    /// Share this client's tokens with the service's other replicas through `store`
+    /// (`banks::tokens::RedisTokenStore`, feature `redis`): one token fetch per
+    /// lifetime across the fleet instead of one per replica, one refresh after a 401. Without a
+    /// store (the default) each client fetches its own. A store that fails or is slow is never
+    /// an outage: the client then fetches its own token (logged), and shares again when the
+    /// store answers. The same store (a clone) can serve every API's clients: keys name the API,
+    /// the environment and a hash of the token endpoint and client id. From the environment:
+    /// `BANKS_TOKEN_STORE=redis://…` ([`from_lookup`](Self::from_lookup)).
+    pub fn token_store(mut self, store: impl TokenStore + 'static) -> Self {
+        self.token_store = Some(Arc::new(store));
+        self
+    }
+
+    /// Where token expiry reads the time (default: the system's, through Tokio). For tests: a
+    /// [`ManualClock`](crate::tokens::ManualClock) moved with the sandbox's clock
+    /// (`Sandbox::advance_clock`) makes tokens expire without waiting.
+    pub fn token_clock(mut self, clock: impl Clock + 'static) -> Self {
+        self.token_clock = Some(Arc::new(clock));
+        self
+    }
+
     /// The client, or which required setting is missing.
     pub fn build(self) -> Result<A::Client, BuildError> {
         A::build(self)
@@ -142,7 +168,10 @@ impl<A: Api> Builder<A> {
     /// - `P_ENVIRONMENT`: `production`, `alternative-production`, `test`, or a base URL;
     /// - optional: `P_TOKEN_URL`, `P_SCOPE`, `P_TIMEOUT_SECS`, `P_DEADLINE_SECS`;
     /// - FinancialAPI, optional: `P_SIGNING_KEY` and `P_SIGNING_CERT`, PEM files of the payment
-    ///   signing key and its certificate (otherwise give [`signer`](Builder::signer)).
+    ///   signing key and its certificate (otherwise give [`signer`](Builder::signer));
+    /// - for every API, optional: `BANKS_TOKEN_STORE=redis://…` shares tokens between replicas
+    ///   ([`token_store`](Self::token_store); feature `redis`), and
+    ///   `BANKS_TOKEN_STORE_SEAL_KEY` (32 bytes in standard base64) seals them in Redis.
     ///
     /// A missing or unreadable variable is a [`BuildError`] naming it.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, BuildError> {
@@ -154,6 +183,8 @@ impl<A: Api> Builder<A> {
             scope: read.scope,
             http: read.http,
             signer: read.signer,
+            token_store: read.token_store,
+            token_clock: None,
         })
     }
 
@@ -175,6 +206,7 @@ pub(crate) struct Lookup {
     pub(crate) scope: Option<String>,
     pub(crate) http: HttpConfig,
     pub(crate) signer: Option<Arc<dyn BodySigner>>,
+    pub(crate) token_store: Option<Arc<dyn TokenStore>>,
 }
 
 impl Lookup {
@@ -245,6 +277,7 @@ impl Lookup {
             scope: var("SCOPE").1,
             http,
             signer,
+            token_store: crate::tokens::from_lookup(lookup)?,
         })
     }
 
@@ -256,6 +289,8 @@ impl Lookup {
             scope: self.scope.as_deref(),
             http: &self.http,
             signer: self.signer.as_ref(),
+            token_store: self.token_store.as_ref(),
+            token_clock: None,
         }
     }
 }

@@ -201,6 +201,8 @@ pub(crate) struct Settings<'a> {
     pub(crate) scope: Option<&'a str>,
     pub(crate) http: &'a HttpConfig,
     pub(crate) signer: Option<&'a Arc<dyn BodySigner>>,
+    pub(crate) token_store: Option<&'a Arc<dyn bank_runtime::TokenStore>>,
+    pub(crate) token_clock: Option<&'a Arc<dyn bank_runtime::Clock>>,
 }
 
 impl<A: Api> Builder<A> {
@@ -211,6 +213,8 @@ impl<A: Api> Builder<A> {
             scope: self.scope.as_deref(),
             http: &self.http,
             signer: self.signer.as_ref(),
+            token_store: self.token_store.as_ref(),
+            token_clock: self.token_clock.as_ref(),
         }
     }
 }
@@ -259,6 +263,12 @@ pub(crate) fn parts(
         settings.http.require_tls(spec.name, &url).map(|()| url)
     };
     let options = settings.http.get_token();
+    let tokens = Tokens {
+        spec,
+        environment: settings.environment,
+        store: settings.token_store,
+        clock: settings.token_clock,
+    };
     context = match credentials {
         Credentials::Client(client) => {
             if spec.client_id_path_parameter.is_some() {
@@ -269,16 +279,21 @@ pub(crate) fn parts(
                 .map(str::to_owned)
                 .or_else(|| spec.oauth2.map(|o| o.scopes.join(" ")))
                 .unwrap_or_default();
-            let grant = ClientCredentialsGrant::new(http.clone(), token_url()?, scope, client);
-            context.auth(TokenCache::with_options(grant, options, TokioClock))
+            let url = token_url()?;
+            let identities = [client.client_id.as_str()];
+            let key = tokens.key(&url, &identities);
+            let grant = ClientCredentialsGrant::new(http.clone(), url, scope, client);
+            context.auth(tokens.cache(grant, options, key))
         }
         Credentials::Password {
             client,
             username,
             password,
         } => {
-            let grant = PasswordGrant::new(http.clone(), token_url()?, client, username, password);
-            context.auth(TokenCache::with_options(grant, options, TokioClock))
+            let url = token_url()?;
+            let key = tokens.key(&url, &[client.client_id.as_str(), username.as_str()]);
+            let grant = PasswordGrant::new(http.clone(), url, client, username, password);
+            context.auth(tokens.cache(grant, options, key))
         }
         Credentials::Basic { login, password } => context.basic_auth(&login, &password),
         Credentials::Bearer(token) => {
@@ -293,6 +308,42 @@ pub(crate) fn parts(
         Credentials::None => context,
     };
     Ok((base, http, context))
+}
+
+/// How a client's token cache is made: shared through the store when one is set, on the given
+/// clock.
+struct Tokens<'a> {
+    spec: &'static ApiSpec,
+    environment: Option<&'a Environment>,
+    store: Option<&'a Arc<dyn bank_runtime::TokenStore>>,
+    clock: Option<&'a Arc<dyn bank_runtime::Clock>>,
+}
+
+impl Tokens<'_> {
+    /// The shared-store key of a token from `token_url` for these identities.
+    fn key(&self, token_url: &str, identities: &[&str]) -> String {
+        let environment = self
+            .environment
+            .and_then(Environment::name)
+            .unwrap_or("custom");
+        bank_runtime::token_store::store_key(self.spec.name, environment, token_url, identities)
+    }
+
+    fn cache(
+        &self,
+        source: impl bank_runtime::TokenSource + 'static,
+        options: bank_runtime::TokenOptions,
+        key: String,
+    ) -> TokenCache {
+        let clock: Arc<dyn bank_runtime::Clock> = match self.clock {
+            Some(clock) => clock.clone(),
+            None => Arc::new(TokioClock),
+        };
+        match self.store {
+            Some(store) => TokenCache::with_store(source, options, clock, store.clone(), key),
+            None => TokenCache::with_options(source, options, clock),
+        }
+    }
 }
 
 /// The token endpoint of `spec` for `environment`, when the document declares an OAuth2 flow: a

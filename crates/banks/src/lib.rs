@@ -243,6 +243,7 @@ pub mod generic;
 pub mod globus;
 #[cfg(feature = "test-util")]
 pub mod testing;
+pub mod tokens;
 
 /// The runtime state a generated client carries (token cache, retry policy, signer): the door
 /// the workspace's CLI and sandbox tests use. Not part of the supported surface.

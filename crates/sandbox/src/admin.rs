@@ -36,7 +36,7 @@ pub const PREFIX: &str = "_sandbox";
 /// The endpoints, for the 404 that lists them.
 const ENDPOINTS: &str = "POST /_sandbox/faults, GET /_sandbox/faults/{id}, POST /_sandbox/declines, \
      POST /_sandbox/callback-failures, GET|DELETE /_sandbox/steering, GET /_sandbox/deliveries, \
-     GET /_sandbox/effects, POST /_sandbox/clock";
+     GET /_sandbox/effects, POST /_sandbox/clock, POST /_sandbox/token-revocation";
 
 /// Answer one admin request (`path` below `/_sandbox`): refused without the admin token (401)
 /// or with a body that is not JSON (415).
@@ -99,6 +99,20 @@ pub async fn handle(
             Ok(()) => no_content(),
             Err(message) => error(StatusCode::BAD_REQUEST, &message),
         },
+        ("POST", "/token-revocation") => {
+            #[derive(serde::Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Revocation {
+                on: bool,
+            }
+            match parse::<Revocation>(&bytes) {
+                Ok(r) => {
+                    steering.revoke_previous_tokens(r.on);
+                    no_content()
+                }
+                Err(message) => error(StatusCode::BAD_REQUEST, &message),
+            }
+        }
         ("GET", "/steering") => reply(StatusCode::OK, &steering.report()),
         ("DELETE", "/steering") => {
             steering.clear();

@@ -101,15 +101,19 @@ pub fn form(body: &[u8]) -> Vec<(String, String)> {
 
 /// Issue a token: expired ones are dropped first, and a client holding `[limits]
 /// tokens_per_client` live tokens of this API loses its oldest (so tokens are bounded by the
-/// configured clients times that limit).
+/// configured clients times that limit); with `revoke_previous_tokens` (configured or steered)
+/// the client loses all its earlier tokens of this API.
 pub(crate) fn issue(shared: &dyn Host, bank: Bank, subject: &str) -> (String, u64) {
     let token = format!("sbx-{}", uuid::Uuid::new_v4().simple());
     let lifetime = shared.config().token_lifetime_secs;
     let now = shared.now_ms();
     let expires_at_ms = now.saturating_add(lifetime.saturating_mul(1000));
     let limit = shared.config().limits.tokens_per_client.max(1);
+    let revoke = shared.revokes_previous_tokens();
     shared.update(|tokens: &mut Tokens| {
-        tokens.retain(|_, t| t.expires_at_ms > now);
+        tokens.retain(|_, t| {
+            t.expires_at_ms > now && !(revoke && t.bank == bank && t.subject == subject)
+        });
         // No client can hold `limit` tokens while all of them together hold fewer.
         let mut theirs: Vec<(u64, String)> = if tokens.len() < limit {
             Vec::new()

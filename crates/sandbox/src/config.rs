@@ -14,6 +14,11 @@ use serde::{Deserialize, Serialize};
 pub struct Config {
     /// Lifetime of every token issued, in seconds (short values exercise clients' refresh).
     pub token_lifetime_secs: u64,
+    /// Issuing a token revokes the earlier tokens of the same client and API: what some OAuth
+    /// servers do (not a claim about any of these banks), so that a service's replicas that
+    /// each fetch their own token invalidate each other's. Off by default; also steerable
+    /// (`steer().revoke_previous_tokens(true)`, `POST /_sandbox/token-revocation`).
+    pub revoke_previous_tokens: bool,
     /// Delay between automatic status changes (bank decisions, payouts), in milliseconds.
     pub step_delay_ms: u64,
     /// BCC (both APIs).
@@ -47,6 +52,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             token_lifetime_secs: 300,
+            revoke_previous_tokens: false,
             step_delay_ms: 20,
             bcc: BccConfig::default(),
             globus: GlobusConfig::default(),

@@ -22,6 +22,11 @@ pub trait Host: Send + Sync {
         false
     }
 
+    /// Whether issuing a token revokes the client's earlier ones (configured or steered).
+    fn revokes_previous_tokens(&self) -> bool {
+        self.config().revoke_previous_tokens
+    }
+
     /// Run `f` on the part of the state whose type is `part`, under the state's lock (hold it
     /// only to read or change the state, never across an await); `changed`: mark the state for
     /// saving and wake whoever waits for a change. `f` is not run when no part has that type.

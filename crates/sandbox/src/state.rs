@@ -319,6 +319,10 @@ impl Host for Shared {
         self.steering.declined(bank, keys)
     }
 
+    fn revokes_previous_tokens(&self) -> bool {
+        self.config().revoke_previous_tokens || self.steering.revokes_previous_tokens()
+    }
+
     fn visit(&self, part: TypeId, changed: bool, f: &mut dyn FnMut(&mut dyn Any)) {
         let mut run = |state: &mut State| {
             if let Some(found) = state

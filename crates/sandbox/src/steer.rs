@@ -345,6 +345,9 @@ pub struct Report {
     pub declines: Vec<Decline>,
     /// Failing callback URLs, with the failures still to come.
     pub callback_failures: Vec<CallbackFailure>,
+    /// Whether issuing a token revokes the client's earlier ones (steered; the configuration's
+    /// `revoke_previous_tokens` is not shown here).
+    pub revoke_previous_tokens: bool,
 }
 
 #[derive(Debug, Default)]
@@ -353,6 +356,7 @@ struct Inner {
     faults: Vec<FaultReport>,
     declines: BTreeMap<Bank, BTreeSet<String>>,
     callbacks: BTreeMap<String, u32>,
+    revoke_previous_tokens: bool,
 }
 
 impl Inner {
@@ -527,7 +531,20 @@ impl Steering {
         }
     }
 
-    /// Forget every fault, decline and failing URL.
+    /// From now on, issuing a token revokes the earlier tokens of the same client and API (or
+    /// stops doing so): what some OAuth servers do, so that replicas of a service that each
+    /// fetch their own token invalidate each other's. Not a claim about any of these banks.
+    /// The configuration's `revoke_previous_tokens` turns it on from the start.
+    pub fn revoke_previous_tokens(&self, on: bool) {
+        self.lock().revoke_previous_tokens = on;
+    }
+
+    /// Whether [`revoke_previous_tokens`](Self::revoke_previous_tokens) is on.
+    pub fn revokes_previous_tokens(&self) -> bool {
+        self.lock().revoke_previous_tokens
+    }
+
+    /// Forget every fault, decline and failing URL, and stop revoking tokens.
     pub fn clear(&self) {
         *self.lock() = Inner::default();
     }
@@ -555,6 +572,7 @@ impl Steering {
                     times: *times,
                 })
                 .collect(),
+            revoke_previous_tokens: inner.revoke_previous_tokens,
         }
     }
 
