@@ -120,6 +120,8 @@ struct Operation {
     envelope: bool,
     /// Its documented answer is the API's refusal schema (or the document does not list it).
     refusal: bool,
+    /// Its name in the metrics' `operation` label.
+    label: metrics::SharedString,
 }
 
 /// How far a call got, read when its deadline passes.
@@ -206,6 +208,7 @@ impl Context {
             refusal: listed.is_none_or(|op| op.refusal),
             idempotent: self.inner.retry.allows(request.method(), listed),
             envelope,
+            label: crate::metrics::operation_label(listed.map(|op| op.name), name),
         }
     }
 
@@ -216,7 +219,9 @@ impl Context {
     /// Each call runs in a `tracing` span `bank_call` with the bank, the operation, the method and,
     /// once known, the final status, the outcome, the number of attempts and the elapsed time.
     /// No header and no body is logged, so neither tokens, signatures nor customer data reach the
-    /// logs.
+    /// logs. Each call is counted and timed, and each retry counted, through the `metrics` facade
+    /// ([`crate::metrics`]: names and labels); with feature `otel`, each attempt carries the
+    /// span's W3C `traceparent` to the bank.
     pub async fn call(
         &self,
         http: &reqwest::Client,
@@ -250,6 +255,12 @@ impl Context {
             Some(listed) => e.with_operation(listed.name),
             None => e,
         });
+        crate::metrics::call_finished(
+            self.inner.api,
+            &op.label,
+            crate::metrics::call_outcome(result.as_ref().err().map(BankError::outcome)),
+            started.elapsed(),
+        );
         let attempts = progress.attempts.load(Ordering::Relaxed);
         let finished = || match &result {
             Ok(answer) => tracing::info!(status = answer.status, attempts, "bank call finished"),
@@ -356,6 +367,8 @@ impl Context {
             })?;
             request.headers_mut().insert(signing.header, value);
         }
+        #[cfg(feature = "otel")]
+        crate::trace::inject(request.headers_mut());
         let mut attempt = 0u32;
         let mut refreshed = false;
         let mut earlier_unknown = false;
@@ -408,6 +421,7 @@ impl Context {
                     auth.invalidate_authorization(&old).await;
                 }
                 tracing::info!("token rejected (401 invalid_token): refreshing, sending once more");
+                crate::metrics::retry(api, &op.label, crate::metrics::reason::TOKEN_REJECTED);
                 attempt -= 1;
                 continue;
             }
@@ -416,6 +430,7 @@ impl Context {
             }
             let wait = self.inner.retry.delay(attempt, retry_after.as_deref());
             tracing::debug!(attempt, ?wait, error = %error, "retrying");
+            crate::metrics::retry(api, &op.label, crate::metrics::reason::TRANSIENT);
             self.inner.sleeper.sleep(wait).await;
         }
     }

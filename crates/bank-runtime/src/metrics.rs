@@ -1,0 +1,189 @@
+//! Call metrics through the [`metrics`](https://docs.rs/metrics/0.24) facade (0.24): what every
+//! call, retry and token fetch records, under the names and labels listed here — the one place
+//! they are written.
+//!
+//! | name ([const](self#constants)) | kind | labels | what it counts |
+//! |---|---|---|---|
+//! | `bank_calls_total` ([`CALLS`]) | counter | `api`, `operation`, `outcome` | calls through [`Context::call`](crate::Context::call), counted once each when they end (retries inside a call are one call) |
+//! | `bank_call_duration_seconds` ([`CALL_DURATION`]) | histogram (seconds) | `api`, `operation`, `outcome` | a call's whole time: signature, token, every attempt, the back-off between them |
+//! | `bank_call_retries_total` ([`RETRIES`]) | counter | `api`, `operation`, `reason` | attempts sent again inside a call |
+//! | `bank_token_fetches_total` ([`TOKEN_FETCHES`]) | counter | `api`, `outcome` | requests to a token endpoint, by how they ended |
+//! | `bank_token_fetch_duration_seconds` ([`TOKEN_FETCH_DURATION`]) | histogram (seconds) | `api`, `outcome` | a token request's time |
+//!
+//! Labels ([`label`]):
+//!
+//! - `api`: the API's name, its crate's `SPEC.name` (`bcc-financial`, `globus-cfront`, …);
+//! - `operation`: the operation's method name in the generated client (`create_payment`);
+//! - `outcome` of a call ([`outcome`]): `ok`, or the failure's [`Outcome`]: `not_processed`
+//!   (the bank certainly did not act), `unknown` (it may have: reconcile), `refused` (it said no
+//!   with its own code); of a token fetch: `ok` or `failed`;
+//! - `reason` of a retry ([`reason`]): `transient` (a failure safe to send again, after the
+//!   back-off) or `token_rejected` (a 401 `invalid_token`: the token refreshed once and the
+//!   request sent again).
+//!
+//! Nothing is recorded anywhere until the service installs a recorder (an exporter such as
+//! `metrics-exporter-prometheus`, of `metrics` 0.24); without one each call costs an atomic load
+//! and one small allocation of its labels (the label values are the crate's static strings, not
+//! formatted per call). Call [`describe`] after installing the recorder to give it the
+//! descriptions and units.
+//!
+//! Every call is also a `tracing` span `bank_call` (see [`Context::call`](crate::Context::call)),
+//! which carries the same facts for logs and traces.
+
+use std::time::Duration;
+
+use ::metrics::{Label, SharedString, Unit};
+
+use crate::error::{AuthError, Outcome};
+
+/// Calls, counted when they end (counter; labels `api`, `operation`, `outcome`).
+pub const CALLS: &str = "bank_calls_total";
+/// A call's whole time, in seconds (histogram; labels `api`, `operation`, `outcome`).
+pub const CALL_DURATION: &str = "bank_call_duration_seconds";
+/// Attempts sent again inside a call (counter; labels `api`, `operation`, `reason`).
+pub const RETRIES: &str = "bank_call_retries_total";
+/// Token requests, by how they ended (counter; labels `api`, `outcome`: `ok` or `failed`).
+pub const TOKEN_FETCHES: &str = "bank_token_fetches_total";
+/// A token request's time, in seconds (histogram; labels `api`, `outcome`).
+pub const TOKEN_FETCH_DURATION: &str = "bank_token_fetch_duration_seconds";
+
+/// The label keys.
+pub mod label {
+    /// The API's name (`SPEC.name`: `bcc-financial`).
+    pub const API: &str = "api";
+    /// The operation's method name (`create_payment`).
+    pub const OPERATION: &str = "operation";
+    /// How a call or a token fetch ended (see [`outcome`](super::outcome)).
+    pub const OUTCOME: &str = "outcome";
+    /// Why an attempt was sent again (see [`reason`](super::reason)).
+    pub const REASON: &str = "reason";
+}
+
+/// The values of the `outcome` label.
+pub mod outcome {
+    /// The call succeeded, or the token was issued.
+    pub const OK: &str = "ok";
+    /// [`Outcome::NotProcessed`](crate::Outcome::NotProcessed): the bank certainly did not act.
+    pub const NOT_PROCESSED: &str = "not_processed";
+    /// [`Outcome::Unknown`](crate::Outcome::Unknown): the bank may have acted.
+    pub const UNKNOWN: &str = "unknown";
+    /// [`Outcome::Refused`](crate::Outcome::Refused): the bank refused with its own code.
+    pub const REFUSED: &str = "refused";
+    /// A token fetch that gave no token (unreachable, refused, malformed, too slow).
+    pub const FAILED: &str = "failed";
+}
+
+/// The values of the `reason` label.
+pub mod reason {
+    /// A failure safe to send again (see
+    /// [`BankError::is_transient`](crate::BankError::is_transient)), sent after the back-off.
+    pub const TRANSIENT: &str = "transient";
+    /// A 401 `invalid_token`: the token refreshed, the request sent once more.
+    pub const TOKEN_REJECTED: &str = "token_rejected";
+}
+
+/// Give the installed recorder the metrics' descriptions and units. Call it once after installing
+/// the recorder (a recorder installed later does not see them; the metrics are recorded either
+/// way).
+pub fn describe() {
+    ::metrics::describe_counter!(
+        CALLS,
+        Unit::Count,
+        "Calls to a bank, counted when they end."
+    );
+    ::metrics::describe_histogram!(
+        CALL_DURATION,
+        Unit::Seconds,
+        "A call's whole time: signature, token, every attempt and the back-off."
+    );
+    ::metrics::describe_counter!(
+        RETRIES,
+        Unit::Count,
+        "Attempts sent again inside a call to a bank."
+    );
+    ::metrics::describe_counter!(
+        TOKEN_FETCHES,
+        Unit::Count,
+        "Requests to a bank's token endpoint, by how they ended."
+    );
+    ::metrics::describe_histogram!(
+        TOKEN_FETCH_DURATION,
+        Unit::Seconds,
+        "A request to a bank's token endpoint: its time."
+    );
+}
+
+/// The `outcome` label of a call's result.
+pub(crate) fn call_outcome(outcome: Option<Outcome>) -> &'static str {
+    match outcome {
+        None => outcome::OK,
+        Some(Outcome::NotProcessed) => outcome::NOT_PROCESSED,
+        Some(Outcome::Unknown) => outcome::UNKNOWN,
+        Some(Outcome::Refused) => outcome::REFUSED,
+    }
+}
+
+/// A call ended: counted, and its time recorded.
+pub(crate) fn call_finished(
+    api: &'static str,
+    operation: &SharedString,
+    outcome: &'static str,
+    took: Duration,
+) {
+    let labels = [
+        Label::from_static_parts(label::API, api),
+        Label::new(label::OPERATION, operation.clone()),
+        Label::from_static_parts(label::OUTCOME, outcome),
+    ];
+    ::metrics::counter!(CALLS, labels.iter()).increment(1);
+    ::metrics::histogram!(CALL_DURATION, labels.iter()).record(took.as_secs_f64());
+}
+
+/// An attempt is sent again for `reason` (a [`reason`] value).
+pub(crate) fn retry(api: &'static str, operation: &SharedString, reason: &'static str) {
+    ::metrics::counter!(
+        RETRIES,
+        label::API => api,
+        label::OPERATION => operation.clone(),
+        label::REASON => reason,
+    )
+    .increment(1);
+}
+
+/// A token request to `api`'s token endpoint ended, with this result, after `took`. The token
+/// cache calls it once per request it sends (not per caller served from the cache).
+#[allow(dead_code)] // called by the token cache
+pub(crate) fn token_fetch(api: &'static str, result: Result<(), &AuthError>, took: Duration) {
+    let outcome = match result {
+        Ok(()) => outcome::OK,
+        Err(_) => outcome::FAILED,
+    };
+    let labels = [
+        Label::from_static_parts(label::API, api),
+        Label::from_static_parts(label::OUTCOME, outcome),
+    ];
+    ::metrics::counter!(TOKEN_FETCHES, labels.iter()).increment(1);
+    ::metrics::histogram!(TOKEN_FETCH_DURATION, labels.iter()).record(took.as_secs_f64());
+}
+
+/// An operation's label value: the generated client's static name when the document lists it,
+/// otherwise a copy of the name the caller gave.
+pub(crate) fn operation_label(listed: Option<&'static str>, given: &str) -> SharedString {
+    match listed {
+        Some(name) => SharedString::const_str(name),
+        None => SharedString::from_owned(given.to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_outcome_has_its_label() {
+        assert_eq!(call_outcome(None), "ok");
+        assert_eq!(call_outcome(Some(Outcome::NotProcessed)), "not_processed");
+        assert_eq!(call_outcome(Some(Outcome::Unknown)), "unknown");
+        assert_eq!(call_outcome(Some(Outcome::Refused)), "refused");
+    }
+}
