@@ -48,6 +48,8 @@ struct Inner {
     authorization: Option<HeaderValue>,
     deadline: Option<std::time::Duration>,
     client_id: Option<String>,
+    /// The keys of the call metrics, kept per operation and outcome.
+    call_keys: crate::metrics::CallKeys,
 }
 
 /// A successful answer as the call path hands it over: a 2xx that is not a refusal, read whole.
@@ -116,6 +118,8 @@ impl Default for Context {
 struct Operation {
     /// The operation as the API's document lists it, when it does.
     listed: Option<&'static OperationSpec>,
+    /// Its position in the document's list.
+    position: Option<usize>,
     idempotent: bool,
     envelope: bool,
     /// Its documented answer is the API's refusal schema (or the document does not list it).
@@ -190,10 +194,9 @@ impl Context {
     }
 
     fn operation(&self, request: &reqwest::Request, name: &str) -> Operation {
-        let listed = self
-            .inner
-            .spec
-            .and_then(|s| s.operations.iter().find(|o| o.name == name));
+        let operations = self.inner.spec.map_or(&[][..], |s| s.operations);
+        let position = operations.iter().position(|o| o.name == name);
+        let listed = position.and_then(|i| operations.get(i));
         let envelope = match listed {
             Some(op) => op.envelope,
             // An operation the document does not list yet, of an API whose operations are
@@ -205,6 +208,7 @@ impl Context {
         };
         Operation {
             listed,
+            position,
             refusal: listed.is_none_or(|op| op.refusal),
             idempotent: self.inner.retry.allows(request.method(), listed),
             envelope,
@@ -255,10 +259,11 @@ impl Context {
             Some(listed) => e.with_operation(listed.name),
             None => e,
         });
-        crate::metrics::call_finished(
+        self.inner.call_keys.call_finished(
             self.inner.api,
+            op.position,
             &op.label,
-            crate::metrics::call_outcome(result.as_ref().err().map(BankError::outcome)),
+            result.as_ref().err().map(BankError::outcome),
             started.elapsed(),
         );
         let attempts = progress.attempts.load(Ordering::Relaxed);
@@ -712,6 +717,9 @@ impl ContextBuilder {
                 authorization: self.authorization,
                 deadline: self.deadline,
                 client_id: self.client_id,
+                call_keys: crate::metrics::CallKeys::new(
+                    self.spec.map_or(0, |s| s.operations.len()),
+                ),
             }),
         }
     }

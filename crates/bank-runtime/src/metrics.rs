@@ -22,17 +22,18 @@
 //!   request sent again).
 //!
 //! Nothing is recorded anywhere until the service installs a recorder (an exporter such as
-//! `metrics-exporter-prometheus`, of `metrics` 0.24); without one each call costs an atomic load
-//! and one small allocation of its labels (the label values are the crate's static strings, not
-//! formatted per call). Call [`describe`] after installing the recorder to give it the
-//! descriptions and units.
+//! `metrics-exporter-prometheus`, of `metrics` 0.24); without one a call costs a look-up of its
+//! keys (made once per operation and outcome, and kept by the client) and two calls to the
+//! recorder that do nothing: no allocation, no formatting, no hashing. Call [`describe`] after
+//! installing the recorder to give it the descriptions and units.
 //!
 //! Every call is also a `tracing` span `bank_call` (see [`Context::call`](crate::Context::call)),
 //! which carries the same facts for logs and traces.
 
+use std::sync::OnceLock;
 use std::time::Duration;
 
-use ::metrics::{Label, SharedString, Unit};
+use ::metrics::{Key, Label, SharedString, Unit};
 
 use crate::error::{AuthError, Outcome};
 
@@ -113,31 +114,78 @@ pub fn describe() {
     );
 }
 
-/// The `outcome` label of a call's result.
-pub(crate) fn call_outcome(outcome: Option<Outcome>) -> &'static str {
-    match outcome {
-        None => outcome::OK,
-        Some(Outcome::NotProcessed) => outcome::NOT_PROCESSED,
-        Some(Outcome::Unknown) => outcome::UNKNOWN,
-        Some(Outcome::Refused) => outcome::REFUSED,
+/// The keys of the call metrics ([`CALLS`], [`CALL_DURATION`]) of one API's listed operations,
+/// each (operation, outcome) pair's made on its first call and kept: a call then builds,
+/// hashes and allocates nothing to be counted, and with no recorder installed costs a lookup and
+/// two calls that do nothing.
+pub(crate) struct CallKeys {
+    /// Index: the operation's position in the API's `SPEC.operations` × [`OUTCOMES`] + the
+    /// outcome's.
+    slots: Box<[OnceLock<Box<[Key; 2]>>]>,
+}
+
+/// How many values the `outcome` label of a call takes (`ok` and the three [`Outcome`]s).
+const OUTCOMES: usize = 4;
+
+impl CallKeys {
+    /// Room for the keys of `operations` listed operations.
+    pub(crate) fn new(operations: usize) -> Self {
+        CallKeys {
+            slots: (0..operations.saturating_mul(OUTCOMES))
+                .map(|_| OnceLock::new())
+                .collect(),
+        }
+    }
+
+    /// A call ended: counted, and its time recorded. `listed` is the operation's position in the
+    /// API's `SPEC.operations` (its keys are kept), `None` for an operation the document does not
+    /// list (its keys are made for this call).
+    pub(crate) fn call_finished(
+        &self,
+        api: &'static str,
+        listed: Option<usize>,
+        operation: &SharedString,
+        outcome: Option<Outcome>,
+        took: Duration,
+    ) {
+        let (index, value) = match outcome {
+            None => (0, outcome::OK),
+            Some(Outcome::NotProcessed) => (1, outcome::NOT_PROCESSED),
+            Some(Outcome::Unknown) => (2, outcome::UNKNOWN),
+            Some(Outcome::Refused) => (3, outcome::REFUSED),
+        };
+        let make = || {
+            let labels = [
+                Label::from_static_parts(label::API, api),
+                Label::new(label::OPERATION, operation.clone()),
+                Label::from_static_parts(label::OUTCOME, value),
+            ];
+            Box::new([
+                Key::from_parts(CALLS, labels.iter()),
+                Key::from_parts(CALL_DURATION, labels.iter()),
+            ])
+        };
+        let slot = listed.and_then(|op| self.slots.get(op * OUTCOMES + index));
+        let made;
+        let keys = match slot {
+            Some(slot) => slot.get_or_init(make),
+            None => {
+                made = make();
+                &made
+            }
+        };
+        ::metrics::with_recorder(|recorder| {
+            recorder.register_counter(&keys[0], &METADATA).increment(1);
+            recorder
+                .register_histogram(&keys[1], &METADATA)
+                .record(took.as_secs_f64());
+        });
     }
 }
 
-/// A call ended: counted, and its time recorded.
-pub(crate) fn call_finished(
-    api: &'static str,
-    operation: &SharedString,
-    outcome: &'static str,
-    took: Duration,
-) {
-    let labels = [
-        Label::from_static_parts(label::API, api),
-        Label::new(label::OPERATION, operation.clone()),
-        Label::from_static_parts(label::OUTCOME, outcome),
-    ];
-    ::metrics::counter!(CALLS, labels.iter()).increment(1);
-    ::metrics::histogram!(CALL_DURATION, labels.iter()).record(took.as_secs_f64());
-}
+/// The call metrics' metadata, as the `metrics` macros would give it here.
+static METADATA: ::metrics::Metadata<'static> =
+    ::metrics::Metadata::new(module_path!(), ::metrics::Level::INFO, Some(module_path!()));
 
 /// An attempt is sent again for `reason` (a [`reason`] value).
 pub(crate) fn retry(api: &'static str, operation: &SharedString, reason: &'static str) {
@@ -178,12 +226,94 @@ pub(crate) fn operation_label(listed: Option<&'static str>, given: &str) -> Shar
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ::metrics::Recorder;
+
+    /// A recorder that keeps the keys registered with it.
+    #[derive(Default)]
+    struct Keys(std::sync::Mutex<Vec<Key>>);
+
+    impl Recorder for Keys {
+        fn describe_counter(&self, _: ::metrics::KeyName, _: Option<Unit>, _: SharedString) {}
+        fn describe_gauge(&self, _: ::metrics::KeyName, _: Option<Unit>, _: SharedString) {}
+        fn describe_histogram(&self, _: ::metrics::KeyName, _: Option<Unit>, _: SharedString) {}
+        fn register_counter(&self, key: &Key, _: &::metrics::Metadata<'_>) -> ::metrics::Counter {
+            self.0.lock().expect("lock").push(key.clone());
+            ::metrics::Counter::noop()
+        }
+        fn register_gauge(&self, key: &Key, _: &::metrics::Metadata<'_>) -> ::metrics::Gauge {
+            self.0.lock().expect("lock").push(key.clone());
+            ::metrics::Gauge::noop()
+        }
+        fn register_histogram(
+            &self,
+            key: &Key,
+            _: &::metrics::Metadata<'_>,
+        ) -> ::metrics::Histogram {
+            self.0.lock().expect("lock").push(key.clone());
+            ::metrics::Histogram::noop()
+        }
+    }
+
+    fn labels(key: &Key) -> Vec<(String, String)> {
+        key.labels()
+            .map(|l| (l.key().to_owned(), l.value().to_owned()))
+            .collect()
+    }
 
     #[test]
-    fn every_outcome_has_its_label() {
-        assert_eq!(call_outcome(None), "ok");
-        assert_eq!(call_outcome(Some(Outcome::NotProcessed)), "not_processed");
-        assert_eq!(call_outcome(Some(Outcome::Unknown)), "unknown");
-        assert_eq!(call_outcome(Some(Outcome::Refused)), "refused");
+    fn each_outcome_has_its_label_and_kept_keys_are_the_right_ones() {
+        let keys = CallKeys::new(2);
+        let recorder = Keys::default();
+        let op = SharedString::const_str("get_accounts");
+        ::metrics::with_local_recorder(&recorder, || {
+            for outcome in [
+                None,
+                Some(Outcome::NotProcessed),
+                Some(Outcome::Unknown),
+                Some(Outcome::Refused),
+            ] {
+                // Twice from the kept keys, once made for the call (an unlisted operation).
+                for listed in [Some(1), Some(1), None] {
+                    keys.call_finished("api", listed, &op, outcome, Duration::ZERO);
+                }
+            }
+        });
+        let seen = recorder.0.lock().expect("lock");
+        assert_eq!(seen.len(), 4 * 3 * 2);
+        for (outcomes, value) in seen
+            .chunks(6)
+            .zip(["ok", "not_processed", "unknown", "refused"])
+        {
+            for pair in outcomes.chunks(2) {
+                assert_eq!(pair[0].name(), CALLS);
+                assert_eq!(pair[1].name(), CALL_DURATION);
+                for key in pair {
+                    assert_eq!(
+                        labels(key),
+                        [
+                            ("api".to_owned(), "api".to_owned()),
+                            ("operation".to_owned(), "get_accounts".to_owned()),
+                            ("outcome".to_owned(), value.to_owned()),
+                        ]
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_position_beyond_the_listed_operations_makes_its_keys() {
+        let keys = CallKeys::new(0);
+        let recorder = Keys::default();
+        ::metrics::with_local_recorder(&recorder, || {
+            keys.call_finished(
+                "api",
+                Some(7),
+                &SharedString::const_str("x"),
+                None,
+                Duration::ZERO,
+            );
+        });
+        assert_eq!(recorder.0.lock().expect("lock").len(), 2);
     }
 }
