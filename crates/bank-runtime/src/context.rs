@@ -48,6 +48,8 @@ struct Inner {
     authorization: Option<HeaderValue>,
     deadline: Option<std::time::Duration>,
     client_id: Option<String>,
+    /// The keys of the call metrics, kept per operation and outcome.
+    call_keys: crate::metrics::CallKeys,
 }
 
 /// A successful answer as the call path hands it over: a 2xx that is not a refusal, read whole.
@@ -116,10 +118,14 @@ impl Default for Context {
 struct Operation {
     /// The operation as the API's document lists it, when it does.
     listed: Option<&'static OperationSpec>,
+    /// Its position in the document's list.
+    position: Option<usize>,
     idempotent: bool,
     envelope: bool,
     /// Its documented answer is the API's refusal schema (or the document does not list it).
     refusal: bool,
+    /// Its name in the metrics' `operation` label.
+    label: metrics::SharedString,
 }
 
 /// How far a call got, read when its deadline passes.
@@ -188,10 +194,9 @@ impl Context {
     }
 
     fn operation(&self, request: &reqwest::Request, name: &str) -> Operation {
-        let listed = self
-            .inner
-            .spec
-            .and_then(|s| s.operations.iter().find(|o| o.name == name));
+        let operations = self.inner.spec.map_or(&[][..], |s| s.operations);
+        let position = operations.iter().position(|o| o.name == name);
+        let listed = position.and_then(|i| operations.get(i));
         let envelope = match listed {
             Some(op) => op.envelope,
             // An operation the document does not list yet, of an API whose operations are
@@ -203,9 +208,11 @@ impl Context {
         };
         Operation {
             listed,
+            position,
             refusal: listed.is_none_or(|op| op.refusal),
             idempotent: self.inner.retry.allows(request.method(), listed),
             envelope,
+            label: crate::metrics::operation_label(listed.map(|op| op.name), name),
         }
     }
 
@@ -216,7 +223,9 @@ impl Context {
     /// Each call runs in a `tracing` span `bank_call` with the bank, the operation, the method and,
     /// once known, the final status, the outcome, the number of attempts and the elapsed time.
     /// No header and no body is logged, so neither tokens, signatures nor customer data reach the
-    /// logs.
+    /// logs. Each call is counted and timed, and each retry counted, through the `metrics` facade
+    /// ([`crate::metrics`]: names and labels); with feature `otel`, each attempt carries the
+    /// span's W3C `traceparent` to the bank.
     pub async fn call(
         &self,
         http: &reqwest::Client,
@@ -250,6 +259,13 @@ impl Context {
             Some(listed) => e.with_operation(listed.name),
             None => e,
         });
+        self.inner.call_keys.call_finished(
+            self.inner.api,
+            op.position,
+            &op.label,
+            result.as_ref().err().map(BankError::outcome),
+            started.elapsed(),
+        );
         let attempts = progress.attempts.load(Ordering::Relaxed);
         let finished = || match &result {
             Ok(answer) => tracing::info!(status = answer.status, attempts, "bank call finished"),
@@ -356,6 +372,8 @@ impl Context {
             })?;
             request.headers_mut().insert(signing.header, value);
         }
+        #[cfg(feature = "otel")]
+        crate::trace::inject(request.headers_mut());
         let mut attempt = 0u32;
         let mut refreshed = false;
         let mut earlier_unknown = false;
@@ -408,6 +426,7 @@ impl Context {
                     auth.invalidate_authorization(&old).await;
                 }
                 tracing::info!("token rejected (401 invalid_token): refreshing, sending once more");
+                crate::metrics::retry(api, &op.label, crate::metrics::reason::TOKEN_REJECTED);
                 attempt -= 1;
                 continue;
             }
@@ -416,6 +435,7 @@ impl Context {
             }
             let wait = self.inner.retry.delay(attempt, retry_after.as_deref());
             tracing::debug!(attempt, ?wait, error = %error, "retrying");
+            crate::metrics::retry(api, &op.label, crate::metrics::reason::TRANSIENT);
             self.inner.sleeper.sleep(wait).await;
         }
     }
@@ -648,6 +668,7 @@ impl ContextBuilder {
 
     /// Authenticate every request with tokens from this cache.
     pub fn auth(mut self, cache: TokenCache) -> Self {
+        cache.label(self.api);
         self.auth = Some(cache);
         self
     }
@@ -697,6 +718,9 @@ impl ContextBuilder {
                 authorization: self.authorization,
                 deadline: self.deadline,
                 client_id: self.client_id,
+                call_keys: crate::metrics::CallKeys::new(
+                    self.spec.map_or(0, |s| s.operations.len()),
+                ),
             }),
         }
     }

@@ -3,6 +3,10 @@
 //! Generated crates refer to the exact [`Decimal`] and the bank date types by path (through
 //! `x-rust-type` in their normalised spec), and take a [`Context`] as progenitor's inner value so
 //! that their `ClientHooks` delegate here.
+//!
+//! Every call is a `tracing` span `bank_call`, and is counted and timed through the `metrics`
+//! facade: the names and labels are listed in [`metrics`]. With feature `otel`, every attempt
+//! carries the call's W3C `traceparent` to the bank (`trace`).
 
 #![warn(missing_docs)]
 
@@ -15,6 +19,7 @@ mod context;
 mod dates;
 mod decimal;
 pub mod error;
+pub mod metrics;
 #[cfg(feature = "test-util")]
 pub mod mock;
 pub mod oauth;
@@ -28,6 +33,8 @@ pub mod spec;
 pub mod time;
 pub mod token;
 pub mod token_store;
+#[cfg(feature = "otel")]
+pub mod trace;
 
 pub use callback::{CallbackError, DEFAULT_MAX_CALLBACK, parse_callback};
 pub use context::{Answer, Context, ContextBuilder};

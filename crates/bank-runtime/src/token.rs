@@ -177,6 +177,9 @@ struct CacheInner {
     store: Option<(Arc<dyn TokenStore>, String)>,
     /// When a store failure was last logged (one warning per [`STORE_WARNING_INTERVAL`]).
     store_warned: std::sync::Mutex<Option<Instant>>,
+    /// The API its token fetches are counted under (`bank_token_fetches_total`), once a
+    /// context takes the cache.
+    api: std::sync::OnceLock<&'static str>,
 }
 
 /// A failing shared store is logged at most once per this interval (per cache).
@@ -266,8 +269,15 @@ impl TokenCache {
                 fetches: AtomicU64::new(0),
                 store,
                 store_warned: std::sync::Mutex::new(None),
+                api: std::sync::OnceLock::new(),
             }),
         }
+    }
+
+    /// The API this cache's fetches are counted under in the metrics (the first name given
+    /// stays; a context gives its API's when it takes the cache).
+    pub(crate) fn label(&self, api: &'static str) {
+        let _ = self.inner.api.set(api);
     }
 
     /// How many fetches this cache has started (with a shared store, a fetch may end with a
@@ -463,17 +473,21 @@ impl CacheInner {
         Ok(self.fresh(token.value, asked, lifetime, lifetime))
     }
 
-    /// Ask the token endpoint.
+    /// Ask the token endpoint (counted and timed in the metrics).
     async fn fetch_from_bank(&self) -> Result<AccessToken, AuthError> {
         tracing::debug!("fetching a new access token");
         let timeout = self.options.fetch_timeout;
-        match tokio::time::timeout(timeout, self.source.fetch()).await {
+        let started = Instant::now();
+        let result = match tokio::time::timeout(timeout, self.source.fetch()).await {
             Ok(result) => result,
             Err(_) => Err(AuthError::Unreachable {
                 url: self.source.token_url(),
                 message: format!("no token within {timeout:?}"),
             }),
-        }
+        };
+        let api = self.api.get().copied().unwrap_or("unknown");
+        crate::metrics::token_fetch(api, result.as_ref().map(|_| ()), started.elapsed());
+        result
     }
 
     /// A token valid for `remaining` from `at`, of a whole `lifetime` (which sets the margin).

@@ -9,6 +9,11 @@
 //! 60 such rounds left the median a few percent apart from one run to the next. Then criterion's
 //! two groups, run one after the other (not paired: drift between them shows as overhead).
 //!
+//! The call metrics (`banks::metrics`) cost nothing measurable without a recorder, which is how
+//! this runs; a fourth path, `.bank()` with a recorder installed (metrics-util's debugging
+//! recorder: a registry of atomic counters and histogram buckets, as an exporter keeps), shows
+//! what recording them costs.
+//!
 //! For instruction counts, which do not drift: `OVERHEAD_LOOP=bare|bank OVERHEAD_CALLS=n` under
 //! `valgrind --tool=callgrind`, twice with different `n`; the difference over the difference in
 //! `n` is the cost of one call.
@@ -85,14 +90,18 @@ async fn bare_call(bare: &reqwest::Client, url: &str) -> serde_json::Value {
     response.json().await.expect("json")
 }
 
-/// Rounds of bare calls, facade calls through `.send()` (progenitor + the runtime's hooks) and
-/// through `.bank()` (plus the typed error conversion), the order rotating between rounds; prints
-/// the median per-round ratio of each facade path to the bare call.
+/// Rounds of bare calls, facade calls through `.send()` (progenitor + the runtime's hooks),
+/// through `.bank()` (plus the typed error conversion) and through `.bank()` with a metrics
+/// recorder installed, the order rotating between rounds; prints the median per-round ratio of
+/// each facade path to the bare call.
 fn paired(runtime: &tokio::runtime::Runtime, setup: &Setup) {
     const ROUNDS: usize = 400;
     const CALLS: u32 = 25;
-    const PATHS: [&str; 3] = ["bare", "send", "bank"];
+    const PATHS: [&str; 4] = ["bare", "send", "bank", "bank, recorder"];
+    let recorder = metrics_util::debugging::DebuggingRecorder::new();
     let time = |which: usize| {
+        // The recorder for this thread (the runtime's only one) while the path runs.
+        let _recorder = (which == 3).then(|| metrics::set_default_local_recorder(&recorder));
         runtime.block_on(async {
             let started = std::time::Instant::now();
             for _ in 0..CALLS {
@@ -115,10 +124,14 @@ fn paired(runtime: &tokio::runtime::Runtime, setup: &Setup) {
     for which in 0..PATHS.len() {
         time(which);
     }
-    let mut ratios = [Vec::with_capacity(ROUNDS), Vec::with_capacity(ROUNDS)];
-    let mut totals = [Duration::ZERO; 3];
+    let mut ratios = [
+        Vec::with_capacity(ROUNDS),
+        Vec::with_capacity(ROUNDS),
+        Vec::with_capacity(ROUNDS),
+    ];
+    let mut totals = [Duration::ZERO; 4];
     for round in 0..ROUNDS {
-        let mut took = [Duration::ZERO; 3];
+        let mut took = [Duration::ZERO; 4];
         for k in 0..PATHS.len() {
             let which = (round + k) % PATHS.len();
             took[which] = time(which);
@@ -128,17 +141,23 @@ fn paired(runtime: &tokio::runtime::Runtime, setup: &Setup) {
         }
         ratios[0].push(took[1].as_secs_f64() / took[0].as_secs_f64());
         ratios[1].push(took[2].as_secs_f64() / took[0].as_secs_f64());
+        ratios[2].push(took[3].as_secs_f64() / took[0].as_secs_f64());
     }
     let mean = |which: usize| totals[which].as_secs_f64() * 1e6 / ROUNDS as f64;
     println!(
-        "paired overhead over {ROUNDS} rounds of {CALLS} calls per path; mean per call: bare {:.1} µs, .send() {:.1} µs, .bank() {:.1} µs",
+        "paired overhead over {ROUNDS} rounds of {CALLS} calls per path; mean per call: bare {:.1} µs, .send() {:.1} µs, .bank() {:.1} µs, .bank() with a metrics recorder {:.1} µs",
         mean(0),
         mean(1),
-        mean(2)
+        mean(2),
+        mean(3)
     );
-    for (name, mut r) in ["facade .send() / bare", "facade .bank() / bare"]
-        .into_iter()
-        .zip(ratios)
+    for (name, mut r) in [
+        "facade .send() / bare",
+        "facade .bank() / bare",
+        "facade .bank() with a metrics recorder / bare",
+    ]
+    .into_iter()
+    .zip(ratios)
     {
         r.sort_by(f64::total_cmp);
         let at = |q: f64| r[((r.len() - 1) as f64 * q).round() as usize];

@@ -125,6 +125,23 @@
 //! [`ErrorKind::Deadline`] — never a made-up HTTP status. [`HttpConfig::with_client`] takes
 //! your own `reqwest::Client` (proxy, mTLS, your roots).
 //!
+//! ## Observability
+//!
+//! Every call is a `tracing` span `bank_call` (bank, operation, method, then status, outcome,
+//! attempts and time; never a header or a body) and is counted and timed through the
+//! [`metrics`](https://docs.rs/metrics/0.24) facade 0.24: `bank_calls_total` and
+//! `bank_call_duration_seconds` by `api`, `operation` and `outcome` (`ok`, or the failure's
+//! [`Outcome`]: `not_processed`, `unknown`, `refused`), `bank_call_retries_total`, and the token
+//! fetches — the names and labels are listed in [`metrics`]. Install any `metrics` recorder
+//! (a Prometheus exporter, …) and call [`metrics::describe`]; without one, nothing is recorded
+//! and next to nothing is spent.
+//!
+//! With feature `otel`, each attempt carries the W3C `traceparent` (and `tracestate`) of the
+//! call's span to the bank when your service traces with OpenTelemetry through
+//! `tracing-opentelemetry` 0.34 (`opentelemetry` 0.33): the trace id is your request's, so a
+//! bank's support can be handed it. The sandbox records the header it received
+//! (`Exchange::header("traceparent")`).
+//!
 //! ## Configuration from the environment
 //!
 //! `from_env()` reads `<API>_…` variables (`BCC_FINANCIAL_CLIENT_ID`, `GLOBUS_CFRONT_LOGIN`,
@@ -213,7 +230,8 @@
 //! calls, e.g. `default-features = false, features = ["rustls", "globus-cfront"]` compiles
 //! neither ring nor the PKCS#12 stack. `bcc-financial` brings JWS signing (`jws`, on ring);
 //! `pkcs12` adds `.p12` keys; `callbacks` the axum receiver; `rustls` is the one TLS choice;
-//! `test-util` the typed mocks (`testing`). Without `rustls`, a client with an `https` base URL
+//! `test-util` the typed mocks (`testing`); `otel` the `traceparent` to the bank (see
+//! [Observability](#observability)). Without `rustls`, a client with an `https` base URL
 //! or token endpoint is refused at `build()` with [`BuildError::TlsFeatureMissing`] naming the
 //! feature, unless you give your own `reqwest::Client` ([`HttpConfig::with_client`]).
 //!
@@ -249,6 +267,8 @@ pub mod tokens;
 /// the workspace's CLI and sandbox tests use. Not part of the supported surface.
 #[doc(hidden)]
 pub use bank_runtime::Context;
+/// Call metrics through the `metrics` facade: their names, labels and [`describe`](metrics::describe).
+pub use bank_runtime::metrics;
 pub use bank_runtime::{
     BankError, BodySigner, CallbackError, ClientCredentials, DateDmy, DateTime, DateTimeDmyHms,
     DateTimeDmyHmsDots, DateTimeYmdHms, Decimal, ErrorKind, Outcome, RetryPolicy, Secret,

@@ -10,7 +10,8 @@
 //! `Proxy-Authorization`, `Cookie` and `Set-Cookie` headers and the fields [`SECRET_FIELDS`]
 //! (in JSON bodies at any depth, form bodies and the query: the token requests' `password` and
 //! `client_secret`, the answers' `access_token`) read [`REDACTED`]. A signature
-//! (`x-jws-signature`) is kept: it is no secret, and it is what a test checks.
+//! (`x-jws-signature`) and the W3C trace context (`traceparent`, `tracestate`: the caller's trace)
+//! are kept: they are no secret, and they are what a test checks ([`Exchange::header`]).
 
 use serde_json::Value;
 
@@ -63,6 +64,15 @@ pub const SECRET_FIELDS: &[&str] = &[
 ];
 
 impl Exchange {
+    /// The value of the request header `name` as recorded (the first, when it came more than
+    /// once): `exchange.header("traceparent")` is the trace the caller sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
     /// An exchange as the sandbox records it: credentials redacted (see the [module](self)).
     #[allow(clippy::too_many_arguments)]
     pub fn recorded(
