@@ -22,6 +22,8 @@ async fn main() -> ExitCode {
     let mut bind = IpAddr::from([127, 0, 0, 1]);
     let mut config = Config::default();
     let mut state = None;
+    // Whether the configuration file sets `record_exchanges` (otherwise the binary records).
+    let mut recording_chosen = false;
     let mut it = args.iter();
     while let Some(arg) = it.next() {
         let value = it.next();
@@ -35,7 +37,13 @@ async fn main() -> ExitCode {
                 Err(_) => return fail(&format!("--bind: `{ip}` is not an IP address")),
             },
             ("--config", Some(path)) => match Config::load(&PathBuf::from(path)) {
-                Ok(c) => config = c,
+                Ok(c) => {
+                    config = c;
+                    recording_chosen = std::fs::read_to_string(path)
+                        .ok()
+                        .and_then(|text| text.parse::<toml::Table>().ok())
+                        .is_some_and(|table| table.contains_key("record_exchanges"));
+                }
                 Err(e) => return fail(&e.to_string()),
             },
             ("--state", Some(path)) => state = Some(PathBuf::from(path)),
@@ -52,8 +60,11 @@ async fn main() -> ExitCode {
         config.admin.token = Some(token);
     }
     // The console shows the requests and answers that touched a resource: the binary records
-    // them (a ring buffer, [limits] exchanges and exchange_bytes, credentials redacted).
-    config.record_exchanges = true;
+    // them (a ring buffer, [limits] exchanges and exchange_bytes, credentials redacted) unless
+    // the configuration file says `record_exchanges = false`.
+    if !recording_chosen {
+        config.record_exchanges = true;
+    }
     let addr = SocketAddr::new(bind, port);
     let sandbox = match Sandbox::start(config, addr, state).await {
         Ok(s) => s,
