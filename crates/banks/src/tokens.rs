@@ -14,7 +14,7 @@
 //! Or with no code change: `BANKS_TOKEN_STORE=redis://10.0.0.5:6379` for `from_env()`
 //! (feature `redis`). The protocol (a fenced lease per token, the 401 refresh, what happens
 //! when Redis is down) is [`bank_runtime::token_store`]'s; how Redis holds it is
-//! [`RedisTokenStore`]'s.
+//! `RedisTokenStore`'s (feature `redis`).
 
 use std::sync::Arc;
 
