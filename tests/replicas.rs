@@ -15,44 +15,18 @@ use std::time::Duration;
 
 use bank_sandbox::spec::Bank;
 use bank_sandbox::steer::Fault;
-use bank_sandbox::{Config, Sandbox};
 use bank_testkit::redis::{RedisServer, available};
+use banks::bcc;
 use banks::tokens::{ManualClock, RedisTokenStore};
-use banks::{Environment, bcc};
+
+#[path = "common/replicas.rs"]
+mod replicas;
+
+use replicas::{LIFETIME, replica, sandbox};
 
 const REPLICAS: usize = 8;
 const CALLS: usize = 2_000;
 const LIFETIMES: usize = 3;
-const LIFETIME: Duration = Duration::from_secs(300);
-
-/// The sandbox, with recording off (16,000 calls), tokens living [`LIFETIME`].
-async fn sandbox() -> Sandbox {
-    let config = Config {
-        token_lifetime_secs: LIFETIME.as_secs(),
-        ..Config::default()
-    };
-    Sandbox::start(config, "127.0.0.1:0".parse().expect("addr"), None)
-        .await
-        .expect("the sandbox starts")
-}
-
-/// A replica's client: its own token cache, on `clock`, sharing through `store` when given.
-fn replica(
-    sandbox: &Sandbox,
-    clock: &ManualClock,
-    store: Option<RedisTokenStore>,
-) -> bcc::financial::Client {
-    let mut builder = bcc::Financial::builder()
-        .credentials(banks::testing::credentials::<bcc::Financial>())
-        .environment(Environment::Custom(sandbox.base_url(Bank::Financial)))
-        .token_url(sandbox.token_url(Bank::Financial).expect("a token URL"))
-        .token_clock(clock.clone());
-    if let Some(store) = store {
-        builder = builder.token_store(store);
-    }
-    builder.build().expect("a client")
-}
-
 /// A store of its own per replica (its own connection, as a process has), on `clock`.
 fn store(redis: &RedisServer, clock: &ManualClock) -> RedisTokenStore {
     RedisTokenStore::new(&redis.url())

@@ -14,14 +14,18 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use bank_sandbox::Sandbox;
 use bank_sandbox::spec::Bank;
-use bank_sandbox::{Config, Sandbox};
 use bank_testkit::redis::{RedisServer, available};
+use banks::bcc;
 use banks::tokens::{ManualClock, RedisTokenStore};
-use banks::{Environment, bcc};
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 
-const LIFETIME: Duration = Duration::from_secs(300);
+#[path = "common/replicas.rs"]
+mod replicas;
+
+use replicas::{LIFETIME, replica, sandbox};
+
 const LIFETIMES: u32 = 3;
 
 fn main() {
@@ -89,35 +93,19 @@ struct Row {
     p99: Duration,
 }
 
-async fn sandbox() -> Sandbox {
-    let config = Config {
-        token_lifetime_secs: LIFETIME.as_secs(),
-        ..Config::default()
-    };
-    Sandbox::start(config, "127.0.0.1:0".parse().expect("addr"), None)
-        .await
-        .expect("the sandbox starts")
-}
-
+/// A replica's client, sharing through a store on `redis` when given.
 fn client(
     sandbox: &Sandbox,
     clock: &ManualClock,
     redis: Option<&RedisServer>,
 ) -> bcc::financial::Client {
-    let mut builder = bcc::Financial::builder()
-        .credentials(banks::testing::credentials::<bcc::Financial>())
-        .environment(Environment::Custom(sandbox.base_url(Bank::Financial)))
-        .token_url(sandbox.token_url(Bank::Financial).expect("a token URL"))
-        .token_clock(clock.clone());
-    if let Some(redis) = redis {
-        builder = builder.token_store(
-            RedisTokenStore::new(&redis.url())
-                .expect("a URL")
-                .clock(clock.clone())
-                .timeout(Duration::from_secs(2)),
-        );
-    }
-    builder.build().expect("a client")
+    let store = redis.map(|redis| {
+        RedisTokenStore::new(&redis.url())
+            .expect("a URL")
+            .clock(clock.clone())
+            .timeout(Duration::from_secs(2))
+    });
+    replica(sandbox, clock, store)
 }
 
 /// The 401s answered so far: every re-send after a rejected token, and every call that failed

@@ -95,6 +95,18 @@ pub(crate) fn same(a: &str, b: &str) -> bool {
             == 0
 }
 
+/// The bearer token an `Authorization` header carries (`Bearer` or `bearer`), trimmed.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+}
+
 /// The admin request's refusal, if any: 401 without the token, 415 with a body (or a method
 /// that sends one) that is not `application/json`.
 pub fn admin_refusal(
@@ -103,15 +115,7 @@ pub fn admin_refusal(
     headers: &HeaderMap,
     body_len: usize,
 ) -> Option<(StatusCode, String)> {
-    let given = headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.strip_prefix("Bearer ")
-                .or_else(|| v.strip_prefix("bearer "))
-        })
-        .map(str::trim);
-    if !given.is_some_and(|g| same(g, token)) {
+    if !bearer(headers).is_some_and(|g| same(g, token)) {
         return Some((
             StatusCode::UNAUTHORIZED,
             "the admin endpoint needs `Authorization: Bearer <token>` with the sandbox's admin \

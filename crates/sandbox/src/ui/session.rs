@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use axum::http::HeaderMap;
 
-use crate::access::{new_token, same};
+use crate::access::{bearer, new_token, same};
 
 /// The session cookie's name.
 pub const COOKIE: &str = "bank_sandbox_console";
@@ -114,15 +114,7 @@ impl Sessions {
 
     /// Who the request is: a live session its cookie names, or the admin token it carries.
     pub fn who(&self, admin_token: &str, headers: &HeaderMap) -> Option<Who> {
-        let bearer = headers
-            .get("authorization")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim);
-        if bearer.is_some_and(|b| same(b, admin_token)) {
+        if bearer(headers).is_some_and(|b| same(b, admin_token)) {
             return Some(Who::Admin);
         }
         let id = cookie(headers)?;
