@@ -409,3 +409,40 @@ async fn field(redis: &RedisServer, key: &str, name: &str) -> String {
         .await
         .expect("HGET")
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_entry_in_redis_is_refused_and_calls_go_on() {
+    if !available() {
+        return;
+    }
+    let redis = RedisServer::start();
+    let sandbox = sandbox().await;
+    let clock = ManualClock::new();
+    let clients: Vec<_> = (0..2)
+        .map(|_| Arc::new(replica(&sandbox, &clock, Some(store(&redis, &clock)))))
+        .collect();
+    assert_eq!(calls(&clients, 1).await.failed, 0);
+    // Someone with write access to Redis replaces the shared token with garbage.
+    let key = token_keys(&redis).await.pop().expect("a stored token");
+    let _: () = redis::cmd("HSET")
+        .arg(&key)
+        .arg("fence")
+        .arg("not a number")
+        .arg("tok")
+        .arg("sforged")
+        .arg("exp")
+        .arg("x")
+        .query_async(&mut connect(&redis).await)
+        .await
+        .expect("HSET");
+    clock.advance(LIFETIME);
+    sandbox.advance_clock(LIFETIME);
+    // The entry is refused (a typed store error, logged) and each replica fetches its own.
+    assert_eq!(
+        calls(&clients, 5).await.failed,
+        0,
+        "no call fails on a forged entry"
+    );
+    assert_eq!(sandbox.token_fetches(Bank::Financial), 3);
+    sandbox.stop().await;
+}
